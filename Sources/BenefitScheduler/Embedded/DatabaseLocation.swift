@@ -1,0 +1,15 @@
+import Foundation
+import Logging
+
+/// Which database a command talks to.
+public enum DatabaseLocation {
+    /// The `--database-url` given, else `DATABASE_URL`, else the embedded cluster
+    /// (created and started on first use).
+    public static func resolve(url: String?, logger: Logger) async throws -> PostgresConfiguration {
+        if let url, !url.isEmpty { return try PostgresConfiguration(url) }
+        if let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty {
+            return try PostgresConfiguration(url)
+        }
+        return try await EmbeddedPostgres(root: EmbeddedPostgres.defaultRoot(), logger: logger).start()
+    }
+}

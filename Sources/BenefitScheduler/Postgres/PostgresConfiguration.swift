@@ -1,0 +1,75 @@
+import CPostgres
+import Foundation
+
+/// Where and how to connect: a libpq URL (`postgresql://user@host:5432/db`) or a
+/// conninfo string (`host=... dbname=...`).
+///
+/// The printed form lists host, port, database and user only: a password in the
+/// URL never reaches a log line or an error message.
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    /// The URL or conninfo string as given. Contains the password, if any: never print it.
+    let conninfo: String
+    /// Parameters that override the ones in `conninfo` (a test's own database, say).
+    private(set) var overrides: [(key: String, value: String)] = []
+    private let parsed: [String: String]
+    /// Sent as `fallback_application_name`, so `pg_stat_activity` shows who is connected.
+    public var applicationName = "benefit"
+
+    /// Parses the URL or conninfo; a malformed one is an error that does not echo a password.
+    public init(_ conninfo: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            var reason = "out of memory"
+            if let errorMessage {
+                reason = String(cString: errorMessage).trimmingCharacters(in: .whitespacesAndNewlines)
+                PQfreemem(errorMessage)
+            }
+            throw PostgresError(code: .invalidConfiguration, message: "invalid database URL: \(reason)")
+        }
+        defer { PQconninfoFree(options) }
+        var parsed: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { parsed[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        self.conninfo = conninfo
+        self.parsed = parsed
+    }
+
+    /// The same server and credentials, another database.
+    public func with(database: String) -> PostgresConfiguration {
+        var copy = self
+        copy.overrides.removeAll { $0.key == "dbname" }
+        copy.overrides.append((key: "dbname", value: database))
+        return copy
+    }
+
+    /// A connection parameter as it will be used (after overrides).
+    public func parameter(_ key: String) -> String? {
+        overrides.last { $0.key == key }?.value ?? parsed[key]
+    }
+
+    /// Keywords and values for `PQconnectdbParams`: the conninfo first (expanded by
+    /// libpq, since `expand_dbname` is set), then overrides, which libpq lets win.
+    func connectParameters() -> [(key: String, value: String)] {
+        // Every connection reads and writes dates in one unambiguous form; the
+        // decoders rely on it.
+        let session = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+        var parameters: [(key: String, value: String)] = [
+            (key: "dbname", value: conninfo),
+            (key: "fallback_application_name", value: applicationName),
+            (key: "client_encoding", value: "UTF8"),
+            (key: "options", value: [parsed["options"], session].compactMap { $0 }.joined(separator: " ")),
+        ]
+        if parsed["connect_timeout"] == nil { parameters.append((key: "connect_timeout", value: "10")) }
+        parameters += overrides
+        return parameters
+    }
+
+    public var description: String {
+        let keys = ["host", "hostaddr", "port", "dbname", "user"]
+        let shown = keys.compactMap { key in parameter(key).map { "\(key)=\($0)" } }
+        return shown.isEmpty ? "(libpq defaults)" : shown.joined(separator: " ")
+    }
+}

@@ -1,0 +1,193 @@
+import Logging
+import Synchronization
+
+/// A bounded set of connections shared by many tasks.
+///
+/// At most `maxConnections` are open at once; a task that finds none free waits
+/// (and stops waiting if cancelled). A connection that broke (the server
+/// restarted, the network failed) or was left inside a transaction is closed
+/// instead of being handed out again, so after a restart the next lease opens a
+/// fresh connection. The pool never retries a statement by itself: whether that
+/// is safe is the caller's decision.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresConfiguration
+    /// The most connections open at once. Default 8.
+    public let maxConnections: Int
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var open = 0
+        var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
+        var nextWaiterID = 0
+        var closed = false
+    }
+
+    /// What a waiting task is given: a connection, or the right to open one.
+    private enum Grant: Sendable {
+        case connection(PostgresConnection)
+        case openSlot
+    }
+
+    private enum Step {
+        case check(PostgresConnection)
+        case open
+        case wait
+        case closed
+    }
+
+    public init(configuration: PostgresConfiguration, maxConnections: Int = 8, logger: Logger = Logger(label: "benefit.postgres")) {
+        precondition(maxConnections > 0, "a pool needs at least one connection")
+        self.configuration = configuration
+        self.maxConnections = maxConnections
+        self.logger = logger
+    }
+
+    /// Lends a connection to `body` and takes it back afterwards.
+    @discardableResult
+    public func withConnection<Result: Sendable>(
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await lease()
+        do {
+            let result = try await body(connection)
+            await giveBack(connection)
+            return result
+        } catch {
+            await giveBack(connection)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection; see ``PostgresConnection/transaction(isolation:maxAttempts:_:)``.
+    @discardableResult
+    public func transaction<Result: Sendable>(
+        isolation: IsolationLevel = .readCommitted,
+        maxAttempts: Int = 1,
+        _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await withConnection { connection in
+            try await connection.transaction(isolation: isolation, maxAttempts: maxAttempts, body)
+        }
+    }
+
+    /// Runs one statement on a pooled connection.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await withConnection { try await $0.query(query) }
+    }
+
+    /// Closes idle connections and refuses new leases; leased ones close when given back.
+    public func close() {
+        let (idle, waiters) = state.withLock { state in
+            state.closed = true
+            defer { state.idle = []; state.waiters = [] }
+            state.open -= state.idle.count
+            return (state.idle, state.waiters)
+        }
+        _ = idle
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(code: .connectionClosed, message: "the connection pool is closed"))
+        }
+    }
+
+    /// How many connections are open now (idle or leased).
+    public var openConnections: Int { state.withLock { $0.open } }
+
+    // MARK: Leasing
+
+    private func lease() async throws -> PostgresConnection {
+        while true {
+            try Task.checkCancellation()
+            let step: Step = state.withLock { state in
+                if state.closed { return .closed }
+                if let connection = state.idle.popLast() { return .check(connection) }
+                if state.open < maxConnections {
+                    state.open += 1
+                    return .open
+                }
+                return .wait
+            }
+            switch step {
+            case .closed:
+                throw PostgresError(code: .connectionClosed, message: "the connection pool is closed")
+            case .check(let connection):
+                if await connection.isReusable() { return connection }
+                logger.debug("discarding a broken pooled connection")
+                discardSlot()
+            case .open:
+                return try await openConnection()
+            case .wait:
+                switch try await waitForGrant() {
+                case .connection(let connection): return connection
+                case .openSlot: return try await openConnection()
+                }
+            }
+        }
+    }
+
+    /// Opens a connection for a slot already counted in `open`.
+    private func openConnection() async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(to: configuration, logger: logger)
+        } catch {
+            discardSlot()
+            throw error
+        }
+    }
+
+    private func waitForGrant() async throws -> Grant {
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                state.withLock { state in
+                    // Checked under the lock: either this sees the cancellation, or
+                    // the handler below sees the registered waiter.
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        state.waiters.append((id: id, continuation: continuation))
+                    }
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index).continuation
+            }
+            waiter?.resume(throwing: CancellationError())
+        }
+    }
+
+    private func giveBack(_ connection: PostgresConnection) async {
+        guard await connection.isReusable() else {
+            logger.debug("closing a connection returned broken or inside a transaction")
+            discardSlot()
+            return
+        }
+        let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
+            if state.closed {
+                state.open -= 1
+                return nil
+            }
+            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
+            state.idle.append(connection)
+            return nil
+        }
+        waiter?.resume(returning: .connection(connection))
+    }
+
+    /// Frees a slot whose connection is gone; a waiting task may open a new one in it.
+    private func discardSlot() {
+        let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
+            if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
+            state.open -= 1
+            return nil
+        }
+        waiter?.resume(returning: .openSlot)
+    }
+}

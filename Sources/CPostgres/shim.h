@@ -1,0 +1,4 @@
+#ifndef BENEFIT_CPOSTGRES_SHIM_H
+#define BENEFIT_CPOSTGRES_SHIM_H
+#include <libpq-fe.h>
+#endif

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct Benefit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benefit",
+        abstract: "Schedule and run a trade union's recurring benefit programs on PostgreSQL.",
+        discussion: """
+            Campaigns (health checkups, seasonal relief, recuperation places) run as
+            batches on a PostgreSQL-backed queue, claimed by worker daemons under
+            leases and committed exactly once.
+
+            Every command connects to --database-url, else $DATABASE_URL, else an
+            embedded PostgreSQL it creates and starts under .benefit/pg (or
+            $BENEFIT_HOME/pg).
+            """,
+        subcommands: [Database.self]
+    )
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import BenefitScheduler
+import Foundation
+import Logging
+
+/// Options every command that touches the database takes.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: ArgumentHelp(
+            "A libpq URL or conninfo string (default: $DATABASE_URL, else the embedded cluster).",
+            valueName: "url"))
+    var databaseURL: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: $BENEFIT_LOG_LEVEL or info).")
+    var logLevel: Logger.Level?
+
+    /// Sets up logging to stderr and finds the database.
+    func configuration(label: String) async throws -> (PostgresConfiguration, Logger) {
+        let logger = CommandLogging.bootstrap(label: label, level: logLevel)
+        return (try await DatabaseLocation.resolve(url: databaseURL, logger: logger), logger)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+enum CommandLogging {
+    /// Logs go to stderr, so a command's stdout stays clean for its output.
+    static func bootstrap(label: String, level: Logger.Level?) -> Logger {
+        let environmentLevel = ProcessInfo.processInfo.environment["BENEFIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+        let chosen = level ?? environmentLevel ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = chosen
+            return handler
+        }
+        return Logger(label: label)
+    }
+}

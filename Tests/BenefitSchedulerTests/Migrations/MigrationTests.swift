@@ -1,0 +1,93 @@
+import BenefitScheduler
+import BenefitTestSupport
+import Foundation
+import Testing
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("status lists pending, then applied with who applied them")
+    func statusListsPendingThenApplied() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            let migrator = Migrator(migrations: try Migration.bundled())
+            let before = try await migrator.status(on: connection)
+            #expect(!before.isEmpty)
+            #expect(before.allSatisfy { $0.state == .pending })
+            let applied = try await migrator.migrate(on: connection)
+            #expect(applied.count == before.count)
+            let after = try await migrator.status(on: connection)
+            for entry in after {
+                guard case .applied(_, let by) = entry.state else {
+                    Issue.record("\(entry.fileName) is \(entry.state) after migrating")
+                    continue
+                }
+                #expect(by.contains("@"))
+            }
+            #expect(try await migrator.migrate(on: connection).isEmpty)
+        }
+    }
+
+    @Test("two benefit db migrate processes started together apply each migration once")
+    func concurrentMigratorsApplyOnce() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let url = try TestDatabase.server().with(database: try #require(configuration.parameter("dbname")))
+            let environment = ["DATABASE_URL": try TestURL.make(url)]
+            async let first = BenefitProcess.run(["db", "migrate"], environment: environment)
+            async let second = BenefitProcess.run(["db", "migrate"], environment: environment)
+            let outcomes = try await [first, second]
+            for outcome in outcomes {
+                #expect(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
+            }
+            let connection = try await PostgresConnection.connect(to: configuration)
+            let rows = try await connection.query("SELECT version, count(*) OVER (PARTITION BY version) FROM benefit.schema_migrations")
+                .decode((Int, Int).self)
+            #expect(rows.count == (try Migration.bundled()).count)
+            #expect(rows.allSatisfy { $0.1 == 1 })
+            // Exactly one of the two did the work; the other found nothing to do.
+            let appliedLines = outcomes.map { $0.standardOutput.components(separatedBy: "applied ").count - 1 }
+            #expect(appliedLines.sorted() == [0, rows.count])
+        }
+    }
+
+    @Test("an applied migration whose file changed is refused, naming the file")
+    func editedMigrationIsRefused() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for migration in try Migration.bundled() {
+                try migration.sql.write(to: directory.appendingPathComponent(migration.fileName), atomically: true, encoding: .utf8)
+            }
+            try "CREATE TABLE benefit.scratch (id int);\n".write(
+                to: directory.appendingPathComponent("0900_scratch.sql"), atomically: true, encoding: .utf8)
+            let environment = ["DATABASE_URL": try TestURL.make(configuration)]
+            let first = try await BenefitProcess.run(["db", "migrate", "--migrations-dir", directory.path], environment: environment)
+            #expect(first.exitCode == 0, "stderr: \(first.standardError)")
+
+            try "CREATE TABLE benefit.scratch (id bigint);\n".write(
+                to: directory.appendingPathComponent("0900_scratch.sql"), atomically: true, encoding: .utf8)
+            let second = try await BenefitProcess.run(["db", "migrate", "--migrations-dir", directory.path], environment: environment)
+            #expect(second.exitCode != 0)
+            #expect(second.standardError.contains("0900_scratch.sql"))
+            #expect(second.standardError.contains("changed after it was applied"))
+            let errorLines = second.standardError.split(whereSeparator: \.isNewline)
+            #expect(errorLines.count == 1, "one clear line, got: \(second.standardError)")
+
+            let status = try await BenefitProcess.run(["db", "status", "--migrations-dir", directory.path], environment: environment)
+            let scratchLine = status.standardOutput.split(separator: "\n").first { $0.hasPrefix("0900_scratch.sql") }
+            #expect(scratchLine?.contains("CHANGED") == true)
+        }
+    }
+}
+
+/// The test cluster's URL pointed at one database, for a child process's DATABASE_URL.
+enum TestURL {
+    static func make(_ configuration: PostgresConfiguration) throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["BENEFIT_TEST_DATABASE_URL"],
+              var components = URLComponents(string: base), let database = configuration.parameter("dbname") else {
+            throw TestSetupError("BENEFIT_TEST_DATABASE_URL must be a postgresql:// URL")
+        }
+        components.path = "/" + database
+        return components.string!
+    }
+}

@@ -1,0 +1,64 @@
+import BenefitScheduler
+import BenefitTestSupport
+import Foundation
+import Testing
+
+@Suite("LISTEN/NOTIFY")
+struct NotificationTests {
+    @Test("a NOTIFY from one connection reaches a listener on another within 100 ms")
+    func notificationArrivesQuickly() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let listener = try await PostgresConnection.connect(to: configuration)
+            let sender = try await PostgresConnection.connect(to: configuration)
+            try await listener.listen("jobs_available")
+            var iterator = listener.notifications().makeAsyncIterator()
+            let sent = ContinuousClock.now
+            try await sender.query("SELECT pg_notify(\("jobs_available"), \("relief"))")
+            let notification = try await iterator.next()
+            let elapsed = ContinuousClock.now - sent
+            #expect(notification?.channel == "jobs_available")
+            #expect(notification?.payload == "relief")
+            #expect(notification?.senderPID == sender.backendPID)
+            #expect(elapsed < .milliseconds(100), "took \(elapsed)")
+        }
+    }
+
+    @Test("a NOTIFY inside a rolled-back transaction never arrives")
+    func rolledBackNotificationNeverArrives() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let listener = try await PostgresConnection.connect(to: configuration)
+            let sender = try await PostgresConnection.connect(to: configuration)
+            try await listener.listen("jobs_available")
+            struct Abort: Error {}
+            await #expect(throws: Abort.self) {
+                try await sender.transaction { tx in
+                    try await tx.query("SELECT pg_notify(\("jobs_available"), \("rolled-back"))")
+                    throw Abort()
+                }
+            }
+            // Notifications are delivered in commit order: the marker sent after the
+            // rollback is the first thing the listener sees, so the rolled-back one
+            // can no longer arrive ahead of it.
+            try await sender.query("SELECT pg_notify(\("jobs_available"), \("marker"))")
+            var iterator = listener.notifications().makeAsyncIterator()
+            let first = try await iterator.next()
+            #expect(first?.payload == "marker")
+        }
+    }
+
+    @Test("cancelling the listening task ends the sequence without a notification")
+    func cancellationEndsTheWait() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let listener = try await PostgresConnection.connect(to: configuration)
+            try await listener.listen("quiet")
+            let waiting = Task {
+                var iterator = listener.notifications().makeAsyncIterator()
+                return try await iterator.next()
+            }
+            waiting.cancel()
+            #expect(try await waiting.value == nil)
+            // The connection is free again for ordinary statements.
+            #expect(try await listener.query("SELECT 2").single(Int.self) == 2)
+        }
+    }
+}
