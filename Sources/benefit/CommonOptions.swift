@@ -12,7 +12,7 @@ struct ConnectionOptions: ParsableArguments {
             valueName: "url"))
     var databaseURL: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (default: $BENEFIT_LOG_LEVEL or info).")
+    @Option(help: "How much to log on stderr (default: $BENEFIT_LOG_LEVEL, else info).")
     var logLevel: Logger.Level?
 
     /// Sets up logging to stderr and finds the database.

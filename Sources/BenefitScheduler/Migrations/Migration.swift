@@ -24,10 +24,15 @@ public struct Migration: Sendable, Equatable {
 
     /// Reads `NNNN_name.sql` files from a folder, in version order.
     public static func load(from directory: URL) throws -> [Migration] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
-        return try parse(files.map { file in
-            (name: file, sql: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
-        })
+        let files: [(name: String, sql: String)]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.map { file in
+                (name: file, sql: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
+            }
+        } catch {
+            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(error.localizedDescription)")
+        }
+        return try parse(files)
     }
 
     /// Checks names (`NNNN_name.sql`, unique versions) and sorts by version.

@@ -21,7 +21,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             var reason = "out of memory"
             if let errorMessage {
-                reason = String(cString: errorMessage).trimmingCharacters(in: .whitespacesAndNewlines)
+                reason = PostgresError.oneLine(String(cString: errorMessage))
                 PQfreemem(errorMessage)
             }
             throw PostgresError(code: .invalidConfiguration, message: "invalid database URL: \(reason)")

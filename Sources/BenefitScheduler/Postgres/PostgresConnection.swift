@@ -113,7 +113,7 @@ public actor PostgresConnection {
     }
 
     func connectionError(sql: String?) -> PostgresError {
-        let message = String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = PostgresError.oneLine(String(cString: PQerrorMessage(raw)))
         let code: PostgresError.Code = PQstatus(raw) == CONNECTION_BAD ? .connectionClosed : .protocolViolation
         return PostgresError(code: code, message: message.isEmpty ? "connection lost" : message, sql: sql)
     }
@@ -140,7 +140,7 @@ struct ConnectionHandle: ~Copyable {
             throw PostgresError(code: .connectionFailed, message: "cannot allocate a connection")
         }
         guard PQstatus(raw) == CONNECTION_OK else {
-            let reason = String(cString: PQerrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = PostgresError.oneLine(String(cString: PQerrorMessage(raw)))
             PQfinish(raw)
             throw PostgresError(code: .connectionFailed, message: "cannot connect to PostgreSQL (\(configuration)): \(reason)")
         }

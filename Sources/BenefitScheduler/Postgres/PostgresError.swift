@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error from the PostgreSQL client: a code, and the server's SQLSTATE, message and detail.
 ///
 /// `description` is safe to show and to log: it never contains bind values or a
@@ -68,6 +70,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         if let hint { parts.append("hint: \(hint)") }
         if let sql { parts.append("sql: \(sql)") }
         return parts.joined(separator: "\n  ")
+    }
+
+    /// libpq's message as one line: its messages can span lines ("...failed: Connection
+    /// refused\n\tIs the server running...?"), and an error here is printed on one.
+    static func oneLine(_ message: String) -> String {
+        message.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+            .joined(separator: " ")
     }
 
     /// True when the connection itself failed, so a retry on a new connection may succeed.
