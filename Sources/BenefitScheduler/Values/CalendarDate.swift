@@ -62,6 +62,14 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         return (w < 0 ? w + 7 : w) + 1
     }
 
+    /// The first day of the following month.
+    ///
+    /// The cron fire-time search uses it to pass over a month its rule
+    /// excludes in one step instead of day by day.
+    var firstDayOfNextMonth: CalendarDate {
+        adding(days: CalendarDate.daysIn(month: month, year: year) - day + 1)
+    }
+
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
