@@ -1,4 +1,9 @@
 import BenefitScheduler
 
-/// The benefit programs the engine runs; filled in as programs land.
-public enum BenefitPrograms {}
+/// The benefit programs' handlers, for workers to run.
+public enum BenefitPrograms {
+    /// Every handler a worker runs: the engine's diagnostic kinds and the programs'.
+    public static func registry() -> HandlerRegistry {
+        HandlerRegistry(DiagnosticHandlers.all)
+    }
+}

@@ -37,3 +37,9 @@ enum CommandLogging {
         return Logger(label: label)
     }
 }
+
+/// A command that could not do what was asked: printed as one line, exit 1, no usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

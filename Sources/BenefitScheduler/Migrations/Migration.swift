@@ -59,6 +59,7 @@ public enum MigrationError: Error, CustomStringConvertible {
     case catalog(String)
     case changedAfterApply(file: String, recorded: String, onDisk: String)
     case unknownApplied(version: Int, name: String)
+    case notCurrent(pending: [String])
 
     public var description: String {
         switch self {
@@ -66,6 +67,8 @@ public enum MigrationError: Error, CustomStringConvertible {
             return reason
         case let .changedAfterApply(file, recorded, onDisk):
             return "migration \(file) was changed after it was applied (checksum \(recorded.prefix(12))… recorded, \(onDisk.prefix(12))… on disk): restore the file and put the change in a new migration"
+        case .notCurrent(let pending):
+            return "the database is not migrated (\(pending.joined(separator: ", ")) not applied): run benefit db migrate"
         case let .unknownApplied(version, name):
             return String(format: "the database has migration %04d_%@ that this binary does not know: run a newer benefit", version, name)
         }

@@ -112,3 +112,20 @@ public struct Migrator: Sendable {
         return Comparison(entries: entries, recorded: recorded.mapValues { ($0.name, $0.checksum) }, checksums: checksums)
     }
 }
+
+extension Migrator {
+    /// Throws unless the database is exactly at this binary's migrations: daemons
+    /// refuse to start on a database `benefit db migrate` has not brought up to
+    /// date, or one a newer binary migrated.
+    public func requireCurrent(on connection: PostgresConnection) async throws {
+        let entries = try await status(on: connection)
+        if let unknown = entries.first(where: { $0.state == .unknown }) {
+            throw MigrationError.unknownApplied(version: unknown.version, name: unknown.name)
+        }
+        if let changed = entries.first(where: { $0.state == .changed }) {
+            throw MigrationError.catalog("migration \(changed.fileName) was changed after it was applied")
+        }
+        let pending = entries.filter { $0.state == .pending }
+        guard pending.isEmpty else { throw MigrationError.notCurrent(pending: pending.map(\.fileName)) }
+    }
+}

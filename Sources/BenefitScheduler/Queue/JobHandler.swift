@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Runs one kind of job.
+///
+/// A handler that writes effects does so through ``JobContext/commit(_:)``, so its
+/// effects and the job's completion commit together behind the lease fence. A
+/// handler that returns without committing is completed by the worker (batched).
+/// Throwing a ``JobFailure`` whose `isRetryable` is false sends the job to dead
+/// at once; any other error retries with backoff until `maxAttempts`.
+public protocol JobHandler: Sendable {
+    /// The job kind this handler runs.
+    var kind: String { get }
+    func run(_ context: JobContext) async throws
+}
+
+/// The handlers a worker can run, by kind.
+public struct HandlerRegistry: Sendable {
+    private var handlers: [String: any JobHandler] = [:]
+
+    public init(_ handlers: [any JobHandler] = []) {
+        for handler in handlers { register(handler) }
+    }
+
+    /// Adds a handler; a later one for the same kind replaces the earlier.
+    public mutating func register(_ handler: any JobHandler) {
+        handlers[handler.kind] = handler
+    }
+
+    public func handler(for kind: String) -> (any JobHandler)? { handlers[kind] }
+
+    public var kinds: [String] { handlers.keys.sorted() }
+}
+
+/// What a handler gets: its job, a logger carrying the job's metadata, and the fenced commit.
+public struct JobContext: Sendable {
+    public let job: ClaimedJob
+    public let logger: Logger
+    let queue: JobQueue
+    let committed: CommitFlag
+
+    /// Runs `effects` in the transaction that completes the job, which commits
+    /// only if this attempt still holds the job's lease; otherwise throws
+    /// ``LeaseLost`` and nothing is written.
+    @discardableResult
+    public func commit<Result: Sendable>(_ effects: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let result = try await queue.commit(jobID: job.id, token: job.leaseToken, effects)
+        committed.set()
+        return result
+    }
+}
+
+/// Set once a handler's fenced commit succeeded, so the worker does not complete the job again.
+final class CommitFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}

@@ -1,0 +1,292 @@
+import Foundation
+
+/// Every statement on `benefit.job` and `benefit.job_attempt`, named for who runs it.
+///
+/// Lock order, everywhere: a job row before its attempt row. Statements that
+/// touch many jobs take them through one CTE so each row is locked once.
+enum JobQueries {
+    /// The channel enqueues notify on; the payload is the queue name.
+    static let channel = "benefit_jobs"
+
+    // MARK: Enqueue (run by `benefit jobs enqueue`, the scheduler's planning, tests)
+
+    /// Inserts jobs given as parallel arrays, skipping any whose unique key is
+    /// already held by a live job, and notifies each affected queue once. Returns
+    /// the new ids in input order.
+    static func insert(_ jobs: [NewJob]) -> PostgresQuery {
+        """
+        WITH input AS (
+            SELECT * FROM unnest(
+                \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
+                \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.milliseconds)),
+                \(jobs.map(\.backoffInitial.milliseconds)), \(jobs.map(\.backoffMax.milliseconds)),
+                \(jobs.map(\.uniqueKey)), \(jobs.map(\.runID))
+            ) WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms,
+                                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, position)
+        ), inserted AS (
+            INSERT INTO benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
+                                     backoff_initial_ms, backoff_max_ms, unique_key, run_id)
+            SELECT queue, kind, payload, priority, coalesce(run_at, now()), max_attempts, lease_ms,
+                   backoff_initial_ms, backoff_max_ms, unique_key, run_id
+            FROM input ORDER BY position
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
+            RETURNING id, queue
+        ), notified AS (
+            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM inserted) q
+        )
+        SELECT id FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id
+        """
+    }
+
+    /// The live job holding a unique key (run when an enqueue with that key inserted nothing).
+    static func liveJob(uniqueKey: String) -> PostgresQuery {
+        "SELECT id FROM benefit.job WHERE unique_key = \(uniqueKey) AND state IN ('available', 'running')"
+    }
+
+    /// The COPY that bulk enqueue streams rows into (no unique keys on that path).
+    static let copyJobs: PostgresQuery = """
+        COPY benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
+                          backoff_initial_ms, backoff_max_ms, run_id) FROM STDIN
+        """
+
+    /// Sent after a bulk COPY, in the same transaction: delivered at commit.
+    static func notify(queues: [String]) -> PostgresQuery {
+        "SELECT pg_notify(\(channel), q) FROM unnest(\(queues)) AS q"
+    }
+
+    // MARK: Claim (run by workers)
+
+    /// Claims up to `limit` available jobs from the given queues in one round trip:
+    /// takes a new lease token per job and writes its attempt row.
+    ///
+    /// Per queue, the LATERAL subquery walks `job_claim_idx` in claim order and
+    /// skips rows other workers hold (SKIP LOCKED). The `next` CTE is a fence:
+    /// rows are chosen and locked first, so the UPDATE touches exactly the chosen ones.
+    static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
+        """
+        WITH next AS (
+            SELECT j.id FROM unnest(\(queues)) AS q(name)
+            CROSS JOIN LATERAL (
+                SELECT id, priority, run_at FROM benefit.job
+                WHERE state = 'available' AND queue = q.name AND run_at <= now()
+                ORDER BY priority, run_at, id
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ) j
+            ORDER BY j.priority, j.run_at, j.id
+            LIMIT \(limit)
+        ), claimed AS (
+            UPDATE benefit.job j
+            SET state = 'running', attempt = j.attempt + 1,
+                lease_token = nextval('benefit.lease_token_seq'),
+                lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
+            FROM next WHERE j.id = next.id
+            RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempt, j.max_attempts, j.lease_token,
+                      j.lease_ms, j.backoff_initial_ms, j.backoff_max_ms, j.run_id, j.priority, j.run_at
+        ), attempts AS (
+            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
+            SELECT lease_token, id, attempt, \(worker.name), \(worker.host), \(worker.pid) FROM claimed
+        )
+        SELECT id, queue, kind, payload, attempt, max_attempts, lease_token, lease_ms, backoff_initial_ms,
+               backoff_max_ms, run_id
+        FROM claimed ORDER BY priority, run_at, id
+        """
+    }
+
+    // MARK: Heartbeat (run by workers)
+
+    /// Extends the leases of jobs this worker still holds; a job missing from the
+    /// result has lost its lease and its handler must stop.
+    static func extendLeases(ids: [Int], tokens: [Int64]) -> PostgresQuery {
+        """
+        UPDATE benefit.job j SET lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
+        FROM unnest(\(ids), \(tokens)) AS h(id, token)
+        WHERE j.id = h.id AND j.lease_token = h.token AND j.state = 'running'
+        RETURNING j.id
+        """
+    }
+
+    // MARK: Completion (run by workers)
+
+    /// Completes jobs whose handlers wrote no effects, many per statement. The
+    /// fence is in the WHERE: only rows still carrying the attempt's token change.
+    /// Attempts whose job moved on are recorded as fenced. Returns each token's outcome.
+    static func completeMany(ids: [Int], tokens: [Int64]) -> PostgresQuery {
+        """
+        WITH done AS (
+            SELECT * FROM unnest(\(ids), \(tokens)) AS d(id, token)
+        ), finished AS (
+            UPDATE benefit.job j
+            SET state = 'succeeded', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
+            FROM done WHERE j.id = done.id AND j.lease_token = done.token AND j.state = 'running'
+            RETURNING done.token
+        )
+        UPDATE benefit.job_attempt a
+        SET outcome = CASE WHEN f.token IS NULL THEN 'fenced' ELSE 'succeeded' END,
+            finished_at = coalesce(a.finished_at, now()),
+            error = CASE WHEN f.token IS NULL THEN coalesce(a.error, 'lease lost before completion') END
+        FROM done LEFT JOIN finished f ON f.token = done.token
+        WHERE a.lease_token = done.token AND a.outcome IN ('running', 'lease_expired')
+        RETURNING a.lease_token, a.outcome
+        """
+    }
+
+    /// First statement of a fenced commit: locks the job row, then the caller
+    /// compares the token before writing anything.
+    static func lockForCommit(id: Int) -> PostgresQuery {
+        "SELECT lease_token, state FROM benefit.job WHERE id = \(id) FOR UPDATE"
+    }
+
+    /// Last statements of a fenced commit, after the effects.
+    static func markSucceeded(id: Int, token: Int64) -> PostgresQuery {
+        """
+        WITH finished AS (
+            UPDATE benefit.job SET state = 'succeeded', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
+            WHERE id = \(id) AND lease_token = \(token)
+            RETURNING id
+        )
+        UPDATE benefit.job_attempt SET outcome = 'succeeded', finished_at = now()
+        WHERE lease_token = \(token) AND EXISTS (SELECT 1 FROM finished)
+        """
+    }
+
+    /// Records that an attempt tried to commit after losing its lease.
+    static func markFenced(token: Int64) -> PostgresQuery {
+        """
+        UPDATE benefit.job_attempt
+        SET outcome = 'fenced', finished_at = coalesce(finished_at, now()),
+            error = coalesce(error, 'lease lost before commit: effects rolled back')
+        WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
+        """
+    }
+
+    /// Whether an attempt's completion already committed (asked after a commit
+    /// whose outcome the connection did not report).
+    static func attemptOutcome(token: Int64) -> PostgresQuery {
+        "SELECT outcome FROM benefit.job_attempt WHERE lease_token = \(token)"
+    }
+
+    // MARK: Failure and release (run by workers)
+
+    /// A handler failed: back to available after `delayMilliseconds`, or dead when
+    /// the error is permanent or attempts are used up. Fenced like a completion.
+    static func fail(id: Int, token: Int64, error: String, retryable: Bool, delayMilliseconds: Int) -> PostgresQuery {
+        """
+        WITH failed AS (
+            UPDATE benefit.job
+            SET state = CASE WHEN \(retryable) AND attempt < max_attempts THEN 'available' ELSE 'dead' END,
+                run_at = CASE WHEN \(retryable) AND attempt < max_attempts
+                              THEN now() + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
+                finished_at = CASE WHEN \(retryable) AND attempt < max_attempts THEN NULL ELSE now() END,
+                last_error = \(error), lease_token = NULL, lease_expires_at = NULL
+            WHERE id = \(id) AND lease_token = \(token) AND state = 'running'
+            RETURNING state
+        )
+        UPDATE benefit.job_attempt
+        SET outcome = coalesce((SELECT CASE state WHEN 'dead' THEN 'dead' ELSE 'retry' END FROM failed), 'fenced'),
+            finished_at = coalesce(finished_at, now()), error = \(error)
+        WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
+        RETURNING outcome
+        """
+    }
+
+    /// Graceful shutdown: gives jobs back without counting the attempt.
+    static func release(ids: [Int], tokens: [Int64]) -> PostgresQuery {
+        """
+        WITH given AS (
+            SELECT * FROM unnest(\(ids), \(tokens)) AS g(id, token)
+        ), released AS (
+            UPDATE benefit.job j
+            SET state = 'available', attempt = j.attempt - 1, run_at = now(), lease_token = NULL, lease_expires_at = NULL
+            FROM given WHERE j.id = given.id AND j.lease_token = given.token AND j.state = 'running'
+            RETURNING given.token, j.queue
+        ), notified AS (
+            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM released) q
+        )
+        UPDATE benefit.job_attempt a
+        SET outcome = 'released', finished_at = now(), error = 'released at worker shutdown'
+        FROM released r, (SELECT count(*) FROM notified) n
+        WHERE a.lease_token = r.token
+        RETURNING a.lease_token
+        """
+    }
+
+    // MARK: Rescue (run by the rescuer on every worker)
+
+    /// Takes back up to `limit` jobs whose lease expired: available again, or dead
+    /// when attempts are used up; their attempts are recorded as lease_expired.
+    /// SKIP LOCKED lets several rescuers run at once without waiting on each other.
+    static func rescueExpired(limit: Int) -> PostgresQuery {
+        """
+        WITH expired AS (
+            SELECT id, lease_token FROM benefit.job
+            WHERE state = 'running' AND lease_expires_at < now()
+            ORDER BY lease_expires_at
+            LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+        ), rescued AS (
+            UPDATE benefit.job j
+            SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'dead' ELSE 'available' END,
+                finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
+                run_at = now(),
+                last_error = 'lease expired: the worker stopped heartbeating',
+                lease_token = NULL, lease_expires_at = NULL
+            FROM expired WHERE j.id = expired.id
+            RETURNING j.id, j.state, j.queue, expired.lease_token AS token
+        ), notified AS (
+            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM rescued WHERE state = 'available') q
+        ), attempts AS (
+            UPDATE benefit.job_attempt a
+            SET outcome = 'lease_expired', finished_at = now(), error = 'lease expired: the worker stopped heartbeating'
+            FROM rescued r WHERE a.lease_token = r.token AND a.outcome = 'running'
+        )
+        SELECT r.state, count(*) FROM rescued r, (SELECT count(*) FROM notified) n GROUP BY r.state
+        """
+    }
+
+    // MARK: Operators (run by `benefit jobs ...`)
+
+    /// Dead jobs back to available with fresh attempts, by id or by run.
+    static func retryDead(id: Int?, runID: Int?) -> PostgresQuery {
+        """
+        WITH retried AS (
+            UPDATE benefit.job SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL
+            WHERE state = 'dead' AND (id = \(id) OR run_id = \(runID))
+            RETURNING id, queue
+        ), notified AS (
+            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM retried) q
+        )
+        SELECT id FROM retried, (SELECT count(*) FROM notified) n ORDER BY id
+        """
+    }
+
+    /// Cancels a job that has not finished; a running one's worker is fenced out.
+    static func cancel(id: Int) -> PostgresQuery {
+        """
+        WITH cancelled AS (
+            UPDATE benefit.job j SET state = 'cancelled', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
+            FROM (SELECT id, lease_token FROM benefit.job WHERE id = \(id) FOR UPDATE) old
+            WHERE j.id = old.id AND j.state IN ('available', 'running')
+            RETURNING old.lease_token
+        ), attempts AS (
+            UPDATE benefit.job_attempt SET outcome = 'fenced', finished_at = now(), error = 'cancelled by an operator while running'
+            WHERE lease_token = (SELECT lease_token FROM cancelled) AND outcome = 'running'
+        )
+        SELECT count(*) FROM cancelled
+        """
+    }
+
+    /// A job's state (for operators' messages).
+    static func state(id: Int) -> PostgresQuery {
+        "SELECT state FROM benefit.job WHERE id = \(id)"
+    }
+
+    /// The dead-letter list, newest first.
+    static func dead(runID: Int?, limit: Int) -> PostgresQuery {
+        """
+        SELECT job_id, run_id, kind, attempts, last_error, died_at FROM benefit.dead_jobs
+        WHERE \(runID)::bigint IS NULL OR run_id = \(runID)
+        ORDER BY died_at DESC, job_id DESC LIMIT \(limit)
+        """
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+
+/// Who holds a lease: recorded in every attempt row.
+public struct WorkerIdentity: Sendable, Hashable {
+    public let name: String
+    public let host: String
+    public let pid: Int
+
+    public init(name: String? = nil) {
+        host = ProcessInfo.processInfo.hostName
+        pid = Int(ProcessInfo.processInfo.processIdentifier)
+        self.name = name ?? "\(host)-\(pid)"
+    }
+}
+
+/// The queue's operations over a pool: enqueue, claim, heartbeat, complete, fail, release.
+///
+/// Each is one statement or one short transaction (see ``JobQueries``).
+public struct JobQueue: Sendable {
+    public let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    // MARK: Enqueue
+
+    /// Enqueues one job and returns its id; with a unique key held by a live job,
+    /// returns that job's id instead (`inserted` false).
+    @discardableResult
+    public func enqueue(_ job: NewJob) async throws -> (id: Int, inserted: Bool) {
+        try await pool.withConnection { try await Self.enqueue(job, on: $0) }
+    }
+
+    /// Enqueues inside the caller's transaction: the job exists only if it commits.
+    public static func enqueue(_ job: NewJob, on connection: PostgresConnection) async throws -> (id: Int, inserted: Bool) {
+        // Under READ COMMITTED, a competing insert of the same key that commits while
+        // this one waits makes ours do nothing, yet stays invisible to this
+        // statement's snapshot: look again with a fresh one.
+        for _ in 0..<10 {
+            if let id = try await connection.query(JobQueries.insert([job])).first(Int.self) { return (id, true) }
+            if let key = job.uniqueKey, let id = try await connection.query(JobQueries.liveJob(uniqueKey: key)).first(Int.self) {
+                return (id, false)
+            }
+        }
+        throw PostgresError(code: .protocolViolation, message: "enqueue with unique key \(job.uniqueKey ?? "") kept racing: giving up")
+    }
+
+    /// Enqueues many jobs in one statement per 5,000 and returns the new ids
+    /// (jobs whose unique key is live are skipped).
+    @discardableResult
+    public static func enqueueMany(_ jobs: [NewJob], on connection: PostgresConnection) async throws -> [Int] {
+        var ids: [Int] = []
+        ids.reserveCapacity(jobs.count)
+        var start = 0
+        while start < jobs.count {
+            let chunk = Array(jobs[start..<min(start + 5_000, jobs.count)])
+            ids += try await connection.query(JobQueries.insert(chunk)).decode(Int.self)
+            start += chunk.count
+        }
+        return ids
+    }
+
+    /// Bulk enqueue through COPY, for jobs without unique keys: the fastest path.
+    /// One transaction; each queue is notified once, at commit. Returns the count.
+    @discardableResult
+    public func enqueueBulk(_ jobs: [NewJob]) async throws -> Int {
+        precondition(jobs.allSatisfy { $0.uniqueKey == nil }, "enqueueBulk takes jobs without unique keys")
+        return try await pool.transaction { connection in
+            let count = try await connection.copyIn(JobQueries.copyJobs) { writer in
+                let now = Date()
+                for job in jobs {
+                    try writer.appendRow(
+                        job.queue, job.kind, job.payload, job.priority, job.runAt ?? now, job.maxAttempts,
+                        job.lease.milliseconds, job.backoffInitial.milliseconds, job.backoffMax.milliseconds, job.runID)
+                }
+            }
+            try await connection.query(JobQueries.notify(queues: Array(Set(jobs.map(\.queue))).sorted()))
+            return count
+        }
+    }
+
+    // MARK: Working
+
+    /// Claims up to `limit` jobs from `queues` in one round trip.
+    public func claim(queues: [String], limit: Int, worker: WorkerIdentity) async throws -> [ClaimedJob] {
+        let rows = try await pool.query(JobQueries.claim(queues: queues, limit: limit, worker: worker))
+        return try rows.map { row in
+            let (id, queue, kind, payload, attempt, maxAttempts, token, leaseMs, initialMs, maxMs, runID) =
+                try row.decode((Int, String, String, String, Int, Int, Int64, Int, Int, Int, Int?).self)
+            return ClaimedJob(
+                id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts,
+                leaseToken: LeaseToken(token), lease: .milliseconds(leaseMs),
+                backoffInitial: .milliseconds(initialMs), backoffMax: .milliseconds(maxMs), runID: runID)
+        }
+    }
+
+    /// Extends the leases of the given jobs; returns the ids whose lease is still held.
+    public func extendLeases(_ jobs: [(id: Int, token: LeaseToken)]) async throws -> Set<Int> {
+        guard !jobs.isEmpty else { return [] }
+        let rows = try await pool.query(JobQueries.extendLeases(ids: jobs.map(\.id), tokens: jobs.map(\.token.rawValue)))
+        return Set(try rows.decode(Int.self))
+    }
+
+    /// Completes jobs that wrote no effects; returns the tokens that were fenced.
+    public func completeMany(_ jobs: [(id: Int, token: LeaseToken)]) async throws -> [LeaseToken] {
+        guard !jobs.isEmpty else { return [] }
+        let rows = try await pool.query(JobQueries.completeMany(ids: jobs.map(\.id), tokens: jobs.map(\.token.rawValue)))
+        return try rows.decode((Int64, String).self).filter { $0.1 == "fenced" }.map { LeaseToken($0.0) }
+    }
+
+    /// Runs `effects` and marks the job succeeded in one transaction, only if the
+    /// job still carries `token`: lock the job row, compare, then write.
+    /// Throws ``LeaseLost`` (and records the attempt as fenced) otherwise.
+    public func commit<Result: Sendable>(
+        jobID: Int, token: LeaseToken,
+        _ effects: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let outcome: Result? = try await pool.transaction { connection in
+            let row = try await connection.query(JobQueries.lockForCommit(id: jobID)).first((Int64?, String).self)
+            guard let row, row.0 == token.rawValue, row.1 == JobState.running.rawValue else { return nil }
+            let result = try await effects(connection)
+            try await connection.query(JobQueries.markSucceeded(id: jobID, token: token.rawValue))
+            return result
+        }
+        guard let outcome else {
+            try await pool.query(JobQueries.markFenced(token: token.rawValue))
+            throw LeaseLost(jobID: jobID, leaseToken: token)
+        }
+        return outcome
+    }
+
+    /// Whether an attempt's completion is recorded as succeeded.
+    public func attemptSucceeded(_ token: LeaseToken) async throws -> Bool {
+        let outcome: String? = try await pool.query(JobQueries.attemptOutcome(token: token.rawValue)).first(String.self)
+        return outcome == "succeeded"
+    }
+
+    /// Records a failed attempt: retry after a backoff delay, or dead. Returns the
+    /// attempt's outcome (`retry`, `dead`, or `fenced` if the lease was already lost).
+    @discardableResult
+    public func fail(_ job: ClaimedJob, error: any Error) async throws -> String {
+        let retryable = (error as? any JobFailure)?.isRetryable ?? true
+        let delay = Backoff.delay(attempt: job.attempt, initial: job.backoffInitial, max: job.backoffMax)
+        let message = String(String(describing: error).prefix(4000))
+        let rows = try await pool.query(JobQueries.fail(
+            id: job.id, token: job.leaseToken.rawValue, error: message, retryable: retryable,
+            delayMilliseconds: delay.milliseconds))
+        return try rows.first(String.self) ?? "fenced"
+    }
+
+    /// Gives jobs back without counting the attempt (graceful shutdown).
+    @discardableResult
+    public func release(_ jobs: [(id: Int, token: LeaseToken)]) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        return try await pool.query(JobQueries.release(ids: jobs.map(\.id), tokens: jobs.map(\.token.rawValue))).count
+    }
+
+    // MARK: Operators
+
+    /// Dead jobs back to available with fresh attempts; by job or by run. Returns the ids.
+    public func retryDead(jobID: Int? = nil, runID: Int? = nil) async throws -> [Int] {
+        try await pool.query(JobQueries.retryDead(id: jobID, runID: runID)).decode(Int.self)
+    }
+
+    /// Cancels a job not yet finished; returns false if it had already finished or does not exist.
+    public func cancel(jobID: Int) async throws -> Bool {
+        try await pool.query(JobQueries.cancel(id: jobID)).single(Int.self) == 1
+    }
+
+    /// A job's state, or nil when there is no such job.
+    public func state(of jobID: Int) async throws -> JobState? {
+        try await pool.query(JobQueries.state(id: jobID)).first(String.self).flatMap(JobState.init(rawValue:))
+    }
+}

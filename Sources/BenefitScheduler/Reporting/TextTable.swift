@@ -1,0 +1,34 @@
+import Foundation
+
+/// Plain-text tables for list commands: a header row, columns padded to fit.
+public enum TextTable {
+    public static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// `2026-11-21 20:00:49Z`: to the second, in UTC, for tables.
+    public static func instant(_ date: Date?) -> String {
+        guard let date else { return "" }
+        return String(TimestampText.format(date).prefix(19)) + "Z"
+    }
+
+    /// The first line of a text, cut to `limit` characters, for one table cell.
+    public static func cell(_ text: String?, limit: Int = 80) -> String {
+        let line = (text ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+
+    /// Compact JSON for `--json` output.
+    public static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,326 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Claims jobs from some queues and runs up to `concurrency` of them at once.
+///
+/// Inside, five loops share one task group: the claim loop (which owns the job
+/// tasks), the listener (LISTEN wakes it when work arrives; polling is the
+/// fallback), the heartbeat (extends every held lease in one statement, and stops
+/// a job whose lease is gone or can no longer be vouched for), the completer
+/// (marks effect-free jobs succeeded in batches) and the rescuer.
+///
+/// Graceful shutdown (SIGTERM, SIGINT through a `ServiceGroup`): stop claiming,
+/// let running jobs finish for up to `shutdownGracePeriod`, stop the rest and give
+/// them back without counting the attempt, flush completions, return.
+///
+/// A lost database (restart, network) is logged once; every loop retries with
+/// backoff and the worker carries on when it returns.
+public final class Worker: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Queues claimed from. Default `["default"]`.
+        public var queues = ["default"]
+        /// Jobs run at once by this worker. Default 10.
+        public var concurrency = 10
+        /// Recorded in attempt rows. Default `HOST-PID`.
+        public var identity = WorkerIdentity()
+        /// Poll interval when no notification arrives. Default 1 s.
+        public var pollInterval: Duration = .seconds(1)
+        /// How long running jobs may finish after shutdown begins. Default 30 s.
+        public var shutdownGracePeriod: Duration = .seconds(30)
+        /// Effect-free completions per statement, at most. Default 500.
+        public var completionBatchSize = 500
+        /// How long a finished job may wait for its batched completion. Default 5 ms.
+        public var completionDelay: Duration = .milliseconds(5)
+        /// The rescuer's settings.
+        public var rescuer = JobRescuer.Configuration()
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let queue: JobQueue
+    let registry: HandlerRegistry
+    let logger: Logger
+
+    private let inFlight = InFlightJobs()
+    private let completions = CompletionBuffer()
+    private let wakeup = Wakeup()
+    private let completionWakeup = Wakeup()
+    private let stopping = AbortSignal()
+    private let outage = OutageLog()
+
+    /// - Parameters:
+    ///   - pool: should allow `concurrency + 4` connections (heartbeat, completer, rescuer, claims).
+    public init(pool: PostgresPool, registry: HandlerRegistry, configuration: Configuration, logger: Logger) {
+        self.queue = JobQueue(pool: pool)
+        self.registry = registry
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.identity.name)"
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("worker started", metadata: [
+            "queues": "\(configuration.queues.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
+            "kinds": "\(registry.kinds.joined(separator: ","))",
+        ])
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { loops in
+                loops.addTask { await self.listen() }
+                loops.addTask { await self.heartbeat() }
+                loops.addTask { await self.completeInBatches() }
+                loops.addTask { await self.rescue() }
+                await self.claimAndRun()
+                loops.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stopping.fire(.shutdown)
+            self.wakeup.signal()
+        }
+        await flushCompletions()
+        logger.info("worker stopped")
+    }
+
+    /// Asks the worker to stop as on SIGTERM (for embedding and tests).
+    public func beginShutdown() {
+        stopping.fire(.shutdown)
+        wakeup.signal()
+    }
+
+    private var isStopping: Bool { stopping.reason != nil || Task.isCancelled }
+
+    // MARK: Claiming
+
+    private func claimAndRun() async {
+        await withDiscardingTaskGroup { jobs in
+            var failures = 0
+            while !isStopping {
+                let free = configuration.concurrency - inFlight.count
+                if free <= 0 {
+                    await wakeup.wait(timeout: configuration.pollInterval)
+                    continue
+                }
+                let sentAt = ContinuousClock.now
+                do {
+                    let claimed = try await queue.claim(queues: configuration.queues, limit: free, worker: configuration.identity)
+                    failures = 0
+                    outage.recovered(logger: logger)
+                    for job in claimed {
+                        let entry = inFlight.insert(job, leaseSetAt: sentAt)
+                        jobs.addTask { await self.execute(entry) }
+                    }
+                    if claimed.count < free { await wakeup.wait(timeout: configuration.pollInterval) }
+                } catch {
+                    failures += 1
+                    outage.failed("claiming jobs", error, logger: logger)
+                    await wakeup.wait(timeout: Self.reconnectDelay(failures))
+                }
+            }
+            await drain()
+        }
+    }
+
+    /// Waits for running jobs up to the grace period, then stops the rest.
+    private func drain() async {
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        if inFlight.count > 0 {
+            logger.info("shutting down: waiting for running jobs", metadata: ["running": "\(inFlight.count)"])
+        }
+        while inFlight.count > 0, ContinuousClock.now < deadline {
+            await wakeup.wait(timeout: deadline - ContinuousClock.now)
+        }
+        if inFlight.count > 0 {
+            logger.notice("grace period over: releasing running jobs", metadata: ["running": "\(inFlight.count)"])
+            inFlight.abortAll(.shutdown)
+        }
+    }
+
+    // MARK: Running one job
+
+    private func execute(_ entry: InFlightJobs.Entry) async {
+        let job = entry.job
+        let started = ContinuousClock.now
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(job.id)"
+        logger[metadataKey: "kind"] = "\(job.kind)"
+        logger[metadataKey: "attempt"] = "\(job.attempt)"
+        let committed = CommitFlag()
+        let context = JobContext(job: job, logger: logger, queue: queue, committed: committed)
+
+        let outcome: String
+        do {
+            guard let handler = registry.handler(for: job.kind) else {
+                throw PermanentFailure("no handler for kind \"\(job.kind)\" on this worker (it runs: \(registry.kinds.joined(separator: ", ")))")
+            }
+            try await Self.runUnlessAborted(entry.abort) { try await handler.run(context) }
+            if !committed.isSet {
+                if completions.add(job.id, job.leaseToken) >= configuration.completionBatchSize { completionWakeup.signal() }
+            }
+            outcome = "succeeded"
+        } catch let abort as JobAborted {
+            switch abort.reason {
+            case .leaseLost:
+                outcome = "lease lost"
+            case .shutdown:
+                outcome = await release(job)
+            }
+        } catch is LeaseLost {
+            outcome = "fenced"
+        } catch {
+            if error is CancellationError, stopping.reason != nil {
+                outcome = await release(job)
+            } else {
+                let recorded = await persist(job, "failed") { try await self.queue.fail(job, error: error) }
+                outcome = recorded ?? "failed (unrecorded: left to the rescuer)"
+                logger.debug("job error: \(error)")
+            }
+        }
+        inFlight.remove(job.id)
+        wakeup.signal()
+        let duration = ContinuousClock.now - started
+        logger.log(level: outcome == "succeeded" ? .info : .notice, "job \(outcome)", metadata: [
+            "duration_ms": "\(duration.milliseconds)",
+        ])
+    }
+
+    /// Runs `body` until it ends or `abort` fires, whichever comes first; on abort
+    /// the body is cancelled and ``JobAborted`` is thrown.
+    static func runUnlessAborted(_ abort: AbortSignal, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                if let reason = await abort.wait() { throw JobAborted(reason: reason) }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func release(_ job: ClaimedJob) async -> String {
+        let released = await persist(job, "released") { try await self.queue.release([(job.id, job.leaseToken)]) }
+        return released == nil ? "released (unrecorded: left to the rescuer)" : "released"
+    }
+
+    /// Records an attempt's end, retrying through a database outage while the lease
+    /// lasts; after that the rescuer owns the job (nil).
+    private func persist<Result: Sendable>(
+        _ job: ClaimedJob, _ what: String, _ write: @Sendable () async throws -> Result
+    ) async -> Result? {
+        var failures = 0
+        let giveUp = ContinuousClock.now + job.lease
+        while true {
+            do {
+                let result = try await write()
+                outage.recovered(logger: logger)
+                return result
+            } catch {
+                failures += 1
+                outage.failed("recording job \(job.id) as \(what)", error, logger: logger)
+                if ContinuousClock.now >= giveUp { return nil }
+                try? await Task.sleep(for: Self.reconnectDelay(failures))
+            }
+        }
+    }
+
+    // MARK: Background loops
+
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(to: queue.pool.configuration, logger: logger)
+                try await connection.listen(JobQueries.channel)
+                failures = 0
+                // Anything enqueued while we were not listening has not been announced.
+                wakeup.signal()
+                for try await notification in connection.notifications()
+                where configuration.queues.contains(notification.payload) {
+                    wakeup.signal()
+                }
+                return
+            } catch {
+                failures += 1
+                outage.failed("listening for new jobs", error, logger: logger)
+                try? await Task.sleep(for: Self.reconnectDelay(failures))
+            }
+        }
+    }
+
+    private func heartbeat() async {
+        while !Task.isCancelled {
+            let shortestLease = inFlight.snapshot().map(\.job.lease).min() ?? .seconds(1)
+            try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
+            let entries = inFlight.snapshot()
+            guard !entries.isEmpty, !Task.isCancelled else { continue }
+            let sentAt = ContinuousClock.now
+            do {
+                let held = try await queue.extendLeases(entries.map { ($0.job.id, $0.job.leaseToken) })
+                for entry in entries {
+                    if held.contains(entry.job.id) {
+                        inFlight.extended(entry.job.id, sentAt: sentAt)
+                    } else {
+                        entry.abort.fire(.leaseLost)
+                    }
+                }
+            } catch {
+                outage.failed("extending leases", error, logger: logger)
+                // A worker that cannot extend its lease stops that job's work.
+                _ = inFlight.abortExpired(now: ContinuousClock.now)
+            }
+        }
+    }
+
+    private func completeInBatches() async {
+        while !Task.isCancelled {
+            await completionWakeup.wait(timeout: configuration.completionDelay)
+            guard !Task.isCancelled else { return }
+            await flushCompletions()
+        }
+    }
+
+    private func flushCompletions() async {
+        var failures = 0
+        while true {
+            let batch = completions.drain(max: configuration.completionBatchSize)
+            if batch.isEmpty { return }
+            do {
+                let fenced = try await queue.completeMany(batch)
+                outage.recovered(logger: logger)
+                if !fenced.isEmpty {
+                    logger.notice("completions fenced: leases were lost first", metadata: ["count": "\(fenced.count)"])
+                }
+            } catch {
+                completions.putBack(batch)
+                failures += 1
+                outage.failed("completing jobs", error, logger: logger)
+                if Task.isCancelled || failures > 50 { return }
+                try? await Task.sleep(for: Self.reconnectDelay(failures))
+            }
+        }
+    }
+
+    private func rescue() async {
+        let rescuer = JobRescuer(pool: queue.pool, configuration: configuration.rescuer, logger: logger)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.rescuer.interval)
+            guard !Task.isCancelled else { return }
+            do {
+                try await rescuer.runOnce()
+            } catch {
+                outage.failed("rescuing expired leases", error, logger: logger)
+            }
+        }
+    }
+
+    /// 100 ms doubling to 5 s: quick to notice a server back, gentle while it is down.
+    static func reconnectDelay(_ failures: Int) -> Duration {
+        .milliseconds(min(5_000, 100 << min(max(failures - 1, 0), 6)))
+    }
+}
+
+/// Thrown inside a job when its abort signal fired.
+struct JobAborted: Error {
+    let reason: AbortReason
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import BenefitScheduler
+import Foundation
+
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enqueue jobs, list dead ones, retry or cancel them.",
+        subcommands: [Enqueue.self, Dead.self, Retry.self, Cancel.self])
+
+    struct Enqueue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put jobs on the queue.",
+            discussion: """
+                Kinds every worker runs: noop; sleep with {"ms": N}; drill with
+                {"ms": N, "failAttempts": K, "permanent": true|false}, which writes one
+                row to benefit.drill_effect when it succeeds (for fire drills).
+
+                Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The job kind (which handler runs it).")
+        var kind: String
+
+        @Option(help: "Arguments for the handler: a JSON object.")
+        var payload = "{}"
+
+        @Option(help: "How many identical jobs (bulk-loaded in one transaction).")
+        var count = 1
+
+        @Option(help: "Queue to put them on.")
+        var queue = "default"
+
+        @Option(help: "Lower runs first.")
+        var priority = 0
+
+        @Option(help: "Tries before a job is dead.")
+        var maxAttempts = 5
+
+        @Option(help: ArgumentHelp("How long a claim lasts without a heartbeat.", valueName: "duration"))
+        var lease = "60s"
+
+        @Option(help: "While a job with this key is available or running, return it instead of adding another.")
+        var uniqueKey: String?
+
+        func validate() throws {
+            guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
+                throw ValidationError("--payload: not a JSON object: \(payload)")
+            }
+            guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count must be between 1 and 10000000") }
+            guard maxAttempts >= 1, maxAttempts <= 1_000 else { throw ValidationError("--max-attempts must be between 1 and 1000") }
+            guard let duration = DurationText.parse(lease), duration >= .milliseconds(100) else {
+                throw ValidationError("--lease: \"\(lease)\" is not a duration of at least 100ms (like 30s, 5m)")
+            }
+            guard uniqueKey == nil || count == 1 else { throw ValidationError("--unique-key goes with a single job (--count 1)") }
+            guard (-32_768...32_767).contains(priority) else { throw ValidationError("--priority must fit in -32768...32767") }
+        }
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let queue = JobQueue(pool: pool)
+            let job = NewJob(
+                kind: kind, payload: payload, queue: self.queue, priority: priority, maxAttempts: maxAttempts,
+                lease: DurationText.parse(lease)!, uniqueKey: uniqueKey)
+            do {
+                if count == 1 {
+                    let (id, inserted) = try await queue.enqueue(job)
+                    print(inserted ? "enqueued job \(id)" : "job \(id) already holds unique key \(uniqueKey ?? "")")
+                } else {
+                    let added = try await queue.enqueueBulk(Array(repeating: job, count: count))
+                    print("enqueued \(added) jobs")
+                }
+            } catch let error as PostgresError where error.sqlState == "23514" || error.sqlState == "22P02" {
+                throw CommandFailure("the queue refused the job: \(error.message) (kind and queue are lowercase letters, digits, '_', '-', '.')")
+            }
+        }
+    }
+
+    struct Dead: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead jobs (the dead-letter list), newest first.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Only the dead jobs of this run.")
+        var run: Int?
+
+        @Option(help: "Show at most this many.")
+        var limit = 100
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let dead = try await DeadJobs.list(on: pool, runID: run, limit: limit)
+            if json {
+                print(try TextTable.json(dead))
+            } else if dead.isEmpty {
+                print(run.map { "no dead jobs in run \($0)" } ?? "no dead jobs")
+            } else {
+                print(TextTable.render(
+                    header: ["JOB", "RUN", "KIND", "ATTEMPTS", "DIED AT", "LAST ERROR"],
+                    rows: dead.map { [String($0.jobID), $0.runID.map(String.init) ?? "", $0.kind, String($0.attempts), TextTable.instant($0.diedAt), TextTable.cell($0.lastError)] }))
+            }
+        }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put dead jobs back on the queue with fresh attempts.",
+            discussion: "Give a job id, or --run RUN for every dead job of a run.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The dead job to retry.")
+        var job: Int?
+
+        @Option(help: "Retry every dead job of this run.")
+        var run: Int?
+
+        func validate() throws {
+            guard (job == nil) != (run == nil) else { throw ValidationError("give either a job id or --run RUN") }
+        }
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
+            let queue = JobQueue(pool: PostgresPool(configuration: database, maxConnections: 1, logger: logger))
+            let retried = try await queue.retryDead(jobID: job, runID: run)
+            if let job {
+                guard !retried.isEmpty else {
+                    let state = try await queue.state(of: job)
+                    throw CommandFailure(state.map { "job \(job) is \($0.rawValue), not dead" } ?? "there is no job \(job)")
+                }
+                print("job \(job) is available again")
+            } else {
+                print("\(retried.count) dead jobs of run \(run!) are available again")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a job that has not finished.",
+            discussion: "A running job's worker is fenced out: whatever it has not committed is never committed.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The job to cancel.")
+        var job: Int
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
+            let queue = JobQueue(pool: PostgresPool(configuration: database, maxConnections: 1, logger: logger))
+            guard try await queue.cancel(jobID: job) else {
+                let state = try await queue.state(of: job)
+                throw CommandFailure(state.map { "job \(job) is already \($0.rawValue)" } ?? "there is no job \(job)")
+            }
+            print("job \(job) cancelled")
+        }
+    }
+}

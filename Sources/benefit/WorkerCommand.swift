@@ -1,0 +1,67 @@
+import ArgumentParser
+import BenefitScheduler
+import BenefitWorkers
+import Logging
+import ServiceLifecycle
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Claim and run jobs until stopped (SIGTERM or SIGINT).",
+        discussion: """
+            Runs up to --concurrency jobs at once from the given queues, each under a
+            lease that heartbeats extend. On SIGTERM/SIGINT it stops claiming, lets
+            running jobs finish for up to --grace-period, gives the rest back to the
+            queue without counting the attempt, and exits 0. It survives a database
+            restart: it logs one line, reconnects with backoff and carries on.
+
+            Every worker runs the diagnostic kinds noop, sleep ({"ms": N}) and drill
+            besides the benefit programs.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("Queues to claim from, comma-separated.", valueName: "a,b"))
+    var queues = "default"
+
+    @Option(help: "Jobs run at once.")
+    var concurrency = 10
+
+    @Option(help: "Name recorded in attempt rows (default: HOST-PID).")
+    var name: String?
+
+    @Option(help: ArgumentHelp("How long running jobs may finish after SIGTERM.", valueName: "duration"))
+    var gracePeriod = "30s"
+
+    @Option(help: ArgumentHelp("Poll interval when no notification arrives.", valueName: "duration"))
+    var pollInterval = "1s"
+
+    func validate() throws {
+        guard concurrency >= 1, concurrency <= 1_000 else { throw ValidationError("--concurrency must be between 1 and 1000") }
+        guard DurationText.parse(gracePeriod) != nil else { throw ValidationError("--grace-period: \"\(gracePeriod)\" is not a duration (like 30s, 2m)") }
+        guard let poll = DurationText.parse(pollInterval), poll > .zero else {
+            throw ValidationError("--poll-interval: \"\(pollInterval)\" is not a positive duration (like 500ms, 1s)")
+        }
+        guard !queueList.isEmpty else { throw ValidationError("--queues: give at least one queue") }
+    }
+
+    private var queueList: [String] {
+        queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func run() async throws {
+        let (database, logger) = try await connection.configuration(label: "benefit.worker")
+        let pool = PostgresPool(configuration: database, maxConnections: concurrency + 4, logger: logger)
+        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+
+        var configuration = Worker.Configuration()
+        configuration.queues = queueList
+        configuration.concurrency = concurrency
+        configuration.identity = WorkerIdentity(name: name)
+        configuration.shutdownGracePeriod = DurationText.parse(gracePeriod)!
+        configuration.pollInterval = DurationText.parse(pollInterval)!
+        let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,95 @@
+-- 0002 queue: jobs, their attempts, and the lease token sequence.
+--
+-- A job is one unit on the queue. Workers claim available jobs with
+-- FOR UPDATE SKIP LOCKED; each claim takes a new lease token from
+-- benefit.lease_token_seq (strictly increasing) and writes one attempt row. A
+-- job's effects and its completion commit in one transaction that first checks
+-- the job still carries that token (the fence), so a worker whose lease expired
+-- and was taken over commits nothing.
+--
+-- Priority: lower numbers run first (0 before 1), then earlier run_at, then id.
+
+CREATE SEQUENCE benefit.lease_token_seq AS bigint;
+
+CREATE TABLE benefit.job (
+    id                 bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    queue              text        NOT NULL DEFAULT 'default' CHECK (queue ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'),
+    kind               text        NOT NULL CHECK (kind ~ '^[a-z0-9][a-z0-9_.:-]{0,126}$'),
+    payload            jsonb       NOT NULL DEFAULT '{}',
+    priority           smallint    NOT NULL DEFAULT 0,
+    run_at             timestamptz NOT NULL DEFAULT now(),
+    state              text        NOT NULL DEFAULT 'available'
+                       CHECK (state IN ('available', 'running', 'succeeded', 'dead', 'cancelled')),
+    -- Attempts counted so far; a claim adds one, a release (graceful shutdown) gives it back.
+    attempt            integer     NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+    max_attempts       integer     NOT NULL DEFAULT 5 CHECK (max_attempts BETWEEN 1 AND 1000),
+    lease_token        bigint,
+    lease_expires_at   timestamptz,
+    lease_ms           integer     NOT NULL DEFAULT 60000 CHECK (lease_ms BETWEEN 100 AND 86400000),
+    backoff_initial_ms integer     NOT NULL DEFAULT 10000 CHECK (backoff_initial_ms >= 0),
+    backoff_max_ms     integer     NOT NULL DEFAULT 600000 CHECK (backoff_max_ms >= backoff_initial_ms),
+    unique_key         text,
+    last_error         text,
+    run_id             bigint,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    finished_at        timestamptz,
+    -- A running job always carries its lease; no other state does.
+    CHECK ((state = 'running') = (lease_token IS NOT NULL)),
+    CHECK ((state = 'running') = (lease_expires_at IS NOT NULL)),
+    CHECK ((state IN ('succeeded', 'dead', 'cancelled')) = (finished_at IS NOT NULL))
+);
+
+-- The claim: one index range scan per queue, in claim order, over available jobs only.
+CREATE INDEX job_claim_idx ON benefit.job (queue, priority, run_at, id) WHERE state = 'available';
+-- The rescuer: running jobs by lease expiry.
+CREATE INDEX job_lease_idx ON benefit.job (lease_expires_at) WHERE state = 'running';
+-- Enqueue with a unique key: at most one live job per key, held by the database,
+-- so concurrent enqueues cannot both insert.
+CREATE UNIQUE INDEX job_unique_key_idx ON benefit.job (unique_key)
+    WHERE unique_key IS NOT NULL AND state IN ('available', 'running');
+CREATE INDEX job_run_idx ON benefit.job (run_id, state) WHERE run_id IS NOT NULL;
+CREATE INDEX job_dead_idx ON benefit.job (finished_at) WHERE state = 'dead';
+
+CREATE TABLE benefit.job_attempt (
+    lease_token bigint      PRIMARY KEY,
+    job_id      bigint      NOT NULL REFERENCES benefit.job (id) ON DELETE CASCADE,
+    attempt     integer     NOT NULL CHECK (attempt >= 1),
+    worker      text        NOT NULL,
+    host        text        NOT NULL,
+    pid         integer     NOT NULL,
+    started_at  timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    outcome     text        NOT NULL DEFAULT 'running'
+                CHECK (outcome IN ('running', 'succeeded', 'retry', 'dead', 'lease_expired', 'released', 'fenced')),
+    error       text,
+    CHECK ((outcome = 'running') = (finished_at IS NULL))
+);
+CREATE INDEX job_attempt_job_idx ON benefit.job_attempt (job_id, attempt);
+
+-- Rows a `drill` job writes inside its fenced commit: an operator's fire drill
+-- (kill workers, restart the server) shows a duplicate effect as a second row.
+CREATE TABLE benefit.drill_effect (
+    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id      bigint      NOT NULL,
+    lease_token bigint      NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX drill_effect_job_idx ON benefit.drill_effect (job_id);
+
+-- Administrators' views (stable names and columns; see docs/sql.md).
+CREATE VIEW benefit.jobs AS
+SELECT id AS job_id, queue, kind, state, priority, attempt, max_attempts, run_at, run_id,
+       unique_key, created_at, finished_at, last_error
+FROM benefit.job;
+
+CREATE VIEW benefit.job_attempts AS
+SELECT a.job_id, j.run_id, NULL::text AS campaign, a.attempt, a.worker, a.host, a.pid, a.lease_token,
+       a.started_at, a.finished_at, a.outcome, a.error
+FROM benefit.job_attempt a
+JOIN benefit.job j ON j.id = a.job_id;
+
+CREATE VIEW benefit.dead_jobs AS
+SELECT j.id AS job_id, j.run_id, NULL::text AS campaign, j.kind, j.attempt AS attempts, j.last_error,
+       j.finished_at AS died_at
+FROM benefit.job j
+WHERE j.state = 'dead';
