@@ -41,6 +41,25 @@ public enum TestDatabase {
     }
 }
 
+extension TestDatabase {
+    /// A test database's URL, for a child process's `DATABASE_URL`.
+    public static func url(of configuration: PostgresConfiguration) throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["BENEFIT_TEST_DATABASE_URL"],
+              var components = URLComponents(string: base), let database = configuration.parameter("dbname") else {
+            throw TestSetupError("BENEFIT_TEST_DATABASE_URL must be a postgresql:// URL")
+        }
+        components.path = "/" + database
+        return components.string!
+    }
+
+    /// A logger for in-process workers that only speaks up when something is wrong.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+}
+
 /// The test environment is not set up as the suite needs.
 public struct TestSetupError: Error, CustomStringConvertible {
     public let description: String

@@ -37,6 +37,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.parsed = parsed
     }
 
+    /// The URL or conninfo as given, password included: for handing to a child
+    /// process through its environment, never for printing.
+    public var secretConnectionString: String { conninfo }
+
     /// The same server and credentials, another database.
     public func with(database: String) -> PostgresConfiguration {
         var copy = self

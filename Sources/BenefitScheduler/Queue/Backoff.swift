@@ -7,9 +7,9 @@ public enum Backoff {
     /// The upper bound of the delay after failed attempt `attempt` (1-based).
     public static func bound(attempt: Int, initial: Duration, max: Duration) -> Duration {
         let exponent = Swift.max(0, Swift.min(attempt - 1, 40))
-        let initialMilliseconds = initial.milliseconds
+        let initialMilliseconds = initial.wholeMilliseconds
         let grown = initialMilliseconds.multipliedReportingOverflow(by: 1 << exponent)
-        let capped = grown.overflow ? max.milliseconds : Swift.min(grown.partialValue, max.milliseconds)
+        let capped = grown.overflow ? max.wholeMilliseconds : Swift.min(grown.partialValue, max.wholeMilliseconds)
         return .milliseconds(capped)
     }
 
@@ -17,7 +17,7 @@ public enum Backoff {
     public static func delay<G: RandomNumberGenerator>(
         attempt: Int, initial: Duration, max: Duration, using generator: inout G
     ) -> Duration {
-        let bound = bound(attempt: attempt, initial: initial, max: max).milliseconds
+        let bound = bound(attempt: attempt, initial: initial, max: max).wholeMilliseconds
         return .milliseconds(Int.random(in: 0...Swift.max(0, bound), using: &generator))
     }
 

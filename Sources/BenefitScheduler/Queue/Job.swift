@@ -87,7 +87,7 @@ public struct ClaimedJob: Sendable, Identifiable {
 
 extension Duration {
     /// Whole milliseconds, as the queue tables store durations.
-    var milliseconds: Int {
+    public var wholeMilliseconds: Int {
         Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
     }
 }

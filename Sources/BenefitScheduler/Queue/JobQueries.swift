@@ -18,8 +18,8 @@ enum JobQueries {
         WITH input AS (
             SELECT * FROM unnest(
                 \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
-                \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.milliseconds)),
-                \(jobs.map(\.backoffInitial.milliseconds)), \(jobs.map(\.backoffMax.milliseconds)),
+                \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
+                \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
                 \(jobs.map(\.uniqueKey)), \(jobs.map(\.runID))
             ) WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms,
                                    backoff_initial_ms, backoff_max_ms, unique_key, run_id, position)

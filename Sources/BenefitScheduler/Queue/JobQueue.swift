@@ -73,7 +73,7 @@ public struct JobQueue: Sendable {
                 for job in jobs {
                     try writer.appendRow(
                         job.queue, job.kind, job.payload, job.priority, job.runAt ?? now, job.maxAttempts,
-                        job.lease.milliseconds, job.backoffInitial.milliseconds, job.backoffMax.milliseconds, job.runID)
+                        job.lease.wholeMilliseconds, job.backoffInitial.wholeMilliseconds, job.backoffMax.wholeMilliseconds, job.runID)
                 }
             }
             try await connection.query(JobQueries.notify(queues: Array(Set(jobs.map(\.queue))).sorted()))
@@ -146,7 +146,7 @@ public struct JobQueue: Sendable {
         let message = String(String(describing: error).prefix(4000))
         let rows = try await pool.query(JobQueries.fail(
             id: job.id, token: job.leaseToken.rawValue, error: message, retryable: retryable,
-            delayMilliseconds: delay.milliseconds))
+            delayMilliseconds: delay.wholeMilliseconds))
         return try rows.first(String.self) ?? "fenced"
     }
 

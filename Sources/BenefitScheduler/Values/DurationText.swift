@@ -25,7 +25,7 @@ public enum DurationText {
 
     /// The shortest text that parses back to the same whole milliseconds.
     public static func format(_ duration: Duration) -> String {
-        let milliseconds = duration.milliseconds
+        let milliseconds = duration.wholeMilliseconds
         for (suffix, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] where milliseconds % size == 0 && milliseconds > 0 {
             return "\(milliseconds / size)\(suffix)"
         }

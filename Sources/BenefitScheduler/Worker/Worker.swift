@@ -181,7 +181,7 @@ public final class Worker: Service, Sendable {
         wakeup.signal()
         let duration = ContinuousClock.now - started
         logger.log(level: outcome == "succeeded" ? .info : .notice, "job \(outcome)", metadata: [
-            "duration_ms": "\(duration.milliseconds)",
+            "duration_ms": "\(duration.wholeMilliseconds)",
         ])
     }
 

@@ -30,8 +30,7 @@ struct MigrationTests {
     @Test("two benefit db migrate processes started together apply each migration once")
     func concurrentMigratorsApplyOnce() async throws {
         try await TestDatabase.withFresh { configuration in
-            let url = try TestDatabase.server().with(database: try #require(configuration.parameter("dbname")))
-            let environment = ["DATABASE_URL": try TestURL.make(url)]
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             async let first = BenefitProcess.run(["db", "migrate"], environment: environment)
             async let second = BenefitProcess.run(["db", "migrate"], environment: environment)
             let outcomes = try await [first, second]
@@ -60,7 +59,7 @@ struct MigrationTests {
             }
             try "CREATE TABLE benefit.scratch (id int);\n".write(
                 to: directory.appendingPathComponent("0900_scratch.sql"), atomically: true, encoding: .utf8)
-            let environment = ["DATABASE_URL": try TestURL.make(configuration)]
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let first = try await BenefitProcess.run(["db", "migrate", "--migrations-dir", directory.path], environment: environment)
             #expect(first.exitCode == 0, "stderr: \(first.standardError)")
 
@@ -77,17 +76,5 @@ struct MigrationTests {
             let scratchLine = status.standardOutput.split(separator: "\n").first { $0.hasPrefix("0900_scratch.sql") }
             #expect(scratchLine?.contains("CHANGED") == true)
         }
-    }
-}
-
-/// The test cluster's URL pointed at one database, for a child process's DATABASE_URL.
-enum TestURL {
-    static func make(_ configuration: PostgresConfiguration) throws -> String {
-        guard let base = ProcessInfo.processInfo.environment["BENEFIT_TEST_DATABASE_URL"],
-              var components = URLComponents(string: base), let database = configuration.parameter("dbname") else {
-            throw TestSetupError("BENEFIT_TEST_DATABASE_URL must be a postgresql:// URL")
-        }
-        components.path = "/" + database
-        return components.string!
     }
 }

@@ -1,0 +1,95 @@
+import BenefitScheduler
+import BenefitTestSupport
+import Foundation
+import Testing
+
+@Suite("Enqueue")
+struct EnqueueTests {
+    @Test("20 concurrent enqueues with one unique key yield one job")
+    func uniqueKeyUnderConcurrency() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            let queue = JobQueue(pool: pool)
+            let results = try await withThrowingTaskGroup(of: (id: Int, inserted: Bool).self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await queue.enqueue(NewJob(kind: "noop", uniqueKey: "relief:2026:batch-7")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.id)).count == 1)
+            #expect(results.filter(\.inserted).count == 1)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.jobs").single(Int.self) == 1)
+
+            // Once that job is finished, the key is free again.
+            try await pool.query("UPDATE benefit.job SET state = 'cancelled', finished_at = now()")
+            let (_, insertedAgain) = try await queue.enqueue(NewJob(kind: "noop", uniqueKey: "relief:2026:batch-7"))
+            #expect(insertedAgain)
+        }
+    }
+
+    @Test("a job enqueued in a rolled-back transaction does not exist")
+    func rolledBackEnqueueLeavesNothing() async throws {
+        struct Abort: Error {}
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            await #expect(throws: Abort.self) {
+                try await pool.transaction { tx in
+                    let (id, inserted) = try await JobQueue.enqueue(NewJob(kind: "noop"), on: tx)
+                    #expect(inserted && id > 0)
+                    throw Abort()
+                }
+            }
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job").single(Int.self) == 0)
+            try await pool.transaction { tx in
+                try await JobQueue.enqueue(NewJob(kind: "noop"), on: tx)
+            }
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job").single(Int.self) == 1)
+        }
+    }
+
+    @Test("bulk enqueue lands every job and claims come in priority, run-at, id order")
+    func bulkEnqueueAndClaimOrder() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            let queue = JobQueue(pool: pool)
+            let count = try await queue.enqueueBulk((0..<10_000).map { NewJob(kind: "noop", queue: "bulk", priority: $0 % 3) })
+            #expect(count == 10_000)
+            let ids = try await pool.withConnection { try await JobQueue.enqueueMany([NewJob(kind: "noop", queue: "other")], on: $0) }
+            #expect(ids.count == 1)
+            let claimed = try await queue.claim(queues: ["bulk", "other"], limit: 50, worker: WorkerIdentity(name: "t"))
+            #expect(claimed.count == 50)
+            // Priority 0 first: every claimed job was enqueued with priority 0, and ids ascend.
+            let priorities = try await pool.query("SELECT priority FROM benefit.job WHERE id = ANY(\(claimed.map(\.id)))").decode(Int.self)
+            #expect(Set(priorities) == [0])
+            #expect(claimed.map(\.id) == claimed.map(\.id).sorted())
+            let attempts = try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE outcome = 'running'").single(Int.self)
+            #expect(attempts == 50)
+            let tokens = claimed.map(\.leaseToken)
+            #expect(Set(tokens).count == 50)
+        }
+    }
+
+    @Test("two claimers never get the same job (SKIP LOCKED)")
+    func concurrentClaimsNeverOverlap() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            let queue = JobQueue(pool: pool)
+            try await queue.enqueueBulk((0..<2_000).map { _ in NewJob(kind: "noop", queue: "race") })
+            let claimed = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        var mine: [Int] = []
+                        while true {
+                            let batch = try await queue.claim(queues: ["race"], limit: 37, worker: WorkerIdentity(name: "c\(index)"))
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claimed.count == 2_000)
+            #expect(Set(claimed).count == 2_000)
+        }
+    }
+}
