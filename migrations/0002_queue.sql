@@ -30,17 +30,30 @@ CREATE TABLE benefit.job (
     backoff_max_ms     integer     NOT NULL DEFAULT 600000 CHECK (backoff_max_ms >= backoff_initial_ms),
     unique_key         text,
     last_error         text,
+    -- Campaign runs (0003 adds the foreign keys): the run and campaign a job
+    -- belongs to, and the campaign's limit on its jobs running at once.
     run_id             bigint,
+    campaign_id        bigint,
+    concurrency_limit  integer     CHECK (concurrency_limit >= 1),
+    -- What a batch job covered and produced, for the run's counters.
+    members            integer     CHECK (members >= 0),
+    result_amount      numeric(14, 2),
     created_at         timestamptz NOT NULL DEFAULT now(),
     finished_at        timestamptz,
     -- A running job always carries its lease; no other state does.
     CHECK ((state = 'running') = (lease_token IS NOT NULL)),
     CHECK ((state = 'running') = (lease_expires_at IS NOT NULL)),
-    CHECK ((state IN ('succeeded', 'dead', 'cancelled')) = (finished_at IS NOT NULL))
+    CHECK ((state IN ('succeeded', 'dead', 'cancelled')) = (finished_at IS NOT NULL)),
+    CHECK (concurrency_limit IS NULL OR campaign_id IS NOT NULL)
 );
 
--- The claim: one index range scan per queue, in claim order, over available jobs only.
-CREATE INDEX job_claim_idx ON benefit.job (queue, priority, run_at, id) WHERE state = 'available';
+-- The claim: one index range scan per queue, in claim order, over available jobs
+-- without a concurrency limit; limited ones have their own index, per campaign.
+CREATE INDEX job_claim_idx ON benefit.job (queue, priority, run_at, id)
+    WHERE state = 'available' AND concurrency_limit IS NULL;
+CREATE INDEX job_claim_limited_idx ON benefit.job (campaign_id, queue, priority, run_at, id)
+    WHERE state = 'available' AND concurrency_limit IS NOT NULL;
+CREATE INDEX job_campaign_running_idx ON benefit.job (campaign_id) WHERE state = 'running';
 -- The rescuer: running jobs by lease expiry.
 CREATE INDEX job_lease_idx ON benefit.job (lease_expires_at) WHERE state = 'running';
 -- Enqueue with a unique key: at most one live job per key, held by the database,
@@ -65,6 +78,87 @@ CREATE TABLE benefit.job_attempt (
     CHECK ((outcome = 'running') = (finished_at IS NULL))
 );
 CREATE INDEX job_attempt_job_idx ON benefit.job_attempt (job_id, attempt);
+
+-- Claims up to p_limit available jobs from p_queues for one worker, in one call:
+-- each claimed job gets a new lease token and an attempt row.
+--
+-- Jobs of campaigns with a concurrency limit come first, one campaign at a time
+-- under a transaction-level advisory lock: the count of that campaign's running
+-- jobs is taken after the lock, in a fresh snapshot (plpgsql takes one per
+-- statement), so two workers can never both fill the same free slot. The rest
+-- of the limit goes to unlimited jobs in (priority, run_at, id) order. Rows
+-- other workers hold are skipped (SKIP LOCKED), never waited for.
+CREATE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
+RETURNS SETOF benefit.job
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_campaign  bigint;
+    v_free      integer;
+    v_remaining integer := p_limit;
+    v_claimed   integer;
+BEGIN
+    FOR v_campaign IN
+        SELECT DISTINCT j.campaign_id FROM benefit.job j
+        WHERE j.state = 'available' AND j.concurrency_limit IS NOT NULL AND j.queue = ANY (p_queues) AND j.run_at <= now()
+    LOOP
+        EXIT WHEN v_remaining <= 0;
+        PERFORM pg_advisory_xact_lock(1650814565, v_campaign::integer);
+        SELECT min(j.concurrency_limit) - (SELECT count(*) FROM benefit.job r WHERE r.campaign_id = v_campaign AND r.state = 'running')
+        INTO v_free
+        FROM benefit.job j WHERE j.campaign_id = v_campaign AND j.state = 'available' AND j.concurrency_limit IS NOT NULL;
+        CONTINUE WHEN coalesce(v_free, 0) <= 0;
+        RETURN QUERY
+        WITH next AS (
+            SELECT j.id FROM benefit.job j
+            WHERE j.campaign_id = v_campaign AND j.state = 'available' AND j.concurrency_limit IS NOT NULL
+              AND j.queue = ANY (p_queues) AND j.run_at <= now()
+            ORDER BY j.priority, j.run_at, j.id
+            LIMIT least(v_free, v_remaining)
+            FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+            UPDATE benefit.job j
+            SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
+                lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
+            FROM next WHERE j.id = next.id
+            RETURNING j.*
+        ), attempts AS (
+            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
+            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid FROM claimed c
+        )
+        SELECT * FROM claimed;
+        GET DIAGNOSTICS v_claimed = ROW_COUNT;
+        v_remaining := v_remaining - v_claimed;
+    END LOOP;
+
+    IF v_remaining > 0 THEN
+        -- The CTE is a fence: rows are chosen and locked first, so the UPDATE
+        -- touches exactly those, and each queue is one range scan of job_claim_idx.
+        RETURN QUERY
+        WITH next AS (
+            SELECT c.id FROM unnest(p_queues) AS q(name)
+            CROSS JOIN LATERAL (
+                SELECT j.id, j.priority, j.run_at FROM benefit.job j
+                WHERE j.state = 'available' AND j.concurrency_limit IS NULL AND j.queue = q.name AND j.run_at <= now()
+                ORDER BY j.priority, j.run_at, j.id
+                LIMIT v_remaining
+                FOR UPDATE SKIP LOCKED
+            ) c
+            ORDER BY c.priority, c.run_at, c.id
+            LIMIT v_remaining
+        ), claimed AS (
+            UPDATE benefit.job j
+            SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
+                lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
+            FROM next WHERE j.id = next.id
+            RETURNING j.*
+        ), attempts AS (
+            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
+            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid FROM claimed c
+        )
+        SELECT * FROM claimed;
+    END IF;
+END
+$$;
 
 -- Rows a `drill` job writes inside its fenced commit: an operator's fire drill
 -- (kill workers, restart the server) shows a duplicate effect as a second row.

@@ -57,39 +57,15 @@ enum JobQueries {
     // MARK: Claim (run by workers)
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
-    /// takes a new lease token per job and writes its attempt row.
-    ///
-    /// Per queue, the LATERAL subquery walks `job_claim_idx` in claim order and
-    /// skips rows other workers hold (SKIP LOCKED). The `next` CTE is a fence:
-    /// rows are chosen and locked first, so the UPDATE touches exactly the chosen ones.
+    /// each gets a new lease token and an attempt row. The work is done by
+    /// `benefit.claim_jobs` (migrations/0002_queue.sql), which also keeps each
+    /// campaign within its concurrency limit across all workers.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         """
-        WITH next AS (
-            SELECT j.id FROM unnest(\(queues)) AS q(name)
-            CROSS JOIN LATERAL (
-                SELECT id, priority, run_at FROM benefit.job
-                WHERE state = 'available' AND queue = q.name AND run_at <= now()
-                ORDER BY priority, run_at, id
-                LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED
-            ) j
-            ORDER BY j.priority, j.run_at, j.id
-            LIMIT \(limit)
-        ), claimed AS (
-            UPDATE benefit.job j
-            SET state = 'running', attempt = j.attempt + 1,
-                lease_token = nextval('benefit.lease_token_seq'),
-                lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
-            FROM next WHERE j.id = next.id
-            RETURNING j.id, j.queue, j.kind, j.payload::text AS payload, j.attempt, j.max_attempts, j.lease_token,
-                      j.lease_ms, j.backoff_initial_ms, j.backoff_max_ms, j.run_id, j.priority, j.run_at
-        ), attempts AS (
-            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
-            SELECT lease_token, id, attempt, \(worker.name), \(worker.host), \(worker.pid) FROM claimed
-        )
-        SELECT id, queue, kind, payload, attempt, max_attempts, lease_token, lease_ms, backoff_initial_ms,
+        SELECT id, queue, kind, payload::text, attempt, max_attempts, lease_token, lease_ms, backoff_initial_ms,
                backoff_max_ms, run_id
-        FROM claimed ORDER BY priority, run_at, id
+        FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
+        ORDER BY priority, run_at, id
         """
     }
 
