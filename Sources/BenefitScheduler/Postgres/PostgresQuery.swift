@@ -66,6 +66,13 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(bindings.count)"
         }
 
+        /// Embeds another query (a program's population, say) with its own bound
+        /// values: its placeholders are renumbered to follow this query's.
+        public mutating func appendInterpolation(subquery: PostgresQuery) {
+            sql += PostgresQuery.renumberPlaceholders(in: subquery.sql, by: bindings.count)
+            bindings.append(contentsOf: subquery.bindings)
+        }
+
         /// An identifier (a table, database or channel name), double-quoted so it cannot end the name.
         public mutating func appendInterpolation(identifier: String) {
             sql += PostgresQuery.quoteIdentifier(identifier)
@@ -75,6 +82,34 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
         public mutating func appendInterpolation(unsafeSQL text: String) {
             sql += text
         }
+    }
+
+    /// Shifts `$n` placeholders by `offset`, leaving quoted text ('...', "...") alone.
+    static func renumberPlaceholders(in sql: String, by offset: Int) -> String {
+        guard offset > 0 else { return sql }
+        var result = ""
+        var quote: Character?
+        var index = sql.startIndex
+        while index < sql.endIndex {
+            let character = sql[index]
+            if let open = quote {
+                if character == open { quote = nil }
+                result.append(character)
+                index = sql.index(after: index)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+                index = sql.index(after: index)
+            } else if character == "$", let digitsEnd = sql[sql.index(after: index)...].firstIndex(where: { !$0.isASCII || !$0.isNumber }) ?? Optional(sql.endIndex),
+                      digitsEnd > sql.index(after: index), let number = Int(sql[sql.index(after: index)..<digitsEnd]) {
+                result += "$\(number + offset)"
+                index = digitsEnd
+            } else {
+                result.append(character)
+                index = sql.index(after: index)
+            }
+        }
+        return result
     }
 
     /// Quotes an identifier the way the server's `quote_ident` does.
@@ -108,6 +143,13 @@ public struct PostgresBindings: Sendable {
                     ?? PostgresError(code: .invalidValue, message: "parameter $\(values.count) cannot be encoded: \(error)")
             }
         }
+    }
+
+    /// Appends another query's values after these.
+    mutating func append(contentsOf other: PostgresBindings) {
+        values += other.values
+        types += other.types
+        if encodingError == nil { encodingError = other.encodingError }
     }
 
     /// Checks what libpq cannot carry: its parameters are C strings, so a NUL byte

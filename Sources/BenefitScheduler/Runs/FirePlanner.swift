@@ -1,0 +1,51 @@
+import Foundation
+
+/// Decides which fire times of a campaign become runs on a scheduler tick.
+///
+/// Pure: it is given the schedule, the instant up to which fire times were
+/// already handled, "now" and the catch-up policy, and returns the fire times to
+/// run with their trigger, plus the instant the campaign is handled through
+/// afterwards. A fire time is *missed* when it is older than ``missedAfter`` when
+/// first seen (all schedulers were down, or the campaign was paused): the
+/// catch-up policy decides about those. On-time fire times always run.
+public struct FirePlanner: Sendable {
+    /// Older than this when first seen counts as missed. Default 60 s.
+    public var missedAfter: TimeInterval = 60
+    /// Most fire times one tick handles; the rest wait for the next tick. Default 1,000.
+    public var limit = 1_000
+
+    public init() {}
+
+    public struct Fire: Sendable, Equatable {
+        public let time: Date
+        public let trigger: RunTrigger
+    }
+
+    public struct Plan: Sendable, Equatable {
+        /// The fire times to create runs for, ascending.
+        public var fires: [Fire]
+        /// The campaign's new `scheduled_through`.
+        public var handledThrough: Date
+    }
+
+    public func plan(schedule: Schedule, handledThrough: Date, now: Date, catchUp: CatchUpPolicy) -> Plan {
+        let due = schedule.fireTimes(in: (after: handledThrough, through: now), limit: limit)
+        // When capped, only what was looked at counts as handled.
+        let through = due.count == limit ? due[due.count - 1] : max(handledThrough, now)
+        let missed = due.filter { now.timeIntervalSince($0) > missedAfter }
+        let onTime = due.filter { now.timeIntervalSince($0) <= missedAfter }
+        var fires: [Fire] = []
+        switch catchUp {
+        case .none:
+            break
+        case .latest:
+            // The most recent missed one stands in for all of them, unless an
+            // on-time fire time has already superseded it.
+            if onTime.isEmpty, let last = missed.last { fires.append(Fire(time: last, trigger: .catchUp)) }
+        case .all:
+            fires += missed.map { Fire(time: $0, trigger: .catchUp) }
+        }
+        fires += onTime.map { Fire(time: $0, trigger: .schedule) }
+        return Plan(fires: fires, handledThrough: through)
+    }
+}

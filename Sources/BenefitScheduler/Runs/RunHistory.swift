@@ -1,0 +1,59 @@
+import Foundation
+
+/// One row of `benefit.run_history`: a run and its progress, as administrators see it.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public let runID: Int
+    public let campaign: String
+    public let program: String
+    public let cycle: String
+    public let fireTime: Date
+    public let trigger: String
+    public let state: RunState
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    public let batchesTotal: Int
+    public let batchesSucceeded: Int
+    public let batchesDead: Int
+    public let membersTotal: Int
+    public let membersDone: Int
+    public let amountTotal: Decimal
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", campaign, program, cycle, fireTime = "fire_time", trigger, state
+        case startedAt = "started_at", finishedAt = "finished_at", batchesTotal = "batches_total"
+        case batchesSucceeded = "batches_succeeded", batchesDead = "batches_dead"
+        case membersTotal = "members_total", membersDone = "members_done", amountTotal = "amount_total"
+    }
+}
+
+/// Reads runs for operators (`benefit runs list|show|watch`).
+public enum RunHistory {
+    /// Newest first, optionally one campaign's or in one state.
+    public static func list(on pool: PostgresPool, campaign: String? = nil, state: RunState? = nil, limit: Int = 50) async throws -> [RunSummary] {
+        try await pool.query("""
+            SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
+                   batches_succeeded, batches_dead, members_total, members_done, amount_total
+            FROM benefit.run_history
+            WHERE (\(campaign)::text IS NULL OR campaign = \(campaign)) AND (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
+            ORDER BY fire_time DESC, run_id DESC LIMIT \(limit)
+            """).map(decode)
+    }
+
+    /// One run, or nil.
+    public static func find(_ runID: Int, on pool: PostgresPool) async throws -> RunSummary? {
+        try await pool.query("""
+            SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
+                   batches_succeeded, batches_dead, members_total, members_done, amount_total
+            FROM benefit.run_history WHERE run_id = \(runID)
+            """).first.map(decode)
+    }
+
+    private static func decode(_ row: PostgresRow) throws -> RunSummary {
+        let (id, campaign, program, cycle, fireTime, trigger, state, started, finished, total, succeeded, dead, membersTotal, membersDone, amount) =
+            try row.decode((Int, String, String, String, Date, String, String, Date?, Date?, Int, Int, Int, Int, Int, Decimal).self)
+        return RunSummary(
+            runID: id, campaign: campaign, program: program, cycle: cycle, fireTime: fireTime, trigger: trigger,
+            state: RunState(rawValue: state) ?? .pending, startedAt: started, finishedAt: finished, batchesTotal: total,
+            batchesSucceeded: succeeded, batchesDead: dead, membersTotal: membersTotal, membersDone: membersDone, amountTotal: amount)
+    }
+}

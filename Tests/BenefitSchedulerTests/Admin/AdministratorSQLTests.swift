@@ -1,0 +1,127 @@
+import BenefitScheduler
+import BenefitTestSupport
+import Foundation
+import Testing
+
+/// docs/sql.md's queries, and what the administrators' role may and may not do.
+@Suite("Administrators' SQL")
+struct AdministratorSQLTests {
+    /// The ```sql blocks of docs/sql.md, in order.
+    static func documentedQueries() throws -> [String] {
+        let docs = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/sql.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        var queries: [String] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```sql") { current = [] } else if line.hasPrefix("```"), let block = current {
+                queries.append(block.joined(separator: "\n"))
+                current = nil
+            } else if current != nil { current!.append(line) }
+        }
+        return queries
+    }
+
+    @Test("docs/sql.md holds ten example queries, and each runs as benefit_admin")
+    func documentedQueriesRun() async throws {
+        let queries = try Self.documentedQueries()
+        #expect(queries.count >= 10)
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await AdminFixtures.seed(on: connection)
+            for query in queries {
+                try await connection.transaction { tx in
+                    try await tx.query("SET LOCAL ROLE benefit_admin")
+                    _ = try await tx.query(PostgresQuery(unsafeSQL: query))
+                }
+            }
+            // The questions have answers: the failed run shows with its dead job's error.
+            let failed = try await connection.transaction { tx in
+                try await tx.query("SET LOCAL ROLE benefit_admin")
+                return try await tx.query(PostgresQuery(unsafeSQL: queries[2])).decode((Int, String, Date, Int, Int, String?).self)
+            }
+            #expect(failed.count == 1)
+            #expect(failed.first?.5 == "tier table missing")
+        }
+    }
+
+    @Test("benefit_admin reads the views and cannot read a base table or change anything")
+    func administratorIsReadOnly() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await AdminFixtures.seed(on: connection)
+            let denied: [PostgresQuery] = [
+                "SELECT count(*) FROM benefit.job",
+                "SELECT count(*) FROM benefit.run",
+                "SELECT count(*) FROM benefit.campaign_revision",
+                "UPDATE benefit.jobs SET priority = 9",
+                "DELETE FROM benefit.run_history",
+                "INSERT INTO benefit.job (kind) VALUES ('noop')",
+                "SELECT nextval('benefit.lease_token_seq')",
+            ]
+            for statement in denied {
+                let error = await #expect(throws: PostgresError.self, "\(statement.sql)") {
+                    try await connection.transaction { tx in
+                        try await tx.query("SET LOCAL ROLE benefit_admin")
+                        try await tx.query(statement)
+                    }
+                }
+                // 42501: permission denied; 55000: the view cannot be written at all.
+                #expect(["42501", "55000"].contains(error?.sqlState), "\(statement.sql): \(error?.description ?? "")")
+            }
+            let runs = try await connection.transaction { tx in
+                try await tx.query("SET LOCAL ROLE benefit_admin")
+                return try await tx.query("SELECT count(*) FROM benefit.run_history").single(Int.self)
+            }
+            #expect(runs == 2)
+        }
+    }
+
+    @Test("benefit_worker runs jobs but cannot change campaigns")
+    func workerCannotChangeCampaigns() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await AdminFixtures.seed(on: connection)
+            let error = await #expect(throws: PostgresError.self) {
+                try await connection.transaction { tx in
+                    try await tx.query("SET LOCAL ROLE benefit_worker")
+                    try await tx.query("UPDATE benefit.campaign SET paused = false")
+                }
+            }
+            #expect(error?.sqlState == "42501")
+            let claimed = try await connection.transaction { tx in
+                try await tx.query("SET LOCAL ROLE benefit_worker")
+                return try await tx.query("""
+                    SELECT count(*) FROM benefit.claim_jobs(ARRAY['fixtures'], 10, 'w', 'h', 1)
+                    """).single(Int.self)
+            }
+            #expect(claimed == 1)
+        }
+    }
+}
+
+/// A campaign with one succeeded and one failed run, written straight into the tables.
+enum AdminFixtures {
+    static func seed(on connection: PostgresConnection) async throws {
+        try await connection.unsafeExecuteScript("""
+            INSERT INTO benefit.campaign (name, program, revision, definition)
+                VALUES ('winter-warmth', 'seasonal-relief', 1, '{"title": "冬送温暖 2026"}');
+            INSERT INTO benefit.campaign_revision (campaign_id, revision, definition, source, applied_by)
+                SELECT id, 1, definition, 'name: winter-warmth', 'ops@host' FROM benefit.campaign;
+            INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, started_at, finished_at, batches_total, members_total)
+                SELECT id, 1, now() - interval '2 days', 'schedule', '2026', 'succeeded', now() - interval '2 days', now() - interval '2 days' + interval '40 seconds', 1, 2
+                FROM benefit.campaign;
+            INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, started_at, finished_at, batches_total, members_total)
+                SELECT id, 1, now() - interval '1 day', 'manual', '2026', 'failed', now() - interval '1 day', now() - interval '1 day' + interval '10 seconds', 1, 3
+                FROM benefit.campaign;
+            INSERT INTO benefit.job (queue, kind, state, attempt, finished_at, run_id, campaign_id, members, result_amount)
+                SELECT 'relief', 'campaign.batch', 'succeeded', 1, now(), r.id, r.campaign_id, 2, 3200
+                FROM benefit.run r WHERE r.state = 'succeeded';
+            INSERT INTO benefit.job (queue, kind, state, attempt, max_attempts, finished_at, run_id, campaign_id, members, last_error)
+                SELECT 'relief', 'campaign.batch', 'dead', 3, 3, now(), r.id, r.campaign_id, 3, 'tier table missing'
+                FROM benefit.run r WHERE r.state = 'failed';
+            INSERT INTO benefit.job (queue, kind) VALUES ('fixtures', 'noop');
+            """)
+    }
+}
