@@ -19,6 +19,11 @@ public struct FirePlanner: Sendable {
     public struct Fire: Sendable, Equatable {
         public let time: Date
         public let trigger: RunTrigger
+
+        public init(time: Date, trigger: RunTrigger) {
+            self.time = time
+            self.trigger = trigger
+        }
     }
 
     public struct Plan: Sendable, Equatable {
