@@ -109,15 +109,22 @@ FROM benefit.campaign c
 JOIN benefit.campaign_revision rv ON rv.campaign_id = c.id AND rv.revision = c.revision;
 
 -- Roles. Cluster-wide, so created only if missing (several databases may share a
--- server). NOLOGIN: grant them to login roles, e.g. GRANT benefit_admin TO alice.
+-- server, and may be migrated at the same moment: the existence check can race,
+-- so a duplicate is caught rather than prevented). NOLOGIN: grant them to login
+-- roles, e.g. GRANT benefit_admin TO alice.
 DO $$
+DECLARE
+    v_role text;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'benefit_admin') THEN
-        CREATE ROLE benefit_admin NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'benefit_worker') THEN
-        CREATE ROLE benefit_worker NOLOGIN;
-    END IF;
+    FOREACH v_role IN ARRAY ARRAY['benefit_admin', 'benefit_worker'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v_role) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', v_role);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
+    END LOOP;
 END
 $$;
 

@@ -39,12 +39,16 @@ public struct NewJob: Sendable {
     public var uniqueKey: String?
     /// The campaign run this job belongs to, if any.
     public var runID: Int?
+    /// The campaign it belongs to, if any.
+    public var campaignID: Int?
+    /// At most this many of the campaign's jobs run at once, across all workers.
+    public var concurrencyLimit: Int?
 
     public init(
         kind: String, payload: String = "{}", queue: String = "default", priority: Int = 0, runAt: Date? = nil,
         maxAttempts: Int = 5, lease: Duration = .seconds(60),
         backoffInitial: Duration = .seconds(10), backoffMax: Duration = .seconds(600),
-        uniqueKey: String? = nil, runID: Int? = nil
+        uniqueKey: String? = nil, runID: Int? = nil, campaignID: Int? = nil, concurrencyLimit: Int? = nil
     ) {
         self.kind = kind
         self.payload = payload
@@ -57,6 +61,8 @@ public struct NewJob: Sendable {
         self.backoffMax = backoffMax
         self.uniqueKey = uniqueKey
         self.runID = runID
+        self.campaignID = campaignID
+        self.concurrencyLimit = concurrencyLimit
     }
 }
 

@@ -20,14 +20,15 @@ enum JobQueries {
                 \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
                 \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
                 \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
-                \(jobs.map(\.uniqueKey)), \(jobs.map(\.runID))
+                \(jobs.map(\.uniqueKey)), \(jobs.map(\.runID)), \(jobs.map(\.campaignID)), \(jobs.map(\.concurrencyLimit))
             ) WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, position)
+                                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id,
+                                   concurrency_limit, position)
         ), inserted AS (
             INSERT INTO benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                                     backoff_initial_ms, backoff_max_ms, unique_key, run_id)
+                                     backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id, concurrency_limit)
             SELECT queue, kind, payload, priority, coalesce(run_at, now()), max_attempts, lease_ms,
-                   backoff_initial_ms, backoff_max_ms, unique_key, run_id
+                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id, concurrency_limit
             FROM input ORDER BY position
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
             RETURNING id, queue
@@ -46,7 +47,7 @@ enum JobQueries {
     /// The COPY that bulk enqueue streams rows into (no unique keys on that path).
     static let copyJobs: PostgresQuery = """
         COPY benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                          backoff_initial_ms, backoff_max_ms, run_id) FROM STDIN
+                          backoff_initial_ms, backoff_max_ms, run_id, campaign_id, concurrency_limit) FROM STDIN
         """
 
     /// Sent after a bulk COPY, in the same transaction: delivered at commit.

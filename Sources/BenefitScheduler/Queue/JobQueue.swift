@@ -73,7 +73,8 @@ public struct JobQueue: Sendable {
                 for job in jobs {
                     try writer.appendRow(
                         job.queue, job.kind, job.payload, job.priority, job.runAt ?? now, job.maxAttempts,
-                        job.lease.wholeMilliseconds, job.backoffInitial.wholeMilliseconds, job.backoffMax.wholeMilliseconds, job.runID)
+                        job.lease.wholeMilliseconds, job.backoffInitial.wholeMilliseconds, job.backoffMax.wholeMilliseconds,
+                        job.runID, job.campaignID, job.concurrencyLimit)
                 }
             }
             try await connection.query(JobQueries.notify(queues: Array(Set(jobs.map(\.queue))).sorted()))

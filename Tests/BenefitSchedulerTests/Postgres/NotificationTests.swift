@@ -12,14 +12,20 @@ struct NotificationTests {
             let sender = try await PostgresConnection.connect(to: configuration)
             try await listener.listen("jobs_available")
             var iterator = listener.notifications().makeAsyncIterator()
-            let sent = ContinuousClock.now
-            try await sender.query("SELECT pg_notify(\("jobs_available"), \("relief"))")
-            let notification = try await iterator.next()
-            let elapsed = ContinuousClock.now - sent
-            #expect(notification?.channel == "jobs_available")
-            #expect(notification?.payload == "relief")
-            #expect(notification?.senderPID == sender.backendPID)
-            #expect(elapsed < .milliseconds(100), "took \(elapsed)")
+            // Five round trips; the median is the figure, so one scheduling hiccup on a
+            // busy two-core machine does not decide the outcome.
+            var latencies: [Duration] = []
+            for index in 0..<5 {
+                let sent = ContinuousClock.now
+                try await sender.query("SELECT pg_notify(\("jobs_available"), \("relief-\(index)"))")
+                let notification = try await iterator.next()
+                latencies.append(ContinuousClock.now - sent)
+                #expect(notification?.channel == "jobs_available")
+                #expect(notification?.payload == "relief-\(index)")
+                #expect(notification?.senderPID == sender.backendPID)
+            }
+            let median = latencies.sorted()[2]
+            #expect(median < .milliseconds(100), "latencies \(latencies)")
         }
     }
 
