@@ -1,0 +1,41 @@
+/// The operator's YAML file for one campaign: reading it into a ``CampaignDefinition`` or listing everything wrong with it.
+///
+/// The reference for authors is `docs/campaigns.md`. In short: a file holds
+/// one campaign (a second `---` document is refused); every key is checked,
+/// unknown keys included, and scalars follow the YAML 1.2 core schema
+/// (`yes`, `no`, `0x1F` and `010` are text, not booleans or numbers).
+public enum CampaignFile {
+    /// Reads a campaign file.
+    ///
+    /// Nothing stops at the first problem: the whole file is read and every
+    /// problem reported, each with its line and key path, ordered by line.
+    /// Only a YAML syntax error ends reading early, as the rest of the text
+    /// cannot be understood; it is then the one problem, with its line.
+    ///
+    /// - Parameters:
+    ///   - text: The file's contents.
+    ///   - fileName: The name problems are reported against, as the operator gave it.
+    ///   - validators: One validator per known program; a `program:` not among them is a problem.
+    /// - Throws: ``CampaignFileError`` with every problem found.
+    public static func parse(
+        text: String, fileName: String, validators: [any ProgramParameterValidator]
+    ) throws(CampaignFileError) -> CampaignDefinition {
+        var problems = ProblemList(file: fileName)
+        guard let root = SourceValue.readYAML(text, problems: &problems) else {
+            throw CampaignFileError(problems: problems.problems)
+        }
+        var reader = CampaignReader(source: SourceReader(problems: problems), validators: validators)
+        let definition = reader.read(root)
+        // The YAML layer may have reported problems (a merge key, a second
+        // document) yet handed on a tree, so the list decides, not the result.
+        if let definition, reader.problems.isEmpty {
+            return definition
+        }
+        guard reader.problems.isEmpty else {
+            throw CampaignFileError(problems: reader.problems)
+        }
+        // The reader reports a problem for every value it refuses; reaching this is a bug in it.
+        assertionFailure("campaign reader refused \(fileName) without a problem")
+        throw CampaignFileError(problems: [CampaignProblem(file: fileName, line: 1, path: "", message: "the campaign could not be read")])
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// A value read from a campaign file, with the line an author should look at to change it.
+///
+/// The campaign reader works on this tree rather than on Yams' nodes so that
+/// the same checks run on a YAML file and on a stored definition's JSON (see
+/// ``CampaignDefinition/init(from:)``), and so that the YAML rules about what
+/// is a number or a boolean are settled in one place (`SourceValue+YAML`).
+///
+/// A value inside a mapping carries the line of its key, which is where an
+/// author looks even when the value is a block on the following lines; a list
+/// item carries its own line.
+struct SourceValue: Sendable {
+    /// What was written.
+    enum Content: Sendable {
+        case null
+        case bool(Bool)
+        case number(Decimal)
+        case string(String)
+        case list([SourceValue])
+        /// Keys in the order written, each at most once.
+        case mapping([(key: String, value: SourceValue)])
+    }
+
+    let content: Content
+    /// The scalar as written, for messages and for text fields that accept any scalar; `nil` for lists and mappings.
+    let text: String?
+    /// The 1-based line, or 0 when the value did not come from a file.
+    let line: Int
+
+    /// Whether the value is null: written as `null`, `~` or nothing.
+    var isNull: Bool {
+        if case .null = content { true } else { false }
+    }
+
+    /// The value as JSON, dropping the lines.
+    var jsonValue: JSONValue {
+        switch content {
+        case .null: .null
+        case .bool(let value): .bool(value)
+        case .number(let number): .number(number)
+        case .string(let string): .string(string)
+        case .list(let items): .array(items.map(\.jsonValue))
+        case .mapping(let entries): .object(Dictionary(entries.map { ($0.key, $0.value.jsonValue) }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    /// What kind of value this is, as a message's "got …": `got "big"`, `got 12.5`, `got a list`, `got nothing`.
+    var gotDescription: String {
+        switch content {
+        case .null: text.map { $0.isEmpty ? "nothing" : $0 } ?? "nothing"
+        case .bool, .number: text ?? ""
+        case .string(let string): Self.quoted(string)
+        case .list: "a list"
+        case .mapping: "a mapping"
+        }
+    }
+
+    /// The text in double quotes, with quotes, backslashes and line breaks escaped so it stays on one line.
+    static func quoted(_ text: String) -> String {
+        let escaped = text
+            .replacing("\\", with: "\\\\")
+            .replacing("\"", with: "\\\"")
+            .replacing("\n", with: "\\n")
+            .replacing("\r", with: "\\r")
+            .replacing("\t", with: "\\t")
+        return "\"\(escaped)\""
+    }
+
+    /// The line of the value at a parameter path such as `amounts.4` or `hospitals[1].name`, or of its nearest present ancestor.
+    ///
+    /// A validator may name a key that is missing (`budget: required`); the
+    /// author then needs the line of the block that should hold it.
+    func line(at path: String) -> Int {
+        var current = self
+        for step in Self.steps(of: path) {
+            let next: SourceValue?
+            switch (step, current.content) {
+            case (.key(let key), .mapping(let entries)):
+                next = entries.first { $0.key == key }?.value
+            case (.index(let index), .list(let items)):
+                next = items.indices.contains(index) ? items[index] : nil
+            default:
+                next = nil
+            }
+            guard let next else { break }
+            current = next
+        }
+        return current.line
+    }
+
+    private enum Step {
+        case key(String)
+        case index(Int)
+    }
+
+    /// `hospitals[1].name` as key `hospitals`, index 1, key `name`.
+    private static func steps(of path: String) -> [Step] {
+        var steps: [Step] = []
+        for part in path.split(separator: ".", omittingEmptySubsequences: true) {
+            var rest = part[...]
+            if let bracket = rest.firstIndex(of: "[") {
+                if bracket > rest.startIndex { steps.append(.key(String(rest[..<bracket]))) }
+                rest = rest[bracket...]
+                while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+                    if let index = Int(rest[rest.index(after: rest.startIndex)..<close]) {
+                        steps.append(.index(index))
+                    }
+                    rest = rest[rest.index(after: close)...]
+                }
+            } else {
+                steps.append(.key(String(rest)))
+            }
+        }
+        return steps
+    }
+}
+
+extension SourceValue {
+    /// The tree of a JSON value, as stored definitions are read back; every line is 0.
+    init(json: JSONValue) {
+        switch json {
+        case .null:
+            self.init(content: .null, text: "null", line: 0)
+        case .bool(let value):
+            self.init(content: .bool(value), text: value ? "true" : "false", line: 0)
+        case .number(let number):
+            self.init(content: .number(number), text: JSONValue.canonicalNumberText(number), line: 0)
+        case .string(let string):
+            self.init(content: .string(string), text: string, line: 0)
+        case .array(let elements):
+            self.init(content: .list(elements.map(SourceValue.init(json:))), text: nil, line: 0)
+        case .object(let members):
+            let entries = members.keys.sorted().map { (key: $0, value: SourceValue(json: members[$0] ?? .null)) }
+            self.init(content: .mapping(entries), text: nil, line: 0)
+        }
+    }
+}
