@@ -1,9 +1,13 @@
 import BenefitScheduler
 
-/// The benefit programs' handlers, for workers to run.
+/// The benefit programs, and the handlers a worker runs.
 public enum BenefitPrograms {
-    /// Every handler a worker runs: the engine's diagnostic kinds and the programs'.
-    public static func registry() -> HandlerRegistry {
-        HandlerRegistry(DiagnosticHandlers.all)
+    /// Every program this binary knows (filled in as programs land).
+    public static let catalog = ProgramCatalog([])
+
+    /// Every handler a worker runs: the engine's diagnostic kinds, and campaign
+    /// runs' planning and batch jobs for the programs in ``catalog``.
+    public static func registry(programs: ProgramCatalog = catalog) -> HandlerRegistry {
+        HandlerRegistry(DiagnosticHandlers.all + [PlanningHandler(programs: programs), BatchHandler(programs: programs)])
     }
 }

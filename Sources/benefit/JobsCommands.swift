@@ -128,7 +128,12 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             let (database, logger) = try await connection.configuration(label: "benefit.jobs")
             let queue = JobQueue(pool: PostgresPool(configuration: database, maxConnections: 1, logger: logger))
-            let retried = try await queue.retryDead(jobID: job, runID: run)
+            let retried: [Int]
+            if let run {
+                retried = try await RunControl.retryDead(runID: run, on: queue.pool)
+            } else {
+                retried = try await queue.retryDead(jobID: job)
+            }
             if let job {
                 guard !retried.isEmpty else {
                     let state = try await queue.state(of: job)

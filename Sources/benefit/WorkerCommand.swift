@@ -61,7 +61,8 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.shutdownGracePeriod = DurationText.parse(gracePeriod)!
         configuration.pollInterval = DurationText.parse(pollInterval)!
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let finisher = RunFinisherService(pool: pool, logger: logger)
+        let group = ServiceGroup(services: [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

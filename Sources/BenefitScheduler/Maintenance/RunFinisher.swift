@@ -40,3 +40,29 @@ public struct RunFinisher: Sendable {
         return result
     }
 }
+
+import ServiceLifecycle
+
+/// Runs ``RunFinisher`` every `interval` until shutdown (alongside a worker).
+public struct RunFinisherService: Service {
+    let finisher: RunFinisher
+    let interval: Duration
+
+    public init(pool: PostgresPool, interval: Duration = .seconds(1), logger: Logger) {
+        finisher = RunFinisher(pool: pool, logger: logger)
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        let outage = OutageLog()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await finisher.runOnce()
+                outage.recovered(logger: finisher.logger)
+            } catch {
+                outage.failed("finishing runs", error, logger: finisher.logger)
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

@@ -40,6 +40,9 @@ public struct JobContext: Sendable {
     let queue: JobQueue
     let committed: CommitFlag
 
+    /// The worker's connection pool, for reads outside the fenced commit.
+    public var pool: PostgresPool { queue.pool }
+
     /// Runs `effects` in the transaction that completes the job, which commits
     /// only if this attempt still holds the job's lease; otherwise throws
     /// ``LeaseLost`` and nothing is written.

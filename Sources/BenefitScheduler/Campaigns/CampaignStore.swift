@@ -1,0 +1,189 @@
+import Foundation
+
+/// Campaigns in the database: apply files as revisions, list, find, pause, resume, trigger.
+public enum CampaignStore {
+    /// What applying one file did (or would do, with a dry run).
+    public struct Change: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            case created
+            case updated(fromRevision: Int, toRevision: Int)
+            case unchanged(revision: Int)
+        }
+        public let campaign: String
+        public let kind: Kind
+    }
+
+    /// A parsed file to apply: the definition and the text it came from.
+    public struct Source: Sendable {
+        public let definition: CampaignDefinition
+        public let text: String
+        public let fileName: String
+
+        public init(definition: CampaignDefinition, text: String, fileName: String) {
+            self.definition = definition
+            self.text = text
+            self.fileName = fileName
+        }
+    }
+
+    /// Applies every file in one transaction: an unchanged definition writes
+    /// nothing; a changed one becomes a new revision (earlier ones are kept); a
+    /// new name creates the campaign. With `dryRun`, nothing is written.
+    public static func apply(_ sources: [Source], dryRun: Bool, by operatorName: String, on pool: PostgresPool) async throws -> [Change] {
+        try await pool.transaction { transaction in
+            var changes: [Change] = []
+            for source in sources {
+                let name = source.definition.name
+                let json = source.definition.canonicalJSON
+                let existing = try await transaction.query(CampaignQueries.lockForApply(name: name, json: json)).first((Int, Int, Bool).self)
+                switch existing {
+                case nil:
+                    changes.append(Change(campaign: name, kind: .created))
+                    if !dryRun { try await transaction.query(CampaignQueries.create(source, json: json, by: operatorName)) }
+                case let (_, revision, same)? where same:
+                    changes.append(Change(campaign: name, kind: .unchanged(revision: revision)))
+                case let (id, revision, _)?:
+                    changes.append(Change(campaign: name, kind: .updated(fromRevision: revision, toRevision: revision + 1)))
+                    if !dryRun {
+                        try await transaction.query(CampaignQueries.revise(id: id, revision: revision + 1, source, json: json, by: operatorName))
+                    }
+                }
+            }
+            return changes
+        }
+    }
+
+    public static func list(on pool: PostgresPool) async throws -> [CampaignRecord] {
+        try await pool.query(CampaignQueries.all()).map { try record(from: $0) }
+    }
+
+    public static func find(_ name: String, on pool: PostgresPool) async throws -> CampaignRecord? {
+        try await pool.query(CampaignQueries.byName(name)).first.map { try record(from: $0) }
+    }
+
+    /// Pauses a campaign: the scheduler creates no runs for it until it is resumed.
+    public static func pause(_ name: String, reason: String, on pool: PostgresPool) async throws -> Bool {
+        try await pool.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1
+    }
+
+    /// Resumes it: fire times missed while paused follow its `catchUp` policy.
+    public static func resume(_ name: String, on pool: PostgresPool) async throws -> Bool {
+        try await pool.query(CampaignQueries.resume(name: name)).affectedRows == 1
+    }
+
+    /// A manual run at `fireTime` (trigger `manual`), planned at once whatever the
+    /// overlap policy. Nil when there is no such campaign.
+    public static func trigger(_ name: String, at fireTime: Date, on pool: PostgresPool) async throws -> Int? {
+        try await pool.transaction { transaction in
+            guard let row = try await transaction.query(CampaignQueries.lockByName(name)).first else { return nil }
+            let campaign = try record(from: row)
+            return try await RunLauncher.create(campaign, fireTime: fireTime, trigger: .manual, start: true, on: transaction)
+        }
+    }
+
+    /// A campaign's revisions, newest first.
+    public static func revisions(_ name: String, on pool: PostgresPool) async throws -> [Revision] {
+        try await pool.query(CampaignQueries.revisions(name: name)).decode((Int, Date, String, String?).self)
+            .map { Revision(revision: $0.0, appliedAt: $0.1, appliedBy: $0.2, file: $0.3) }
+    }
+
+    /// One revision's who and when.
+    public struct Revision: Sendable, Codable {
+        public let revision: Int
+        public let appliedAt: Date
+        public let appliedBy: String
+        public let file: String?
+    }
+
+    /// Decodes a row of `id, name, revision, definition, paused, paused_reason, scheduled_through`.
+    static func record(from row: PostgresRow) throws -> CampaignRecord {
+        let (id, name, revision, json, paused, reason, through) = try row.decode((Int, String, Int, String, Bool, String?, Date).self)
+        let definition: CampaignDefinition
+        do {
+            definition = try JSONDecoder().decode(CampaignDefinition.self, from: Data(json.utf8))
+        } catch {
+            throw PostgresError(code: .decoding, message: "campaign \(name) revision \(revision) cannot be read: \(error)")
+        }
+        return CampaignRecord(
+            id: id, name: name, revision: revision, definition: definition, paused: paused, pausedReason: reason, scheduledThrough: through)
+    }
+}
+
+/// The statements on `benefit.campaign` and `benefit.campaign_revision`.
+enum CampaignQueries {
+    /// Run by `campaign apply`: locks the campaign, if it exists, and compares its
+    /// definition with the file's as jsonb (key order and spacing do not count).
+    static func lockForApply(name: String, json: String) -> PostgresQuery {
+        "SELECT id, revision, definition = \(json)::jsonb FROM benefit.campaign WHERE name = \(name) FOR UPDATE"
+    }
+
+    /// Run by `campaign apply` for a new name: the campaign and its revision 1.
+    static func create(_ source: CampaignStore.Source, json: String, by operatorName: String) -> PostgresQuery {
+        """
+        WITH created AS (
+            INSERT INTO benefit.campaign (name, program, revision, definition)
+            VALUES (\(source.definition.name), \(source.definition.program), 1, \(json)::jsonb)
+            RETURNING id
+        )
+        INSERT INTO benefit.campaign_revision (campaign_id, revision, definition, source, source_file, applied_by)
+        SELECT id, 1, \(json)::jsonb, \(source.text), \(source.fileName), \(operatorName) FROM created
+        """
+    }
+
+    /// Run by `campaign apply` for a changed file: a new revision, made current.
+    static func revise(id: Int, revision: Int, _ source: CampaignStore.Source, json: String, by operatorName: String) -> PostgresQuery {
+        """
+        WITH revised AS (
+            INSERT INTO benefit.campaign_revision (campaign_id, revision, definition, source, source_file, applied_by)
+            VALUES (\(id), \(revision), \(json)::jsonb, \(source.text), \(source.fileName), \(operatorName))
+        )
+        UPDATE benefit.campaign
+        SET revision = \(revision), program = \(source.definition.program), definition = \(json)::jsonb, updated_at = now()
+        WHERE id = \(id)
+        """
+    }
+
+    /// Run by `campaign trigger`: the campaign, locked like the scheduler locks it.
+    static func lockByName(_ name: String) -> PostgresQuery {
+        """
+        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
+        FROM benefit.campaign WHERE name = \(name) FOR UPDATE
+        """
+    }
+
+    static func byName(_ name: String) -> PostgresQuery {
+        """
+        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
+        FROM benefit.campaign WHERE name = \(name)
+        """
+    }
+
+    static func all() -> PostgresQuery {
+        """
+        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
+        FROM benefit.campaign ORDER BY name
+        """
+    }
+
+    static func pause(name: String, reason: String) -> PostgresQuery {
+        """
+        UPDATE benefit.campaign SET paused = true, paused_reason = \(reason), paused_at = now(), updated_at = now()
+        WHERE name = \(name) AND NOT paused
+        """
+    }
+
+    static func resume(name: String) -> PostgresQuery {
+        """
+        UPDATE benefit.campaign SET paused = false, paused_reason = NULL, paused_at = NULL, updated_at = now()
+        WHERE name = \(name) AND paused
+        """
+    }
+
+    static func revisions(name: String) -> PostgresQuery {
+        """
+        SELECT rv.revision, rv.applied_at, rv.applied_by, rv.source_file
+        FROM benefit.campaign_revision rv JOIN benefit.campaign c ON c.id = rv.campaign_id
+        WHERE c.name = \(name) ORDER BY rv.revision DESC
+        """
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A benefit program the engine runs for campaigns (`health-checkup`,
+/// `seasonal-relief`, `recuperation`); implemented in BenefitWorkers.
+///
+/// The engine plans a run by asking the program for its population (in SQL:
+/// the roster never comes into memory), cuts it into batches of the campaign's
+/// `batchSize`, and runs each batch as a job whose effects the program writes
+/// inside the job's fenced transaction.
+public protocol BenefitProgram: ProgramParameterValidator {
+    /// Runs once in the planning job's fenced transaction, before the fan-out:
+    /// a program that must decide something for the whole run at once (a
+    /// ranking, say) writes it here. Default: nothing.
+    func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws
+
+    /// The run's population: a query returning `member_id text, rank bigint`, with
+    /// ranks 1, 2, 3, ... in the order batches should take members.
+    func population(_ run: RunContext) throws -> PostgresQuery
+
+    /// Writes one batch's effects inside the batch job's fenced transaction and says what it did.
+    func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome
+}
+
+extension BenefitProgram {
+    public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {}
+}
+
+/// What a program knows of the run it works for.
+public struct RunContext: Sendable {
+    public let runID: Int
+    public let campaignID: Int
+    public let campaign: String
+    public let fireTime: Date
+    /// The period effects are unique within: `2026`, `2026-12` or `run-…`.
+    public let cycle: String
+    public let timeZone: TimeZone
+    public let parameters: JSONValue
+    public let definition: CampaignDefinition
+}
+
+/// One batch of a run: members by rank.
+public struct RunBatch: Sendable {
+    public let run: RunContext
+    public let jobID: Int
+    /// The rank of the first member.
+    public let firstRank: Int
+    public let memberIDs: [String]
+}
+
+/// What one batch did, for the run's counters.
+public struct BatchOutcome: Sendable {
+    /// Members handled (served or waitlisted).
+    public var members: Int
+    /// Money granted, if the program grants money.
+    public var amount: Decimal?
+
+    public init(members: Int, amount: Decimal? = nil) {
+        self.members = members
+        self.amount = amount
+    }
+}
+
+/// The programs this binary knows, by name.
+public struct ProgramCatalog: Sendable {
+    private let programs: [String: any BenefitProgram]
+
+    public init(_ programs: [any BenefitProgram]) {
+        self.programs = Dictionary(programs.map { ($0.program, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public func program(named name: String) -> (any BenefitProgram)? { programs[name] }
+
+    public var validators: [any ProgramParameterValidator] { Array(programs.values) }
+
+    public var names: [String] { programs.keys.sorted() }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Creates runs: one per campaign and fire time, with its planning job in the same transaction.
+public enum RunLauncher {
+    /// The kind of a run's planning job.
+    public static let planKind = "campaign.plan"
+    /// The kind of a run's batch jobs.
+    public static let batchKind = "campaign.batch"
+
+    /// Creates the run for `fireTime` unless it exists (then nil); enqueues its
+    /// planning job when `start` is true, else leaves it pending (queued behind a
+    /// running one). Call inside the transaction that holds the campaign row lock.
+    public static func create(
+        _ campaign: CampaignRecord, fireTime: Date, trigger: RunTrigger, start: Bool, on transaction: PostgresConnection
+    ) async throws -> Int? {
+        let cycle = cycleLabel(for: fireTime, definition: campaign.definition)
+        guard let runID = try await transaction.query(RunQueries.create(
+            campaignID: campaign.id, revision: campaign.revision, fireTime: fireTime, trigger: trigger, cycle: cycle
+        )).first(Int.self) else { return nil }
+        if start { try await enqueuePlan(runID: runID, campaign: campaign, on: transaction) }
+        return runID
+    }
+
+    /// Puts a run's planning job on the queue.
+    static func enqueuePlan(runID: Int, campaign: CampaignRecord, on transaction: PostgresConnection) async throws {
+        let execution = campaign.definition.execution
+        try await JobQueue.enqueue(NewJob(
+            kind: planKind, payload: #"{"run": \#(runID)}"#, queue: execution.queue, priority: execution.priority,
+            maxAttempts: execution.maxAttempts, lease: execution.lease, backoffInitial: execution.backoffInitial,
+            backoffMax: execution.backoffMax, runID: runID, campaignID: campaign.id), on: transaction)
+    }
+
+    /// The period a run's effects are unique within, read in the campaign's time zone.
+    public static func cycleLabel(for fireTime: Date, definition: CampaignDefinition) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = definition.schedule.timeZone
+        let parts = calendar.dateComponents([.year, .month], from: fireTime)
+        switch definition.cycle {
+        case .yearly: return String(parts.year ?? 0)
+        case .monthly: return String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
+        case .run: return "run-" + TimestampText.format(fireTime)
+        }
+    }
+}
+
+/// A campaign as stored: its id, current revision and definition.
+public struct CampaignRecord: Sendable {
+    public let id: Int
+    public let name: String
+    public let revision: Int
+    public let definition: CampaignDefinition
+    public let paused: Bool
+    public let pausedReason: String?
+    public let scheduledThrough: Date
+}

@@ -1,0 +1,274 @@
+import ArgumentParser
+import BenefitScheduler
+import BenefitWorkers
+import Foundation
+
+struct Campaign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply campaign files, list and inspect campaigns, pause, resume, preview and trigger them.",
+        discussion: "The file format is described in docs/campaigns.md.",
+        subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Preview.self, Trigger.self])
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update campaigns from YAML files, all in one transaction.",
+            discussion: """
+                Declarative and idempotent: an unchanged file changes nothing; a changed one
+                becomes a new revision (earlier ones are kept, with who applied them). If any
+                file is invalid, every problem in every file is listed (FILE:LINE: PATH: what
+                is wrong) and nothing is written.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "Campaign files (YAML).")
+        var files: [String]
+
+        @Flag(help: "Show what would change without writing anything.")
+        var dryRun = false
+
+        func validate() throws {
+            guard !files.isEmpty else { throw ValidationError("give at least one campaign file") }
+        }
+
+        func run() async throws {
+            var sources: [CampaignStore.Source] = []
+            var problems: [String] = []
+            for file in files {
+                let text: String
+                do {
+                    text = try String(contentsOfFile: file, encoding: .utf8)
+                } catch {
+                    problems.append("\(file): cannot read: \(error.localizedDescription)")
+                    continue
+                }
+                do {
+                    let definition = try CampaignFile.parse(text: text, fileName: file, validators: BenefitPrograms.catalog.validators)
+                    sources.append(CampaignStore.Source(definition: definition, text: text, fileName: file))
+                } catch {
+                    problems += error.problems.map(\.description)
+                }
+            }
+            let names = sources.map(\.definition.name)
+            for name in Set(names) where names.filter({ $0 == name }).count > 1 {
+                problems.append("campaign \(name) is defined in more than one of the files")
+            }
+            guard problems.isEmpty else {
+                for problem in problems { FileHandle.standardError.write(Data((problem + "\n").utf8)) }
+                throw CommandFailure("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was applied")
+            }
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let changes = try await CampaignStore.apply(sources, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
+            let verb = dryRun ? "would be" : "is"
+            for change in changes {
+                switch change.kind {
+                case .created: print("\(change.campaign) \(dryRun ? "would be created" : "created") (revision 1)")
+                case let .updated(from, to): print("\(change.campaign) \(verb) updated: revision \(from) → \(to)")
+                case let .unchanged(revision): print("\(change.campaign) unchanged (revision \(revision))")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List campaigns.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let campaigns = try await CampaignStore.list(on: pool)
+            let now = Date()
+            if json {
+                print(try TextTable.json(campaigns.map { CampaignSummary($0, now: now) }))
+                return
+            }
+            guard !campaigns.isEmpty else { return print("no campaigns: apply one with benefit campaign apply FILE.yaml") }
+            print(TextTable.render(
+                header: ["CAMPAIGN", "PROGRAM", "REV", "STATE", "NEXT FIRE TIME", "TITLE"],
+                rows: campaigns.map { campaign in
+                    let summary = CampaignSummary(campaign, now: now)
+                    return [campaign.name, campaign.definition.program, String(campaign.revision), summary.state,
+                            TextTable.instant(summary.nextFireTime), campaign.definition.title ?? ""]
+                }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a campaign: its definition, next fire times, revisions and last runs.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The campaign's name.")
+        var name: String
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
+            let next = campaign.definition.schedule.nextFireTimes(after: Date(), count: 5)
+            let revisions = try await CampaignStore.revisions(name, on: pool)
+            let runs = try await RunHistory.list(on: pool, campaign: name, limit: 5)
+            if json {
+                struct Shown: Encodable {
+                    let campaign: CampaignSummary
+                    let definition: JSONValue
+                    let nextFireTimes: [Date]
+                    let revisions: [CampaignStore.Revision]
+                    let lastRuns: [RunSummary]
+                }
+                print(try TextTable.json(Shown(
+                    campaign: CampaignSummary(campaign, now: Date()), definition: campaign.definition.jsonValue,
+                    nextFireTimes: next, revisions: revisions, lastRuns: runs)))
+                return
+            }
+            print("campaign \(campaign.name) — \(campaign.definition.title ?? "(no title)")")
+            print("program \(campaign.definition.program), revision \(campaign.revision)"
+                + (campaign.paused ? ", PAUSED: \(campaign.pausedReason ?? "")" : ""))
+            print("\nnext fire times (\(campaign.definition.timeZoneIdentifier)):")
+            if next.isEmpty { print("  none") }
+            for time in next { print("  \(CampaignSummary.local(time, in: campaign.definition.schedule.timeZone))") }
+            print("\nlast runs:")
+            if runs.isEmpty { print("  none") }
+            for run in runs { print("  " + RunProgress.plainLine(run)) }
+            print("\nrevisions:")
+            for revision in revisions {
+                print("  \(revision.revision)  \(TextTable.instant(revision.appliedAt))  \(revision.appliedBy)  \(revision.file ?? "")")
+            }
+            print("\ndefinition:\n" + campaign.definition.canonicalJSON)
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a campaign: no runs are created for it until it is resumed.",
+            discussion: "Runs already going are not stopped (see benefit runs cancel).")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The campaign's name.")
+        var name: String
+
+        @Option(help: "Why, for the record (shown by list and show).")
+        var reason: String
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard try await CampaignStore.pause(name, reason: reason, on: pool) else {
+                let exists = try await CampaignStore.find(name, on: pool) != nil
+                throw CommandFailure(exists ? "campaign \(name) is already paused" : "there is no campaign \(name)")
+            }
+            print("campaign \(name) paused")
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resume a paused campaign.",
+            discussion: "Fire times missed while it was paused follow its catchUp policy (none, latest or all).")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The campaign's name.")
+        var name: String
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard try await CampaignStore.resume(name, on: pool) else {
+                let exists = try await CampaignStore.find(name, on: pool) != nil
+                throw CommandFailure(exists ? "campaign \(name) is not paused" : "there is no campaign \(name)")
+            }
+            print("campaign \(name) resumed")
+        }
+    }
+
+    struct Preview: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a campaign's next fire times.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The campaign's name.")
+        var name: String
+
+        @Option(help: "How many.")
+        var count = 10
+
+        func validate() throws {
+            guard (1...1_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000") }
+        }
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
+            let schedule = campaign.definition.schedule
+            let times = schedule.nextFireTimes(after: Date(), count: count)
+            if times.isEmpty { print("campaign \(name) will not fire again (its schedule or window has ended)") }
+            for time in times { print("\(CampaignSummary.local(time, in: schedule.timeZone))  \(TextTable.instant(time))") }
+        }
+    }
+
+    struct Trigger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Start a manual run of a campaign now.",
+            discussion: """
+                The run is planned at once, whatever the campaign's overlap policy. Effects
+                stay unique per member within the campaign's cycle: triggering again in the
+                same cycle grants nothing twice.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The campaign's name.")
+        var name: String
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard let runID = try await CampaignStore.trigger(name, at: Date(), on: pool) else {
+                throw CommandFailure("there is no campaign \(name)")
+            }
+            print("run \(runID) of \(name) started; follow it with: benefit runs watch \(runID)")
+        }
+    }
+}
+
+/// A campaign as list commands show it.
+struct CampaignSummary: Encodable {
+    let campaign: String
+    let program: String
+    let revision: Int
+    let title: String?
+    let state: String
+    let pausedReason: String?
+    let nextFireTime: Date?
+
+    init(_ record: CampaignRecord, now: Date) {
+        campaign = record.name
+        program = record.definition.program
+        revision = record.revision
+        title = record.definition.title
+        state = record.paused ? "paused" : "active"
+        pausedReason = record.pausedReason
+        nextFireTime = record.paused ? nil : record.definition.schedule.nextFireTime(after: now)
+    }
+
+    /// `2027-01-23 09:00 +08:00 (Sat)`: wall time in the campaign's zone.
+    static func local(_ date: Date, in zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd HH:mm xxx (EEE)"
+        return formatter.string(from: date)
+    }
+}

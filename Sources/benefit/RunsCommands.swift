@@ -1,0 +1,194 @@
+import ArgumentParser
+import BenefitScheduler
+import Foundation
+
+extension RunState: ExpressibleByArgument {}
+
+struct Runs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List runs, show one, watch its progress, cancel it.",
+        subcommands: [List.self, Show.self, Watch.self, Cancel.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Only this campaign's runs.")
+        var campaign: String?
+
+        @Option(help: "Only runs in this state: pending, running, succeeded, failed, cancelled.")
+        var state: RunState?
+
+        @Option(help: "Show at most this many.")
+        var limit = 50
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.runs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let runs = try await RunHistory.list(on: pool, campaign: campaign, state: state, limit: limit)
+            if json { return print(try TextTable.json(runs)) }
+            guard !runs.isEmpty else { return print("no runs") }
+            print(TextTable.render(
+                header: ["RUN", "CAMPAIGN", "FIRE TIME", "TRIGGER", "STATE", "BATCHES", "MEMBERS", "AMOUNT"],
+                rows: runs.map { run in
+                    [String(run.runID), run.campaign, TextTable.instant(run.fireTime), run.trigger, run.state.rawValue,
+                     "\(run.batchesSucceeded)/\(run.batchesTotal)" + (run.batchesDead > 0 ? " (\(run.batchesDead) dead)" : ""),
+                     "\(run.membersDone)/\(run.membersTotal)", "\(run.amountTotal)"]
+                }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one run and its dead batches.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The run's id.")
+        var run: Int
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.runs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
+            let dead = try await DeadJobs.list(on: pool, runID: run, limit: 20)
+            if json {
+                struct Shown: Encodable { let run: RunSummary; let deadJobs: [DeadJob] }
+                return print(try TextTable.json(Shown(run: summary, deadJobs: dead)))
+            }
+            print("run \(summary.runID) of \(summary.campaign) (\(summary.program)), cycle \(summary.cycle)")
+            print("fire time  \(TextTable.instant(summary.fireTime)) (\(summary.trigger))")
+            print("state      \(summary.state.rawValue)")
+            print("started    \(TextTable.instant(summary.startedAt))")
+            print("finished   \(TextTable.instant(summary.finishedAt))")
+            print("batches    \(summary.batchesSucceeded) succeeded, \(summary.batchesDead) dead, of \(summary.batchesTotal)")
+            print("members    \(summary.membersDone) of \(summary.membersTotal)")
+            print("amount     \(summary.amountTotal)")
+            if !dead.isEmpty {
+                print("\ndead batches (retry with: benefit jobs retry --run \(summary.runID)):")
+                for job in dead { print("  job \(job.jobID), \(job.attempts) attempts: \(TextTable.cell(job.lastError, limit: 120))") }
+            }
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a run until it ends: a progress bar on a terminal, plain lines otherwise.",
+            discussion: "Exits 0 when the run succeeds, 1 when it fails or is cancelled.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The run's id.")
+        var run: Int
+
+        @Option(help: ArgumentHelp("How often to look.", valueName: "duration"))
+        var every = "500ms"
+
+        func validate() throws {
+            guard let interval = DurationText.parse(every), interval >= .milliseconds(50) else {
+                throw ValidationError("--every: \"\(every)\" is not a duration of at least 50ms")
+            }
+        }
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.runs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let terminal = isatty(STDOUT_FILENO) == 1
+            let interval = DurationText.parse(every)!
+            var progress = RunProgress()
+            var lastPlain = ""
+            while true {
+                guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
+                let (rate, remaining) = progress.rate(for: summary)
+                if terminal {
+                    // Redraw the one line in place: carriage return, clear line, text.
+                    FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + RunProgress.line(summary, perSecond: rate, remaining: remaining)).utf8))
+                } else {
+                    let line = RunProgress.plainLine(summary)
+                    if line != lastPlain { print(line); lastPlain = line }
+                }
+                if summary.state.isFinal {
+                    if terminal { print("") }
+                    if summary.state != .succeeded { throw ExitCode.failure }
+                    return
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a run: no new batch starts; it is marked cancelled when running batches end.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The run's id.")
+        var run: Int
+
+        func run() async throws {
+            let (database, logger) = try await connection.configuration(label: "benefit.runs")
+            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            guard let (requested, stopped) = try await RunControl.cancel(runID: run, on: pool), requested else {
+                let summary = try await RunHistory.find(run, on: pool)
+                throw CommandFailure(summary.map { "run \(run) is already \($0.state.rawValue)" } ?? "there is no run \(run)")
+            }
+            print("run \(run): cancel requested; \(stopped) batches will not start")
+        }
+    }
+}
+
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Create campaign runs at their fire times, until stopped (SIGTERM or SIGINT).",
+        discussion: """
+            Run as many as you like, on any hosts: one leads at a time, another takes over
+            within the leader lease when it dies, and a fire time is never run twice or
+            lost. Missed fire times follow each campaign's catchUp policy, overlapping ones
+            its overlap policy (docs/campaigns.md).
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("Time between ticks.", valueName: "duration"))
+    var tick = "1s"
+
+    @Option(help: ArgumentHelp("How long leadership lasts without renewal.", valueName: "duration"))
+    var leaderLease = "10s"
+
+    @Option(help: "Name in the leader lease (default: HOST-PID).")
+    var name: String?
+
+    @Option(help: .hidden)
+    var clockFile: String?
+
+    func validate() throws {
+        guard let tick = DurationText.parse(tick), tick >= .milliseconds(10) else { throw ValidationError("--tick: not a duration of at least 10ms") }
+        guard let lease = DurationText.parse(leaderLease), lease > tick else {
+            throw ValidationError("--leader-lease must be a duration longer than --tick")
+        }
+    }
+
+    func run() async throws {
+        let (database, logger) = try await connection.configuration(label: "benefit.scheduler")
+        let pool = PostgresPool(configuration: database, maxConnections: 4, logger: logger)
+        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+        var configuration = CampaignScheduler.Configuration()
+        configuration.tick = DurationText.parse(tick)!
+        configuration.leader.lease = DurationText.parse(leaderLease)!
+        if let name { configuration.name = name }
+        let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
+        let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+import ServiceLifecycle
