@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BenefitSchedulerTests",
-            dependencies: ["BenefitScheduler", "BenefitTestSupport"]
+            dependencies: ["BenefitScheduler", "BenefitWorkers", "BenefitTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -160,12 +160,15 @@ BEGIN
 END
 $$;
 
--- Rows a `drill` job writes inside its fenced commit: an operator's fire drill
--- (kill workers, restart the server) shows a duplicate effect as a second row.
+-- Rows the diagnostic `drill` job kind and `drill` program write inside their
+-- fenced commits: in an operator's fire drill (kill workers, restart the
+-- server), a duplicated effect shows as a second row.
 CREATE TABLE benefit.drill_effect (
     id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     job_id      bigint      NOT NULL,
-    lease_token bigint      NOT NULL,
+    lease_token bigint,
+    run_id      bigint,
+    member_id   text,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX drill_effect_job_idx ON benefit.drill_effect (job_id);

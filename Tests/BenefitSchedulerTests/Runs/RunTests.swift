@@ -1,0 +1,99 @@
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import Testing
+
+@Suite("Campaign runs")
+struct RunTests {
+    @Test("a run fans 10,000 members out into batches and finishes succeeded, with its counts in run_history")
+    func runFansOutAndSucceeds() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            try await RunFixtures.apply(RunFixtures.campaignYAML(
+                name: "drill-10k", program: "drill", batchSize: 500, parameters: "{ members: 10000 }"), on: pool)
+            let runID = try #require(try await CampaignStore.trigger("drill-10k", at: Date(), on: pool))
+            let summary = try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
+                try await RunFixtures.waitForFinalState(runID, pool: pool)
+            }
+            #expect(summary?.state == .succeeded)
+            #expect(summary?.batchesTotal == 20)
+            #expect(summary?.batchesSucceeded == 20)
+            #expect(summary?.batchesDead == 0)
+            #expect(summary?.membersTotal == 10_000)
+            #expect(summary?.membersDone == 10_000)
+            #expect(summary?.trigger == "manual")
+            let (effects, distinct) = try await pool.query("SELECT count(*), count(DISTINCT member_id) FROM benefit.drill_effect").single((Int, Int).self)
+            #expect(effects == 10_000 && distinct == 10_000)
+        }
+    }
+
+    @Test("a batch that keeps failing makes the run fail with one dead job; retrying the run's dead jobs brings it to succeeded")
+    func failedRunRecoversAfterRetry() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            try await pool.query("CREATE TABLE test_broken (rank int)")
+            try await pool.query("INSERT INTO test_broken VALUES (777)")
+            try await RunFixtures.apply(RunFixtures.campaignYAML(
+                name: "fixable", program: "fixable", batchSize: 250, parameters: "{ members: 2000 }"), on: pool)
+            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), on: pool))
+            try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
+                let failed = try await RunFixtures.waitForFinalState(runID, pool: pool)
+                #expect(failed?.state == .failed)
+                #expect(failed?.batchesDead == 1)
+                #expect(failed?.batchesSucceeded == 7)
+                #expect(failed?.membersDone == 1_750)
+                let dead = try await DeadJobs.list(on: pool, runID: runID, limit: 10)
+                #expect(dead.count == 1)
+                #expect(dead.first?.lastError?.contains("test_broken") == true)
+
+                try await pool.query("DELETE FROM test_broken")
+                #expect(try await RunControl.retryDead(runID: runID, on: pool).count == 1)
+                #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
+                let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
+                #expect(recovered?.state == .succeeded)
+                #expect(recovered?.membersDone == 2_000)
+                #expect(recovered?.amountTotal == Decimal(25_000))
+            }
+        }
+    }
+
+    @Test("concurrency 2 with four workers never has more than two of the campaign's jobs running")
+    func concurrencyLimitHoldsAcrossWorkers() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 40)
+            try await RunFixtures.apply(RunFixtures.campaignYAML(
+                name: "limited", program: "drill", batchSize: 50, concurrency: 2, parameters: "{ members: 1000, sleepMs: 40 }"), on: pool)
+            let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'limited'").single(Int.self)
+            let runID = try #require(try await CampaignStore.trigger("limited", at: Date(), on: pool))
+            let workers = (1...4).map { RunFixtures.worker(pool: pool, name: "w\($0)", concurrency: 4) }
+            let busiest = Counter()
+            let samples = Counter()
+            try await withWorker(workers[0]) { try await withWorker(workers[1]) { try await withWorker(workers[2]) { try await withWorker(workers[3]) { () async throws in
+                let done = try await eventually(timeout: .seconds(60), every: .milliseconds(3)) {
+                    let running = try await pool.query("""
+                        SELECT count(*) FROM benefit.job WHERE campaign_id = \(campaignID) AND state = 'running' AND kind = 'campaign.batch'
+                        """).single(Int.self)
+                    busiest.raise(to: running)
+                    samples.add()
+                    return try await RunHistory.find(runID, on: pool)?.state.isFinal == true
+                }
+                #expect(done)
+            } } } }
+            #expect(busiest.current <= 2, "saw \(busiest.current) running at once")
+            #expect(busiest.current == 2, "the limit should be reached")
+            #expect(samples.current > 20)
+            #expect(try await RunHistory.find(runID, on: pool)?.state == .succeeded)
+            // The claims themselves never exceeded the limit either: overlapping attempt intervals.
+            let overlap = try await pool.query("""
+                SELECT max(c) FROM (
+                    SELECT (SELECT count(*) FROM benefit.job_attempt b JOIN benefit.job bj ON bj.id = b.job_id
+                            WHERE bj.campaign_id = \(campaignID) AND bj.kind = 'campaign.batch'
+                              AND b.started_at <= a.started_at AND coalesce(b.finished_at, 'infinity') > a.started_at) AS c
+                    FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
+                    WHERE j.campaign_id = \(campaignID) AND j.kind = 'campaign.batch') s
+                """).single(Int.self)
+            #expect(overlap <= 2)
+        }
+    }
+}
