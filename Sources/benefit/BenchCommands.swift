@@ -1,11 +1,12 @@
 import ArgumentParser
 import BenefitScheduler
 import Foundation
+import UnixSignals
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
-        subcommands: [Client.self]
+        subcommands: [Client.self, Queue.self]
     )
 
     struct Client: AsyncParsableCommand {
@@ -50,6 +51,106 @@ struct Bench: AsyncParsableCommand {
                     String(format: "%10.3f", figure.seconds),
                     String(format: "%9.0f", figure.rowsPerSecond))
             }
+        }
+    }
+
+    struct Queue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "queue",
+            abstract: "Time bulk enqueue, throughput with real worker processes, and pickup latency.",
+            discussion: """
+                Needs a role with CREATEDB: it works in a scratch database
+                benefit_bench_<random> that it creates on the same server, migrates, and
+                drops at the end (also on failure or Ctrl-C). Nothing else is touched.
+
+                1. Enqueue: --jobs noop jobs on queue bench in one COPY (jobs/s).
+                2. Throughput: --workers processes of this binary (benefit worker
+                   --concurrency C) work through them; jobs/s over the window from the
+                   first claim to the last completion, by the database's clock. Every
+                   job must succeed.
+                3. Pickup latency: with the workers idle, --latency-samples single jobs,
+                   one at a time; per job, the claim's start minus the enqueue
+                   transaction's start, by the database's clock (so it includes the
+                   enqueue's own commit). p50, p99 and max in milliseconds.
+
+                The workers get the database URL in DATABASE_URL only. Run it on a
+                release build (swift build -c release).
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Jobs enqueued in bulk and worked through.")
+        var jobs = 50_000
+
+        @Option(help: "Worker processes to start (at most 16).")
+        var workers = 2
+
+        @Option(help: "Jobs each worker runs at once.")
+        var concurrency = 50
+
+        @Option(help: "Single jobs whose pickup latency is measured.")
+        var latencySamples = 200
+
+        @Flag(help: "Print one JSON object instead of lines.")
+        var json = false
+
+        func validate() throws {
+            var problems: [String] = []
+            if jobs < 1 { problems.append("--jobs must be positive (got \(jobs))") }
+            if !(1...16).contains(workers) { problems.append("--workers must be between 1 and 16 (got \(workers))") }
+            if !(1...1_000).contains(concurrency) { problems.append("--concurrency must be between 1 and 1000 (got \(concurrency))") }
+            if latencySamples < 1 { problems.append("--latency-samples must be positive (got \(latencySamples))") }
+            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        }
+
+        func run() async throws {
+            let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
+            var benchmark = try QueueBenchmark()
+            benchmark.jobs = jobs
+            benchmark.workers = workers
+            benchmark.concurrency = concurrency
+            benchmark.latencySamples = latencySamples
+            let report = try await Bench.unlessInterrupted { [benchmark] in
+                try await benchmark.run(server: configuration, logger: logger)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            let parameters = report.parameters
+            let enqueue = report.enqueue
+            let throughput = report.throughput
+            let pickup = report.pickup
+            print("PostgreSQL       ", report.serverVersion)
+            print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples")
+            print("enqueue (COPY)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
+            print("throughput       ", String(
+                format: "%ld of %ld succeeded in %.3f s (first claim -> last completion): %.0f jobs/s",
+                throughput.succeeded, parameters.jobs, throughput.windowSeconds, throughput.jobsPerSecond))
+            print("pickup latency   ", String(
+                format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld jobs on idle workers, enqueue -> claim)",
+                pickup.p50Milliseconds, pickup.p99Milliseconds, pickup.maxMilliseconds, pickup.samples))
+        }
+    }
+
+    /// Runs `body`; SIGINT or SIGTERM cancels it (so it can clean up) and fails the command.
+    static func unlessInterrupted<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                for await signal in signals {
+                    throw CommandFailure("interrupted by \(signal)")
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let next { return next }
+            }
+            throw CancellationError()
         }
     }
 }

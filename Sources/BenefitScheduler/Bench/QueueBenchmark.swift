@@ -1,0 +1,379 @@
+import CPostgres
+import Foundation
+import Logging
+import Subprocess
+import SystemPackage
+
+/// Measures the queue end to end with real worker processes: how fast jobs go in,
+/// how fast workers get through them, and how soon an idle worker picks up a new one.
+///
+/// Works in a database of its own on the same server (`benefit_bench_<random>`,
+/// so the role needs CREATEDB), migrated with the bundled migrations and dropped
+/// at the end, also when the run fails or is cancelled. Three phases:
+///
+/// 1. **Enqueue**: `jobs` `noop` jobs on queue `bench` through ``JobQueue/enqueueBulk(_:)`` (COPY),
+///    timed on this process's clock.
+/// 2. **Throughput**: `workers` processes of the `benefit` binary (`benefit worker
+///    --queues bench,bench-latency --concurrency C`) work through them. The window is
+///    measured with the database's own timestamps, from the first claim
+///    (`min(job_attempt.started_at)`) to the last completion (`max(job.finished_at)`),
+///    so worker start-up and this process's polling are not in it.
+/// 3. **Pickup latency**: with the same workers idle, `latencySamples` single `noop`
+///    jobs go on queue `bench-latency` one at a time, each after the previous one
+///    was claimed and the workers went idle again. See ``Report/Pickup``.
+///
+/// The workers get the database URL through `DATABASE_URL` only, never on a
+/// command line. They are stopped with SIGTERM and killed if still running after
+/// `stopGracePeriod`.
+public struct QueueBenchmark: Sendable {
+    /// Jobs enqueued in phase 1 and worked through in phase 2. Default 50,000.
+    public var jobs = 50_000
+    /// Worker processes. Default 2 (one per core on a 2-core machine that also runs the server).
+    public var workers = 2
+    /// Jobs each worker runs at once (`benefit worker --concurrency`). Default 50.
+    public var concurrency = 50
+    /// Jobs whose pickup latency is measured in phase 3. Default 200.
+    public var latencySamples = 200
+    /// The `benefit` binary the workers run. Default: this process's own executable.
+    public var executablePath: String
+    /// How long phase 2 may take before the run fails. Default 10 minutes.
+    public var drainDeadline: Duration = .seconds(600)
+    /// How long one phase-3 job may wait to be claimed before the run fails. Default 10 s.
+    public var pickupDeadline: Duration = .seconds(10)
+    /// How long workers may take to exit after SIGTERM before they are killed. Default 30 s.
+    public var stopGracePeriod: Duration = .seconds(30)
+
+    /// The queue of phases 1 and 2.
+    public static let throughputQueue = "bench"
+    /// The queue of phase 3.
+    public static let latencyQueue = "bench-latency"
+
+    /// - Parameter executablePath: the `benefit` binary to start as workers; nil for this process's own.
+    public init(executablePath: String? = nil) throws {
+        guard let path = executablePath ?? Self.currentExecutablePath() else {
+            throw QueueBenchmarkError("cannot tell where this program's executable is: /proc/self/exe and argv[0] do not say")
+        }
+        self.executablePath = path
+    }
+
+    /// The figures. Rates are per second of the stated window; latencies in milliseconds.
+    public struct Report: Sendable, Codable {
+        public struct Parameters: Sendable, Codable {
+            public var jobs: Int
+            public var workers: Int
+            public var concurrency: Int
+            public var latencySamples: Int
+        }
+        /// Phase 1: the bulk enqueue, timed on this process's clock (COPY and commit).
+        public struct Enqueue: Sendable, Codable {
+            public var jobs: Int
+            public var seconds: Double
+            public var jobsPerSecond: Double
+        }
+        /// Phase 2: `jobs / windowSeconds`, the window running from the first claim to
+        /// the last completion by the database's clock.
+        public struct Throughput: Sendable, Codable {
+            public var succeeded: Int
+            public var windowSeconds: Double
+            public var jobsPerSecond: Double
+        }
+        /// Phase 3: per job, `job_attempt.started_at - job.created_at`, both from the
+        /// database's clock, so the hosts' clocks do not matter.
+        ///
+        /// `created_at` is `now()` of the enqueue's transaction, which is its start: the
+        /// figure also covers the enqueue statement itself and its commit (a WAL flush
+        /// with `synchronous_commit` on), before the job is visible to any worker. It
+        /// therefore slightly overstates the time from commit to claim.
+        public struct Pickup: Sendable, Codable {
+            public var samples: Int
+            public var p50Milliseconds: Double
+            public var p99Milliseconds: Double
+            public var maxMilliseconds: Double
+        }
+        /// `SHOW server_version`.
+        public var serverVersion: String
+        public var parameters: Parameters
+        public var enqueue: Enqueue
+        public var throughput: Throughput
+        public var pickup: Pickup
+    }
+
+    /// Creates the scratch database on `server`'s server, runs the three phases in
+    /// it, and drops it (also on failure or cancellation).
+    public func run(server: PostgresConfiguration, logger: Logger) async throws -> Report {
+        let admin = try await PostgresConnection.connect(to: server, logger: logger)
+        let serverVersion = try await admin.query("SHOW server_version").single(String.self)
+        let name = "benefit_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        do {
+            try await admin.query("CREATE DATABASE \(identifier: name)")
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            throw QueueBenchmarkError("cannot create the scratch database \(name): the role needs CREATEDB (\(error.message))")
+        }
+        logger.info("created scratch database \(name)")
+        do {
+            let report = try await run(in: server.with(database: name), serverVersion: serverVersion, logger: logger)
+            try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            logger.info("dropped scratch database \(name)")
+            return report
+        } catch {
+            // The admin connection does not look at cancellation, so this runs after Ctrl-C too.
+            do {
+                try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            } catch let dropError {
+                logger.error("could not drop scratch database \(name): \(dropError)")
+            }
+            throw error
+        }
+    }
+
+    // MARK: Phases
+
+    private func run(in database: PostgresConfiguration, serverVersion: String, logger: Logger) async throws -> Report {
+        let pool = PostgresPool(configuration: database, maxConnections: 2, logger: logger)
+        defer { pool.close() }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let migrator = Migrator(migrations: try Migration.bundled(), logger: quiet)
+        try await pool.withConnection { try await migrator.migrate(on: $0) }
+        let queue = JobQueue(pool: pool)
+
+        // Phase 1: enqueue.
+        let batch = Array(repeating: NewJob(kind: "noop", queue: Self.throughputQueue), count: jobs)
+        let clock = ContinuousClock()
+        let enqueueStart = clock.now
+        let enqueued = try await queue.enqueueBulk(batch)
+        let enqueueSeconds = (clock.now - enqueueStart).seconds
+        guard enqueued == jobs else { throw QueueBenchmarkError("enqueued \(enqueued) jobs instead of \(jobs)") }
+        logger.info("enqueued \(jobs) jobs; starting \(workers) worker\(workers == 1 ? "" : "s")")
+
+        // Phases 2 and 3, with the workers running.
+        let (throughput, pickup) = try await withWorkers(on: database, logger: logger) {
+            let throughput = try await self.drain(queue)
+            logger.info("\(throughput.succeeded) jobs done; measuring pickup latency")
+            let pickup = try await self.measurePickup(queue)
+            return (throughput, pickup)
+        }
+        return Report(
+            serverVersion: serverVersion,
+            parameters: .init(jobs: jobs, workers: workers, concurrency: concurrency, latencySamples: latencySamples),
+            enqueue: .init(jobs: jobs, seconds: enqueueSeconds, jobsPerSecond: Double(jobs) / enqueueSeconds),
+            throughput: throughput, pickup: pickup)
+    }
+
+    /// Phase 2: waits until no `bench` job is available or running, then reads the
+    /// window from the database and checks that every job succeeded.
+    private func drain(_ queue: JobQueue) async throws -> Report.Throughput {
+        let deadline = ContinuousClock.now + drainDeadline
+        let pending: PostgresQuery = """
+            SELECT EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'available')
+                OR EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'running')
+            """
+        // The first probe is an index scan of job_claim_idx; the second runs only once
+        // it is false (OR stops at the first true), near the end.
+        while try await queue.pool.query(pending).single(Bool.self) {
+            guard ContinuousClock.now < deadline else {
+                throw QueueBenchmarkError("the workers did not finish \(jobs) jobs within \(drainDeadline) (\(try await stateCounts(queue)))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let (succeeded, windowSeconds) = try await queue.pool.query("""
+            SELECT (SELECT count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'succeeded'),
+                   extract(epoch FROM
+                       (SELECT max(finished_at) FROM benefit.job WHERE queue = \(Self.throughputQueue))
+                       - (SELECT min(a.started_at) FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
+                          WHERE j.queue = \(Self.throughputQueue)))::float8
+            """).single((Int, Double?).self)
+        guard succeeded == jobs, let windowSeconds, windowSeconds > 0 else {
+            throw QueueBenchmarkError("only \(succeeded) of \(jobs) jobs succeeded (\(try await stateCounts(queue)))")
+        }
+        return Report.Throughput(succeeded: succeeded, windowSeconds: windowSeconds, jobsPerSecond: Double(jobs) / windowSeconds)
+    }
+
+    /// Phase 3: one job at a time on the latency queue, each once the previous one
+    /// was claimed and the workers had ~20 ms to go idle.
+    private func measurePickup(_ queue: JobQueue) async throws -> Report.Pickup {
+        for _ in 0..<latencySamples {
+            let (id, _) = try await queue.enqueue(NewJob(kind: "noop", queue: Self.latencyQueue))
+            let deadline = ContinuousClock.now + pickupDeadline
+            while try await queue.state(of: id) == .available {
+                guard ContinuousClock.now < deadline else {
+                    throw QueueBenchmarkError("no worker claimed job \(id) within \(pickupDeadline)")
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let measured: [Double] = try await queue.pool.query("""
+            SELECT extract(epoch FROM a.started_at - j.created_at)::float8 * 1000
+            FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.attempt = 1
+            WHERE j.queue = \(Self.latencyQueue)
+            """).decode(Double.self)
+        let latencies = measured.sorted()
+        guard latencies.count == latencySamples else {
+            throw QueueBenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
+        }
+        return Report.Pickup(
+            samples: latencies.count,
+            p50Milliseconds: Self.percentile(latencies, 0.50),
+            p99Milliseconds: Self.percentile(latencies, 0.99),
+            maxMilliseconds: latencies.last!)
+    }
+
+    /// The nearest-rank percentile of sorted values: the smallest value with at
+    /// least `fraction` of the values at or below it.
+    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        precondition(!sorted.isEmpty, "a percentile of no values")
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+
+    /// `available 10, running 2, dead 1`: for error messages.
+    private func stateCounts(_ queue: JobQueue) async throws -> String {
+        let rows = try await queue.pool.query("""
+            SELECT state, count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) GROUP BY state ORDER BY state
+            """).decode((String, Int).self)
+        return rows.isEmpty ? "no jobs" : rows.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
+
+    // MARK: Worker processes
+
+    private enum Event<Value: Sendable>: Sendable {
+        case measured(Value)
+        case exited(worker: Int, TerminationStatus)
+    }
+
+    /// Starts the workers, runs `measure` while they run, then stops them (SIGTERM,
+    /// kill after `stopGracePeriod`) and waits for them. A worker that exits while
+    /// `measure` runs, or that does not exit 0 when stopped, fails the run.
+    private func withWorkers<Value: Sendable>(
+        on database: PostgresConfiguration, logger: Logger,
+        _ measure: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        guard let databaseURL = database.conninfoWithEveryParameter() else {
+            throw QueueBenchmarkError("cannot spell the scratch database's connection parameters for the workers (libpq: out of memory)")
+        }
+        let stop = AbortSignal()
+        return try await withThrowingTaskGroup(of: Event<Value>.self) { group in
+            for worker in 1...workers {
+                group.addTask {
+                    .exited(worker: worker, try await self.runWorker(worker, databaseURL: databaseURL, stop: stop))
+                }
+            }
+            group.addTask { .measured(try await measure()) }
+            var value: Value?
+            var failures: [String] = []
+            // Throwing out of here cancels the rest: the measurement stops, and
+            // Subprocess tears the workers down with `teardownSequence`.
+            while let event = try await group.next() {
+                switch event {
+                case .measured(let measured):
+                    value = measured
+                    logger.info("stopping the workers")
+                    stop.fire(.shutdown)
+                case .exited(let worker, let status):
+                    guard value != nil else {
+                        throw QueueBenchmarkError("worker \(worker) \(Self.describe(status)) during the benchmark (its log lines, if any, are above)")
+                    }
+                    if !status.isSuccess { failures.append("worker \(worker) \(Self.describe(status)) when stopped") }
+                }
+            }
+            guard failures.isEmpty, let value else { throw QueueBenchmarkError(failures.joined(separator: "; ")) }
+            return value
+        }
+    }
+
+    /// Runs one worker process until `stop` fires (then SIGTERM, and kill after the
+    /// grace period) or until it exits by itself. Its stderr goes to ours, prefixed.
+    private func runWorker(_ worker: Int, databaseURL: String, stop: AbortSignal) async throws -> TerminationStatus {
+        let arguments = [
+            "worker", "--queues", "\(Self.throughputQueue),\(Self.latencyQueue)",
+            "--concurrency", String(concurrency), "--log-level", "warning",
+        ]
+        var options = PlatformOptions()
+        // Used by Subprocess when this task is cancelled or the body throws.
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: stopGracePeriod)]
+        let grace = stopGracePeriod
+        let result = try await Subprocess.run(
+            .path(FilePath(executablePath)), arguments: Arguments(arguments),
+            environment: .inherit.updating(["DATABASE_URL": databaseURL]),
+            platformOptions: options,
+            input: .none, output: .discarded, error: .sequence
+        ) { execution in
+            await withTaskGroup(of: Bool.self) { group in
+                // Ends when the process exits (its stderr closes).
+                group.addTask {
+                    do {
+                        for try await line in execution.standardError.strings() {
+                            FileHandle.standardError.write(Data("worker \(worker): \(line)\n".utf8))
+                        }
+                    } catch {}
+                    return false
+                }
+                // True when asked to stop; false when cancelled.
+                group.addTask { await stop.wait() != nil }
+                if await group.next() == true {
+                    await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: grace)])
+                } else {
+                    group.cancelAll()
+                }
+                await group.waitForAll()
+            }
+        }
+        return result.terminationStatus
+    }
+
+    private static func describe(_ status: TerminationStatus) -> String {
+        switch status {
+        case .exited(let code): "exited with status \(code)"
+        case .signaled(let signal): "was killed by signal \(signal)"
+        }
+    }
+
+    /// This process's executable as an absolute path: `/proc/self/exe`, else argv[0]
+    /// (against the current directory, or searched in `PATH`).
+    public static func currentExecutablePath() -> String? {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), path.hasPrefix("/") {
+            return path
+        }
+        guard let argument = CommandLine.arguments.first, !argument.isEmpty else { return nil }
+        if argument.contains("/") {
+            return URL(fileURLWithPath: argument).standardizedFileURL.path
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").map { "\($0)/\(argument)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// The benchmark could not run or its workers misbehaved.
+public struct QueueBenchmarkError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension PostgresConfiguration {
+    /// Every connection parameter set in the URL or by overrides, as one keyword/value
+    /// conninfo string, for handing the same database to a child process.
+    ///
+    /// Contains the password, if any: pass it through the environment, never print it.
+    func conninfoWithEveryParameter() -> String? {
+        guard let options = PQconndefaults() else { return nil }
+        defer { PQconninfoFree(options) }
+        var parts: [String] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            let key = String(cString: keyword)
+            if let value = parameter(key) {
+                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                parts.append("\(key)='\(escaped)'")
+            }
+            option += 1
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
