@@ -2,8 +2,10 @@ import Foundation
 
 /// Every statement on `benefit.job` and `benefit.job_attempt`, named for who runs it.
 ///
-/// Lock order, everywhere: a job row before its attempt row. Statements that
-/// touch many jobs take them through one CTE so each row is locked once.
+/// Lock order, everywhere: job rows before their attempt rows, and job rows in id
+/// order. Statements that touch many jobs lock them first in a CTE ordered by id
+/// (`ORDER BY id FOR UPDATE`), so a worker's heartbeat and its batched completion,
+/// which can name the same jobs, never wait on each other in a cycle.
 enum JobQueries {
     /// The channel enqueues notify on; the payload is the queue name.
     static let channel = "benefit_jobs"
@@ -76,9 +78,15 @@ enum JobQueries {
     /// result has lost its lease and its handler must stop.
     static func extendLeases(ids: [Int], tokens: [Int64]) -> PostgresQuery {
         """
+        WITH held AS (
+            SELECT j.id FROM benefit.job j
+            JOIN unnest(\(ids), \(tokens)) AS h(id, token) ON j.id = h.id AND j.lease_token = h.token
+            WHERE j.state = 'running'
+            ORDER BY j.id
+            FOR UPDATE OF j
+        )
         UPDATE benefit.job j SET lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
-        FROM unnest(\(ids), \(tokens)) AS h(id, token)
-        WHERE j.id = h.id AND j.lease_token = h.token AND j.state = 'running'
+        FROM held WHERE j.id = held.id
         RETURNING j.id
         """
     }
@@ -86,17 +94,23 @@ enum JobQueries {
     // MARK: Completion (run by workers)
 
     /// Completes jobs whose handlers wrote no effects, many per statement. The
-    /// fence is in the WHERE: only rows still carrying the attempt's token change.
+    /// fence is in the join: only rows still carrying the attempt's token change.
     /// Attempts whose job moved on are recorded as fenced. Returns each token's outcome.
     static func completeMany(ids: [Int], tokens: [Int64]) -> PostgresQuery {
         """
         WITH done AS (
             SELECT * FROM unnest(\(ids), \(tokens)) AS d(id, token)
+        ), locked AS (
+            SELECT j.id, done.token FROM benefit.job j
+            JOIN done ON j.id = done.id AND j.lease_token = done.token
+            WHERE j.state = 'running'
+            ORDER BY j.id
+            FOR UPDATE OF j
         ), finished AS (
             UPDATE benefit.job j
             SET state = 'succeeded', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
-            FROM done WHERE j.id = done.id AND j.lease_token = done.token AND j.state = 'running'
-            RETURNING done.token
+            FROM locked WHERE j.id = locked.id
+            RETURNING locked.token
         )
         UPDATE benefit.job_attempt a
         SET outcome = CASE WHEN f.token IS NULL THEN 'fenced' ELSE 'succeeded' END,
@@ -170,13 +184,17 @@ enum JobQueries {
     /// Graceful shutdown: gives jobs back without counting the attempt.
     static func release(ids: [Int], tokens: [Int64]) -> PostgresQuery {
         """
-        WITH given AS (
-            SELECT * FROM unnest(\(ids), \(tokens)) AS g(id, token)
+        WITH locked AS (
+            SELECT j.id, g.token FROM benefit.job j
+            JOIN unnest(\(ids), \(tokens)) AS g(id, token) ON j.id = g.id AND j.lease_token = g.token
+            WHERE j.state = 'running'
+            ORDER BY j.id
+            FOR UPDATE OF j
         ), released AS (
             UPDATE benefit.job j
             SET state = 'available', attempt = j.attempt - 1, run_at = now(), lease_token = NULL, lease_expires_at = NULL
-            FROM given WHERE j.id = given.id AND j.lease_token = given.token AND j.state = 'running'
-            RETURNING given.token, j.queue
+            FROM locked WHERE j.id = locked.id
+            RETURNING locked.token, j.queue
         ), notified AS (
             SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM released) q
         )
