@@ -97,3 +97,29 @@ struct RunTests {
         }
     }
 }
+
+@Suite("Cancelling runs")
+struct RunCancelTests {
+    @Test("cancel stops new batches from starting and marks the run cancelled when the running ones end")
+    func cancelStopsNewBatches() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            try await RunFixtures.apply(RunFixtures.campaignYAML(
+                name: "slow", program: "drill", batchSize: 10, concurrency: 2, parameters: "{ members: 400, sleepMs: 300 }"), on: pool)
+            let runID = try #require(try await CampaignStore.trigger("slow", at: Date(), on: pool))
+            try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
+                #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0 >= 2 })
+                let cancelled = try #require(try await RunControl.cancel(runID: runID, on: pool))
+                #expect(cancelled.requested)
+                #expect(cancelled.stoppedBatches > 30)
+                let final = try await RunFixtures.waitForFinalState(runID, pool: pool)
+                #expect(final?.state == .cancelled)
+                // Only the batches that had started finished: the rest never ran.
+                #expect((final?.batchesSucceeded ?? 0) < 10)
+                let effects = try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self)
+                #expect(effects == (final?.batchesSucceeded ?? -1) * 10)
+                #expect(try await RunControl.cancel(runID: runID, on: pool)?.requested == false)
+            }
+        }
+    }
+}
