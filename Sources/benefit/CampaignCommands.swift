@@ -57,8 +57,7 @@ struct Campaign: AsyncParsableCommand {
                 for problem in problems { FileHandle.standardError.write(Data((problem + "\n").utf8)) }
                 throw CommandFailure("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was applied")
             }
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             let changes = try await CampaignStore.apply(sources, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
             let verb = dryRun ? "would be" : "is"
             for change in changes {
@@ -80,8 +79,7 @@ struct Campaign: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             let campaigns = try await CampaignStore.list(on: pool)
             let now = Date()
             if json {
@@ -111,8 +109,7 @@ struct Campaign: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
             let next = campaign.definition.schedule.nextFireTimes(after: Date(), count: 5)
             let revisions = try await CampaignStore.revisions(name, on: pool)
@@ -161,8 +158,7 @@ struct Campaign: AsyncParsableCommand {
         var reason: String
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard try await CampaignStore.pause(name, reason: reason, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
                 throw CommandFailure(exists ? "campaign \(name) is already paused" : "there is no campaign \(name)")
@@ -182,8 +178,7 @@ struct Campaign: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard try await CampaignStore.resume(name, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
                 throw CommandFailure(exists ? "campaign \(name) is not paused" : "there is no campaign \(name)")
@@ -208,8 +203,7 @@ struct Campaign: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
             let schedule = campaign.definition.schedule
             let times = schedule.nextFireTimes(after: Date(), count: count)
@@ -233,8 +227,7 @@ struct Campaign: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.campaign")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard let runID = try await CampaignStore.trigger(name, at: Date(), on: pool) else {
                 throw CommandFailure("there is no campaign \(name)")
             }

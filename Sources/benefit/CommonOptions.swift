@@ -15,6 +15,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "How much to log on stderr (default: $BENEFIT_LOG_LEVEL, else info).")
     var logLevel: Logger.Level?
 
+    /// Sets up logging and opens a pool on the database (one connection suits a command).
+    func pool(label: String, maxConnections: Int = 1) async throws -> (PostgresPool, Logger) {
+        let (database, logger) = try await configuration(label: label)
+        return (PostgresPool(configuration: database, maxConnections: maxConnections, logger: logger), logger)
+    }
+
     /// Sets up logging to stderr and finds the database.
     func configuration(label: String) async throws -> (PostgresConfiguration, Logger) {
         let logger = CommandLogging.bootstrap(label: label, level: logLevel)

@@ -58,8 +58,7 @@ struct Jobs: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let queue = JobQueue(pool: pool)
             let job = NewJob(
                 kind: kind, payload: payload, queue: self.queue, priority: priority, maxAttempts: maxAttempts,
@@ -93,8 +92,7 @@ struct Jobs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: limit)
             if json {
                 print(try TextTable.json(dead))
@@ -126,8 +124,8 @@ struct Jobs: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
-            let queue = JobQueue(pool: PostgresPool(configuration: database, maxConnections: 1, logger: logger))
+            let (pool, _) = try await connection.pool(label: "benefit.jobs")
+            let queue = JobQueue(pool: pool)
             let retried: [Int]
             if let run {
                 retried = try await RunControl.retryDead(runID: run, on: queue.pool)
@@ -157,8 +155,8 @@ struct Jobs: AsyncParsableCommand {
         var job: Int
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.jobs")
-            let queue = JobQueue(pool: PostgresPool(configuration: database, maxConnections: 1, logger: logger))
+            let (pool, _) = try await connection.pool(label: "benefit.jobs")
+            let queue = JobQueue(pool: pool)
             guard try await queue.cancel(jobID: job) else {
                 let state = try await queue.state(of: job)
                 throw CommandFailure(state.map { "job \(job) is already \($0.rawValue)" } ?? "there is no job \(job)")

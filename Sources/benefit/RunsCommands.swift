@@ -27,8 +27,7 @@ struct Runs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.runs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.runs")
             let runs = try await RunHistory.list(on: pool, campaign: campaign, state: state, limit: limit)
             if json { return print(try TextTable.json(runs)) }
             guard !runs.isEmpty else { return print("no runs") }
@@ -54,8 +53,7 @@ struct Runs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.runs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.runs")
             guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: 20)
             if json {
@@ -97,8 +95,7 @@ struct Runs: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.runs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.runs")
             let terminal = isatty(STDOUT_FILENO) == 1
             let interval = DurationText.parse(every)!
             var progress = RunProgress()
@@ -133,8 +130,7 @@ struct Runs: AsyncParsableCommand {
         var run: Int
 
         func run() async throws {
-            let (database, logger) = try await connection.configuration(label: "benefit.runs")
-            let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+            let (pool, _) = try await connection.pool(label: "benefit.runs")
             guard let (requested, stopped) = try await RunControl.cancel(runID: run, on: pool), requested else {
                 let summary = try await RunHistory.find(run, on: pool)
                 throw CommandFailure(summary.map { "run \(run) is already \($0.state.rawValue)" } ?? "there is no run \(run)")
@@ -143,52 +139,3 @@ struct Runs: AsyncParsableCommand {
         }
     }
 }
-
-struct SchedulerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "scheduler",
-        abstract: "Create campaign runs at their fire times, until stopped (SIGTERM or SIGINT).",
-        discussion: """
-            Run as many as you like, on any hosts: one leads at a time, another takes over
-            within the leader lease when it dies, and a fire time is never run twice or
-            lost. Missed fire times follow each campaign's catchUp policy, overlapping ones
-            its overlap policy (docs/campaigns.md).
-            """)
-
-    @OptionGroup var connection: ConnectionOptions
-
-    @Option(help: ArgumentHelp("Time between ticks.", valueName: "duration"))
-    var tick = "1s"
-
-    @Option(help: ArgumentHelp("How long leadership lasts without renewal.", valueName: "duration"))
-    var leaderLease = "10s"
-
-    @Option(help: "Name in the leader lease (default: HOST-PID).")
-    var name: String?
-
-    @Option(help: .hidden)
-    var clockFile: String?
-
-    func validate() throws {
-        guard let tick = DurationText.parse(tick), tick >= .milliseconds(10) else { throw ValidationError("--tick: not a duration of at least 10ms") }
-        guard let lease = DurationText.parse(leaderLease), lease > tick else {
-            throw ValidationError("--leader-lease must be a duration longer than --tick")
-        }
-    }
-
-    func run() async throws {
-        let (database, logger) = try await connection.configuration(label: "benefit.scheduler")
-        let pool = PostgresPool(configuration: database, maxConnections: 4, logger: logger)
-        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
-        var configuration = CampaignScheduler.Configuration()
-        configuration.tick = DurationText.parse(tick)!
-        configuration.leader.lease = DurationText.parse(leaderLease)!
-        if let name { configuration.name = name }
-        let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
-        let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
-    }
-}
-
-import ServiceLifecycle
