@@ -38,7 +38,11 @@ public enum RunLauncher {
         switch definition.cycle {
         case .yearly: return String(parts.year ?? 0)
         case .monthly: return String(format: "%04d-%02d", parts.year ?? 0, parts.month ?? 0)
-        case .run: return "run-" + TimestampText.format(fireTime)
+        // Each run its own cycle, named by its fire time (to the millisecond, UTC).
+        case .run:
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return "run-" + formatter.string(from: fireTime)
         }
     }
 }
