@@ -42,14 +42,9 @@ public enum TestDatabase {
 }
 
 extension TestDatabase {
-    /// A test database's URL, for a child process's `DATABASE_URL`.
+    /// A test database's connection string, for a child process's `DATABASE_URL`.
     public static func url(of configuration: PostgresConfiguration) throws -> String {
-        guard let base = ProcessInfo.processInfo.environment["BENEFIT_TEST_DATABASE_URL"],
-              var components = URLComponents(string: base), let database = configuration.parameter("dbname") else {
-            throw TestSetupError("BENEFIT_TEST_DATABASE_URL must be a postgresql:// URL")
-        }
-        components.path = "/" + database
-        return components.string!
+        configuration.secretConnectionString
     }
 
     /// A logger for in-process workers that only speaks up when something is wrong.

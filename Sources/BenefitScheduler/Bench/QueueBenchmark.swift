@@ -1,4 +1,3 @@
-import CPostgres
 import Foundation
 import Logging
 import Subprocess
@@ -249,9 +248,7 @@ public struct QueueBenchmark: Sendable {
         on database: PostgresConfiguration, logger: Logger,
         _ measure: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        guard let databaseURL = database.conninfoWithEveryParameter() else {
-            throw QueueBenchmarkError("cannot spell the scratch database's connection parameters for the workers (libpq: out of memory)")
-        }
+        let databaseURL = database.secretConnectionString
         let stop = AbortSignal()
         return try await withThrowingTaskGroup(of: Event<Value>.self) { group in
             for worker in 1...workers {
@@ -348,28 +345,6 @@ public struct QueueBenchmark: Sendable {
 public struct QueueBenchmarkError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-extension PostgresConfiguration {
-    /// Every connection parameter set in the URL or by overrides, as one keyword/value
-    /// conninfo string, for handing the same database to a child process.
-    ///
-    /// Contains the password, if any: pass it through the environment, never print it.
-    func conninfoWithEveryParameter() -> String? {
-        guard let options = PQconndefaults() else { return nil }
-        defer { PQconninfoFree(options) }
-        var parts: [String] = []
-        var option = options
-        while let keyword = option.pointee.keyword {
-            let key = String(cString: keyword)
-            if let value = parameter(key) {
-                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-                parts.append("\(key)='\(escaped)'")
-            }
-            option += 1
-        }
-        return parts.joined(separator: " ")
-    }
 }
 
 extension Duration {

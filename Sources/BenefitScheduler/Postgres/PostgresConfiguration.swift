@@ -37,9 +37,19 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.parsed = parsed
     }
 
-    /// The URL or conninfo as given, password included: for handing to a child
-    /// process through its environment, never for printing.
-    public var secretConnectionString: String { conninfo }
+    /// Every parameter set (by the URL or conninfo, or by overrides) as one
+    /// keyword/value conninfo string, password included: for handing the same
+    /// database to a child process through its environment, never for printing.
+    public var secretConnectionString: String {
+        var parts: [String] = []
+        for key in Set(parsed.keys).union(overrides.map(\.key)).sorted() {
+            guard let value = parameter(key) else { continue }
+            // conninfo quoting: single quotes, with backslash escaping ' and \.
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            parts.append("\(key)='\(escaped)'")
+        }
+        return parts.joined(separator: " ")
+    }
 
     /// The same server and credentials, another database.
     public func with(database: String) -> PostgresConfiguration {

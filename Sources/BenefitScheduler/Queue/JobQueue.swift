@@ -34,6 +34,7 @@ public struct JobQueue: Sendable {
     }
 
     /// Enqueues inside the caller's transaction: the job exists only if it commits.
+    @discardableResult
     public static func enqueue(_ job: NewJob, on connection: PostgresConnection) async throws -> (id: Int, inserted: Bool) {
         // Under READ COMMITTED, a competing insert of the same key that commits while
         // this one waits makes ours do nothing, yet stays invisible to this

@@ -58,6 +58,17 @@ struct TextFormatTests {
         #expect(malformed?.description.contains("hunter2") == false)
     }
 
+    @Test("the connection string for a child process keeps every parameter, overrides and awkward passwords included")
+    func secretConnectionStringRoundTrips() throws {
+        let base = try PostgresConfiguration("postgresql://ops:p%27w%5Cd%20x@db.internal:6543/benefit?sslmode=disable")
+        let child = try PostgresConfiguration(base.with(database: "other").secretConnectionString)
+        #expect(child.parameter("password") == "p'w\\d x")
+        #expect(child.parameter("dbname") == "other")
+        #expect(child.parameter("port") == "6543")
+        #expect(child.parameter("sslmode") == "disable")
+        #expect(!child.description.contains("p'w"))
+    }
+
     @Test("a connection failure names the server but not the password")
     func connectionFailureHidesPassword() async throws {
         let port = try PortProbe.freePort()
