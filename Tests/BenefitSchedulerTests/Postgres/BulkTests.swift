@@ -42,7 +42,7 @@ struct BulkTests {
                 }
             }
             #expect(try await connection.query("SELECT count(*) FROM members").single(Int.self) == 0)
-            #expect(try await connection.isReusable())
+            #expect(await connection.isReusable())
         }
     }
 
@@ -68,7 +68,7 @@ struct BulkTests {
             let error = await #expect(throws: PostgresError.self) { try await connection.pipeline(inserts) }
             #expect(error?.sqlState == "23505")
             #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 0)
-            #expect(try await connection.isReusable())
+            #expect(await connection.isReusable())
         }
     }
 }
