@@ -1,0 +1,92 @@
+import BenefitScheduler
+import Foundation
+
+/// Loads a roster file into `benefit.member`: all of it, or nothing.
+///
+/// The file is read once. Each record is checked as it is read and, while no
+/// record has failed, streamed straight into a COPY to a staging table; after
+/// the first bad record the rest is only checked, so the report is complete,
+/// and the COPY is aborted. A good file is then merged in one statement, and
+/// everything commits together. `--dry-run` does all of it and rolls back, so
+/// its counts are the ones a real import would report.
+public enum RosterImport {
+    /// What an import changed (or, for a dry run, would have changed).
+    public struct Summary: Sendable, Hashable {
+        /// Members that were not on the roster before.
+        public let added: Int
+        /// Members on the roster with at least one field different.
+        public let updated: Int
+        /// Members in the file exactly as on the roster; not rewritten.
+        public let unchanged: Int
+        /// True when nothing was written.
+        public let dryRun: Bool
+
+        /// Every member in the file.
+        public var total: Int { added + updated + unchanged }
+    }
+
+    /// Imports the roster at `path` in one transaction and says what changed.
+    ///
+    /// Members missing from the file are left as they are.
+    /// - Parameters:
+    ///   - today: Birth dates after this day are refused (default: the local date).
+    ///   - dryRun: Check and count everything, then roll back.
+    /// - Throws: ``RosterError`` for a bad file (nothing written), `PostgresError` when the database fails.
+    public static func run(path: String, dryRun: Bool = false, today: CalendarDate = .today(), on pool: PostgresPool) async throws -> Summary {
+        // The header is checked before connecting: the wrong file fails at once.
+        _ = try RosterReader(path: path, today: today)
+        do {
+            return try await pool.transaction { connection in
+                let clock = ContinuousClock()
+                let start = clock.now
+                try await connection.query(MemberQueries.createStaging)
+                let loaded = try await connection.copyIn(MemberQueries.copyIntoStaging) { writer in
+                    var reader = try RosterReader(path: path, today: today)
+                    while let row = try reader.next() {
+                        // Once the file is known to be refused, the rows only need checking.
+                        if reader.problemCount == 0 { try append(row, to: &writer) }
+                    }
+                    if let rejection = reader.rejection { throw rejection }
+                }
+                let copied = clock.now
+                let (added, updated) = try await connection.query(MemberQueries.mergeStaging).single((Int, Int).self)
+                connection.logger.debug("roster merged", metadata: [
+                    "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
+                let summary = Summary(added: added, updated: updated, unchanged: loaded - added - updated, dryRun: dryRun)
+                if dryRun { throw DryRunRollback(summary: summary) }
+                return summary
+            }
+        } catch let rollback as DryRunRollback {
+            return rollback.summary
+        } catch let error as PostgresError where error.sqlState.map(refusals.contains) == true {
+            throw RosterError(
+                code: .refusedByDatabase, file: path,
+                reason: "the database refused a member although the file passed its checks: \(error.message)")
+        }
+    }
+
+    /// SQLSTATE codes meaning "this data breaks a rule" rather than "the database failed".
+    private static let refusals: Set<String> = ["22001", "22003", "22007", "22008", "22021", "22P02", "23502", "23505", "23514"]
+
+    /// Thrown out of the transaction to roll a dry run back, carrying its counts.
+    private struct DryRunRollback: Error {
+        let summary: Summary
+    }
+
+    /// Writes one member as a COPY row in the staging table's column order.
+    ///
+    /// The checked text goes as written: it is already in PostgreSQL's input
+    /// format (dates `YYYY-MM-DD`, plain digits), and formatting typed values
+    /// back into text would cost more than parsing them did. Only the flags are
+    /// normalised, since the file may spell them `yes` or `1`.
+    private static func append(_ row: RosterRow, to writer: inout PostgresCopyWriter) throws {
+        for (column, text) in zip(RosterColumn.allCases, row.fields) {
+            switch column {
+            case .frontline: try writer.appendField(row.member.frontline)
+            case .modelWorker: try writer.appendField(row.member.modelWorker)
+            default: try writer.appendField(text.isEmpty ? nil : text)
+            }
+        }
+        try writer.endRow()
+    }
+}

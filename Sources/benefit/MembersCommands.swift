@@ -1,0 +1,119 @@
+import ArgumentParser
+import BenefitScheduler
+import BenefitWorkers
+import Foundation
+
+struct Members: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import the member roster from a CSV file, or generate a synthetic one.",
+        discussion: "The roster format is described in docs/programs.md (Member roster).",
+        subcommands: [Import.self, Generate.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add and update members from a roster CSV file, all in one transaction.",
+            discussion: """
+                The file starts with the header:
+
+                \(RosterColumn.header)
+
+                Members in the file are added, or updated where a field differs; members
+                exactly as on the roster are not rewritten. Members missing from the file
+                are left alone: an import never deletes anyone.
+
+                All or nothing: if any record is bad, the first 50 problems are listed
+                (FILE:LINE: COLUMN: what is wrong) with a count of the rest, and nothing is
+                written.
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The roster file (CSV, UTF-8).")
+        var file: String
+
+        @Flag(help: "Check the file and count what would change, without writing anything.")
+        var dryRun = false
+
+        func run() async throws {
+            let summary: RosterImport.Summary
+            do {
+                // The header is checked before finding the database, which may mean starting the embedded one.
+                _ = try RosterReader(path: file, today: .today())
+                let (database, logger) = try await connection.configuration(label: "benefit.members")
+                let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+                summary = try await RosterImport.run(path: file, dryRun: dryRun, on: pool)
+            } catch let error as RosterError {
+                for line in error.problemLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                throw CommandFailure(error.summary)
+            }
+            let members = "\(summary.total) member\(summary.total == 1 ? "" : "s")"
+            if dryRun {
+                print("\(file): \(summary.added) would be added, \(summary.updated) would be updated, \(summary.unchanged) unchanged (\(members)); nothing was written (dry run)")
+            } else {
+                print("\(file): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged (\(members))")
+            }
+        }
+    }
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a realistic synthetic roster (CSV), the same for the same seed.",
+            discussion: """
+                For demos and benchmarks: branches of very different sizes, ages 18 to 75 with
+                retirees, staff, migrant and gig workers, hardship tiers, frontline and model
+                workers, checkups and recuperation trips. The file imports as is.
+
+                The output depends only on --count, --seed and --as-of.
+                Example: benefit members generate --count 1000000 --seed 7 --out roster.csv
+                """)
+
+        @Option(help: "How many members.")
+        var count: Int
+
+        @Option(help: "Fixes the roster: the same seed gives the same file.")
+        var seed: UInt64 = 1
+
+        @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+        var out: String?
+
+        @Option(help: ArgumentHelp(
+            "The day the roster describes: ages and dates are relative to it (default: 1 January of this year).",
+            valueName: "YYYY-MM-DD"))
+        var asOf: String?
+
+        func validate() throws {
+            guard (0...50_000_000).contains(count) else { throw ValidationError("--count must be between 0 and 50000000") }
+            if let asOf {
+                guard let date = CalendarDate(asOf) else { throw ValidationError("--as-of: \"\(asOf)\" is not a date (YYYY-MM-DD)") }
+                // Earlier, the oldest members would be born before 1900 or trips fall before 1950;
+                // later, members would be born in the future and the import would refuse them.
+                guard date >= CalendarDate(year: 1980, month: 1, day: 1)!, date <= .today() else {
+                    throw ValidationError("--as-of must be between 1980-01-01 and today")
+                }
+            }
+        }
+
+        func run() throws {
+            let day = asOf.flatMap(CalendarDate.init) ?? CalendarDate(year: CalendarDate.today().year, month: 1, day: 1)!
+            guard let out else {
+                return try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: .standardOutput)
+            }
+            // Written beside the target and renamed at the end, so an interrupted run
+            // never leaves a cut-short file that would import as a smaller roster.
+            let partial = out + ".partial"
+            guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
+                throw CommandFailure("cannot write \(partial)")
+            }
+            do {
+                try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: handle)
+                try handle.close()
+                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
+                try FileManager.default.moveItem(atPath: partial, toPath: out)
+            } catch {
+                try? FileManager.default.removeItem(atPath: partial)
+                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+            }
+            print("wrote \(count) members to \(out) (seed \(seed), as of \(day))")
+        }
+    }
+}
