@@ -75,6 +75,8 @@ CREATE TABLE benefit.job_attempt (
     outcome     text        NOT NULL DEFAULT 'running'
                 CHECK (outcome IN ('running', 'succeeded', 'retry', 'dead', 'lease_expired', 'released', 'fenced')),
     error       text,
+    -- For a `retry`: the earliest the next attempt may start (the backoff delay drawn).
+    retry_at    timestamptz,
     CHECK ((outcome = 'running') = (finished_at IS NULL))
 );
 CREATE INDEX job_attempt_job_idx ON benefit.job_attempt (job_id, attempt);

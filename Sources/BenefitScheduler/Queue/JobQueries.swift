@@ -171,11 +171,12 @@ enum JobQueries {
                 finished_at = CASE WHEN \(retryable) AND attempt < max_attempts THEN NULL ELSE now() END,
                 last_error = \(error), lease_token = NULL, lease_expires_at = NULL
             WHERE id = \(id) AND lease_token = \(token) AND state = 'running'
-            RETURNING state
+            RETURNING state, run_at
         )
         UPDATE benefit.job_attempt
         SET outcome = coalesce((SELECT CASE state WHEN 'dead' THEN 'dead' ELSE 'retry' END FROM failed), 'fenced'),
-            finished_at = coalesce(finished_at, now()), error = \(error)
+            finished_at = coalesce(finished_at, now()), error = \(error),
+            retry_at = (SELECT run_at FROM failed WHERE state = 'available')
         WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
         RETURNING outcome
         """

@@ -22,7 +22,9 @@ struct FencingTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             try await pool.query("CREATE TABLE test_effect (job_id bigint NOT NULL, lease_token bigint NOT NULL)")
-            let (jobID, _) = try await queue.enqueue(NewJob(kind: "effect", queue: "zombie", lease: .milliseconds(300)))
+            // A short lease, so the zombie's expires soon; long enough that the survivor's
+            // heartbeats keep its own on a busy machine.
+            let (jobID, _) = try await queue.enqueue(NewJob(kind: "effect", queue: "zombie", lease: .milliseconds(1500)))
 
             // The zombie claims, then stalls without heartbeats, like a frozen process.
             let zombie = try #require(try await queue.claim(queues: ["zombie"], limit: 1, worker: WorkerIdentity(name: "zombie")).first)

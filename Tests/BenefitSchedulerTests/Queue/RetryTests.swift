@@ -21,19 +21,23 @@ struct RetryTests {
                 #expect(try await eventually { try await queue.state(of: jobID) == .succeeded })
             }
             let attempts = try await pool.query("""
-                SELECT attempt, outcome, started_at, finished_at, error FROM benefit.job_attempts
-                WHERE job_id = \(jobID) ORDER BY attempt
-                """).decode((Int, String, Date, Date, String?).self)
+                SELECT a.attempt, a.outcome, a.started_at, a.finished_at, a.error, t.retry_at
+                FROM benefit.job_attempts a JOIN benefit.job_attempt t ON t.lease_token = a.lease_token
+                WHERE a.job_id = \(jobID) ORDER BY a.attempt
+                """).decode((Int, String, Date, Date, String?, Date?).self)
             #expect(attempts.map(\.1) == ["retry", "retry", "succeeded"])
             #expect(attempts.map(\.0) == [1, 2, 3])
             #expect(attempts[0].4 == "drill failure on attempt 1")
             for index in 0..<2 {
-                let gap = attempts[index + 1].2.timeIntervalSince(attempts[index].3)
+                // The delay drawn (database clock, one statement) lies in [0, bound] ...
+                let retryAt = try #require(attempts[index].5)
+                let delay = retryAt.timeIntervalSince(attempts[index].3)
                 let bound = Double(Backoff.bound(attempt: index + 1, initial: initial, max: maxDelay).wholeMilliseconds) / 1000
-                // The delay is drawn from [0, bound]; the worker notices within its poll interval (50 ms).
-                #expect(gap >= 0)
-                #expect(gap <= bound + 0.35, "gap \(gap) s after attempt \(index + 1), bound \(bound) s")
+                #expect(delay >= 0 && delay <= bound + 0.001, "delay \(delay) s after attempt \(index + 1), bound \(bound) s")
+                // ... and the next attempt never starts before it.
+                #expect(attempts[index + 1].2 >= retryAt)
             }
+            #expect(attempts[2].5 == nil)
             #expect(try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self) == 1)
         }
     }

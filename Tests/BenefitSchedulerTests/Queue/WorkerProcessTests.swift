@@ -53,13 +53,16 @@ struct WorkerProcessTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             let queue = JobQueue(pool: pool)
             var short: [Int] = [], long: [Int] = []
-            for _ in 0..<2 { short.append(try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 1500}"#, queue: "term")).id) }
+            for _ in 0..<2 { short.append(try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 4000}"#, queue: "term")).id) }
             for _ in 0..<2 { long.append(try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 60000}"#, queue: "term")).id) }
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let code = try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let worker = await processes.start(
-                    "term", ["worker", "--queues", "term", "--concurrency", "4", "--grace-period", "4s"], environment: environment)
-                #expect(try await eventually { try await Self.count(pool, "SELECT count(*) FROM benefit.job WHERE state = 'running'") == 4 })
+                    "term", ["worker", "--queues", "term", "--concurrency", "4", "--grace-period", "10s"], environment: environment)
+                // The worker claims all four at once; the short ones run 4 s, so SIGTERM finds them in flight.
+                #expect(try await eventually(timeout: .seconds(60)) {
+                    try await Self.count(pool, "SELECT count(*) FROM benefit.job WHERE state = 'running'") == 4
+                })
                 return await processes.terminate(worker)
             }
             #expect(code == 0)
