@@ -70,7 +70,9 @@ CREATE TABLE benefit.job_attempt (
     worker      text        NOT NULL,
     host        text        NOT NULL,
     pid         integer     NOT NULL,
-    started_at  timestamptz NOT NULL DEFAULT now(),
+    -- Wall-clock instants of the claim and of the end (clock_timestamp(), not the
+    -- transaction's start), so attempt intervals show what really overlapped.
+    started_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at timestamptz,
     outcome     text        NOT NULL DEFAULT 'running'
                 CHECK (outcome IN ('running', 'succeeded', 'retry', 'dead', 'lease_expired', 'released', 'fenced')),
@@ -124,8 +126,8 @@ BEGIN
             FROM next WHERE j.id = next.id
             RETURNING j.*
         ), attempts AS (
-            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
-            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid FROM claimed c
+            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at)
+            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid, clock_timestamp() FROM claimed c
         )
         SELECT * FROM claimed;
         GET DIAGNOSTICS v_claimed = ROW_COUNT;
@@ -154,8 +156,8 @@ BEGIN
             FROM next WHERE j.id = next.id
             RETURNING j.*
         ), attempts AS (
-            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid)
-            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid FROM claimed c
+            INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at)
+            SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid, clock_timestamp() FROM claimed c
         )
         SELECT * FROM claimed;
     END IF;

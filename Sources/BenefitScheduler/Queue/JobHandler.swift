@@ -38,7 +38,7 @@ public struct JobContext: Sendable {
     public let job: ClaimedJob
     public let logger: Logger
     let queue: JobQueue
-    let committed: CommitFlag
+    let commitState: CommitState
 
     /// The worker's connection pool, for reads outside the fenced commit.
     public var pool: PostgresPool { queue.pool }
@@ -48,15 +48,35 @@ public struct JobContext: Sendable {
     /// ``LeaseLost`` and nothing is written.
     @discardableResult
     public func commit<Result: Sendable>(_ effects: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        let result = try await queue.commit(jobID: job.id, token: job.leaseToken, effects)
-        committed.set()
-        return result
+        commitState.begin()
+        do {
+            let result = try await queue.commit(jobID: job.id, token: job.leaseToken, effects)
+            commitState.end(committed: true)
+            return result
+        } catch {
+            commitState.end(committed: false)
+            throw error
+        }
     }
 }
 
-/// Set once a handler's fenced commit succeeded, so the worker does not complete the job again.
-final class CommitFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
+/// Where a job's fenced commit is: the worker completes a job only if its handler
+/// did not commit, and the heartbeat leaves a job alone while its commit holds
+/// the job row (no one can take the lease then: the rescuer skips locked rows)
+/// and once it has committed (the lease is gone because the job is done).
+final class CommitState: Sendable {
+    private let committing = Atomic<Bool>(false)
+    private let committed = Atomic<Bool>(false)
+
+    func begin() { committing.store(true, ordering: .releasing) }
+
+    func end(committed didCommit: Bool) {
+        if didCommit { committed.store(true, ordering: .releasing) }
+        committing.store(false, ordering: .releasing)
+    }
+
+    var isCommitted: Bool { committed.load(ordering: .acquiring) }
+
+    /// True while a commit is under way or done: the heartbeat must not judge the lease.
+    var holdsOrFinishedLease: Bool { committing.load(ordering: .acquiring) || isCommitted }
 }

@@ -75,7 +75,10 @@ enum JobQueries {
     // MARK: Heartbeat (run by workers)
 
     /// Extends the leases of jobs this worker still holds; a job missing from the
-    /// result has lost its lease and its handler must stop.
+    /// result has lost its lease and its handler must stop. Rows locked by someone
+    /// else are skipped, not waited for: the worker's own fenced commits (which it
+    /// leaves out of the heartbeat anyway), a rescuer taking an expired lease, an
+    /// operator cancelling, none of which should stall every other job's heartbeat.
     static func extendLeases(ids: [Int], tokens: [Int64]) -> PostgresQuery {
         """
         WITH held AS (
@@ -83,7 +86,7 @@ enum JobQueries {
             JOIN unnest(\(ids), \(tokens)) AS h(id, token) ON j.id = h.id AND j.lease_token = h.token
             WHERE j.state = 'running'
             ORDER BY j.id
-            FOR UPDATE OF j
+            FOR UPDATE OF j SKIP LOCKED
         )
         UPDATE benefit.job j SET lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
         FROM held WHERE j.id = held.id
@@ -114,7 +117,7 @@ enum JobQueries {
         )
         UPDATE benefit.job_attempt a
         SET outcome = CASE WHEN f.token IS NULL THEN 'fenced' ELSE 'succeeded' END,
-            finished_at = coalesce(a.finished_at, now()),
+            finished_at = coalesce(a.finished_at, clock_timestamp()),
             error = CASE WHEN f.token IS NULL THEN coalesce(a.error, 'lease lost before completion') END
         FROM done LEFT JOIN finished f ON f.token = done.token
         WHERE a.lease_token = done.token AND a.outcome IN ('running', 'lease_expired')
@@ -136,7 +139,7 @@ enum JobQueries {
             WHERE id = \(id) AND lease_token = \(token)
             RETURNING id
         )
-        UPDATE benefit.job_attempt SET outcome = 'succeeded', finished_at = now()
+        UPDATE benefit.job_attempt SET outcome = 'succeeded', finished_at = clock_timestamp()
         WHERE lease_token = \(token) AND EXISTS (SELECT 1 FROM finished)
         """
     }
@@ -145,7 +148,7 @@ enum JobQueries {
     static func markFenced(token: Int64) -> PostgresQuery {
         """
         UPDATE benefit.job_attempt
-        SET outcome = 'fenced', finished_at = coalesce(finished_at, now()),
+        SET outcome = 'fenced', finished_at = coalesce(finished_at, clock_timestamp()),
             error = coalesce(error, 'lease lost before commit: effects rolled back')
         WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
         """
@@ -167,7 +170,7 @@ enum JobQueries {
             UPDATE benefit.job
             SET state = CASE WHEN \(retryable) AND attempt < max_attempts THEN 'available' ELSE 'dead' END,
                 run_at = CASE WHEN \(retryable) AND attempt < max_attempts
-                              THEN now() + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
+                              THEN clock_timestamp() + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
                 finished_at = CASE WHEN \(retryable) AND attempt < max_attempts THEN NULL ELSE now() END,
                 last_error = \(error), lease_token = NULL, lease_expires_at = NULL
             WHERE id = \(id) AND lease_token = \(token) AND state = 'running'
@@ -175,7 +178,7 @@ enum JobQueries {
         )
         UPDATE benefit.job_attempt
         SET outcome = coalesce((SELECT CASE state WHEN 'dead' THEN 'dead' ELSE 'retry' END FROM failed), 'fenced'),
-            finished_at = coalesce(finished_at, now()), error = \(error),
+            finished_at = coalesce(finished_at, clock_timestamp()), error = \(error),
             retry_at = (SELECT run_at FROM failed WHERE state = 'available')
         WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
         RETURNING outcome
@@ -200,7 +203,7 @@ enum JobQueries {
             SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM released) q
         )
         UPDATE benefit.job_attempt a
-        SET outcome = 'released', finished_at = now(), error = 'released at worker shutdown'
+        SET outcome = 'released', finished_at = clock_timestamp(), error = 'released at worker shutdown'
         FROM released r, (SELECT count(*) FROM notified) n
         WHERE a.lease_token = r.token
         RETURNING a.lease_token
@@ -233,7 +236,7 @@ enum JobQueries {
             SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM rescued WHERE state = 'available') q
         ), attempts AS (
             UPDATE benefit.job_attempt a
-            SET outcome = 'lease_expired', finished_at = now(), error = 'lease expired: the worker stopped heartbeating'
+            SET outcome = 'lease_expired', finished_at = clock_timestamp(), error = 'lease expired: the worker stopped heartbeating'
             FROM rescued r WHERE a.lease_token = r.token AND a.outcome = 'running'
         )
         SELECT r.state, count(*) FROM rescued r, (SELECT count(*) FROM notified) n GROUP BY r.state
@@ -265,7 +268,7 @@ enum JobQueries {
             WHERE j.id = old.id AND j.state IN ('available', 'running')
             RETURNING old.lease_token
         ), attempts AS (
-            UPDATE benefit.job_attempt SET outcome = 'fenced', finished_at = now(), error = 'cancelled by an operator while running'
+            UPDATE benefit.job_attempt SET outcome = 'fenced', finished_at = clock_timestamp(), error = 'cancelled by an operator while running'
             WHERE lease_token = (SELECT lease_token FROM cancelled) AND outcome = 'running'
         )
         SELECT count(*) FROM cancelled

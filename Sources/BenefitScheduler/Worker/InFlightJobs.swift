@@ -8,6 +8,7 @@ final class InFlightJobs: Sendable {
         /// counted from before the statement that set the lease was sent).
         var leaseDeadline: ContinuousClock.Instant
         let abort = AbortSignal()
+        let commit = CommitState()
     }
 
     private let entries = Mutex<[Int: Entry]>([:])
@@ -28,6 +29,11 @@ final class InFlightJobs: Sendable {
         entries.withLock { Array($0.values) }
     }
 
+    /// The jobs whose leases the heartbeat must keep: not those inside or past their fenced commit.
+    func leasesToExtend() -> [Entry] {
+        snapshot().filter { !$0.commit.holdsOrFinishedLease }
+    }
+
     /// After a successful extension sent at `sentAt`.
     func extended(_ id: Int, sentAt: ContinuousClock.Instant) {
         entries.withLock { entries in
@@ -42,7 +48,7 @@ final class InFlightJobs: Sendable {
 
     /// Stops every job whose lease this worker can no longer vouch for.
     func abortExpired(now: ContinuousClock.Instant) -> Int {
-        let expired = entries.withLock { $0.values.filter { $0.leaseDeadline <= now } }
+        let expired = entries.withLock { $0.values.filter { $0.leaseDeadline <= now && !$0.commit.holdsOrFinishedLease } }
         for entry in expired { entry.abort.fire(.leaseLost) }
         return expired.count
     }

@@ -146,8 +146,7 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "job_id"] = "\(job.id)"
         logger[metadataKey: "kind"] = "\(job.kind)"
         logger[metadataKey: "attempt"] = "\(job.attempt)"
-        let committed = CommitFlag()
-        let context = JobContext(job: job, logger: logger, queue: queue, committed: committed)
+        let context = JobContext(job: job, logger: logger, queue: queue, commitState: entry.commit)
 
         let outcome: String
         do {
@@ -155,7 +154,7 @@ public final class Worker: Service, Sendable {
                 throw PermanentFailure("no handler for kind \"\(job.kind)\" on this worker (it runs: \(registry.kinds.joined(separator: ", ")))")
             }
             try await Self.runUnlessAborted(entry.abort) { try await handler.run(context) }
-            if !committed.isSet {
+            if !entry.commit.isCommitted {
                 if completions.add(job.id, job.leaseToken) >= configuration.completionBatchSize { completionWakeup.signal() }
             }
             outcome = "succeeded"
@@ -252,7 +251,7 @@ public final class Worker: Service, Sendable {
         while !Task.isCancelled {
             let shortestLease = inFlight.snapshot().map(\.job.lease).min() ?? .seconds(1)
             try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
-            let entries = inFlight.snapshot()
+            let entries = inFlight.leasesToExtend()
             guard !entries.isEmpty, !Task.isCancelled else { continue }
             let sentAt = ContinuousClock.now
             do {
@@ -260,7 +259,8 @@ public final class Worker: Service, Sendable {
                 for entry in entries {
                     if held.contains(entry.job.id) {
                         inFlight.extended(entry.job.id, sentAt: sentAt)
-                    } else {
+                    } else if !entry.commit.holdsOrFinishedLease {
+                        // Not extended and not in (or past) its own commit: the lease is gone.
                         entry.abort.fire(.leaseLost)
                     }
                 }
