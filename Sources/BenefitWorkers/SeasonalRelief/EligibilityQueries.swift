@@ -1,0 +1,85 @@
+import BenefitScheduler
+import Foundation
+
+/// The statements over `benefit.member` that choose a seasonal-relief run's members.
+///
+/// All run in the planning job's fenced transaction, and all are built on
+/// ``eligible(_:)``, so the population and the allotment count the same members.
+/// The roster never comes into memory: only counts and one member id per tier do.
+enum EligibilityQueries {
+    /// What the eligibility of one run depends on.
+    struct Scope: Sendable {
+        let campaignID: Int
+        let cycle: String
+        /// The calendar year of the run's fire time in the campaign's zone: the cycle's year.
+        let year: Int
+        let parameters: ReliefParameters
+    }
+
+    /// The members a run may serve, `member_id, hardship_tier`: those any
+    /// criterion admits, of an admitted employment type, in a tier that can be
+    /// paid, and not yet granted or waitlisted by this campaign in this cycle
+    /// (so a second run in the cycle serves only members the first did not reach).
+    ///
+    /// The served members are taken away with EXCEPT, which PostgreSQL runs as a
+    /// hash or a sort, never as a nested loop. As NOT EXISTS, the anti-join's plan
+    /// followed the statistics of the effect tables, which lag behind a run filling
+    /// them: a re-run planned right after one took minutes, rescanning the cycle's
+    /// grants for every member.
+    static func eligible(_ scope: Scope) -> PostgresQuery {
+        let eligibility = scope.parameters.eligibility
+        let payable = scope.parameters.payableTiers
+        return """
+            SELECT m.member_id, m.hardship_tier
+            FROM benefit.member m
+            JOIN (
+                SELECT m.member_id
+                FROM benefit.member m
+                WHERE (m.hardship_tier = ANY (\(eligibility.hardshipTiers))
+                       OR (\(eligibility.frontline) AND m.frontline)
+                       OR (\(eligibility.childInCollege) AND m.child_college_year = \(scope.year)))
+                  AND m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
+                  AND (m.hardship_tier = ANY (\(payable.compactMap { $0 })) OR (m.hardship_tier IS NULL AND \(payable.contains(nil))))
+                EXCEPT
+                SELECT g.member_id FROM benefit.grant g WHERE g.campaign_id = \(scope.campaignID) AND g.cycle = \(scope.cycle)
+                EXCEPT
+                SELECT w.member_id FROM benefit.waitlist_entry w WHERE w.campaign_id = \(scope.campaignID) AND w.cycle = \(scope.cycle)
+            ) AS unserved ON unserved.member_id = m.member_id
+            """
+    }
+
+    /// Run by the planning job (through the engine's fan-out): the population,
+    /// ranked by tier (1 first, none last), then member_id in "C" order, so the
+    /// ranking does not depend on the database's collation.
+    static func population(_ scope: Scope) -> PostgresQuery {
+        """
+        SELECT e.member_id, row_number() OVER (ORDER BY e.hardship_tier NULLS LAST, e.member_id COLLATE "C")
+        FROM (\(subquery: eligible(scope))) AS e
+        """
+    }
+
+    /// Run by the planning job, in `prepare`: eligible members per tier (NULL: none), in rank order.
+    static func tierCounts(_ scope: Scope) -> PostgresQuery {
+        """
+        SELECT e.hardship_tier, count(*)
+        FROM (\(subquery: eligible(scope))) AS e
+        GROUP BY e.hardship_tier
+        ORDER BY e.hardship_tier NULLS LAST
+        """
+    }
+
+    /// Run by the planning job, in `prepare`: for each tier, the member at the
+    /// given position in rank order (the last one the allotment grants).
+    static func members(at positions: [(tier: Int?, position: Int)], _ scope: Scope) -> PostgresQuery {
+        """
+        SELECT e.hardship_tier, e.member_id
+        FROM (
+            SELECT e.hardship_tier, e.member_id,
+                   row_number() OVER (PARTITION BY e.hardship_tier ORDER BY e.member_id COLLATE "C") AS position
+            FROM (\(subquery: eligible(scope))) AS e
+        ) AS e
+        JOIN unnest(\(positions.map(\.tier)), \(positions.map(\.position))) AS p(tier, position)
+          ON p.tier IS NOT DISTINCT FROM e.hardship_tier AND p.position = e.position
+        """
+    }
+}

@@ -1,0 +1,91 @@
+import BenefitScheduler
+import Foundation
+
+/// The statement on `benefit.grant` and `benefit.waitlist_entry`: one batch's effects.
+enum GrantQueries {
+    /// Run by a batch job in its fenced transaction, right after
+    /// ``BudgetLedgerQueries/lock(campaignID:cycle:)``: grants the batch's members
+    /// their amounts and waitlists those the budget cannot pay, in one statement.
+    /// Returns `grants, amount`: how many members were granted, and the sum.
+    ///
+    /// - Members gone from the roster since planning, and members this campaign
+    ///   already granted or waitlisted in this cycle (another run got there
+    ///   first), are skipped. The snapshot is taken after the ledger lock, so it
+    ///   sees every batch of the cycle that committed before this one.
+    /// - A member's amount is their tier's share of the run's allotment (the
+    ///   tier is read now, from the roster).
+    /// - The allotment says who is planned a grant. Planned members are walked
+    ///   in rank order against `remaining`, what the locked ledger holds: each
+    ///   one who fits is granted (greedy, as in the plan). Normally all fit;
+    ///   only another run of the same cycle spending meanwhile makes some not.
+    /// - Everyone else is waitlisted with the reason; `ON CONFLICT DO NOTHING`
+    ///   on both tables keeps one effect per member, campaign and cycle.
+    ///
+    /// The grants' insert fires the trigger that adds them to the ledger's
+    /// `spent`; were the walk ever wrong, the ledger's CHECK would refuse the
+    /// statement and the batch would fail rather than overspend.
+    static func grantBatch(_ batch: RunBatch, season: ReliefSeason, remaining: Decimal) -> PostgresQuery {
+        let run = batch.run
+        return """
+            WITH RECURSIVE batch AS (
+                SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
+                FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
+            ), candidate AS (
+                SELECT b.member_id, b.rank, m.hardship_tier AS tier, a.amount, a.remaining_after,
+                       coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false) AS planned
+                FROM batch b
+                JOIN benefit.member m ON m.member_id = b.member_id
+                JOIN benefit.relief_allotment a ON a.run_id = \(run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
+                -- One primary-key probe per member and table. LATERAL with LIMIT keeps them
+                -- probes: as an anti-join the plan would follow statistics, which lag while
+                -- a run fills these tables, and could rescan the whole cycle per member.
+                LEFT JOIN LATERAL (
+                    SELECT 1 AS found FROM benefit.grant g
+                    WHERE g.campaign_id = \(run.campaignID) AND g.cycle = \(run.cycle) AND g.member_id = b.member_id
+                    LIMIT 1
+                ) granted ON true
+                LEFT JOIN LATERAL (
+                    SELECT 1 AS found FROM benefit.waitlist_entry w
+                    WHERE w.campaign_id = \(run.campaignID) AND w.cycle = \(run.cycle) AND w.member_id = b.member_id
+                    LIMIT 1
+                ) waitlisted ON true
+                WHERE granted.found IS NULL AND waitlisted.found IS NULL
+            ), planned AS (
+                SELECT array_agg(member_id ORDER BY rank) AS members, array_agg(amount ORDER BY rank) AS amounts
+                FROM candidate WHERE planned
+            ), walk (step, remaining) AS (
+                -- Step n: what is left before the n-th planned member; each one who fits pays.
+                SELECT 1, \(remaining)::numeric FROM planned WHERE cardinality(members) > 0
+                UNION ALL
+                SELECT w.step + 1,
+                       CASE WHEN p.amounts[w.step] <= w.remaining THEN w.remaining - p.amounts[w.step] ELSE w.remaining END
+                FROM walk w, planned p
+                WHERE w.step < cardinality(p.members)
+            ), decision AS (
+                SELECT p.members[w.step] AS member_id, p.amounts[w.step] <= w.remaining AS fits, w.remaining
+                FROM walk w, planned p
+            ), granted AS (
+                INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
+                SELECT \(run.campaignID), \(run.cycle), c.member_id, \(run.runID), \(batch.jobID), \(season.rawValue),
+                       c.tier, c.amount
+                FROM candidate c
+                JOIN decision d ON d.member_id = c.member_id
+                WHERE d.fits
+                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                RETURNING amount
+            ), waitlisted AS (
+                INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
+                SELECT \(run.campaignID), \(run.cycle), c.member_id, \(SeasonalReliefProgram.name), \(run.runID), \(batch.jobID),
+                       c.rank,
+                       format('budget exhausted (remaining %s, needed %s)',
+                              (CASE WHEN c.planned THEN d.remaining ELSE c.remaining_after END)::numeric(14, 2),
+                              c.amount)
+                FROM candidate c
+                LEFT JOIN decision d ON d.member_id = c.member_id
+                WHERE d.fits IS NOT TRUE
+                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            )
+            SELECT count(*), coalesce(sum(amount), 0) FROM granted
+            """
+    }
+}
