@@ -1,0 +1,162 @@
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+
+/// Rosters, campaigns and workers for the seasonal-relief tests.
+enum ReliefFixtures {
+    /// The queue the test campaigns use.
+    static let queue = "relief"
+
+    /// Members `M000001` … `M{count}` (so "C" order is numeric order), all in
+    /// `tier`, all staff. Written straight into the roster with one statement.
+    static func insertUniformMembers(_ count: Int, tier: Int, from first: Int = 1, on pool: PostgresPool) async throws {
+        try await pool.query("""
+            INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment, hardship_tier)
+            SELECT 'M' || lpad(g::text, 6, '0'), 'Member ' || g, 'Unit ' || (g % 40), CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END,
+                   date '1970-01-01' + (g % 9000)::int, 'staff', \(tier)
+            FROM generate_series(\(first), \(first + count - 1)) AS g
+            """)
+    }
+
+    /// Members `M000001` … with every tier and no tier: by `g % 10`, 0 is tier 1,
+    /// 1–2 tier 2, 3–5 tier 3, 6–9 none; every third member is frontline.
+    static func insertMixedMembers(_ count: Int, on pool: PostgresPool) async throws {
+        try await pool.query("""
+            INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment, hardship_tier, frontline)
+            SELECT 'M' || lpad(g::text, 6, '0'), 'Member ' || g, 'Unit ' || (g % 40), CASE WHEN g % 2 = 0 THEN 'F' ELSE 'M' END,
+                   date '1970-01-01' + (g % 9000)::int, (ARRAY['staff', 'retired', 'migrant', 'gig'])[1 + g % 4],
+                   CASE WHEN g % 10 = 0 THEN 1 WHEN g % 10 IN (1, 2) THEN 2 WHEN g % 10 IN (3, 4, 5) THEN 3 END,
+                   g % 3 = 0
+            FROM generate_series(1, \(count)) AS g
+            """)
+    }
+
+    /// A seasonal-relief campaign file; `parameters` is a YAML flow mapping.
+    static func campaignYAML(
+        name: String, batchSize: Int = 250, lease: String = "10s", maxAttempts: Int = 5, priority: Int = 0, parameters: String
+    ) -> String {
+        """
+        name: \(name)
+        program: seasonal-relief
+        schedule:
+          timezone: Asia/Shanghai
+          cron: "0 9 1 12 *"
+          catchUp: none
+        execution:
+          queue: \(queue)
+          batchSize: \(batchSize)
+          maxAttempts: \(maxAttempts)
+          backoff: { initial: 100ms, max: 1s }
+          lease: \(lease)
+          priority: \(priority)
+        cycle: yearly
+        parameters: \(parameters)
+        """
+    }
+
+    /// Parses a campaign file with the real programs and applies it.
+    static func apply(_ yaml: String, on pool: PostgresPool) async throws {
+        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)
+        _ = try await CampaignStore.apply(
+            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+    }
+
+    /// An instant in `year` (1 December, 09:00 in Shanghai), so a run's cycle is that year.
+    static func fireTime(year: Int, day: Int = 1) -> Date {
+        var components = DateComponents(year: year, month: 12, day: day, hour: 9)
+        components.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        return Calendar(identifier: .gregorian).date(from: components)!
+    }
+
+    /// Triggers a manual run at `fireTime` and returns its id.
+    static func trigger(_ campaign: String, at fireTime: Date, on pool: PostgresPool) async throws -> Int {
+        guard let runID = try await CampaignStore.trigger(campaign, at: fireTime, on: pool) else {
+            throw TestSetupError("campaign \(campaign) could not be triggered at \(fireTime)")
+        }
+        return runID
+    }
+
+    /// An in-process worker running the real programs.
+    static func worker(pool: PostgresPool, name: String, concurrency: Int = 2) -> Worker {
+        Worker(
+            pool: pool, registry: BenefitPrograms.registry(),
+            configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
+    }
+
+    /// Runs `body` while `count` in-process workers and a run finisher run, then stops them all.
+    static func withWorkers<Result: Sendable>(
+        _ count: Int, pool: PostgresPool, concurrency: Int = 2, _ body: () async throws -> Result
+    ) async throws -> Result {
+        let workers = (1...count).map { worker(pool: pool, name: "w\($0)", concurrency: concurrency) }
+        return try await withFinisher(pool: pool) { try await withWorkers(workers[...], body) }
+    }
+
+    private static func withWorkers<Result: Sendable>(_ workers: ArraySlice<Worker>, _ body: () async throws -> Result) async throws -> Result {
+        guard let first = workers.first else { return try await body() }
+        return try await withWorker(first) { try await withWorkers(workers.dropFirst(), body) }
+    }
+
+    /// Runs the periodic run finisher while `body` runs, as `benefit worker` does
+    /// beside its worker. A batch also finishes its run right after its commit,
+    /// but that call can be cut short (the worker cancels a handler whose job's
+    /// lease its heartbeat no longer finds, and a committed job holds none), so
+    /// in-process workers alone may leave a done run `running`.
+    static func withFinisher<Result: Sendable>(pool: PostgresPool, _ body: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await RunFinisherService(pool: pool, interval: .milliseconds(100), logger: TestDatabase.quietLogger).run()
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    /// Waits for the run to end and returns its final summary.
+    static func finish(_ runID: Int, pool: PostgresPool, timeout: Duration = .seconds(120)) async throws -> RunSummary {
+        var last: RunSummary?
+        _ = try await eventually(timeout: timeout, every: .milliseconds(50)) {
+            last = try await RunHistory.find(runID, on: pool)
+            return last?.state.isFinal == true
+        }
+        guard let last, last.state.isFinal else { throw TestSetupError("run \(runID) did not finish: \(String(describing: last))") }
+        return last
+    }
+
+    /// The campaign's grants, `member_id, amount, tier`, by member.
+    static func grants(on pool: PostgresPool) async throws -> [Grant] {
+        try await pool.query("SELECT member_id, amount, tier FROM benefit.grant ORDER BY member_id COLLATE \"C\"")
+            .decode((String, Decimal, Int?).self).map { Grant(member: $0.0, amount: $0.1, tier: $0.2) }
+    }
+
+    /// The waitlist, `member_id, reason`, by member.
+    static func waitlist(on pool: PostgresPool) async throws -> [WaitlistEntry] {
+        try await pool.query("SELECT member_id, rank, reason FROM benefit.waitlist_entry ORDER BY member_id COLLATE \"C\"")
+            .decode((String, Int, String).self).map { WaitlistEntry(member: $0.0, rank: $0.1, reason: $0.2) }
+    }
+
+    /// A cycle's ledger: `budget, spent`.
+    static func ledger(_ campaign: String, cycle: String, on pool: PostgresPool) async throws -> (budget: Decimal, spent: Decimal)? {
+        try await pool.query("""
+            SELECT b.budget, b.spent FROM benefit.relief_budget b JOIN benefit.campaign c ON c.id = b.campaign_id
+            WHERE c.name = \(campaign) AND b.cycle = \(cycle)
+            """).first((Decimal, Decimal).self).map { (budget: $0.0, spent: $0.1) }
+    }
+
+    struct Grant: Equatable, Sendable {
+        let member: String
+        let amount: Decimal
+        let tier: Int?
+    }
+
+    struct WaitlistEntry: Equatable, Sendable {
+        let member: String
+        let rank: Int
+        let reason: String
+    }
+}
+
+extension Decimal {
+    /// A decimal from its text, for money in tests (`"5600500.00"`).
+    static func yuan(_ text: String) -> Decimal { Decimal(string: text, locale: nil)! }
+}

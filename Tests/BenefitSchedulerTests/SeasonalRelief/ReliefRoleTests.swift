@@ -1,0 +1,127 @@
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import Testing
+
+/// Who may see and write seasonal relief: administrators read the views, workers write the effects.
+@Suite("Seasonal relief: views and roles")
+struct ReliefRoleTests {
+    static let parameters = #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 48000 }"#
+
+    /// 100 tier-3 members, a budget for 60 of them, one run done.
+    static func finishedRun(pool: PostgresPool, workerPool: PostgresPool? = nil) async throws -> RunSummary {
+        try await ReliefFixtures.insertUniformMembers(100, tier: 3, on: pool)
+        try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter-warmth", batchSize: 30, parameters: parameters), on: pool)
+        let runID = try await ReliefFixtures.trigger("winter-warmth", at: ReliefFixtures.fireTime(year: 2026), on: pool)
+        return try await ReliefFixtures.withFinisher(pool: pool) {
+            try await withWorker(ReliefFixtures.worker(pool: workerPool ?? pool, name: "w1")) {
+                try await ReliefFixtures.finish(runID, pool: pool)
+            }
+        }
+    }
+
+    static func asAdministrator<Result: Sendable>(
+        _ connection: PostgresConnection, _ body: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await connection.transaction { transaction in
+            try await transaction.query("SET LOCAL ROLE benefit_admin")
+            return try await body(transaction)
+        }
+    }
+
+    @Test("benefit_admin reads grants, the waitlist and budgets through the views, and no base table")
+    func administratorReadsTheViews() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            let run = try await Self.finishedRun(pool: pool)
+            #expect(run.state == .succeeded)
+            let connection = try await PostgresConnection.connect(to: configuration)
+
+            let grants = try await Self.asAdministrator(connection) {
+                try await $0.query("""
+                    SELECT member_id, campaign, cycle, run_id, job_id, created_at, season, tier, amount
+                    FROM benefit.grants ORDER BY member_id
+                    """).decode((String, String, String, Int, Int, Date, String, Int?, Decimal).self)
+            }
+            #expect(grants.count == 60)
+            #expect(grants.first.map { [$0.0, $0.1, $0.2, $0.6] } == ["M000001", "winter-warmth", "2026", "winter-warmth"])
+            #expect(grants.allSatisfy { $0.3 == run.runID && $0.7 == 3 && $0.8 == 800 })
+
+            let waitlist = try await Self.asAdministrator(connection) {
+                try await $0.query("""
+                    SELECT member_id, campaign, cycle, run_id, job_id, created_at, program, rank, reason
+                    FROM benefit.waitlist ORDER BY rank
+                    """).decode((String, String, String, Int, Int, Date, String, Int, String).self)
+            }
+            #expect(waitlist.count == 40)
+            #expect(waitlist.first.map { [$0.0, $0.6, $0.8] } == ["M000061", "seasonal-relief", "budget exhausted (remaining 0.00, needed 800.00)"])
+            #expect(waitlist.first?.7 == 61)
+
+            let budgets = try await Self.asAdministrator(connection) {
+                try await $0.query("SELECT campaign, cycle, budget, spent, remaining FROM benefit.budgets")
+                    .decode((String, String, Decimal, Decimal, Decimal).self)
+            }
+            #expect(budgets.count == 1)
+            #expect(budgets.first.map { [$0.2, $0.3, $0.4] } == [48_000, 48_000, 0])
+
+            for table in ["benefit.grant", "benefit.waitlist_entry", "benefit.relief_budget", "benefit.relief_allotment"] {
+                let error = await #expect(throws: PostgresError.self, "\(table)") {
+                    try await Self.asAdministrator(connection) {
+                        try await $0.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"))
+                    }
+                }
+                #expect(error?.sqlState == "42501", "\(table)")
+            }
+            let write = await #expect(throws: PostgresError.self) {
+                try await Self.asAdministrator(connection) { try await $0.query("DELETE FROM benefit.grants") }
+            }
+            #expect(["42501", "55000"].contains(write?.sqlState))
+        }
+    }
+
+    @Test("docs/sql.md's seasonal-relief queries run as benefit_admin and answer from a real run")
+    func documentedQueriesAnswer() async throws {
+        let queries = try AdministratorSQLTests.documentedQueries().filter {
+            $0.contains("benefit.grants") || $0.contains("benefit.budgets") || $0.contains("benefit.waitlist")
+        }
+        #expect(queries.count >= 2)
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            _ = try await Self.finishedRun(pool: pool)
+            let connection = try await PostgresConnection.connect(to: configuration)
+            for query in queries {
+                let rows = try await Self.asAdministrator(connection) { try await $0.query(PostgresQuery(unsafeSQL: query)) }
+                if query.contains("benefit.budgets") {
+                    #expect(rows.count == 1, "\(query)")
+                }
+            }
+        }
+    }
+
+    @Test("workers logged in as a benefit_worker role plan and run a seasonal-relief run")
+    func workerRoleSuffices() async throws {
+        let role = "relief_worker_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let server = try await PostgresConnection.connect(to: try TestDatabase.server())
+        let drop: PostgresQuery = "DROP ROLE IF EXISTS \(identifier: String(role))"
+        do {
+            try await TestDatabase.withFresh(migrated: true) { configuration in
+                // After migrating: the migration creates benefit_worker on a new cluster.
+                try await server.query("CREATE ROLE \(identifier: String(role)) LOGIN IN ROLE benefit_worker")
+                let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+                guard var url = URLComponents(string: try TestDatabase.url(of: configuration)) else { throw TestSetupError("bad test URL") }
+                url.user = String(role)
+                let workerPool = PostgresPool(configuration: try PostgresConfiguration(url.string!), maxConnections: 8)
+                #expect(try await workerPool.query("SELECT current_user").single(String.self) == String(role))
+                let run = try await Self.finishedRun(pool: pool, workerPool: workerPool)
+                #expect(run.state == .succeeded)
+                #expect(run.amountTotal == 48_000)
+                workerPool.close()
+            }
+        } catch {
+            _ = try? await server.query(drop)
+            throw error
+        }
+        try await server.query(drop)
+    }
+}
