@@ -25,18 +25,33 @@ enum BudgetLedgerQueries {
         "SELECT budget - spent FROM benefit.relief_budget WHERE campaign_id = \(campaignID) AND cycle = \(cycle)"
     }
 
-    /// Run by a batch job, first thing in `execute`: locks the cycle's ledger row
-    /// until the batch commits and reads what is left.
+    /// Run by a batch job that grants, in `execute`: locks the cycle's ledger
+    /// row until the batch commits and reads what is left.
     ///
     /// This lock is what makes a batch's "does it fit?" true at commit: batches
-    /// of the cycle (of any run) take it one at a time, and each reads what the
-    /// previous one left. NO KEY UPDATE, the lock an UPDATE of `spent` takes, is
-    /// enough; it leaves the key-share locks of the grants' foreign key free.
-    static func lock(campaignID: Int, cycle: String) -> PostgresQuery {
+    /// that grant take it one at a time, and each reads what the previous one
+    /// left. NO KEY UPDATE, the lock an UPDATE of `spent` takes, is enough; it
+    /// leaves the key-share locks of the grants' foreign key free.
+    static func lockToGrant(campaignID: Int, cycle: String) -> PostgresQuery {
         """
         SELECT budget - spent FROM benefit.relief_budget
         WHERE campaign_id = \(campaignID) AND cycle = \(cycle)
         FOR NO KEY UPDATE
+        """
+    }
+
+    /// Run by a batch job that only waitlists, in `execute`: shares the ledger
+    /// row until the batch commits.
+    ///
+    /// Such batches spend nothing, so they run side by side; but they still wait
+    /// for a batch that grants, and it for them, so that whichever writes second
+    /// sees the other's effects and a member is never both granted and waitlisted
+    /// by two runs of one cycle.
+    static func lockToWaitlist(campaignID: Int, cycle: String) -> PostgresQuery {
+        """
+        SELECT budget - spent FROM benefit.relief_budget
+        WHERE campaign_id = \(campaignID) AND cycle = \(cycle)
+        FOR SHARE
         """
     }
 }

@@ -58,28 +58,27 @@ enum EligibilityQueries {
         """
     }
 
-    /// Run by the planning job, in `prepare`: eligible members per tier (NULL: none), in rank order.
-    static func tierCounts(_ scope: Scope) -> PostgresQuery {
+    /// Run by the planning job, in `prepare`: eligible members per tier (NULL:
+    /// none), in rank order, with the last of each tier in rank order.
+    static func tiers(_ scope: Scope) -> PostgresQuery {
         """
-        SELECT e.hardship_tier, count(*)
+        SELECT e.hardship_tier, count(*), max(e.member_id COLLATE "C")
         FROM (\(subquery: eligible(scope))) AS e
         GROUP BY e.hardship_tier
         ORDER BY e.hardship_tier NULLS LAST
         """
     }
 
-    /// Run by the planning job, in `prepare`: for each tier, the member at the
-    /// given position in rank order (the last one the allotment grants).
-    static func members(at positions: [(tier: Int?, position: Int)], _ scope: Scope) -> PostgresQuery {
+    /// Run by the planning job, in `prepare`, for a tier the budget covers in
+    /// part: its member at `position` in rank order (1 is the first), the last
+    /// one the allotment grants. A bounded sort: only `position` rows are kept.
+    static func member(at position: Int, tier: Int?, _ scope: Scope) -> PostgresQuery {
         """
-        SELECT e.hardship_tier, e.member_id
-        FROM (
-            SELECT e.hardship_tier, e.member_id,
-                   row_number() OVER (PARTITION BY e.hardship_tier ORDER BY e.member_id COLLATE "C") AS position
-            FROM (\(subquery: eligible(scope))) AS e
-        ) AS e
-        JOIN unnest(\(positions.map(\.tier)), \(positions.map(\.position))) AS p(tier, position)
-          ON p.tier IS NOT DISTINCT FROM e.hardship_tier AND p.position = e.position
+        SELECT e.member_id
+        FROM (\(subquery: eligible(scope))) AS e
+        WHERE e.hardship_tier IS NOT DISTINCT FROM \(tier)::smallint
+        ORDER BY e.member_id COLLATE "C"
+        OFFSET \(position - 1) LIMIT 1
         """
     }
 }

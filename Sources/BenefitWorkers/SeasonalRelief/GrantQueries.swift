@@ -3,9 +3,22 @@ import Foundation
 
 /// The statement on `benefit.grant` and `benefit.waitlist_entry`: one batch's effects.
 enum GrantQueries {
-    /// Run by a batch job in its fenced transaction, right after
-    /// ``BudgetLedgerQueries/lock(campaignID:cycle:)``: grants the batch's members
-    /// their amounts and waitlists those the budget cannot pay, in one statement.
+    /// Run by a batch job before it locks the ledger: how many of its members
+    /// the run's allotment plans a grant for (by their tier now), which decides
+    /// whether the batch takes the ledger to grant or only to waitlist.
+    static func plannedMembers(_ batch: RunBatch) -> PostgresQuery {
+        """
+        SELECT count(*)
+        FROM unnest(\(batch.memberIDs)::text[]) AS b(member_id)
+        JOIN benefit.member m ON m.member_id = b.member_id
+        JOIN benefit.relief_allotment a ON a.run_id = \(batch.run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
+        WHERE b.member_id COLLATE "C" <= a.last_granted COLLATE "C"
+        """
+    }
+
+    /// Run by a batch job in its fenced transaction, right after it locked the
+    /// ledger (``BudgetLedgerQueries``): grants the batch's members their amounts
+    /// and waitlists those the budget cannot pay, in one statement.
     /// Returns `grants, amount`: how many members were granted, and the sum.
     ///
     /// - Members gone from the roster since planning, and members this campaign
@@ -20,11 +33,14 @@ enum GrantQueries {
     ///   only another run of the same cycle spending meanwhile makes some not.
     /// - Everyone else is waitlisted with the reason; `ON CONFLICT DO NOTHING`
     ///   on both tables keeps one effect per member, campaign and cycle.
+    /// - With `mayGrant` false (the batch only shares the ledger row) planned
+    ///   members are left alone: there are none, unless a tier changed since
+    ///   ``plannedMembers(_:)``, and a later run of the cycle will reach them.
     ///
     /// The grants' insert fires the trigger that adds them to the ledger's
     /// `spent`; were the walk ever wrong, the ledger's CHECK would refuse the
     /// statement and the batch would fail rather than overspend.
-    static func grantBatch(_ batch: RunBatch, season: ReliefSeason, remaining: Decimal) -> PostgresQuery {
+    static func grantBatch(_ batch: RunBatch, season: ReliefSeason, remaining: Decimal, mayGrant: Bool) -> PostgresQuery {
         let run = batch.run
         return """
             WITH RECURSIVE batch AS (
@@ -50,6 +66,7 @@ enum GrantQueries {
                     LIMIT 1
                 ) waitlisted ON true
                 WHERE granted.found IS NULL AND waitlisted.found IS NULL
+                  AND (\(mayGrant) OR NOT coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false))
             ), planned AS (
                 SELECT array_agg(member_id ORDER BY rank) AS members, array_agg(amount ORDER BY rank) AS amounts
                 FROM candidate WHERE planned

@@ -24,9 +24,11 @@ import Foundation
 ///   grants adds them to `spent` through a trigger, in the same statement, and
 ///   the ledger's `CHECK (spent <= budget)` refuses a statement that would
 ///   overspend, whoever runs it;
-/// - batches of a cycle hold the ledger row lock one at a time, only from their
-///   grant statement to their commit (a few milliseconds), so they check what
-///   is left against every batch committed before them;
+/// - batches of a cycle that grant hold the ledger row lock one at a time, from
+///   their grant statement to their commit, so they check what is left against
+///   every batch committed before them; batches that only waitlist share the
+///   row with each other, and still wait for (and are waited for by) those
+///   that grant, so a member is never both granted and waitlisted;
 /// - the members granted are those of the plan, whatever order batches run in
 ///   and however often a batch is retried after a crash: a batch's effects
 ///   commit once, in its fenced transaction, and its decisions depend only on
@@ -51,16 +53,19 @@ public struct SeasonalReliefProgram: BenefitProgram {
         try await transaction.query(BudgetLedgerQueries.open(campaignID: run.campaignID, cycle: run.cycle, budget: parameters.budget))
         let remaining = try await transaction.query(BudgetLedgerQueries.remaining(campaignID: run.campaignID, cycle: run.cycle))
             .single(Decimal.self)
-        let counts = try await transaction.query(EligibilityQueries.tierCounts(scope)).decode((Int?, Int).self)
-        let allotment = ReliefAllotment.plan(
-            tiers: counts.compactMap { tier, eligible in parameters.amount(forTier: tier).map { (tier, eligible, $0) } },
-            remaining: remaining)
-        let positions = allotment.shares.filter { $0.grants > 0 }.map { (tier: $0.tier, position: $0.grants) }
-        var lastGranted: [Int?: String] = [:]
-        if !positions.isEmpty {
-            for (tier, member) in try await transaction.query(EligibilityQueries.members(at: positions, scope)).decode((Int?, String).self) {
-                lastGranted[tier] = member
+        // Every eligible tier has an amount (the population only takes payable tiers).
+        let tiers = try await transaction.query(EligibilityQueries.tiers(scope)).decode((Int?, Int, String).self)
+            .compactMap { tier, eligible, last in
+                parameters.amount(forTier: tier).map { (tier: tier, eligible: eligible, amount: $0, last: last) }
             }
+        let allotment = ReliefAllotment.plan(tiers: tiers.map { ($0.tier, $0.eligible, $0.amount) }, remaining: remaining)
+        // The last member each tier's grants reach: the tier's last when all fit,
+        // else found by position (one bounded sort per tier the budget cuts).
+        var lastGranted: [Int?: String] = [:]
+        for (share, tier) in zip(allotment.shares, tiers) where share.grants > 0 {
+            lastGranted[share.tier] = share.grants == share.eligible
+                ? tier.last
+                : try await transaction.query(EligibilityQueries.member(at: share.grants, tier: share.tier, scope)).single(String.self)
         }
         try await transaction.query(AllotmentQueries.record(runID: run.runID, allotment, lastGranted: lastGranted))
     }
@@ -72,15 +77,19 @@ public struct SeasonalReliefProgram: BenefitProgram {
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
         let run = batch.run
         let parameters = try Self.parameters(of: run)
-        // The lock comes first, so the grant statement's snapshot (taken after it)
-        // sees every batch of the cycle that held it before.
-        guard let remaining = try await transaction.query(BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle))
-            .first(Decimal.self)
-        else {
+        // A batch that grants takes the ledger row to itself; one that only waitlists
+        // shares it with others like it. Either way the lock comes before the grant
+        // statement, whose snapshot then sees every batch that held it before.
+        let grants = try await transaction.query(GrantQueries.plannedMembers(batch)).single(Int.self) > 0
+        let lock = grants
+            ? BudgetLedgerQueries.lockToGrant(campaignID: run.campaignID, cycle: run.cycle)
+            : BudgetLedgerQueries.lockToWaitlist(campaignID: run.campaignID, cycle: run.cycle)
+        guard let remaining = try await transaction.query(lock).first(Decimal.self) else {
             throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
         }
-        let (_, amount) = try await transaction.query(GrantQueries.grantBatch(batch, season: parameters.season, remaining: remaining))
-            .single((Int, Decimal).self)
+        let (_, amount) = try await transaction.query(
+            GrantQueries.grantBatch(batch, season: parameters.season, remaining: remaining, mayGrant: grants)
+        ).single((Int, Decimal).self)
         return BatchOutcome(members: batch.memberIDs.count, amount: amount)
     }
 

@@ -94,6 +94,50 @@ struct ReliefBudgetTests {
         }
     }
 
+    @Test("a plan overtaken by spending elsewhere: the batch grants greedily what still fits, and waitlists the rest with what was left")
+    func overtakenPlanGrantsWhatStillFits() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            try await ReliefFixtures.insertUniformMembers(5, tier: 1, on: pool)
+            try await ReliefFixtures.insertUniformMembers(5, tier: 3, from: 6, on: pool)
+            try await ReliefFixtures.insertUniformMembers(1, tier: 2, from: 11, on: pool)
+            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
+                { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: 20000 }
+                """), on: pool)
+            let runID = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026), on: pool)
+            let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
+            try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 20000)")
+            // Hold the ledger, so the run plans with 20,000 (every member planned, 14,000) but its batch waits.
+            let other = try await PostgresConnection.connect(to: configuration)
+            try await other.query("BEGIN")
+            try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
+            let grants = try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
+                #expect(try await eventually {
+                    try await pool.query("""
+                        SELECT count(*) FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM benefit.relief_budget%'
+                        """).single(Int.self) == 1
+                })
+                // Meanwhile 15,000 go elsewhere: 5,000 are left for a plan that promised 14,000.
+                try await other.query("""
+                    INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
+                    VALUES (\(campaignID), '2026', 'M000011', \(runID), 0, 'winter-warmth', 2, 15000)
+                    """)
+                try await other.query("COMMIT")
+                #expect(try await ReliefFixtures.finish(runID, pool: pool).amountTotal == 4_800)
+                return try await ReliefFixtures.grants(on: pool)
+            }
+            // Rank order: M1-M5 (2,000 each), then M6-M10 (800 each). 5,000 pays M1 and M2 (1,000 left),
+            // not M3-M5, then M6 (200 left), not M7-M10.
+            #expect(grants.map(\.member) == ["M000001", "M000002", "M000006", "M000011"])
+            #expect(try await ReliefFixtures.ledger("winter", cycle: "2026", on: pool)?.spent == 19_800)
+            let waitlist = try await ReliefFixtures.waitlist(on: pool)
+            #expect(waitlist.map(\.member) == ["M000003", "M000004", "M000005", "M000007", "M000008", "M000009", "M000010"])
+            #expect(waitlist.map(\.reason) == Array(repeating: "budget exhausted (remaining 1000.00, needed 2000.00)", count: 3)
+                + Array(repeating: "budget exhausted (remaining 200.00, needed 800.00)", count: 4))
+        }
+    }
+
     @Test("the ledger refuses an overspending grant from any writer: a concurrent transaction, one statement, no ledger")
     func ledgerRefusesOverspendFromAnyWriter() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
