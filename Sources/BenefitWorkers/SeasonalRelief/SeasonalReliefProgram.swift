@@ -31,8 +31,8 @@ import Foundation
 ///   that grant, so a member is never both granted and waitlisted;
 /// - the members granted are those of the plan, whatever order batches run in
 ///   and however often a batch is retried after a crash: a batch's effects
-///   commit once, in its fenced transaction, and its decisions depend only on
-///   the plan and the member's rank;
+///   commit once, in its fenced transaction, and who it grants depends only on
+///   the plan and the member's tier and member_id;
 /// - a member gets at most one grant or waitlist entry per campaign and cycle
 ///   (the primary keys), and a second run of the cycle serves only members the
 ///   first did not reach.
