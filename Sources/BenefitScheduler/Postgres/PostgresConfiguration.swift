@@ -53,9 +53,18 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// The same server and credentials, another database.
     public func with(database: String) -> PostgresConfiguration {
+        overriding("dbname", with: database)
+    }
+
+    /// The same server and database, another role (its password, if it needs one, from libpq's usual sources).
+    public func with(user: String) -> PostgresConfiguration {
+        overriding("user", with: user)
+    }
+
+    private func overriding(_ key: String, with value: String) -> PostgresConfiguration {
         var copy = self
-        copy.overrides.removeAll { $0.key == "dbname" }
-        copy.overrides.append((key: "dbname", value: database))
+        copy.overrides.removeAll { $0.key == key }
+        copy.overrides.append((key: key, value: value))
         return copy
     }
 

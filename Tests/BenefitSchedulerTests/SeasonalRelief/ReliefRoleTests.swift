@@ -109,9 +109,7 @@ struct ReliefRoleTests {
                 // After migrating: the migration creates benefit_worker on a new cluster.
                 try await server.query("CREATE ROLE \(identifier: String(role)) LOGIN IN ROLE benefit_worker")
                 let pool = PostgresPool(configuration: configuration, maxConnections: 12)
-                guard var url = URLComponents(string: try TestDatabase.url(of: configuration)) else { throw TestSetupError("bad test URL") }
-                url.user = String(role)
-                let workerPool = PostgresPool(configuration: try PostgresConfiguration(url.string!), maxConnections: 8)
+                let workerPool = PostgresPool(configuration: configuration.with(user: String(role)), maxConnections: 8)
                 #expect(try await workerPool.query("SELECT current_user").single(String.self) == String(role))
                 let run = try await Self.finishedRun(pool: pool, workerPool: workerPool)
                 #expect(run.state == .succeeded)
