@@ -57,7 +57,11 @@ CREATE INDEX job_claim_idx ON benefit.job (queue, priority, run_at, id)
     WHERE state = 'available' AND concurrency_limit IS NULL;
 CREATE INDEX job_claim_limited_idx ON benefit.job (campaign_id, queue, priority, run_at, id)
     WHERE state = 'available' AND concurrency_limit IS NOT NULL;
-CREATE INDEX job_campaign_running_idx ON benefit.job (campaign_id) WHERE state = 'running';
+-- A campaign's running jobs, counted against its concurrency limit. Only jobs of
+-- a campaign have an entry: without `campaign_id IS NOT NULL` every claim of any
+-- job would add a NULL entry (a job's updates are never HOT: `state` is in the
+-- predicates, so each new row version gets an entry in every index it matches).
+CREATE INDEX job_campaign_running_idx ON benefit.job (campaign_id) WHERE state = 'running' AND campaign_id IS NOT NULL;
 -- The rescuer: running jobs by lease expiry.
 CREATE INDEX job_lease_idx ON benefit.job (lease_expires_at) WHERE state = 'running';
 -- Enqueue with a unique key: at most one live job per key, held by the database,
