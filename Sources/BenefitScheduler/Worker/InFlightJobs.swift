@@ -21,8 +21,13 @@ final class InFlightJobs: Sendable {
         return entry
     }
 
-    func remove(_ id: Int) {
-        _ = entries.withLock { $0.removeValue(forKey: id) }
+    /// Removes a job; returns how many are left.
+    @discardableResult
+    func remove(_ id: Int) -> Int {
+        entries.withLock { entries in
+            entries.removeValue(forKey: id)
+            return entries.count
+        }
     }
 
     func snapshot() -> [Entry] {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Claims jobs from some queues and runs up to `concurrency` of them at once.
 ///
@@ -32,6 +33,14 @@ public final class Worker: Service, Sendable {
         public var completionBatchSize = 500
         /// How long a finished job may wait for its batched completion. Default 5 ms.
         public var completionDelay: Duration = .milliseconds(5)
+        /// While the queue is busy (the last claim filled every free slot), the next
+        /// claim waits until at least this many slots are free, or `claimBatchWait`
+        /// passed since the first one freed: a claim statement costs the server about
+        /// as much as several jobs, so few large claims beat many small ones. An idle
+        /// worker claims at once. Default: half of `concurrency`.
+        public var claimBatchSize: Int?
+        /// The longest a freed slot waits for others before a busy worker claims. Default 2 ms.
+        public var claimBatchWait: Duration = .milliseconds(2)
         /// The rescuer's settings.
         public var rescuer = JobRescuer.Configuration()
 
@@ -46,6 +55,8 @@ public final class Worker: Service, Sendable {
     private let inFlight = InFlightJobs()
     private let completions = CompletionBuffer()
     private let wakeup = Wakeup()
+    /// Free slots at which an ending job wakes the claim loop (see `claimAndRun`).
+    private let slotsWanted = Atomic<Int>(1)
     private let completionWakeup = Wakeup()
     private let stopping = AbortSignal()
     private let outage = OutageLog()
@@ -93,15 +104,36 @@ public final class Worker: Service, Sendable {
 
     // MARK: Claiming
 
+    /// Slots that must be free before a busy worker claims again.
+    private var claimBatchSize: Int {
+        min(max(configuration.claimBatchSize ?? configuration.concurrency / 2, 1), configuration.concurrency)
+    }
+
     private func claimAndRun() async {
         await withDiscardingTaskGroup { jobs in
             var failures = 0
+            // The last claim filled every slot it asked for: more jobs are waiting.
+            var busy = false
+            // While busy: when the first slot freed; claim no later than this plus claimBatchWait.
+            var gatheringSince: ContinuousClock.Instant?
             while !isStopping {
+                // Set before counting, so a job that ends in between still wakes us.
+                slotsWanted.store(busy ? claimBatchSize : 1, ordering: .relaxed)
                 let free = configuration.concurrency - inFlight.count
                 if free <= 0 {
                     await wakeup.wait(timeout: configuration.pollInterval)
                     continue
                 }
+                if busy, free < claimBatchSize {
+                    let since = gatheringSince ?? ContinuousClock.now
+                    gatheringSince = since
+                    let deadline = since + configuration.claimBatchWait
+                    if ContinuousClock.now < deadline {
+                        await wakeup.wait(timeout: deadline - ContinuousClock.now)
+                        continue
+                    }
+                }
+                gatheringSince = nil
                 let sentAt = ContinuousClock.now
                 do {
                     let claimed = try await queue.claim(queues: configuration.queues, limit: free, worker: configuration.identity)
@@ -111,8 +143,13 @@ public final class Worker: Service, Sendable {
                         let entry = inFlight.insert(job, leaseSetAt: sentAt)
                         jobs.addTask { await self.execute(entry) }
                     }
-                    if claimed.count < free { await wakeup.wait(timeout: configuration.pollInterval) }
+                    busy = claimed.count == free
+                    if !busy {
+                        slotsWanted.store(1, ordering: .relaxed)
+                        await wakeup.wait(timeout: configuration.pollInterval)
+                    }
                 } catch {
+                    busy = false
                     failures += 1
                     outage.failed("claiming jobs", error, logger: logger)
                     await wakeup.wait(timeout: Self.reconnectDelay(failures))
@@ -176,8 +213,11 @@ public final class Worker: Service, Sendable {
                 logger.debug("job error: \(error)")
             }
         }
-        inFlight.remove(job.id)
-        wakeup.signal()
+        // Wake the claim loop only once enough slots are free for the claim it waits
+        // to make (one job ending at a time would otherwise wake it per job).
+        if configuration.concurrency - inFlight.remove(job.id) >= slotsWanted.load(ordering: .relaxed) {
+            wakeup.signal()
+        }
         let duration = ContinuousClock.now - started
         logger.log(level: outcome == "succeeded" ? .info : .notice, "job \(outcome)", metadata: [
             "duration_ms": "\(duration.wholeMilliseconds)",
