@@ -97,30 +97,37 @@ enum JobQueries {
     // MARK: Completion (run by workers)
 
     /// Completes jobs whose handlers wrote no effects, many per statement. The
-    /// fence is in the join: only rows still carrying the attempt's token change.
-    /// Attempts whose job moved on are recorded as fenced. Returns each token's outcome.
+    /// fence is in the WHERE clause: only rows still carrying the attempt's token
+    /// change. Attempts whose job moved on are recorded as fenced. Returns each token's outcome.
+    ///
+    /// Shaped for the busiest statement there is (one per batch of finished jobs):
+    /// - jobs are found by primary key and matched on `lease_token = ANY`: tokens are
+    ///   never reused, so a job carrying one of them is the job it was issued for, and
+    ///   no join with the (id, token) pairs is needed;
+    /// - no `state = 'running'` test: a job carries a lease token only while running
+    ///   (a CHECK says so), and the test would let the planner read the whole of
+    ///   `job_lease_idx`, whose dead entries pile up between vacuums on a busy queue;
+    /// - attempts are found by their primary key, the token.
     static func completeMany(ids: [Int], tokens: [Int64]) -> PostgresQuery {
         """
-        WITH done AS (
-            SELECT * FROM unnest(\(ids), \(tokens)) AS d(id, token)
-        ), locked AS (
-            SELECT j.id, done.token FROM benefit.job j
-            JOIN done ON j.id = done.id AND j.lease_token = done.token
-            WHERE j.state = 'running'
-            ORDER BY j.id
-            FOR UPDATE OF j
-        ), finished AS (
+        WITH finished AS (
             UPDATE benefit.job j
             SET state = 'succeeded', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
-            FROM locked WHERE j.id = locked.id
-            RETURNING locked.token
+            FROM (
+                SELECT id, lease_token FROM benefit.job
+                WHERE id = ANY (\(ids)) AND lease_token = ANY (\(tokens))
+                ORDER BY id
+                FOR UPDATE
+            ) locked
+            WHERE j.id = locked.id
+            RETURNING locked.lease_token AS token
         )
         UPDATE benefit.job_attempt a
-        SET outcome = CASE WHEN f.token IS NULL THEN 'fenced' ELSE 'succeeded' END,
+        SET outcome = CASE WHEN a.lease_token IN (SELECT token FROM finished) THEN 'succeeded' ELSE 'fenced' END,
             finished_at = coalesce(a.finished_at, clock_timestamp()),
-            error = CASE WHEN f.token IS NULL THEN coalesce(a.error, 'lease lost before completion') END
-        FROM done LEFT JOIN finished f ON f.token = done.token
-        WHERE a.lease_token = done.token AND a.outcome IN ('running', 'lease_expired')
+            error = CASE WHEN a.lease_token NOT IN (SELECT token FROM finished)
+                         THEN coalesce(a.error, 'lease lost before completion') END
+        WHERE a.lease_token = ANY (\(tokens)) AND a.outcome IN ('running', 'lease_expired')
         RETURNING a.lease_token, a.outcome
         """
     }
