@@ -65,29 +65,46 @@ final class InFlightJobs: Sendable {
 
 /// Finished jobs waiting for their batched completion.
 final class CompletionBuffer: Sendable {
-    private let pending = Mutex<[(id: Int, token: LeaseToken)]>([])
+    private struct State {
+        var pending: [(id: Int, token: LeaseToken)] = []
+        /// When the longest-waiting of `pending` was added (nil when empty).
+        var oldest: ContinuousClock.Instant?
+    }
+    private let state = Mutex(State())
 
     /// Adds one; returns how many are waiting now.
     func add(_ id: Int, _ token: LeaseToken) -> Int {
-        pending.withLock {
-            $0.append((id: id, token: token))
-            return $0.count
+        state.withLock {
+            if $0.pending.isEmpty { $0.oldest = .now }
+            $0.pending.append((id: id, token: token))
+            return $0.pending.count
         }
     }
 
     func drain(max: Int) -> [(id: Int, token: LeaseToken)] {
-        pending.withLock { pending in
-            let taken = Array(pending.prefix(max))
-            pending.removeFirst(taken.count)
+        state.withLock { state in
+            let taken = Array(state.pending.prefix(max))
+            state.pending.removeFirst(taken.count)
+            // The rest are younger; keeping the older instant only makes a flush come sooner.
+            if state.pending.isEmpty { state.oldest = nil }
             return taken
         }
     }
 
     func putBack(_ items: [(id: Int, token: LeaseToken)]) {
-        pending.withLock { $0.insert(contentsOf: items, at: 0) }
+        guard !items.isEmpty else { return }
+        state.withLock { state in
+            state.pending.insert(contentsOf: items, at: 0)
+            state.oldest = min(state.oldest ?? .now, .now)
+        }
     }
 
-    var isEmpty: Bool { pending.withLock { $0.isEmpty } }
+    var isEmpty: Bool { state.withLock { $0.pending.isEmpty } }
+
+    /// How many are waiting, and since when the longest-waiting one has.
+    var waiting: (count: Int, oldest: ContinuousClock.Instant?) {
+        state.withLock { ($0.pending.count, $0.oldest) }
+    }
 }
 
 /// Logs a lost database once per outage, and its return once.

@@ -134,11 +134,15 @@ public final class Worker: Service, Sendable {
                     }
                 }
                 gatheringSince = nil
+                // Finished jobs ride along: one round trip and one commit for both.
+                let done = completions.drain(max: configuration.completionBatchSize)
                 let sentAt = ContinuousClock.now
                 do {
-                    let claimed = try await queue.claim(queues: configuration.queues, limit: free, worker: configuration.identity)
+                    let (claimed, fenced) = try await queue.completeAndClaim(
+                        done, queues: configuration.queues, limit: free, worker: configuration.identity)
                     failures = 0
                     outage.recovered(logger: logger)
+                    logFenced(fenced)
                     for job in claimed {
                         let entry = inFlight.insert(job, leaseSetAt: sentAt)
                         jobs.addTask { await self.execute(entry) }
@@ -149,6 +153,7 @@ public final class Worker: Service, Sendable {
                         await wakeup.wait(timeout: configuration.pollInterval)
                     }
                 } catch {
+                    completions.putBack(done)
                     busy = false
                     failures += 1
                     outage.failed("claiming jobs", error, logger: logger)
@@ -312,10 +317,18 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Completes finished jobs that no claim took along: those that have waited
+    /// `completionDelay` (the queue went quiet, or every slot is taken by long
+    /// jobs), or a full batch at once.
     private func completeInBatches() async {
         while !Task.isCancelled {
-            await completionWakeup.wait(timeout: configuration.completionDelay)
+            let (_, oldest) = completions.waiting
+            let waited = oldest.map { ContinuousClock.now - $0 } ?? .zero
+            await completionWakeup.wait(timeout: configuration.completionDelay - waited)
             guard !Task.isCancelled else { return }
+            let (count, since) = completions.waiting
+            guard let since else { continue }
+            if count < configuration.completionBatchSize, ContinuousClock.now - since < configuration.completionDelay { continue }
             await flushCompletions()
         }
     }
@@ -328,9 +341,7 @@ public final class Worker: Service, Sendable {
             do {
                 let fenced = try await queue.completeMany(batch)
                 outage.recovered(logger: logger)
-                if !fenced.isEmpty {
-                    logger.notice("completions fenced: leases were lost first", metadata: ["count": "\(fenced.count)"])
-                }
+                logFenced(fenced)
             } catch {
                 completions.putBack(batch)
                 failures += 1
@@ -338,6 +349,12 @@ public final class Worker: Service, Sendable {
                 if Task.isCancelled || failures > 50 { return }
                 try? await Task.sleep(for: Self.reconnectDelay(failures))
             }
+        }
+    }
+
+    private func logFenced(_ fenced: [LeaseToken]) {
+        if !fenced.isEmpty {
+            logger.notice("completions fenced: leases were lost first", metadata: ["count": "\(fenced.count)"])
         }
     }
 
