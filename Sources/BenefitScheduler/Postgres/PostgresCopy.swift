@@ -62,10 +62,17 @@ public struct PostgresCopyWriter {
     public mutating func appendField(_ value: some PostgresEncodable) throws {
         if fieldsInRow > 0 { buffer.append(UInt8(ascii: "\t")) }
         fieldsInRow += 1
-        guard let text = try value.postgresText() else {
+        guard var text = try value.postgresText() else {
             buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
             return
         }
+        // Most fields (numbers, names, timestamps) need no escaping: copy them whole.
+        let plain = text.withUTF8 { bytes in
+            guard !bytes.contains(where: Self.needsEscape) else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if plain { return }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
@@ -76,6 +83,12 @@ public struct PostgresCopyWriter {
             default: buffer.append(byte)
             }
         }
+    }
+
+    /// Bytes that COPY's text format escapes (and NUL, which it cannot carry).
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+            || byte == UInt8(ascii: "\r") || byte == 0
     }
 
     /// Ends the current row.

@@ -70,10 +70,11 @@ public struct JobQueue: Sendable {
         precondition(jobs.allSatisfy { $0.uniqueKey == nil }, "enqueueBulk takes jobs without unique keys")
         return try await pool.transaction { connection in
             let count = try await connection.copyIn(JobQueries.copyJobs) { writer in
-                let now = Date()
+                // Formatted once: most bulk jobs run now.
+                let now = TimestampText.format(Date())
                 for job in jobs {
                     try writer.appendRow(
-                        job.queue, job.kind, job.payload, job.priority, job.runAt ?? now, job.maxAttempts,
+                        job.queue, job.kind, job.payload, job.priority, job.runAt.map(TimestampText.format) ?? now, job.maxAttempts,
                         job.lease.wholeMilliseconds, job.backoffInitial.wholeMilliseconds, job.backoffMax.wholeMilliseconds,
                         job.runID, job.campaignID, job.concurrencyLimit)
                 }
