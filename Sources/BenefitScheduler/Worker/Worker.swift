@@ -185,9 +185,10 @@ public final class Worker: Service, Sendable {
         let job = entry.job
         let started = ContinuousClock.now
         var logger = self.logger
-        logger[metadataKey: "job_id"] = "\(job.id)"
-        logger[metadataKey: "kind"] = "\(job.kind)"
-        logger[metadataKey: "attempt"] = "\(job.attempt)"
+        // One update, not one per key: a handler (StreamLogHandler) re-renders all its
+        // metadata on every change, which cost a noticeable share of a worker's CPU.
+        logger.handler.metadata.merge(
+            ["job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"]) { $1 }
         let context = JobContext(job: job, logger: logger, queue: queue, commitState: entry.commit)
 
         let outcome: String
