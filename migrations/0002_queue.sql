@@ -100,9 +100,21 @@ CREATE INDEX job_attempt_job_idx ON benefit.job_attempt (job_id, attempt);
 -- statement), so two workers can never both fill the same free slot. The rest
 -- of the limit goes to unlimited jobs in (priority, run_at, id) order. Rows
 -- other workers hold are skipped (SKIP LOCKED), never waited for.
+--
+-- Its statements are planned once per session (force_generic_plan), not at
+-- every call: with a LIMIT parameter PostgreSQL otherwise re-plans them each
+-- time, about as costly as claiming ten jobs. A generic plan is kept until the
+-- table's statistics change, so it must be right at any table size: every access
+-- is an index lookup (the claim index in claim order, the primary key for the
+-- update, written `id = ANY (ARRAY(...))` rather than as a join), and
+-- enable_seqscan is off so that a plan made while the table was empty never
+-- scans it whole once it is full.
 CREATE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
 RETURNS SETOF benefit.job
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+AS $$
 DECLARE
     v_campaign  bigint;
     v_free      integer;
@@ -131,7 +143,7 @@ BEGIN
             UPDATE benefit.job j
             SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
                 lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
-            FROM next WHERE j.id = next.id
+            WHERE j.id = ANY (ARRAY(SELECT id FROM next))
             RETURNING j.*
         ), attempts AS (
             INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at)
@@ -161,7 +173,7 @@ BEGIN
             UPDATE benefit.job j
             SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
                 lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
-            FROM next WHERE j.id = next.id
+            WHERE j.id = ANY (ARRAY(SELECT id FROM next))
             RETURNING j.*
         ), attempts AS (
             INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at)
