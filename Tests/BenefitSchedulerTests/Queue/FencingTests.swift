@@ -64,7 +64,7 @@ struct FencingTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             let (jobID, _) = try await queue.enqueue(NewJob(
-                kind: "drill", payload: #"{"ms": 30000}"#, queue: "lost", lease: .milliseconds(600)))
+                kind: "drill", payload: #"{"ms": 30000}"#, queue: "lost", lease: .seconds(3)))
             let worker = Worker(
                 pool: pool, registry: HandlerRegistry(DiagnosticHandlers.all),
                 configuration: .forTests(queues: ["lost"], name: "holder"), logger: TestDatabase.quietLogger)
