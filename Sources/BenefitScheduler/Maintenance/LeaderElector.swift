@@ -40,11 +40,6 @@ public struct LeaderElector: Sendable {
     public func resign() async throws {
         try await pool.query(SchedulerLeaseQueries.resign(holder: holder))
     }
-
-    /// The current leader, if its lease has not expired.
-    public func currentLeader() async throws -> String? {
-        try await pool.query(SchedulerLeaseQueries.current()).first(String.self)
-    }
 }
 
 /// The statements on `benefit.scheduler_lease`, run by ``LeaderElector``.
@@ -64,9 +59,5 @@ enum SchedulerLeaseQueries {
 
     static func resign(holder: String) -> PostgresQuery {
         "UPDATE benefit.scheduler_lease SET expires_at = now() WHERE holder = \(holder)"
-    }
-
-    static func current() -> PostgresQuery {
-        "SELECT holder FROM benefit.scheduler_lease WHERE expires_at > now()"
     }
 }

@@ -161,12 +161,6 @@ enum JobQueries {
         """
     }
 
-    /// Whether an attempt's completion already committed (asked after a commit
-    /// whose outcome the connection did not report).
-    static func attemptOutcome(token: Int64) -> PostgresQuery {
-        "SELECT outcome FROM benefit.job_attempt WHERE lease_token = \(token)"
-    }
-
     // MARK: Failure and release (run by workers)
 
     /// A handler failed: back to available after `delayMilliseconds`, or dead when

@@ -158,12 +158,6 @@ public struct JobQueue: Sendable {
         return outcome
     }
 
-    /// Whether an attempt's completion is recorded as succeeded.
-    public func attemptSucceeded(_ token: LeaseToken) async throws -> Bool {
-        let outcome: String? = try await pool.query(JobQueries.attemptOutcome(token: token.rawValue)).first(String.self)
-        return outcome == "succeeded"
-    }
-
     /// Records a failed attempt: retry after a backoff delay, or dead. Returns the
     /// attempt's outcome (`retry`, `dead`, or `fenced` if the lease was already lost).
     @discardableResult
