@@ -40,3 +40,22 @@ public struct ParameterProblem: Sendable, Hashable, CustomStringConvertible {
         path.isEmpty ? message : "\(path): \(message)"
     }
 }
+
+extension ParameterProblem {
+    /// The engine's message for a key a block does not allow: a suggestion for
+    /// a near miss, otherwise the keys it does allow. Campaign files and every
+    /// program's parameters word unknown keys the same way.
+    ///
+    /// A near miss differs only in letter case, `-` or `_` (`batchsize`,
+    /// `batch_size`, `catch-up`), the usual slips of authors used to other
+    /// naming conventions.
+    public static func unknownKeyMessage(_ key: String, known: [String]) -> String {
+        func folded(_ text: String) -> String {
+            text.lowercased().filter { $0 != "-" && $0 != "_" }
+        }
+        if let suggestion = known.first(where: { folded($0) == folded(key) }) {
+            return "unknown key (did you mean \(suggestion)?)"
+        }
+        return "unknown key (known keys: \(known.joined(separator: ", ")))"
+    }
+}

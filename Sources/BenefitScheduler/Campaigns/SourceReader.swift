@@ -67,7 +67,7 @@ struct SourceReader {
             if keys.contains(entry.key) {
                 values[entry.key] = entry.value
             } else {
-                problems.add(Self.unknownKeyMessage(entry.key, known: keys), at: Self.path(path, entry.key), line: entry.value.line)
+                problems.add(ParameterProblem.unknownKeyMessage(entry.key, known: keys), at: Self.path(path, entry.key), line: entry.value.line)
             }
         }
         return SourceBlock(path: path, line: value.line, values: values)
@@ -152,20 +152,5 @@ struct SourceReader {
             return nil
         }
         return date
-    }
-
-    /// The message for a key the block does not allow: a suggestion for a near miss, otherwise the keys it does allow.
-    ///
-    /// A near miss differs only in letter case, `-` or `_` (`batchsize`,
-    /// `batch_size`, `catch-up`), the usual slips of authors used to other
-    /// naming conventions.
-    static func unknownKeyMessage(_ key: String, known: [String]) -> String {
-        func folded(_ text: String) -> String {
-            text.lowercased().filter { $0 != "-" && $0 != "_" }
-        }
-        if let suggestion = known.first(where: { folded($0) == folded(key) }) {
-            return "unknown key (did you mean \(suggestion)?)"
-        }
-        return "unknown key (known keys: \(known.joined(separator: ", ")))"
     }
 }

@@ -18,7 +18,8 @@ struct ReliefParameterReader {
     static let keys = ["season", "eligibility", "employment", "amounts", "amount", "budget"]
     static let eligibilityKeys = ["hardshipTier", "frontline", "childInCollege"]
 
-    private(set) var problems: [ParameterProblem] = []
+    private var base = ParameterReader()
+    var problems: [ParameterProblem] { base.problems }
 
     /// Reads `parameters`; the result is nil when there is any problem.
     static func read(_ parameters: JSONValue) -> (parameters: ReliefParameters?, problems: [ParameterProblem]) {
@@ -28,7 +29,7 @@ struct ReliefParameterReader {
     }
 
     private mutating func add(_ path: String, _ message: String) {
-        problems.append(ParameterProblem(path: path, message: message))
+        base.add(path, message)
     }
 
     private mutating func read(_ parameters: JSONValue) -> ReliefParameters? {
@@ -37,13 +38,13 @@ struct ReliefParameterReader {
             return nil
         }
         for key in block.keys.sorted() where !Self.keys.contains(key) {
-            add(key, Self.unknownKeyMessage(key, known: Self.keys))
+            add(key, ParameterProblem.unknownKeyMessage(key, known: Self.keys))
         }
         let season = readSeason(block["season"])
         var eligibility = season?.defaultEligibility
         if let given = block["eligibility"] { eligibility = readEligibility(given) }
         var employment = season?.defaultEmployment
-        if let given = block["employment"] { employment = readEmployment(given) }
+        if let given = block["employment"] { employment = base.employment(given, at: "employment") }
         var amounts: [Int: Decimal]? = [:]
         if let given = block["amounts"] { amounts = readAmounts(given) }
         var flatAmount: Decimal?
@@ -91,7 +92,7 @@ struct ReliefParameterReader {
         }
         var valid = true
         for key in block.keys.sorted() where !Self.eligibilityKeys.contains(key) {
-            add("eligibility.\(key)", Self.unknownKeyMessage(key, known: Self.eligibilityKeys))
+            add("eligibility.\(key)", ParameterProblem.unknownKeyMessage(key, known: Self.eligibilityKeys))
             valid = false
         }
         var eligibility = ReliefEligibility()
@@ -122,7 +123,7 @@ struct ReliefParameterReader {
         var tiers: [Int] = []
         var valid = true
         for (index, element) in list.enumerated() {
-            guard let tier = Self.wholeNumber(element) else {
+            guard let tier = ParameterReader.wholeNumber(element) else {
                 add("\(path)[\(index)]", "expected a tier (1, 2 or 3), got \(element.canonicalText)")
                 valid = false
                 continue
@@ -137,29 +138,6 @@ struct ReliefParameterReader {
             tiers.append(tier)
         }
         return valid ? tiers.sorted() : nil
-    }
-
-    private mutating func readEmployment(_ value: JSONValue) -> [Employment]? {
-        let known = Employment.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let list = value.arrayValue, !list.isEmpty else {
-            add("employment", "expected a non-empty list of employment types (\(known)), got \(value.canonicalText)")
-            return nil
-        }
-        var types: [Employment] = []
-        var valid = true
-        for (index, element) in list.enumerated() {
-            guard let type = element.stringValue.flatMap(Employment.init(rawValue:)) else {
-                add("employment[\(index)]", "unknown employment type \(element.canonicalText) (known: \(known))")
-                valid = false
-                continue
-            }
-            if types.contains(type) {
-                add("employment[\(index)]", "\(type.rawValue) is listed twice")
-                valid = false
-            }
-            types.append(type)
-        }
-        return valid ? types : nil
     }
 
     /// `amounts` by tier; nil if it is not a mapping or has any bad entry.
@@ -226,22 +204,5 @@ struct ReliefParameterReader {
                 add("amount", "required: \(source) admits members who have no tier in amounts; they get this flat amount")
             }
         }
-    }
-
-    /// A whole number, if `value` is one.
-    static func wholeNumber(_ value: JSONValue?) -> Int? {
-        guard let number = value?.numberValue, number == Yuan.rounded(number, scale: 0, .plain),
-              number.magnitude < 1_000_000_000 else { return nil }
-        return Int(truncating: number as NSDecimalNumber)
-    }
-
-    /// The engine's wording for an unknown key: a suggestion for a near miss
-    /// (letter case, `-` or `_`), otherwise the keys the block allows.
-    static func unknownKeyMessage(_ key: String, known: [String]) -> String {
-        func folded(_ text: String) -> String { text.lowercased().filter { $0 != "-" && $0 != "_" } }
-        if let suggestion = known.first(where: { folded($0) == folded(key) }) {
-            return "unknown key (did you mean \(suggestion)?)"
-        }
-        return "unknown key (known keys: \(known.joined(separator: ", ")))"
     }
 }

@@ -23,17 +23,12 @@ public enum ReliefSeason: String, CaseIterable, Sendable {
 
     /// Which employment types qualify when the campaign gives no `employment`:
     /// spring job aid goes to migrant and gig workers, the other drives to everyone.
-    public var defaultEmployment: [Employment] {
+    public var defaultEmployment: [Member.Employment] {
         switch self {
         case .springJobs: [.migrant, .gig]
-        case .summerCooling, .autumnEducation, .winterWarmth: Employment.allCases
+        case .summerCooling, .autumnEducation, .winterWarmth: Member.Employment.allCases
         }
     }
-}
-
-/// A member's employment type, as in the roster's `employment` column.
-public enum Employment: String, CaseIterable, Sendable {
-    case staff, retired, migrant, gig
 }
 
 /// Who qualifies for a seasonal-relief campaign: a member qualifies if **any**
@@ -75,7 +70,7 @@ public struct ReliefParameters: Sendable, Equatable {
     /// Whether `eligibility` is the season's default (the file left it out).
     public var eligibilityIsDefault: Bool
     /// The employment types admitted, or the season's default.
-    public var employment: [Employment]
+    public var employment: [Member.Employment]
     /// Yuan per member by hardship tier.
     public var amounts: [Int: Decimal]
     /// Yuan per member whose tier has no entry in ``amounts`` (or who has no tier).

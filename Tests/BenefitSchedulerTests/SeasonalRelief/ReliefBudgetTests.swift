@@ -17,9 +17,9 @@ struct ReliefBudgetTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 40)
             try await ReliefFixtures.insertUniformMembers(20_000, tier: 3, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
-            let runID = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026), on: pool)
-            let summary = try await ReliefFixtures.withWorkers(8, pool: pool) { try await ReliefFixtures.finish(runID, pool: pool) }
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
+            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+            let summary = try await ReliefFixtures.withWorkers(8, pool: pool) { try await ProgramFixtures.finish(runID, pool: pool) }
 
             #expect(summary.state == .succeeded)
             #expect(summary.batchesTotal == 80 && summary.batchesSucceeded == 80)
@@ -55,9 +55,9 @@ struct ReliefBudgetTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 40)
             try await ReliefFixtures.insertUniformMembers(20_000, tier: 3, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
             // Run A plans with the whole budget: 7,000 of M000001…M020000.
-            let first = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 1), on: pool)
+            let first = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 1), on: pool)
             try await withWorker(ReliefFixtures.worker(pool: pool, name: "planner", concurrency: 1)) { () async throws in
                 #expect(try await eventually { try await RunHistory.find(first, on: pool)?.state == .running })
             }
@@ -69,10 +69,10 @@ struct ReliefBudgetTests {
                 """)
             // Run B plans with what is left, and its plan grants newcomers A's plan does not know about.
             // A new revision with a lower priority number puts B's planning and batches ahead of A's batches.
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", priority: -1, parameters: Self.oneAmount), on: pool)
-            let second = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 2), on: pool)
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", priority: -1, parameters: Self.oneAmount), on: pool)
+            let second = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 2), on: pool)
             let summaries = try await ReliefFixtures.withWorkers(8, pool: pool) {
-                (try await ReliefFixtures.finish(first, pool: pool), try await ReliefFixtures.finish(second, pool: pool))
+                (try await ProgramFixtures.finish(first, pool: pool), try await ProgramFixtures.finish(second, pool: pool))
             }
             #expect(summaries.0.state == .succeeded)
             #expect(summaries.1.state == .succeeded)
@@ -101,10 +101,10 @@ struct ReliefBudgetTests {
             try await ReliefFixtures.insertUniformMembers(5, tier: 1, on: pool)
             try await ReliefFixtures.insertUniformMembers(5, tier: 3, from: 6, on: pool)
             try await ReliefFixtures.insertUniformMembers(1, tier: 2, from: 11, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
                 { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: 20000 }
                 """), on: pool)
-            let runID = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026), on: pool)
+            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
             try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 20000)")
             // Hold the ledger, so the run plans with 20,000 (every member planned, 14,000) but its batch waits.
@@ -124,7 +124,7 @@ struct ReliefBudgetTests {
                     VALUES (\(campaignID), '2026', 'M000011', \(runID), 0, 'winter-warmth', 2, 15000)
                     """)
                 try await other.query("COMMIT")
-                #expect(try await ReliefFixtures.finish(runID, pool: pool).amountTotal == 4_800)
+                #expect(try await ProgramFixtures.finish(runID, pool: pool).amountTotal == 4_800)
                 return try await ReliefFixtures.grants(on: pool)
             }
             // Rank order: M1-M5 (2,000 each), then M6-M10 (800 each). 5,000 pays M1 and M2 (1,000 left),
@@ -143,8 +143,8 @@ struct ReliefBudgetTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 6)
             try await ReliefFixtures.insertUniformMembers(4, tier: 1, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
-            let runID = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026), on: pool)
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.oneAmount), on: pool)
+            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
             try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 1000)")
             @Sendable func grant(_ member: String, _ amount: Int, cycle: String = "2026") -> PostgresQuery {

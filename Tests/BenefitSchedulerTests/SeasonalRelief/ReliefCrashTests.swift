@@ -18,9 +18,9 @@ struct ReliefCrashTests {
     /// 14,667 are eligible, in batches of 100 under a 2 s lease.
     static func triggerRun(on pool: PostgresPool) async throws -> Int {
         try await ReliefFixtures.insertMixedMembers(20_000, on: pool)
-        try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(
+        try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(
             name: "winter", batchSize: 100, lease: "2s", maxAttempts: 20, parameters: parameters), on: pool)
-        return try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026), on: pool)
+        return try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
     }
 
     @Test("workers killed with kill -9 at random moments and restarted: the grants and the waitlist are those of a run without crashes")
@@ -29,7 +29,7 @@ struct ReliefCrashTests {
         let (referenceGrants, referenceWaitlist) = try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 20)
             let runID = try await Self.triggerRun(on: pool)
-            let summary = try await ReliefFixtures.withWorkers(4, pool: pool) { try await ReliefFixtures.finish(runID, pool: pool) }
+            let summary = try await ReliefFixtures.withWorkers(4, pool: pool) { try await ProgramFixtures.finish(runID, pool: pool) }
             #expect(summary.state == .succeeded)
             return (try await ReliefFixtures.grants(on: pool), try await ReliefFixtures.waitlist(on: pool))
         }
@@ -63,7 +63,7 @@ struct ReliefCrashTests {
                     kills.append("\(workers[victim].name) at \(try await Self.batchesDone(runID, pool: pool)) batches (+\(delay) ms)")
                     workers[victim] = await processes.start("relief-\(round)", arguments, environment: environment)
                 }
-                let summary = try await ReliefFixtures.finish(runID, pool: pool, timeout: .seconds(180))
+                let summary = try await ProgramFixtures.finish(runID, pool: pool, timeout: .seconds(180))
                 #expect(summary.state == .succeeded, "kills: \(kills)")
             }
             let grants = try await ReliefFixtures.grants(on: pool)

@@ -14,18 +14,18 @@ struct ReliefCycleTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 20)
             try await ReliefFixtures.insertUniformMembers(2_000, tier: 3, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.parameters), on: pool)
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.parameters), on: pool)
             try await ReliefFixtures.withWorkers(2, pool: pool) {
-                let first = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 1), on: pool)
-                let firstRun = try await ReliefFixtures.finish(first, pool: pool)
+                let first = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 1), on: pool)
+                let firstRun = try await ProgramFixtures.finish(first, pool: pool)
                 #expect(firstRun.state == .succeeded)
                 #expect(firstRun.amountTotal == 1_200_000)
                 let grants = try await ReliefFixtures.grants(on: pool)
                 let waitlist = try await ReliefFixtures.waitlist(on: pool)
                 #expect(grants.count == 1_500 && waitlist.count == 500)
 
-                let second = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 20), on: pool)
-                let secondRun = try await ReliefFixtures.finish(second, pool: pool)
+                let second = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 20), on: pool)
+                let secondRun = try await ProgramFixtures.finish(second, pool: pool)
                 #expect(secondRun.state == .succeeded)
                 #expect(secondRun.cycle == "2026")
                 #expect(secondRun.membersTotal == 0 && secondRun.batchesTotal == 0)
@@ -42,16 +42,16 @@ struct ReliefCycleTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 20)
             try await ReliefFixtures.insertUniformMembers(1_000, tier: 3, on: pool)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.parameters), on: pool)
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", parameters: Self.parameters), on: pool)
             try await ReliefFixtures.withWorkers(2, pool: pool) {
                 // 1,000 members take 800,000 of 1,200,000.
-                let first = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 1), on: pool)
-                #expect(try await ReliefFixtures.finish(first, pool: pool).amountTotal == 800_000)
+                let first = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 1), on: pool)
+                #expect(try await ProgramFixtures.finish(first, pool: pool).amountTotal == 800_000)
 
                 // 800 newcomers later in the cycle: what is left pays 500 of them.
                 try await ReliefFixtures.insertUniformMembers(800, tier: 3, from: 1_001, on: pool)
-                let second = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2026, day: 20), on: pool)
-                let secondRun = try await ReliefFixtures.finish(second, pool: pool)
+                let second = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026, day: 20), on: pool)
+                let secondRun = try await ProgramFixtures.finish(second, pool: pool)
                 #expect(secondRun.state == .succeeded)
                 #expect(secondRun.membersTotal == 800)
                 #expect(secondRun.amountTotal == 400_000)
@@ -61,8 +61,8 @@ struct ReliefCycleTests {
                 #expect(Set(waitlist.map(\.reason)) == ["budget exhausted (remaining 0.00, needed 800.00)"])
 
                 // 2027 is a new cycle: a new ledger, and all 1,800 members are eligible again.
-                let nextYear = try await ReliefFixtures.trigger("winter", at: ReliefFixtures.fireTime(year: 2027), on: pool)
-                let nextRun = try await ReliefFixtures.finish(nextYear, pool: pool)
+                let nextYear = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2027), on: pool)
+                let nextRun = try await ProgramFixtures.finish(nextYear, pool: pool)
                 #expect(nextRun.cycle == "2027")
                 #expect(nextRun.membersTotal == 1_800)
                 #expect(nextRun.amountTotal == 1_200_000)
@@ -83,13 +83,13 @@ struct ReliefCycleTests {
                 UPDATE benefit.member SET child_college_year = CASE WHEN right(member_id, 2)::int % 7 = 0 THEN 2026
                                                                     WHEN right(member_id, 2)::int % 7 = 1 THEN 2025 END
                 """)
-            try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "autumn", parameters: """
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "autumn", parameters: """
                 { season: autumn-education, eligibility: { hardshipTier: [1], childInCollege: true }, employment: [staff, migrant],
                   amounts: { "1": 5000 }, amount: 2000, budget: 1000000 }
                 """), on: pool)
             try await ReliefFixtures.withWorkers(1, pool: pool) {
-                let run = try await ReliefFixtures.trigger("autumn", at: ReliefFixtures.fireTime(year: 2026), on: pool)
-                #expect(try await ReliefFixtures.finish(run, pool: pool).state == .succeeded)
+                let run = try await ProgramFixtures.trigger("autumn", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+                #expect(try await ProgramFixtures.finish(run, pool: pool).state == .succeeded)
             }
             // staff: g % 4 = 0; migrant: g % 4 = 2 — so even g only.
             let expected = (1...40).filter { $0 % 2 == 0 && ($0 % 10 == 0 || $0 % 7 == 0) }.map { g in

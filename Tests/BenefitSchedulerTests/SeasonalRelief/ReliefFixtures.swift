@@ -55,72 +55,16 @@ enum ReliefFixtures {
         """
     }
 
-    /// Parses a campaign file with the real programs and applies it.
-    static func apply(_ yaml: String, on pool: PostgresPool) async throws {
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)
-        _ = try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
-    }
-
-    /// An instant in `year` (1 December, 09:00 in Shanghai), so a run's cycle is that year.
-    static func fireTime(year: Int, day: Int = 1) -> Date {
-        var components = DateComponents(year: year, month: 12, day: day, hour: 9)
-        components.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        return Calendar(identifier: .gregorian).date(from: components)!
-    }
-
-    /// Triggers a manual run at `fireTime` and returns its id.
-    static func trigger(_ campaign: String, at fireTime: Date, on pool: PostgresPool) async throws -> Int {
-        guard let runID = try await CampaignStore.trigger(campaign, at: fireTime, on: pool) else {
-            throw TestSetupError("campaign \(campaign) could not be triggered at \(fireTime)")
-        }
-        return runID
-    }
-
-    /// An in-process worker running the real programs.
+    /// An in-process worker on the relief queue running the real programs.
     static func worker(pool: PostgresPool, name: String, concurrency: Int = 2) -> Worker {
-        Worker(
-            pool: pool, registry: BenefitPrograms.registry(),
-            configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
+        ProgramFixtures.worker(pool: pool, queue: queue, name: name, concurrency: concurrency)
     }
 
-    /// Runs `body` while `count` in-process workers and a run finisher run, then stops them all.
+    /// Runs `body` while `count` in-process workers on the relief queue and a run finisher run.
     static func withWorkers<Result: Sendable>(
         _ count: Int, pool: PostgresPool, concurrency: Int = 2, _ body: () async throws -> Result
     ) async throws -> Result {
-        let workers = (1...count).map { worker(pool: pool, name: "w\($0)", concurrency: concurrency) }
-        return try await withFinisher(pool: pool) { try await withWorkers(workers[...], body) }
-    }
-
-    private static func withWorkers<Result: Sendable>(_ workers: ArraySlice<Worker>, _ body: () async throws -> Result) async throws -> Result {
-        guard let first = workers.first else { return try await body() }
-        return try await withWorker(first) { try await withWorkers(workers.dropFirst(), body) }
-    }
-
-    /// Runs the periodic run finisher while `body` runs, as `benefit worker` does
-    /// beside its worker. A batch also finishes its run right after its commit,
-    /// but that call can be cut short (the worker cancels a handler whose job's
-    /// lease its heartbeat no longer finds, and a committed job holds none), so
-    /// in-process workers alone may leave a done run `running`.
-    static func withFinisher<Result: Sendable>(pool: PostgresPool, _ body: () async throws -> Result) async throws -> Result {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await RunFinisherService(pool: pool, interval: .milliseconds(100), logger: TestDatabase.quietLogger).run()
-            }
-            defer { group.cancelAll() }
-            return try await body()
-        }
-    }
-
-    /// Waits for the run to end and returns its final summary.
-    static func finish(_ runID: Int, pool: PostgresPool, timeout: Duration = .seconds(120)) async throws -> RunSummary {
-        var last: RunSummary?
-        _ = try await eventually(timeout: timeout, every: .milliseconds(50)) {
-            last = try await RunHistory.find(runID, on: pool)
-            return last?.state.isFinal == true
-        }
-        guard let last, last.state.isFinal else { throw TestSetupError("run \(runID) did not finish: \(String(describing: last))") }
-        return last
+        try await ProgramFixtures.withWorkers(count, queue: queue, pool: pool, concurrency: concurrency, body)
     }
 
     /// The campaign's grants, `member_id, amount, tier`, by member.

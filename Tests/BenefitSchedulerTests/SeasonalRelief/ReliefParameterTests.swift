@@ -139,7 +139,7 @@ struct ReliefParameterTests {
         #expect(ReliefSeason.summerCooling.defaultEligibility == ReliefEligibility(frontline: true))
         #expect(ReliefSeason.autumnEducation.defaultEligibility == ReliefEligibility(childInCollege: true))
         #expect(ReliefSeason.springJobs.defaultEmployment == [.migrant, .gig])
-        #expect(ReliefSeason.winterWarmth.defaultEmployment == Employment.allCases)
+        #expect(ReliefSeason.winterWarmth.defaultEmployment == Member.Employment.allCases)
     }
 
     @Test("the example campaigns in ops/campaigns are valid", arguments: ["winter-warmth", "summer-cooling", "autumn-education"])

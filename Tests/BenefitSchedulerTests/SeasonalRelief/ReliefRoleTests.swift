@@ -12,11 +12,11 @@ struct ReliefRoleTests {
     /// 100 tier-3 members, a budget for 60 of them, one run done.
     static func finishedRun(pool: PostgresPool, workerPool: PostgresPool? = nil) async throws -> RunSummary {
         try await ReliefFixtures.insertUniformMembers(100, tier: 3, on: pool)
-        try await ReliefFixtures.apply(ReliefFixtures.campaignYAML(name: "winter-warmth", batchSize: 30, parameters: parameters), on: pool)
-        let runID = try await ReliefFixtures.trigger("winter-warmth", at: ReliefFixtures.fireTime(year: 2026), on: pool)
-        return try await ReliefFixtures.withFinisher(pool: pool) {
+        try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter-warmth", batchSize: 30, parameters: parameters), on: pool)
+        let runID = try await ProgramFixtures.trigger("winter-warmth", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+        return try await ProgramFixtures.withFinisher(pool: pool) {
             try await withWorker(ReliefFixtures.worker(pool: workerPool ?? pool, name: "w1")) {
-                try await ReliefFixtures.finish(runID, pool: pool)
+                try await ProgramFixtures.finish(runID, pool: pool)
             }
         }
     }

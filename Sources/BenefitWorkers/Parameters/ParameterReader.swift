@@ -1,0 +1,112 @@
+import BenefitScheduler
+import Foundation
+
+/// What every program's parameter reader shares: the problems found so far,
+/// by path, and readers for the value kinds campaign files use (mappings with
+/// known keys, whole numbers, dates, names, employment types, flags).
+///
+/// Each reader records a problem and returns nil when the value is bad, so a
+/// program's reader can go on and report every problem of a file at once.
+/// Paths follow ``ParameterProblem``: keys joined by `.`, list items as `[i]`.
+struct ParameterReader {
+    private(set) var problems: [ParameterProblem] = []
+
+    mutating func add(_ path: String, _ message: String) {
+        problems.append(ParameterProblem(path: path, message: message))
+    }
+
+    /// `parent.key`, or `key` at the top of the block.
+    static func path(_ parent: String, _ key: String) -> String {
+        parent.isEmpty ? key : "\(parent).\(key)"
+    }
+
+    /// A mapping whose keys are all in `known`; every unknown key is a problem
+    /// (the mapping is still returned, so its known keys are read too).
+    mutating func mapping(_ value: JSONValue, at path: String, known: [String], example: String) -> [String: JSONValue]? {
+        guard let block = value.objectValue else {
+            add(path, "expected a mapping such as \(example), got \(value.kindDescription)")
+            return nil
+        }
+        for key in block.keys.sorted() where !known.contains(key) {
+            add(Self.path(path, key), ParameterProblem.unknownKeyMessage(key, known: known))
+        }
+        return block
+    }
+
+    /// A list with at least one element.
+    mutating func nonEmptyList(_ value: JSONValue, at path: String, of what: String) -> [JSONValue]? {
+        guard let list = value.arrayValue, !list.isEmpty else {
+            add(path, "expected a non-empty list of \(what), got \(value.canonicalText)")
+            return nil
+        }
+        return list
+    }
+
+    /// A whole number in `range`.
+    mutating func wholeNumber(_ value: JSONValue, at path: String, in range: ClosedRange<Int>, what: String) -> Int? {
+        guard let number = Self.wholeNumber(value) else {
+            add(path, "expected \(what) (a whole number), got \(value.canonicalText)")
+            return nil
+        }
+        guard range.contains(number) else {
+            add(path, "\(number) is out of range: \(what) must be from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+
+    /// A calendar date, `YYYY-MM-DD`.
+    mutating func date(_ value: JSONValue, at path: String) -> CalendarDate? {
+        guard let text = value.stringValue, let date = CalendarDate(text) else {
+            add(path, "expected a date YYYY-MM-DD, got \(value.canonicalText)")
+            return nil
+        }
+        return date
+    }
+
+    /// A name: text of 1 to 200 characters, not only spaces.
+    mutating func name(_ value: JSONValue, at path: String) -> String? {
+        guard let text = value.stringValue, !text.allSatisfy(\.isWhitespace), text.count <= 200 else {
+            add(path, "expected a name (1 to 200 characters), got \(value.canonicalText)")
+            return nil
+        }
+        return text
+    }
+
+    /// `true` or `false`.
+    mutating func flag(_ value: JSONValue, at path: String) -> Bool? {
+        guard let flag = value.boolValue else {
+            add(path, "expected true or false, got \(value.canonicalText)")
+            return nil
+        }
+        return flag
+    }
+
+    /// A non-empty list of employment types, each once.
+    mutating func employment(_ value: JSONValue, at path: String) -> [Member.Employment]? {
+        let known = Member.Employment.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let list = nonEmptyList(value, at: path, of: "employment types (\(known))") else { return nil }
+        var types: [Member.Employment] = []
+        var valid = true
+        for (index, element) in list.enumerated() {
+            guard let type = element.stringValue.flatMap(Member.Employment.init(rawValue:)) else {
+                add("\(path)[\(index)]", "unknown employment type \(element.canonicalText) (known: \(known))")
+                valid = false
+                continue
+            }
+            if types.contains(type) {
+                add("\(path)[\(index)]", "\(type.rawValue) is listed twice")
+                valid = false
+            }
+            types.append(type)
+        }
+        return valid ? types : nil
+    }
+
+    /// A whole number, if `value` is one.
+    static func wholeNumber(_ value: JSONValue?) -> Int? {
+        guard let number = value?.numberValue, number == Yuan.rounded(number, scale: 0, .plain),
+              number.magnitude < 1_000_000_000 else { return nil }
+        return Int(truncating: number as NSDecimalNumber)
+    }
+}
