@@ -33,17 +33,18 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            plugins: ["EmbedMigrations"]
+            plugins: ["EmbedFiles"]
         ),
-        .executableTarget(name: "MigrationEmbedder"),
+        .executableTarget(name: "FileEmbedder"),
         .plugin(
-            name: "EmbedMigrations",
+            name: "EmbedFiles",
             capability: .buildTool(),
-            dependencies: ["MigrationEmbedder"]
+            dependencies: ["FileEmbedder"]
         ),
         .target(
             name: "BenefitWorkers",
-            dependencies: ["BenefitScheduler"]
+            dependencies: ["BenefitScheduler"],
+            plugins: ["EmbedFiles"]
         ),
         .executableTarget(
             name: "benefit",

@@ -14,6 +14,6 @@ struct Benefit: AsyncParsableCommand {
             embedded PostgreSQL it creates and starts under .benefit/pg (or
             $BENEFIT_HOME/pg).
             """,
-        subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, WorkerCommand.self, SchedulerCommand.self, Bench.self]
+        subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
     )
 }

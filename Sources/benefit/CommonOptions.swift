@@ -21,6 +21,11 @@ struct ConnectionOptions: ParsableArguments {
         return (PostgresPool(configuration: database, maxConnections: maxConnections, logger: logger), logger)
     }
 
+    /// Whether commands use the embedded cluster: neither --database-url nor $DATABASE_URL is given.
+    var usesEmbedded: Bool {
+        (databaseURL ?? "").isEmpty && (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
+    }
+
     /// Sets up logging to stderr and finds the database.
     func configuration(label: String) async throws -> (PostgresConfiguration, Logger) {
         let logger = CommandLogging.bootstrap(label: label, level: logLevel)

@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import Subprocess
-import SystemPackage
 
 /// Measures the queue end to end with real worker processes: how fast jobs go in,
 /// how fast workers get through them, and how soon an idle worker picks up a new one.
@@ -49,7 +47,7 @@ public struct QueueBenchmark: Sendable {
 
     /// - Parameter executablePath: the `benefit` binary to start as workers; nil for this process's own.
     public init(executablePath: String? = nil) throws {
-        guard let path = executablePath ?? Self.currentExecutablePath() else {
+        guard let path = executablePath ?? ChildProcessGroup.currentExecutablePath() else {
             throw QueueBenchmarkError("cannot tell where this program's executable is: /proc/self/exe and argv[0] do not say")
         }
         self.executablePath = path
@@ -236,108 +234,23 @@ public struct QueueBenchmark: Sendable {
 
     // MARK: Worker processes
 
-    private enum Event<Value: Sendable>: Sendable {
-        case measured(Value)
-        case exited(worker: Int, TerminationStatus)
-    }
-
-    /// Starts the workers, runs `measure` while they run, then stops them (SIGTERM,
-    /// kill after `stopGracePeriod`) and waits for them. A worker that exits while
-    /// `measure` runs, or that does not exit 0 when stopped, fails the run.
+    /// Runs `measure` while the worker processes run, then stops them (see ``ChildProcessGroup``).
     private func withWorkers<Value: Sendable>(
         on database: PostgresConfiguration, logger: Logger,
         _ measure: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let databaseURL = database.secretConnectionString
-        let stop = AbortSignal()
-        return try await withThrowingTaskGroup(of: Event<Value>.self) { group in
-            for worker in 1...workers {
-                group.addTask {
-                    .exited(worker: worker, try await self.runWorker(worker, databaseURL: databaseURL, stop: stop))
-                }
-            }
-            group.addTask { .measured(try await measure()) }
-            var value: Value?
-            var failures: [String] = []
-            // Throwing out of here cancels the rest: the measurement stops, and
-            // Subprocess tears the workers down with `teardownSequence`.
-            while let event = try await group.next() {
-                switch event {
-                case .measured(let measured):
-                    value = measured
-                    logger.info("stopping the workers")
-                    stop.fire(.shutdown)
-                case .exited(let worker, let status):
-                    guard value != nil else {
-                        throw QueueBenchmarkError("worker \(worker) \(Self.describe(status)) during the benchmark (its log lines, if any, are above)")
-                    }
-                    if !status.isSuccess { failures.append("worker \(worker) \(Self.describe(status)) when stopped") }
-                }
-            }
-            guard failures.isEmpty, let value else { throw QueueBenchmarkError(failures.joined(separator: "; ")) }
-            return value
-        }
-    }
-
-    /// Runs one worker process until `stop` fires (then SIGTERM, and kill after the
-    /// grace period) or until it exits by itself. Its stderr goes to ours, prefixed.
-    private func runWorker(_ worker: Int, databaseURL: String, stop: AbortSignal) async throws -> TerminationStatus {
+        let group = try ChildProcessGroup(
+            executablePath: executablePath, environment: ["DATABASE_URL": database.secretConnectionString],
+            stopGracePeriod: stopGracePeriod)
         let arguments = [
             "worker", "--queues", "\(Self.throughputQueue),\(Self.latencyQueue)",
             "--concurrency", String(concurrency), "--log-level", "warning",
         ]
-        var options = PlatformOptions()
-        // Used by Subprocess when this task is cancelled or the body throws.
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: stopGracePeriod)]
-        let grace = stopGracePeriod
-        let result = try await Subprocess.run(
-            .path(FilePath(executablePath)), arguments: Arguments(arguments),
-            environment: .inherit.updating(["DATABASE_URL": databaseURL]),
-            platformOptions: options,
-            input: .none, output: .discarded, error: .sequence
-        ) { execution in
-            await withTaskGroup(of: Bool.self) { group in
-                // Ends when the process exits (its stderr closes).
-                group.addTask {
-                    do {
-                        for try await line in execution.standardError.strings() {
-                            FileHandle.standardError.write(Data("worker \(worker): \(line)\n".utf8))
-                        }
-                    } catch {}
-                    return false
-                }
-                // True when asked to stop; false when cancelled.
-                group.addTask { await stop.wait() != nil }
-                if await group.next() == true {
-                    await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: grace)])
-                } else {
-                    group.cancelAll()
-                }
-                await group.waitForAll()
-            }
+        return try await group.run((1...workers).map { ChildProcessGroup.Child(label: "worker \($0)", arguments: arguments) }) {
+            let value = try await measure()
+            logger.info("stopping the workers")
+            return value
         }
-        return result.terminationStatus
-    }
-
-    private static func describe(_ status: TerminationStatus) -> String {
-        switch status {
-        case .exited(let code): "exited with status \(code)"
-        case .signaled(let signal): "was killed by signal \(signal)"
-        }
-    }
-
-    /// This process's executable as an absolute path: `/proc/self/exe`, else argv[0]
-    /// (against the current directory, or searched in `PATH`).
-    public static func currentExecutablePath() -> String? {
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"), path.hasPrefix("/") {
-            return path
-        }
-        guard let argument = CommandLine.arguments.first, !argument.isEmpty else { return nil }
-        if argument.contains("/") {
-            return URL(fileURLWithPath: argument).standardizedFileURL.path
-        }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").map { "\($0)/\(argument)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 

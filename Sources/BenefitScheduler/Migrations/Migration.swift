@@ -24,10 +24,10 @@ public struct Migration: Sendable, Equatable {
 
     /// Reads `NNNN_name.sql` files from a folder, in version order.
     public static func load(from directory: URL) throws -> [Migration] {
-        let files: [(name: String, sql: String)]
+        let files: [(name: String, text: String)]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.map { file in
-                (name: file, sql: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
+                (name: file, text: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
             }
         } catch {
             throw MigrationError.catalog("cannot read migrations from \(directory.path): \(error.localizedDescription)")
@@ -36,7 +36,7 @@ public struct Migration: Sendable, Equatable {
     }
 
     /// Checks names (`NNNN_name.sql`, unique versions) and sorts by version.
-    static func parse(_ files: [(name: String, sql: String)]) throws -> [Migration] {
+    static func parse(_ files: [(name: String, text: String)]) throws -> [Migration] {
         var migrations: [Migration] = []
         for (file, sql) in files {
             let stem = file.dropLast(4)

@@ -29,8 +29,8 @@ public struct RunProgress: Sendable {
         var text = "run \(run.runID) [\(bar)] \(Int(fraction * 100))% \(run.state.rawValue)"
         text += " batches \(run.batchesSucceeded + run.batchesDead)/\(run.batchesTotal)"
         if run.batchesDead > 0 { text += " (\(run.batchesDead) dead)" }
-        text += " members \(grouped(run.membersDone))/\(grouped(run.membersTotal))"
-        if perSecond > 0 { text += " \(grouped(Int(perSecond)))/s" }
+        text += " members \(TextTable.grouped(run.membersDone))/\(TextTable.grouped(run.membersTotal))"
+        if perSecond > 0 { text += " \(TextTable.grouped(Int(perSecond)))/s" }
         if let remaining, !run.state.isFinal { text += " ETA \(DurationText.format(.seconds(max(1, remaining.components.seconds))))" }
         return text
     }
@@ -38,15 +38,5 @@ public struct RunProgress: Sendable {
     /// The same facts as one plain line, for logs and pipes.
     public static func plainLine(_ run: RunSummary) -> String {
         "run \(run.runID) \(run.state.rawValue): batches \(run.batchesSucceeded) succeeded, \(run.batchesDead) dead of \(run.batchesTotal); members \(run.membersDone) of \(run.membersTotal)"
-    }
-
-    static func grouped(_ number: Int) -> String {
-        let digits = String(number)
-        var out = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0, index % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return String(out.reversed())
     }
 }

@@ -18,6 +18,17 @@ public enum TextTable {
         return String(TimestampText.format(date).prefix(19)) + "Z"
     }
 
+    /// `50,000`: a count with thousands separators.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return (number < 0 ? "-" : "") + String(out.reversed())
+    }
+
     /// The first line of a text, cut to `limit` characters, for one table cell.
     public static func cell(_ text: String?, limit: Int = 80) -> String {
         let line = (text ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? ""

@@ -14,7 +14,7 @@ struct RosterImportTests {
 
     static func write(_ members: some Sequence<Member>, named name: String) throws -> String {
         let path = path(name)
-        FileManager.default.createFile(atPath: path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: path, contents: nil))
         let handle = try #require(FileHandle(forWritingAtPath: path))
         var writer = RosterCSVWriter(handle: handle)
         for member in members { try writer.write(member) }

@@ -1,0 +1,154 @@
+import BenefitScheduler
+import Foundation
+import Logging
+
+/// `benefit demo`: the whole story, from nothing, on one PostgreSQL server.
+///
+/// 1. Creates the demo's own database afresh (``database``, default
+///    `benefit_demo`) and migrates it.
+/// 2. Generates a roster of ``members`` members (seeded: the same roster every
+///    time) and imports it as an operator would, through a CSV file.
+/// 3. Applies the example campaigns compiled into the binary (`ops/campaigns/`,
+///    all but the fire drill).
+/// 4. Starts ``workers`` `benefit worker` processes and one `benefit scheduler`
+///    process of this binary, triggers every campaign once (a manual run, now),
+///    and follows the runs until each has ended.
+/// 5. Stops the processes (SIGTERM) and reads the report from the database's
+///    views: what an administrator would see.
+///
+/// The database is left in place for the operator to explore in SQL.
+public struct Demo: Sendable {
+    /// Members in the generated roster. Default 50,000.
+    public var members = 50_000
+    /// The roster generator's seed.
+    public var seed: UInt64 = 2027
+    /// `benefit worker` processes. Default 2.
+    public var workers = 2
+    /// Jobs each worker runs at once.
+    public var concurrency = 4
+    /// The demo's database on the server, recreated on each run.
+    public var database = "benefit_demo"
+    /// How long the runs may take before the demo gives up.
+    public var deadline: Duration = .seconds(600)
+    /// The `benefit` binary to start as workers and scheduler; nil for this process's own.
+    public var executablePath: String?
+
+    /// What the demo is doing, for the command to show.
+    public enum Event: Sendable {
+        /// A step finished: what it did, and how long it took.
+        case step(String, seconds: Double)
+        /// The runs as they stand, each time the demo looks.
+        case progress([RunSummary])
+    }
+
+    public init() {}
+
+    /// Whether `name` suits the demo's database: lowercase letters, digits and
+    /// `_`, starting with a letter or `_`, at most 63 bytes (a name that needs no
+    /// quoting in psql or a URL).
+    public static func isValidDatabaseName(_ name: String) -> Bool {
+        guard let first = name.first, first == "_" || (first.isASCII && first.isLowercase), name.utf8.count <= 63 else { return false }
+        return name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLowercase || $0.isNumber)) }
+    }
+
+    /// Runs the demo against `server`'s server and returns its report.
+    public func run(server: PostgresConfiguration, logger: Logger, events: @escaping @Sendable (Event) -> Void) async throws -> DemoReport {
+        guard Self.isValidDatabaseName(database) else {
+            throw DemoError("\"\(database)\" is not a plain database name (lowercase letters, digits and _, at most 63)")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        @discardableResult
+        func step<T>(_ describe: (T) -> String, _ body: () async throws -> T) async throws -> T {
+            let start = clock.now
+            let value = try await body()
+            events(.step(describe(value), seconds: (clock.now - start).seconds))
+            return value
+        }
+
+        let configuration = try await step({ _ in "created database \(database) (\(server.with(database: database)))" }) {
+            try await DemoDatabase.recreate(database, server: server)
+        }
+        let pool = PostgresPool(configuration: configuration, maxConnections: 4, logger: logger)
+        defer { pool.close() }
+        var quiet = logger
+        quiet.logLevel = .warning
+        let migrator = Migrator(migrations: try Migration.bundled(), logger: quiet)
+        try await step({ (count: Int) in "migrated: \(count) migrations" }) {
+            try await pool.withConnection { try await migrator.migrate(on: $0) }
+            return try Migration.bundled().count
+        }
+        let imported = try await step({ "generated and imported a roster of \(TextTable.grouped($0.added)) members (seed \(seed))" }) {
+            try await importRoster(on: pool)
+        }
+        let campaigns = try ExampleCampaigns.benefitPrograms()
+        try await step({ _ in "applied \(campaigns.count) example campaigns: \(campaigns.map(\.definition.name).joined(separator: ", "))" }) {
+            try await CampaignStore.apply(campaigns, dryRun: false, by: OperatorIdentity.current, on: pool)
+        }
+
+        let queues = Array(Set(campaigns.map(\.definition.execution.queue))).sorted().joined(separator: ",")
+        let workerArguments = ["worker", "--queues", queues, "--concurrency", String(concurrency), "--log-level", "warning"]
+        let children = (1...workers).map { ChildProcessGroup.Child(label: "worker \($0)", arguments: workerArguments + ["--name", "demo-worker-\($0)"]) }
+            + [ChildProcessGroup.Child(label: "scheduler", arguments: ["scheduler", "--log-level", "warning", "--name", "demo-scheduler"])]
+        let processes = try ChildProcessGroup(
+            executablePath: executablePath, environment: ["DATABASE_URL": configuration.secretConnectionString],
+            stopGracePeriod: .seconds(30))
+        let names = campaigns.map(\.definition.name)
+        let deadline = deadline
+        let runs = try await step({ (runs: [RunSummary]) in "ran \(runs.count) campaigns with \(workers) workers and a scheduler" }) {
+            try await processes.run(children) {
+                var runIDs: [Int] = []
+                for name in names {
+                    guard let runID = try await CampaignStore.trigger(name, at: Date(), on: pool) else {
+                        throw DemoError("campaign \(name) could not be triggered")
+                    }
+                    runIDs.append(runID)
+                }
+                return try await Self.follow(runIDs, on: pool, deadline: deadline, events: events)
+            }
+        }
+        return try await DemoReport.load(
+            runs: runs, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
+    }
+
+    /// Writes the generated roster to a temporary CSV file and imports it.
+    private func importRoster(on pool: PostgresPool) async throws -> RosterImport.Summary {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-demo-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw DemoError("cannot create the roster file \(file.path)")
+        }
+        let handle = try FileHandle(forWritingTo: file)
+        try RosterGenerator.writeCSV(count: members, seed: seed, asOf: .today(), to: handle)
+        try handle.close()
+        return try await RosterImport.run(path: file.path, on: pool)
+    }
+
+    /// Polls the runs until every one has ended; returns their final summaries.
+    private static func follow(
+        _ runIDs: [Int], on pool: PostgresPool, deadline: Duration, events: @Sendable (Event) -> Void
+    ) async throws -> [RunSummary] {
+        let giveUp = ContinuousClock.now + deadline
+        while true {
+            var runs: [RunSummary] = []
+            for runID in runIDs {
+                guard let run = try await RunHistory.find(runID, on: pool) else { throw DemoError("run \(runID) disappeared") }
+                runs.append(run)
+            }
+            events(.progress(runs))
+            if runs.allSatisfy(\.state.isFinal) { return runs }
+            guard ContinuousClock.now < giveUp else {
+                throw DemoError("the runs did not end within \(DurationText.format(deadline)): "
+                    + runs.map { "\($0.campaign) \($0.state.rawValue)" }.joined(separator: ", "))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a floating-point number (for reports).
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,76 @@
+import BenefitScheduler
+import Foundation
+
+/// What `benefit demo` found at the end, read from the administrators' views
+/// (`benefit.run_history`, the effects views and `benefit.waitlist`), so the
+/// figures are the ones an administrator's SQL gives.
+public struct DemoReport: Sendable, Codable, Equatable {
+    /// One campaign's run.
+    public struct Campaign: Sendable, Codable, Equatable {
+        public var campaign: String
+        public var program: String
+        public var runID: Int
+        public var state: String
+        /// Members the run took on (its population).
+        public var eligible: Int
+        /// Members with an effect of this run: a grant, an appointment or a place.
+        public var served: Int
+        /// Members this run put on the waitlist.
+        public var waitlisted: Int
+        /// Money granted by the run, for programs that pay (yuan).
+        public var amount: Decimal?
+        /// The cycle's budget, for programs that pay.
+        public var budget: Decimal?
+        /// Places filled in the cycle, for programs with places (appointments on
+        /// the days booked, recuperation places).
+        public var places: Int?
+        /// The places there were: for checkups, the days booked × each hospital's
+        /// daily capacity; for recuperation, every session's capacity.
+        public var capacity: Int?
+        /// From the trigger to the run's end, by the database's clock.
+        public var seconds: Double
+    }
+
+    /// The demo's database.
+    public var database: String
+    /// Members in the roster.
+    public var members: Int
+    /// The whole demo, wall-clock.
+    public var seconds: Double
+    public var campaigns: [Campaign]
+
+    static func load(runs: [RunSummary], members: Int, database: String, seconds: Double, on pool: PostgresPool) async throws -> DemoReport {
+        var campaigns: [Campaign] = []
+        for run in runs {
+            let (waitlisted, elapsed) = try await pool.query("""
+                SELECT (SELECT count(*) FROM benefit.waitlist w WHERE w.run_id = r.run_id),
+                       extract(epoch FROM r.finished_at - r.fire_time)::float8
+                FROM benefit.run_history r WHERE r.run_id = \(run.runID)
+                """).single((Int, Double).self)
+            var campaign = Campaign(
+                campaign: run.campaign, program: run.program, runID: run.runID, state: run.state.rawValue,
+                eligible: run.membersTotal, served: 0, waitlisted: waitlisted, seconds: elapsed)
+            try await campaign.loadEffects(cycle: run.cycle, on: pool)
+            campaigns.append(campaign)
+        }
+        return DemoReport(database: database, members: members, seconds: seconds, campaigns: campaigns)
+    }
+}
+
+extension DemoReport.Campaign {
+    /// Reads what the run did from its program's effects view.
+    mutating func loadEffects(cycle: String, on pool: PostgresPool) async throws {
+        switch program {
+        case SeasonalReliefProgram.name:
+            let row = try await pool.query("""
+                SELECT (SELECT count(*) FROM benefit.grants g WHERE g.run_id = \(runID)),
+                       (SELECT coalesce(sum(g.amount), 0) FROM benefit.grants g WHERE g.run_id = \(runID)),
+                       (SELECT b.budget FROM benefit.budgets b WHERE b.campaign = \(campaign) AND b.cycle = \(cycle))
+                """).single((Int, Decimal, Decimal?).self)
+            (served, amount, budget) = (row.0, row.1, row.2)
+        default:
+            // A program without an effects view here: members handled, less the waitlisted.
+            served = try await pool.query("SELECT members_done FROM benefit.run_history WHERE run_id = \(runID)").single(Int.self) - waitlisted
+        }
+    }
+}

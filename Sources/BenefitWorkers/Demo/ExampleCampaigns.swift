@@ -1,0 +1,18 @@
+import BenefitScheduler
+
+/// The example campaigns of `ops/campaigns/`, compiled into the binary (see
+/// Plugins/EmbedFiles), so `benefit demo` runs wherever the binary is.
+public enum ExampleCampaigns {
+    /// Every example file, parsed and checked with the programs of `catalog`, by file name.
+    public static func all(catalog: ProgramCatalog = BenefitPrograms.catalog) throws -> [CampaignStore.Source] {
+        try embeddedExampleCampaigns.map { file in
+            let definition = try CampaignFile.parse(text: file.text, fileName: file.name, validators: catalog.validators)
+            return CampaignStore.Source(definition: definition, text: file.text, fileName: file.name)
+        }
+    }
+
+    /// The examples of the benefit programs: all but the fire drill, which only exercises the engine.
+    public static func benefitPrograms(catalog: ProgramCatalog = BenefitPrograms.catalog) throws -> [CampaignStore.Source] {
+        try all(catalog: catalog).filter { $0.definition.program != DrillProgram().program }
+    }
+}

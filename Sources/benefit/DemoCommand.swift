@@ -1,0 +1,73 @@
+import ArgumentParser
+import BenefitScheduler
+import BenefitWorkers
+import Foundation
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the whole story from nothing: a roster, the example campaigns, workers, a report.",
+        discussion: """
+            On the embedded PostgreSQL (or the server of --database-url / $DATABASE_URL):
+
+            1. creates the database benefit_demo afresh (dropping an older one; the
+               role needs CREATEDB) and migrates it;
+            2. generates a roster of --members members and imports it;
+            3. applies the example campaigns (ops/campaigns, compiled into this
+               binary): winter warmth, summer cooling, autumn education aid, the
+               yearly health checkup and the spring recuperation round;
+            4. starts --workers `benefit worker` processes and a `benefit scheduler`,
+               triggers every campaign once, and shows the runs' progress;
+            5. stops them and reports, per campaign, the members served and
+               waitlisted, money granted against the budget, places filled against
+               capacity, and the time taken; then the SQL to explore further.
+
+            The database is left in place: connect to it as the report says.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Members in the generated roster.")
+    var members = 50_000
+
+    @Option(help: "Seed of the roster generator (the same seed, the same roster).")
+    var seed: UInt64 = 2027
+
+    @Option(help: "Worker processes to start.")
+    var workers = 2
+
+    @Option(help: "Jobs each worker runs at once.")
+    var concurrency = 4
+
+    @Option(help: "The demo's database on the server (dropped and created afresh).")
+    var database = "benefit_demo"
+
+    @Flag(help: "Print only the report, as one JSON object (steps go to stderr).")
+    var json = false
+
+    func validate() throws {
+        guard (1...10_000_000).contains(members) else { throw ValidationError("--members must be from 1 to 10,000,000") }
+        guard (1...16).contains(workers) else { throw ValidationError("--workers must be from 1 to 16") }
+        guard (1...100).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 100") }
+    }
+
+    func run() async throws {
+        guard Demo.isValidDatabaseName(database) else {
+            throw CommandFailure("--database: \"\(database)\" is not a plain database name (lowercase letters, digits and _, at most 63)")
+        }
+        let (server, logger) = try await connection.configuration(label: "benefit.demo")
+        var demo = Demo()
+        demo.members = members
+        demo.seed = seed
+        demo.workers = workers
+        demo.concurrency = concurrency
+        demo.database = database
+        let display = DemoDisplay(json: json)
+        let report = try await demo.run(server: server, logger: logger) { display.show($0) }
+        if json { return print(try TextTable.json(report)) }
+        print("")
+        print(DemoDisplay.table(report))
+        print("")
+        print(DemoDisplay.nextSteps(report, server: server.with(database: database), embedded: connection.usesEmbedded))
+    }
+}

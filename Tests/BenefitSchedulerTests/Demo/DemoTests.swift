@@ -1,0 +1,89 @@
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import Testing
+
+/// `benefit demo` as an operator runs it: a real process, its own worker and
+/// scheduler processes, and a report checked against the database.
+@Suite("Demo")
+struct DemoTests {
+    @Test("the demo runs to the end and every figure of its report matches the database")
+    func reportMatchesTheDatabase() async throws {
+        let server = try TestDatabase.server()
+        let name = "demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let outcome = try await BenefitProcess.run(
+            ["demo", "--members", "10000", "--database", name, "--json", "--log-level", "warning"],
+            environment: ["DATABASE_URL": server.secretConnectionString])
+        let admin = try await PostgresConnection.connect(to: server)
+        do {
+            try await Self.check(outcome, database: name, server: server)
+            try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
+        } catch {
+            _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+            throw error
+        }
+    }
+
+    /// Checks the demo's report against its database.
+    static func check(_ outcome: BenefitProcess.Outcome, database name: String, server: PostgresConfiguration) async throws {
+        try #require(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
+        let report = try JSONDecoder().decode(DemoReport.self, from: Data(outcome.standardOutput.utf8))
+
+        let pool = PostgresPool(configuration: server.with(database: name), maxConnections: 2)
+        defer { pool.close() }
+        #expect(report.database == name)
+        #expect(report.members == 10_000)
+        #expect(try await pool.query("SELECT count(*) FROM benefit.members").single(Int.self) == 10_000)
+        let expected = try ExampleCampaigns.benefitPrograms().map(\.definition.name).sorted()
+        #expect(report.campaigns.map(\.campaign).sorted() == expected)
+
+        for campaign in report.campaigns {
+            let run = try #require(try await RunHistory.find(campaign.runID, on: pool))
+            #expect(run.campaign == campaign.campaign)
+            #expect(campaign.state == "succeeded" && run.state == .succeeded, "\(campaign.campaign): \(campaign.state)")
+            #expect(campaign.eligible == run.membersTotal)
+            // Everyone the run took on was served or waitlisted, once.
+            #expect(campaign.served + campaign.waitlisted == run.membersTotal, "\(campaign.campaign)")
+            #expect(campaign.waitlisted == (try await pool.query(
+                "SELECT count(*) FROM benefit.waitlist WHERE campaign = \(campaign.campaign)").single(Int.self)))
+            #expect(campaign.served == (try await Self.effects(of: campaign, on: pool)), "\(campaign.campaign)")
+            if campaign.program == SeasonalReliefProgram.name {
+                let (spent, budget) = try await pool.query("""
+                    SELECT (SELECT coalesce(sum(amount), 0) FROM benefit.grants WHERE campaign = \(campaign.campaign)),
+                           (SELECT budget FROM benefit.budgets WHERE campaign = \(campaign.campaign))
+                    """).single((Decimal, Decimal).self)
+                #expect(campaign.amount == spent)
+                #expect(campaign.amount == run.amountTotal)
+                #expect(campaign.budget == budget)
+                #expect(spent <= budget)
+            }
+        }
+        // The workers and the scheduler were real processes of this demo.
+        let workers = try await pool.query("SELECT count(DISTINCT worker) FROM benefit.job_attempts").single(Int.self)
+        #expect(workers >= 1)
+        #expect(try await pool.query("SELECT count(*) FROM benefit.scheduler_lease").single(Int.self) == 1)
+    }
+
+    @Test("a bad database name is one line on stderr, a non-zero exit, and nothing created")
+    func badDatabaseName() async throws {
+        let server = try TestDatabase.server()
+        let outcome = try await BenefitProcess.run(
+            ["demo", "--database", "Not-A-Name"], environment: ["DATABASE_URL": server.secretConnectionString])
+        #expect(outcome.exitCode != 0)
+        #expect(outcome.standardError.contains("--database: \"Not-A-Name\" is not a plain database name"))
+        #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
+        let admin = try await PostgresConnection.connect(to: server)
+        #expect(try await admin.query("SELECT count(*) FROM pg_database WHERE datname = 'Not-A-Name'").single(Int.self) == 0)
+    }
+
+    /// The rows of the campaign's effects view: what its members were given.
+    static func effects(of campaign: DemoReport.Campaign, on pool: PostgresPool) async throws -> Int {
+        switch campaign.program {
+        case SeasonalReliefProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.grants WHERE campaign = \(campaign.campaign)").single(Int.self)
+        default:
+            throw TestSetupError("no effects view known for program \(campaign.program)")
+        }
+    }
+}
