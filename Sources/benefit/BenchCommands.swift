@@ -1,12 +1,13 @@
 import ArgumentParser
 import BenefitScheduler
+import BenefitWorkers
 import Foundation
 import UnixSignals
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
-        subcommands: [Client.self, Queue.self]
+        subcommands: [Client.self, Queue.self, CampaignRun.self]
     )
 
     struct Client: AsyncParsableCommand {
@@ -132,6 +133,74 @@ struct Bench: AsyncParsableCommand {
             print("pickup latency   ", String(
                 format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld jobs on idle workers, enqueue -> claim)",
                 pickup.p50Milliseconds, pickup.p99Milliseconds, pickup.maxMilliseconds, pickup.samples))
+        }
+    }
+
+    struct CampaignRun: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "campaign",
+            abstract: "Time a seasonal-relief campaign over a big roster, end to end, with real worker processes.",
+            discussion: """
+                Needs a role with CREATEDB: it works in a scratch database
+                benefit_bench_campaign_<random>, created, migrated and dropped at the end
+                (also on failure or Ctrl-C).
+
+                1. Import: generates a roster of --members members and imports it as a
+                   file is imported (checked, COPY, merge).
+                2. Run: applies a winter-warmth campaign that admits members in hardship,
+                   frontline workers and parents of new students, with a budget that pays
+                   them all, triggers it, and lets --workers `benefit worker` processes
+                   run it. Times, by the database's clock: the whole run (trigger to
+                   end), planning (eligibility, allotment and fan-out into batch jobs),
+                   and the batches (first claimed to last done).
+
+                Run it on a release build (swift build -c release).
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Members in the generated roster.")
+        var members = 1_000_000
+
+        @Option(help: "Worker processes to start (at most 16).")
+        var workers = 2
+
+        @Option(help: "Jobs each worker runs at once.")
+        var concurrency = 4
+
+        @Option(help: "Members per batch job.")
+        var batchSize = 1_000
+
+        @Flag(help: "Print one JSON object instead of lines.")
+        var json = false
+
+        func validate() throws {
+            var problems: [String] = []
+            if !(1...10_000_000).contains(members) { problems.append("--members must be between 1 and 10000000 (got \(members))") }
+            if !(1...16).contains(workers) { problems.append("--workers must be between 1 and 16 (got \(workers))") }
+            if !(1...100).contains(concurrency) { problems.append("--concurrency must be between 1 and 100 (got \(concurrency))") }
+            if !(1...100_000).contains(batchSize) { problems.append("--batch-size must be between 1 and 100000 (got \(batchSize))") }
+            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
+        }
+
+        func run() async throws {
+            let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
+            var benchmark = CampaignBenchmark()
+            benchmark.members = members
+            benchmark.workers = workers
+            benchmark.concurrency = concurrency
+            benchmark.batchSize = batchSize
+            let report = try await Bench.unlessInterrupted { [benchmark] in
+                try await benchmark.run(server: configuration, logger: logger)
+            }
+            if json { return print(try TextTable.json(report)) }
+            print("PostgreSQL       ", report.serverVersion)
+            print("parameters       ", "\(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)")
+            print("roster import    ", String(format: "%.1f s (%.0f members/s)", report.importSeconds, Double(report.members) / report.importSeconds))
+            print("run              ", "\(TextTable.grouped(report.eligible)) eligible, \(TextTable.grouped(report.grants)) grants, \(report.amount) yuan, \(report.batches) batches")
+            print("run time         ", String(
+                format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
+                report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
         }
     }
 

@@ -61,7 +61,6 @@ public struct ClientBenchmark: Sendable {
         try await connection.query("TRUNCATE bench_effects")
         let clock = ContinuousClock()
         let elapsed = try await clock.measure { try await body(connection) }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Report.Figure(name: name, rows: rows, seconds: seconds)
+        return Report.Figure(name: name, rows: rows, seconds: elapsed.seconds)
     }
 }

@@ -48,7 +48,7 @@ public struct QueueBenchmark: Sendable {
     /// - Parameter executablePath: the `benefit` binary to start as workers; nil for this process's own.
     public init(executablePath: String? = nil) throws {
         guard let path = executablePath ?? ChildProcessGroup.currentExecutablePath() else {
-            throw QueueBenchmarkError("cannot tell where this program's executable is: /proc/self/exe and argv[0] do not say")
+            throw BenchmarkError("cannot tell where this program's executable is: /proc/self/exe and argv[0] do not say")
         }
         self.executablePath = path
     }
@@ -98,28 +98,9 @@ public struct QueueBenchmark: Sendable {
     /// Creates the scratch database on `server`'s server, runs the three phases in
     /// it, and drops it (also on failure or cancellation).
     public func run(server: PostgresConfiguration, logger: Logger) async throws -> Report {
-        let admin = try await PostgresConnection.connect(to: server, logger: logger)
-        let serverVersion = try await admin.query("SHOW server_version").single(String.self)
-        let name = "benefit_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        do {
-            try await admin.query("CREATE DATABASE \(identifier: name)")
-        } catch let error as PostgresError where error.sqlState == "42501" {
-            throw QueueBenchmarkError("cannot create the scratch database \(name): the role needs CREATEDB (\(error.message))")
-        }
-        logger.info("created scratch database \(name)")
-        do {
-            let report = try await run(in: server.with(database: name), serverVersion: serverVersion, logger: logger)
-            try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            logger.info("dropped scratch database \(name)")
-            return report
-        } catch {
-            // The admin connection does not look at cancellation, so this runs after Ctrl-C too.
-            do {
-                try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            } catch let dropError {
-                logger.error("could not drop scratch database \(name): \(dropError)")
-            }
-            throw error
+        let serverVersion = try await PostgresConnection.connect(to: server, logger: logger).query("SHOW server_version").single(String.self)
+        return try await ScratchDatabase.with(server: server, prefix: "benefit_bench", logger: logger) { database in
+            try await run(in: database, serverVersion: serverVersion, logger: logger)
         }
     }
 
@@ -128,10 +109,6 @@ public struct QueueBenchmark: Sendable {
     private func run(in database: PostgresConfiguration, serverVersion: String, logger: Logger) async throws -> Report {
         let pool = PostgresPool(configuration: database, maxConnections: 2, logger: logger)
         defer { pool.close() }
-        var quiet = logger
-        quiet.logLevel = .warning
-        let migrator = Migrator(migrations: try Migration.bundled(), logger: quiet)
-        try await pool.withConnection { try await migrator.migrate(on: $0) }
         let queue = JobQueue(pool: pool)
 
         // Phase 1: enqueue.
@@ -140,7 +117,7 @@ public struct QueueBenchmark: Sendable {
         let enqueueStart = clock.now
         let enqueued = try await queue.enqueueBulk(batch)
         let enqueueSeconds = (clock.now - enqueueStart).seconds
-        guard enqueued == jobs else { throw QueueBenchmarkError("enqueued \(enqueued) jobs instead of \(jobs)") }
+        guard enqueued == jobs else { throw BenchmarkError("enqueued \(enqueued) jobs instead of \(jobs)") }
         logger.info("enqueued \(jobs) jobs; starting \(workers) worker\(workers == 1 ? "" : "s")")
 
         // Phases 2 and 3, with the workers running.
@@ -169,7 +146,7 @@ public struct QueueBenchmark: Sendable {
         // it is false (OR stops at the first true), near the end.
         while try await queue.pool.query(pending).single(Bool.self) {
             guard ContinuousClock.now < deadline else {
-                throw QueueBenchmarkError("the workers did not finish \(jobs) jobs within \(drainDeadline) (\(try await stateCounts(queue)))")
+                throw BenchmarkError("the workers did not finish \(jobs) jobs within \(drainDeadline) (\(try await stateCounts(queue)))")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -181,7 +158,7 @@ public struct QueueBenchmark: Sendable {
                           WHERE j.queue = \(Self.throughputQueue)))::float8
             """).single((Int, Double?).self)
         guard succeeded == jobs, let windowSeconds, windowSeconds > 0 else {
-            throw QueueBenchmarkError("only \(succeeded) of \(jobs) jobs succeeded (\(try await stateCounts(queue)))")
+            throw BenchmarkError("only \(succeeded) of \(jobs) jobs succeeded (\(try await stateCounts(queue)))")
         }
         return Report.Throughput(succeeded: succeeded, windowSeconds: windowSeconds, jobsPerSecond: Double(jobs) / windowSeconds)
     }
@@ -194,7 +171,7 @@ public struct QueueBenchmark: Sendable {
             let deadline = ContinuousClock.now + pickupDeadline
             while try await queue.state(of: id) == .available {
                 guard ContinuousClock.now < deadline else {
-                    throw QueueBenchmarkError("no worker claimed job \(id) within \(pickupDeadline)")
+                    throw BenchmarkError("no worker claimed job \(id) within \(pickupDeadline)")
                 }
                 try await Task.sleep(for: .milliseconds(1))
             }
@@ -207,7 +184,7 @@ public struct QueueBenchmark: Sendable {
             """).decode(Double.self)
         let latencies = measured.sorted()
         guard latencies.count == latencySamples else {
-            throw QueueBenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
+            throw BenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
         }
         return Report.Pickup(
             samples: latencies.count,
@@ -251,17 +228,5 @@ public struct QueueBenchmark: Sendable {
             logger.info("stopping the workers")
             return value
         }
-    }
-}
-
-/// The benchmark could not run or its workers misbehaved.
-public struct QueueBenchmarkError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -12,8 +12,7 @@ public struct RunProgress: Sendable {
             firstSample = (now, run.membersDone)
             return (0, nil)
         }
-        let elapsed = now - first.at
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = (now - first.at).seconds
         guard seconds > 0.2 else { return (0, nil) }
         let perSecond = Double(run.membersDone - first.members) / seconds
         guard perSecond > 0 else { return (0, nil) }

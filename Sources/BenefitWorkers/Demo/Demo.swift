@@ -79,7 +79,7 @@ public struct Demo: Sendable {
             return try Migration.bundled().count
         }
         let imported = try await step({ "generated and imported a roster of \(TextTable.grouped($0.added)) members (seed \(seed))" }) {
-            try await importRoster(on: pool)
+            try await RosterImport.generated(count: members, seed: seed, on: pool)
         }
         let campaigns = try ExampleCampaigns.benefitPrograms()
         try await step({ _ in "applied \(campaigns.count) example campaigns: \(campaigns.map(\.definition.name).joined(separator: ", "))" }) {
@@ -111,19 +111,6 @@ public struct Demo: Sendable {
             runs: runs, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
     }
 
-    /// Writes the generated roster to a temporary CSV file and imports it.
-    private func importRoster(on pool: PostgresPool) async throws -> RosterImport.Summary {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-demo-\(UUID().uuidString).csv")
-        defer { try? FileManager.default.removeItem(at: file) }
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw DemoError("cannot create the roster file \(file.path)")
-        }
-        let handle = try FileHandle(forWritingTo: file)
-        try RosterGenerator.writeCSV(count: members, seed: seed, asOf: .today(), to: handle)
-        try handle.close()
-        return try await RosterImport.run(path: file.path, on: pool)
-    }
-
     /// Polls the runs until every one has ended; returns their final summaries.
     private static func follow(
         _ runIDs: [Int], on pool: PostgresPool, deadline: Duration, events: @Sendable (Event) -> Void
@@ -143,12 +130,5 @@ public struct Demo: Sendable {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number (for reports).
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
