@@ -3,7 +3,7 @@ import BenefitScheduler
 /// The benefit programs, and the handlers a worker runs.
 public enum BenefitPrograms {
     /// Every program this binary knows (filled in as programs land).
-    public static let catalog = ProgramCatalog([DrillProgram(), SeasonalReliefProgram()])
+    public static let catalog = ProgramCatalog([DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram()])
 
     /// Every handler a worker runs: the engine's diagnostic kinds, and campaign
     /// runs' planning and batch jobs for the programs in ``catalog``.

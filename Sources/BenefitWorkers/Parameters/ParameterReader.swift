@@ -3,7 +3,8 @@ import Foundation
 
 /// What every program's parameter reader shares: the problems found so far,
 /// by path, and readers for the value kinds campaign files use (mappings with
-/// known keys, whole numbers, dates, names, employment types, flags).
+/// known keys, whole numbers, dates and lists of dates, names, employment
+/// types, flags).
 ///
 /// Each reader records a problem and returns nil when the value is bad, so a
 /// program's reader can go on and report every problem of a file at once.
@@ -62,6 +63,28 @@ struct ParameterReader {
             return nil
         }
         return date
+    }
+
+    /// A list of distinct calendar dates, possibly empty; every bad or repeated item is a problem.
+    mutating func distinctDates(_ value: JSONValue, at path: String) -> [CalendarDate]? {
+        guard let list = value.arrayValue else {
+            add(path, "expected a list of dates YYYY-MM-DD, got \(value.canonicalText)")
+            return nil
+        }
+        var dates: [CalendarDate] = []
+        var valid = true
+        for (index, element) in list.enumerated() {
+            guard let date = date(element, at: "\(path)[\(index)]") else {
+                valid = false
+                continue
+            }
+            if dates.contains(date) {
+                add("\(path)[\(index)]", "\(date) is listed twice")
+                valid = false
+            }
+            dates.append(date)
+        }
+        return valid ? dates : nil
     }
 
     /// A name: text of 1 to 200 characters, not only spaces.

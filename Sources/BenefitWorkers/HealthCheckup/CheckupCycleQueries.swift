@@ -1,0 +1,67 @@
+import BenefitScheduler
+import Foundation
+
+/// The statements on `benefit.checkup_cycle` and `benefit.checkup_hospital`:
+/// a campaign's cycle, its calendar, and the seats its hospitals have given out.
+///
+/// Nothing here writes an appointment; the appointment table's constraints
+/// refuse any that would put a hospital's day over its capacity.
+enum CheckupCycleQueries {
+    /// Run by the planning job, in `prepare`: opens the cycle with the run's
+    /// calendar. A later run of the cycle finds it open and books on its calendar.
+    static func open(campaignID: Int, cycle: String, _ parameters: CheckupParameters) -> PostgresQuery {
+        """
+        INSERT INTO benefit.checkup_cycle (campaign_id, cycle, start_date, holidays)
+        VALUES (\(campaignID), \(cycle), \(parameters.startDate), \(parameters.holidays)::date[])
+        ON CONFLICT (campaign_id, cycle) DO NOTHING
+        """
+    }
+
+    /// Run by a batch job: the cycle's calendar, `start_date, holidays`.
+    static func calendar(campaignID: Int, cycle: String) -> PostgresQuery {
+        "SELECT start_date, holidays FROM benefit.checkup_cycle WHERE campaign_id = \(campaignID) AND cycle = \(cycle)"
+    }
+
+    /// Run by the planning job, in `prepare`: opens the run's hospitals in the
+    /// cycle with their capacities; hospitals already open keep theirs.
+    /// Inserted in "C" order of name, the order ``lockHospitals(campaignID:cycle:names:)``
+    /// takes, so two planners of one cycle wait for each other rather than deadlock.
+    static func openHospitals(campaignID: Int, cycle: String, _ hospitals: [CheckupHospital]) -> PostgresQuery {
+        """
+        INSERT INTO benefit.checkup_hospital (campaign_id, cycle, hospital, daily_capacity)
+        SELECT \(campaignID), \(cycle), h.name, h.capacity
+        FROM unnest(\(hospitals.map(\.name))::text[], \(hospitals.map(\.dailyCapacity))::int[]) AS h(name, capacity)
+        ORDER BY h.name COLLATE "C"
+        ON CONFLICT (campaign_id, cycle, hospital) DO NOTHING
+        """
+    }
+
+    /// Run by the planning job, in `prepare`: locks the run's hospitals' rows
+    /// until the plan commits and reads `hospital, daily_capacity, seats_taken`.
+    ///
+    /// The lock makes seat reservations of one cycle one at a time, so two runs
+    /// never reserve the same seats. NO KEY UPDATE, the lock the reservation's
+    /// UPDATE takes, leaves the key-share locks of appointments' foreign keys
+    /// free: batches keep booking while a run plans.
+    static func lockHospitals(campaignID: Int, cycle: String, names: [String]) -> PostgresQuery {
+        """
+        SELECT hospital, daily_capacity, seats_taken
+        FROM benefit.checkup_hospital
+        WHERE campaign_id = \(campaignID) AND cycle = \(cycle) AND hospital = ANY (\(names)::text[])
+        ORDER BY hospital COLLATE "C"
+        FOR NO KEY UPDATE
+        """
+    }
+
+    /// Run by the planning job, in `prepare`, holding the hospitals' locks:
+    /// reserves the plan's seats.
+    static func reserve(campaignID: Int, cycle: String, _ plan: CheckupPlan) -> PostgresQuery {
+        let reservations = plan.reservations
+        return """
+            UPDATE benefit.checkup_hospital h
+            SET seats_taken = h.seats_taken + r.members, updated_at = now()
+            FROM unnest(\(reservations.map(\.hospital))::text[], \(reservations.map(\.members))::bigint[]) AS r(hospital, members)
+            WHERE h.campaign_id = \(campaignID) AND h.cycle = \(cycle) AND h.hospital = r.hospital
+            """
+    }
+}

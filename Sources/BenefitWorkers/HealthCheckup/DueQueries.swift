@@ -1,0 +1,67 @@
+import BenefitScheduler
+import Foundation
+
+/// The statements over `benefit.member` that choose a health-checkup run's members.
+///
+/// All run in the planning job's fenced transaction, and all are built on
+/// ``due(_:)``, so the unit counts the plan is made from and the population
+/// count the same members. The roster never comes into memory: only counts per
+/// org unit do.
+enum DueQueries {
+    /// What a run's due members depend on.
+    struct Scope: Sendable {
+        let runID: Int
+        let campaignID: Int
+        let cycle: String
+        let parameters: CheckupParameters
+    }
+
+    /// The members due in the run, `member_id, org_unit`: of an admitted
+    /// employment type, never checked up or last checked up on or before the
+    /// cycle's start date minus `interval` (PostgreSQL's interval arithmetic),
+    /// and not yet booked by this campaign in this cycle (so a second run in the
+    /// cycle books only members the first did not).
+    ///
+    /// Booked members are taken away with EXCEPT, which PostgreSQL runs as a hash
+    /// or a sort, never as a nested loop: as NOT EXISTS the anti-join's plan would
+    /// follow the appointment table's statistics, which lag behind a run filling it
+    /// (see ``EligibilityQueries/eligible(_:)``).
+    static func due(_ scope: Scope) -> PostgresQuery {
+        let interval = scope.parameters.interval.parts
+        return """
+            SELECT m.member_id, m.org_unit
+            FROM benefit.member m
+            JOIN (
+                SELECT m.member_id
+                FROM benefit.member m
+                JOIN benefit.checkup_cycle c ON c.campaign_id = \(scope.campaignID) AND c.cycle = \(scope.cycle)
+                WHERE m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
+                  AND (m.last_checkup_date IS NULL
+                       OR m.last_checkup_date <= c.start_date - make_interval(years => \(interval.years)::int,
+                                                                            months => \(interval.months)::int,
+                                                                            days => \(interval.days)::int))
+                EXCEPT
+                SELECT a.member_id FROM benefit.appointment a WHERE a.campaign_id = \(scope.campaignID) AND a.cycle = \(scope.cycle)
+            ) AS unbooked ON unbooked.member_id = m.member_id
+            """
+    }
+
+    /// Run by the planning job, in `prepare`: due members per org unit.
+    static func units(_ scope: Scope) -> PostgresQuery {
+        "SELECT d.org_unit, count(*) FROM (\(subquery: due(scope))) AS d GROUP BY d.org_unit"
+    }
+
+    /// Run by the planning job (through the engine's fan-out): the population,
+    /// ranked by the position of the hospital the plan gives the member's org
+    /// unit, then org unit, then member_id, both in "C" order (independent of
+    /// the database's collation). So each hospital's members have the ranks the
+    /// plan reserved for it, and each unit's members consecutive ones.
+    static func population(_ scope: Scope) -> PostgresQuery {
+        """
+        SELECT d.member_id, row_number() OVER (ORDER BY p.position, d.org_unit COLLATE "C", d.member_id COLLATE "C")
+        FROM (\(subquery: due(scope))) AS d
+        JOIN benefit.checkup_plan_unit u ON u.run_id = \(scope.runID) AND u.org_unit = d.org_unit
+        JOIN benefit.checkup_plan p ON p.run_id = \(scope.runID) AND p.hospital = u.hospital
+        """
+    }
+}
