@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// Per hospital and workday, appointments never exceed the capacity; units sit together; the booking is deterministic.
-@Suite("Health checkup: capacity")
+///
+/// One test at a time: each runs up to eight workers, and the whole test run shares one server's connections.
+@Suite("Health checkup: capacity", .serialized)
 struct CheckupCapacityTests {
     /// Members who are due by the test roster's rules: staff or retired, no checkup or one on or before 2026-03-06.
     static let dueMembers = """
@@ -16,7 +18,8 @@ struct CheckupCapacityTests {
     @Test("8 workers, batches of 50: no day over capacity, every due member booked once, units together, days full")
     func eightWorkersKeepCapacity() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 30)
+            let pool = PostgresPool(configuration: configuration, maxConnections: 24)
+            defer { pool.close() }
             try await CheckupFixtures.insertMembers(6_000, on: pool)
             let due = try await pool.query("SELECT count(*) FROM (\(unsafeSQL: Self.dueMembers)) d").single(Int.self)
             let run = try await CheckupFixtures.run(batchSize: 50, workers: 8, on: pool)
@@ -84,7 +87,8 @@ struct CheckupCapacityTests {
     @Test("a hand-written appointment on a full day, beyond capacity or on a weekend is refused")
     func constraintHoldsForAnyWriter() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
             try await CheckupFixtures.insertMembers(300, on: pool)
             #expect(try await CheckupFixtures.run(workers: 2, on: pool).state == .succeeded)
             let (campaign, run, hospital, date, capacity) = try await pool.query("""
@@ -124,7 +128,8 @@ struct CheckupCapacityTests {
     @Test("a second manual trigger in the same cycle books nothing new and succeeds")
     func secondTriggerBooksNothingNew() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
             try await CheckupFixtures.insertMembers(1_000, on: pool)
             let first = try await CheckupFixtures.run(workers: 2, day: 1, on: pool)
             #expect(first.state == .succeeded && first.membersTotal > 0)
@@ -144,7 +149,8 @@ struct CheckupCapacityTests {
     func bookingIsDeterministic() async throws {
         func book(batchSize: Int, workers: Int) async throws -> [CheckupFixtures.Appointment] {
             try await TestDatabase.withFresh(migrated: true) { configuration in
-                let pool = PostgresPool(configuration: configuration, maxConnections: 30)
+                let pool = PostgresPool(configuration: configuration, maxConnections: 24)
+                defer { pool.close() }
                 try await CheckupFixtures.insertMembers(1_500, on: pool)
                 #expect(try await CheckupFixtures.run(batchSize: batchSize, workers: workers, on: pool).state == .succeeded)
                 return try await CheckupFixtures.appointments(on: pool)
@@ -161,7 +167,8 @@ struct CheckupCapacityTests {
         let queries = try AdministratorSQLTests.documentedQueries().filter { $0.contains("benefit.appointments") }
         #expect(queries.count >= 2)
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
             try await CheckupFixtures.insertMembers(200, on: pool)
             let run = try await CheckupFixtures.run(workers: 1, on: pool)
             let connection = try await PostgresConnection.connect(to: configuration)
