@@ -107,8 +107,9 @@ public struct Demo: Sendable {
                 return try await Self.follow(runIDs, on: pool, deadline: deadline, events: events)
             }
         }
+        let parameters = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.definition.name, $0.definition.parameters) })
         return try await DemoReport.load(
-            runs: runs, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
+            runs: runs, parameters: parameters, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
     }
 
     /// Polls the runs until every one has ended; returns their final summaries.

@@ -39,7 +39,10 @@ public struct DemoReport: Sendable, Codable, Equatable {
     public var seconds: Double
     public var campaigns: [Campaign]
 
-    static func load(runs: [RunSummary], members: Int, database: String, seconds: Double, on pool: PostgresPool) async throws -> DemoReport {
+    /// - Parameter parameters: each campaign's program parameters, for the capacities they set.
+    static func load(
+        runs: [RunSummary], parameters: [String: JSONValue], members: Int, database: String, seconds: Double, on pool: PostgresPool
+    ) async throws -> DemoReport {
         var campaigns: [Campaign] = []
         for run in runs {
             let (waitlisted, elapsed) = try await pool.query("""
@@ -50,7 +53,7 @@ public struct DemoReport: Sendable, Codable, Equatable {
             var campaign = Campaign(
                 campaign: run.campaign, program: run.program, runID: run.runID, state: run.state.rawValue,
                 eligible: run.membersTotal, served: 0, waitlisted: waitlisted, seconds: elapsed)
-            try await campaign.loadEffects(cycle: run.cycle, on: pool)
+            try await campaign.loadEffects(cycle: run.cycle, parameters: parameters[run.campaign] ?? .emptyObject, on: pool)
             campaigns.append(campaign)
         }
         return DemoReport(database: database, members: members, seconds: seconds, campaigns: campaigns)
@@ -58,8 +61,8 @@ public struct DemoReport: Sendable, Codable, Equatable {
 }
 
 extension DemoReport.Campaign {
-    /// Reads what the run did from its program's effects view.
-    mutating func loadEffects(cycle: String, on pool: PostgresPool) async throws {
+    /// Reads what the run did from its program's effects view; capacities come from the campaign's parameters.
+    mutating func loadEffects(cycle: String, parameters: JSONValue, on pool: PostgresPool) async throws {
         switch program {
         case SeasonalReliefProgram.name:
             let row = try await pool.query("""
@@ -68,6 +71,19 @@ extension DemoReport.Campaign {
                        (SELECT b.budget FROM benefit.budgets b WHERE b.campaign = \(campaign) AND b.cycle = \(cycle))
                 """).single((Int, Decimal, Decimal?).self)
             (served, amount, budget) = (row.0, row.1, row.2)
+        case HealthCheckupProgram.name:
+            served = try await pool.query("SELECT count(*) FROM benefit.appointments WHERE run_id = \(runID)").single(Int.self)
+            // Places: the cycle's appointments; capacity: each day booked at a hospital × its daily capacity.
+            let days = try await pool.query("""
+                SELECT hospital, count(*), count(DISTINCT appointment_date) FROM benefit.appointments
+                WHERE campaign = \(campaign) AND cycle = \(cycle) GROUP BY hospital
+                """).decode((String, Int, Int).self)
+            let dailyCapacity = Dictionary(
+                (parameters["hospitals"]?.arrayValue ?? []).compactMap { hospital in
+                    hospital["name"]?.stringValue.flatMap { name in ParameterReader.wholeNumber(hospital["dailyCapacity"]).map { (name, $0) } }
+                }, uniquingKeysWith: { first, _ in first })
+            places = days.reduce(0) { $0 + $1.1 }
+            capacity = days.reduce(0) { $0 + $1.2 * (dailyCapacity[$1.0] ?? 0) }
         default:
             // A program without an effects view here: members handled, less the waitlisted.
             served = try await pool.query("SELECT members_done FROM benefit.run_history WHERE run_id = \(runID)").single(Int.self) - waitlisted

@@ -58,6 +58,19 @@ struct DemoTests {
                 #expect(campaign.budget == budget)
                 #expect(spent <= budget)
             }
+            if campaign.program == HealthCheckupProgram.name {
+                // Places: every appointment; capacity: each (hospital, day) booked at its daily capacity, never exceeded.
+                let (places, capacity, overbooked) = try await pool.query("""
+                    SELECT coalesce(sum(booked), 0)::bigint, coalesce(sum(daily_capacity), 0)::bigint, count(*) FILTER (WHERE booked > daily_capacity)
+                    FROM (SELECT hospital, appointment_date, count(*) AS booked, max(daily_capacity) AS daily_capacity
+                          FROM benefit.appointments WHERE campaign = \(campaign.campaign)
+                          GROUP BY hospital, appointment_date) AS days
+                    """).single((Int, Int, Int).self)
+                #expect(campaign.places == places)
+                #expect(campaign.capacity == capacity)
+                #expect(overbooked == 0)
+                #expect(places > 0)
+            }
         }
         // The workers and the scheduler were real processes of this demo.
         let workers = try await pool.query("SELECT count(DISTINCT worker) FROM benefit.job_attempts").single(Int.self)
@@ -82,6 +95,8 @@ struct DemoTests {
         switch campaign.program {
         case SeasonalReliefProgram.name:
             try await pool.query("SELECT count(*) FROM benefit.grants WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case HealthCheckupProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)").single(Int.self)
         default:
             throw TestSetupError("no effects view known for program \(campaign.program)")
         }
