@@ -3,8 +3,8 @@ import Foundation
 
 /// What every program's parameter reader shares: the problems found so far,
 /// by path, and readers for the value kinds campaign files use (mappings with
-/// known keys, whole numbers, dates and lists of dates, names, employment
-/// types, flags).
+/// known keys, whole numbers, dates and lists of dates, names, choices from a
+/// list such as employment types, flags).
 ///
 /// Each reader records a problem and returns nil when the value is bad, so a
 /// program's reader can go on and report every problem of a file at once.
@@ -107,23 +107,35 @@ struct ParameterReader {
 
     /// A non-empty list of employment types, each once.
     mutating func employment(_ value: JSONValue, at path: String) -> [Member.Employment]? {
-        let known = Member.Employment.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let list = nonEmptyList(value, at: path, of: "employment types (\(known))") else { return nil }
-        var types: [Member.Employment] = []
+        distinctChoices(value, at: path, known: Member.Employment.allCases.map(\.rawValue), one: "employment type", many: "employment types")?
+            .compactMap(Member.Employment.init(rawValue:))
+    }
+
+    /// A list of names from `known`, each at most once, non-empty unless `mayBeEmpty`;
+    /// `one` and `many` name the kind in messages (`employment type`, `employment types`).
+    mutating func distinctChoices(
+        _ value: JSONValue, at path: String, known: [String], one: String, many: String, mayBeEmpty: Bool = false
+    ) -> [String]? {
+        let knownText = known.joined(separator: ", ")
+        guard let list = mayBeEmpty ? value.arrayValue : nonEmptyList(value, at: path, of: "\(many) (\(knownText))") else {
+            if mayBeEmpty { add(path, "expected a list of \(many) (\(knownText)), got \(value.canonicalText)") }
+            return nil
+        }
+        var choices: [String] = []
         var valid = true
         for (index, element) in list.enumerated() {
-            guard let type = element.stringValue.flatMap(Member.Employment.init(rawValue:)) else {
-                add("\(path)[\(index)]", "unknown employment type \(element.canonicalText) (known: \(known))")
+            guard let choice = element.stringValue, known.contains(choice) else {
+                add("\(path)[\(index)]", "unknown \(one) \(element.canonicalText) (known: \(knownText))")
                 valid = false
                 continue
             }
-            if types.contains(type) {
-                add("\(path)[\(index)]", "\(type.rawValue) is listed twice")
+            if choices.contains(choice) {
+                add("\(path)[\(index)]", "\(choice) is listed twice")
                 valid = false
             }
-            types.append(type)
+            choices.append(choice)
         }
-        return valid ? types : nil
+        return valid ? choices : nil
     }
 
     /// A whole number, if `value` is one.

@@ -104,10 +104,6 @@ public struct SeasonalReliefProgram: BenefitProgram {
     }
 
     static func scope(of run: RunContext) throws -> EligibilityQueries.Scope {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = run.timeZone
-        return EligibilityQueries.Scope(
-            campaignID: run.campaignID, cycle: run.cycle, year: calendar.component(.year, from: run.fireTime),
-            parameters: try parameters(of: run))
+        EligibilityQueries.Scope(campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, parameters: try parameters(of: run))
     }
 }
