@@ -2,8 +2,10 @@ import BenefitScheduler
 
 /// The benefit programs, and the handlers a worker runs.
 public enum BenefitPrograms {
-    /// Every program this binary knows (filled in as programs land).
-    public static let catalog = ProgramCatalog([DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram()])
+    /// Every program this binary knows.
+    public static let catalog = ProgramCatalog([
+        DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram(), RecuperationProgram(),
+    ])
 
     /// Every handler a worker runs: the engine's diagnostic kinds, and campaign
     /// runs' planning and batch jobs for the programs in ``catalog``.

@@ -1,0 +1,83 @@
+import BenefitScheduler
+import Foundation
+
+/// The statement on `benefit.allocation`, `benefit.waitlist_entry` and the
+/// members' trip year: one recuperation batch's effects.
+enum AllocationQueries {
+    /// Run by a batch job in its fenced transaction: places the batch's members
+    /// as the run's plan says, waitlists those past its last place, and records
+    /// each placed member's trip year, in one statement.
+    /// Returns `placed, waitlisted`.
+    ///
+    /// - Rank `r` (the batch's first rank plus the member's index) falls in at
+    ///   most one share of the plan, and then sits in seat
+    ///   `first_seat + (r - first_rank)` of that share's session: a pure function
+    ///   of the plan, so no lock is needed and batches run side by side.
+    /// - Ranks no share covers are waitlisted with that rank.
+    /// - Members gone from the roster since planning are skipped (their seat
+    ///   stays empty), as are members this campaign already placed or waitlisted
+    ///   in this cycle (an overlapping run got there first); `ON CONFLICT DO
+    ///   NOTHING` on the member key covers the same race at insert time.
+    /// - A placed member's `last_recuperation_year` becomes their session's
+    ///   starting year.
+    ///
+    /// Seats are bounded by the session's capacity and held once by the
+    /// allocation table's constraints: were a plan ever wrong, the statement
+    /// would fail rather than overfill a session.
+    static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
+        let run = batch.run
+        return """
+            WITH batch AS (
+                SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
+                FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
+            ), candidate AS (
+                SELECT b.member_id, b.rank, p.position, p.first_seat + (b.rank - p.first_rank) AS seat
+                FROM batch b
+                JOIN benefit.member m ON m.member_id = b.member_id
+                LEFT JOIN benefit.recuperation_plan p
+                  ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
+                -- One primary-key probe per member and table, as in the relief batches:
+                -- an anti-join's plan would follow statistics that lag behind the run.
+                LEFT JOIN LATERAL (
+                    SELECT 1 AS found FROM benefit.allocation a
+                    WHERE a.campaign_id = \(run.campaignID) AND a.cycle = \(run.cycle) AND a.member_id = b.member_id
+                    LIMIT 1
+                ) placed ON true
+                LEFT JOIN LATERAL (
+                    SELECT 1 AS found FROM benefit.waitlist_entry w
+                    WHERE w.campaign_id = \(run.campaignID) AND w.cycle = \(run.cycle) AND w.member_id = b.member_id
+                    LIMIT 1
+                ) waitlisted ON true
+                WHERE placed.found IS NULL AND waitlisted.found IS NULL
+            ), placed AS (
+                INSERT INTO benefit.allocation (campaign_id, cycle, member_id, run_id, job_id, position, capacity, seat, rank)
+                SELECT \(run.campaignID), \(run.cycle), c.member_id, \(run.runID), \(batch.jobID), s.position, s.capacity, c.seat, c.rank
+                FROM candidate c
+                JOIN benefit.recuperation_session s
+                  ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = c.position
+                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                RETURNING member_id, position
+            ), trip AS (
+                UPDATE benefit.member m
+                SET last_recuperation_year = extract(year FROM s.session_start), updated_at = now()
+                FROM placed p
+                JOIN benefit.recuperation_session s
+                  ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = p.position
+                WHERE m.member_id = p.member_id
+            ), waitlisted AS (
+                INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
+                SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),
+                       c.rank, format('all places are taken (%s places in %s sessions)', t.places, t.sessions)
+                FROM candidate c
+                CROSS JOIN (
+                    SELECT sum(capacity) AS places, count(*) AS sessions FROM benefit.recuperation_session
+                    WHERE campaign_id = \(run.campaignID) AND cycle = \(run.cycle)
+                ) t
+                WHERE c.position IS NULL
+                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM placed), (SELECT count(*) FROM waitlisted)
+            """
+    }
+}

@@ -1,0 +1,99 @@
+import BenefitScheduler
+import Foundation
+
+/// The statements over `benefit.member` that choose and rank a recuperation
+/// run's members.
+///
+/// Both run in the planning job's fenced transaction and are built on
+/// ``eligible(_:)``, so the plan counts the members the population ranks.
+/// The roster never comes into memory.
+enum RankingQueries {
+    /// What the eligibility and ranking of one run depend on.
+    struct Scope: Sendable {
+        let campaignID: Int
+        let cycle: String
+        /// The cycle's year `Y`: the calendar year of the run's fire time in the campaign's zone.
+        let year: Int
+        let parameters: RecuperationParameters
+    }
+
+    /// A member's full years of service on 1 January of the cycle's year (0 if
+    /// hired since, NULL without a hire date), for the member row `m`.
+    private static func serviceYears(_ scope: Scope) -> PostgresQuery {
+        "greatest(0, extract(year FROM age(make_date(\(scope.year), 1, 1), m.hire_date)))::int"
+    }
+
+    /// The members a run may place, with what they are ranked by:
+    /// `member_id, frontline, model_worker, years_since_last, service_years`.
+    /// Eligible: an admitted employment type, enough service years (0: no
+    /// minimum, so no hire date is needed), no trip within `notWithinYears` of
+    /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
+    /// campaign in this cycle (so a second run in the cycle ranks only members
+    /// the first did not reach).
+    ///
+    /// The served members are taken away with EXCEPT, which PostgreSQL runs as a
+    /// hash or a sort, never as a nested loop: as NOT EXISTS, the anti-join's plan
+    /// follows the statistics of the effect tables, which lag behind a run
+    /// filling them, and can rescan the cycle's effects for every member (see
+    /// ``EligibilityQueries/eligible(_:)``).
+    static func eligible(_ scope: Scope) -> PostgresQuery {
+        let parameters = scope.parameters
+        return """
+            SELECT m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
+                   \(subquery: serviceYears(scope)) AS service_years
+            FROM benefit.member m
+            JOIN (
+                SELECT m.member_id
+                FROM benefit.member m
+                WHERE m.employment = ANY (\(parameters.employment.map(\.rawValue)))
+                  AND (\(parameters.minServiceYears) = 0 OR \(subquery: serviceYears(scope)) >= \(parameters.minServiceYears))
+                  AND (\(parameters.notWithinYears) = 0 OR m.last_recuperation_year IS NULL
+                       OR \(scope.year) - m.last_recuperation_year >= \(parameters.notWithinYears))
+                EXCEPT
+                SELECT a.member_id FROM benefit.allocation a WHERE a.campaign_id = \(scope.campaignID) AND a.cycle = \(scope.cycle)
+                EXCEPT
+                SELECT w.member_id FROM benefit.waitlist_entry w WHERE w.campaign_id = \(scope.campaignID) AND w.cycle = \(scope.cycle)
+            ) AS unserved ON unserved.member_id = m.member_id
+            """
+    }
+
+    /// Run by the planning job, in `prepare`: how many members the population ranks.
+    static func count(_ scope: Scope) -> PostgresQuery {
+        "SELECT count(*) FROM (\(subquery: eligible(scope))) AS e"
+    }
+
+    /// Run by the planning job (through the engine's fan-out): the population,
+    /// ranked by `rankBy`, then by the seeded draw
+    /// `md5(seed::text || ':' || member_id)`, then by `member_id`, both in "C"
+    /// (byte) order so the ranking does not depend on the database's collation.
+    ///
+    /// The four slots of the ORDER BY are fixed SQL; each takes its criterion as
+    /// a bound value (NULL: no criterion, every member ties). Every criterion is
+    /// a number where more ranks first:
+    /// - `frontline`, `modelWorker`: 1 for true, 0 for false;
+    /// - `yearsSinceLast`: `Y - last_recuperation_year`, never gone above anyone;
+    /// - `serviceYears`: full years to 1 January, no hire date below anyone.
+    static func population(_ scope: Scope) -> PostgresQuery {
+        let rankBy = scope.parameters.rankBy.map(\.rawValue)
+        let slots = (0..<RankCriterion.allCases.count).map { $0 < rankBy.count ? rankBy[$0] : nil }
+        return """
+            SELECT e.member_id, row_number() OVER (ORDER BY
+                       \(subquery: key(slots[0])) DESC, \(subquery: key(slots[1])) DESC,
+                       \(subquery: key(slots[2])) DESC, \(subquery: key(slots[3])) DESC,
+                       md5(\(scope.parameters.seed)::text || ':' || e.member_id) COLLATE "C", e.member_id COLLATE "C")
+            FROM (\(subquery: eligible(scope))) AS e
+            """
+    }
+
+    /// One slot of the ranking's ORDER BY over an eligible row `e`: the criterion's number.
+    private static func key(_ criterion: String?) -> PostgresQuery {
+        """
+        CASE \(criterion)::text
+            WHEN \(RankCriterion.frontline.rawValue) THEN e.frontline::int
+            WHEN \(RankCriterion.modelWorker.rawValue) THEN e.model_worker::int
+            WHEN \(RankCriterion.yearsSinceLast.rawValue) THEN coalesce(e.years_since_last, 2147483647)
+            WHEN \(RankCriterion.serviceYears.rawValue) THEN coalesce(e.service_years, -1)
+        END
+        """
+    }
+}

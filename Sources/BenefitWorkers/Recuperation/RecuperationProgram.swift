@@ -1,0 +1,88 @@
+import BenefitScheduler
+import Foundation
+
+/// `recuperation` (疗休养): places for eligible members in sessions at
+/// recuperation sites, each session with a capacity, given in rank order.
+///
+/// ```yaml
+/// program: recuperation
+/// parameters:
+///   employment: [staff, migrant]
+///   minServiceYears: 3
+///   notWithinYears: 5
+///   sites:
+///     - name: 沙家浜
+///       sessions:
+///         - { start: 2027-04-06, days: 5, capacity: 40 }
+///   rankBy: [frontline, modelWorker, yearsSinceLast, serviceYears]
+///   seed: 2027
+/// ```
+///
+/// **How a run gives places.** Planning (``prepare(_:on:)``) opens the cycle's
+/// sessions in `benefit.recuperation_session` (or finds them open: every run of
+/// a cycle shares them), locks them in position order, counts the run's
+/// eligible members and plans them (``PlacementPlan``): walking the sessions in
+/// file order, each takes the next ranks, as many as it has free places. The
+/// plan goes to `benefit.recuperation_plan` and its places to the sessions'
+/// `places_taken`, in the planning job's fenced transaction. The population
+/// ranks members in SQL (``RankingQueries``). Each batch (``execute(_:on:)``)
+/// then places its members in the seats the plan fixes for their ranks and
+/// waitlists the ranks past the last place. So:
+/// - the placement is that of placing members one by one in rank order, each
+///   into the first session with a free place, whatever the number of workers
+///   and whatever crashed: ranks are fixed when the run plans, each rank's seat
+///   is a function of the plan alone, and a batch's effects commit once, in its
+///   fenced transaction;
+/// - no session is ever over capacity, whoever writes: an allocation's seat is
+///   between 1 and its session's capacity (a CHECK, the capacity pinned by a
+///   foreign key) and held once (a unique key);
+/// - a member is placed or waitlisted at most once per campaign and cycle (the
+///   primary keys), and a second run of the cycle ranks only members the first
+///   did not reach, into the places left.
+public struct RecuperationProgram: BenefitProgram {
+    /// The program's name in campaign files.
+    public static let name = "recuperation"
+    public let program = Self.name
+
+    public init() {}
+
+    public func problems(in parameters: JSONValue) -> [ParameterProblem] {
+        RecuperationParameterReader.read(parameters).problems
+    }
+
+    public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
+        let scope = try Self.scope(of: run)
+        try await transaction.query(SessionQueries.open(campaignID: run.campaignID, cycle: run.cycle, scope.parameters))
+        let sessions = try await transaction.query(SessionQueries.lockToPlan(campaignID: run.campaignID, cycle: run.cycle))
+            .decode((Int, Int, Int).self)
+            .map { PlacementPlan.Session(position: $0.0, capacity: $0.1, placesTaken: $0.2) }
+        let members = try await transaction.query(RankingQueries.count(scope)).single(Int.self)
+        let plan = PlacementPlan.plan(members: members, sessions: sessions)
+        if !plan.shares.isEmpty {
+            try await transaction.query(PlacementQueries.record(run, plan))
+        }
+    }
+
+    public func population(_ run: RunContext) throws -> PostgresQuery {
+        RankingQueries.population(try Self.scope(of: run))
+    }
+
+    public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
+        try await transaction.query(AllocationQueries.placeBatch(batch))
+        return BatchOutcome(members: batch.memberIDs.count)
+    }
+
+    /// The run's parameters; a campaign stored before a rule was added may fail them, which no retry cures.
+    static func parameters(of run: RunContext) throws -> RecuperationParameters {
+        let (parameters, problems) = RecuperationParameterReader.read(run.parameters)
+        guard let parameters else {
+            throw PermanentFailure("recuperation: campaign \(run.campaign) has bad parameters: "
+                + problems.map(\.description).joined(separator: "; "))
+        }
+        return parameters
+    }
+
+    static func scope(of run: RunContext) throws -> RankingQueries.Scope {
+        RankingQueries.Scope(campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, parameters: try parameters(of: run))
+    }
+}

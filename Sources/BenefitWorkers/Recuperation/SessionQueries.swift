@@ -1,0 +1,44 @@
+import BenefitScheduler
+import Foundation
+
+/// The statements on `benefit.recuperation_session`: the places of one
+/// campaign's cycle, and how many of them runs' plans have taken.
+enum SessionQueries {
+    /// Run by the planning job, in `prepare`: opens the cycle's sessions from the
+    /// campaign's parameters, in file order. Only the cycle's first run opens
+    /// them; a later run finds them open and shares them, even if a newer
+    /// revision of the campaign lists other sessions (they count from the next
+    /// cycle). Two first runs planning at once: the second waits on the first's
+    /// keys and inserts nothing.
+    static func open(campaignID: Int, cycle: String, _ parameters: RecuperationParameters) -> PostgresQuery {
+        let sessions = parameters.sessions
+        return """
+            INSERT INTO benefit.recuperation_session (campaign_id, cycle, position, site, session_start, days, capacity)
+            SELECT \(campaignID), \(cycle), s.position, s.site, s.session_start, s.days, s.capacity
+            FROM unnest(\(sessions.map(\.position)), \(sessions.map(\.site)), \(sessions.map(\.session.start)),
+                        \(sessions.map(\.session.days)), \(sessions.map(\.session.capacity)))
+                 AS s(position, site, session_start, days, capacity)
+            WHERE NOT EXISTS (SELECT 1 FROM benefit.recuperation_session o WHERE o.campaign_id = \(campaignID) AND o.cycle = \(cycle))
+            ON CONFLICT DO NOTHING
+            """
+    }
+
+    /// Run by the planning job, in `prepare`: locks the cycle's sessions in
+    /// position order and reads `position, capacity, places_taken`.
+    ///
+    /// The locks last until the plan commits, so runs of one cycle plan one at a
+    /// time and each starts from the places the previous one took. Position
+    /// order is the one lock order, so two planners cannot deadlock. NO KEY
+    /// UPDATE, the lock the plan's UPDATE of `places_taken` takes anyway, is
+    /// enough: it leaves free the key-share locks that the allocations' foreign
+    /// key takes, so batches of an earlier run keep writing while a run plans.
+    static func lockToPlan(campaignID: Int, cycle: String) -> PostgresQuery {
+        """
+        SELECT position, capacity, places_taken
+        FROM benefit.recuperation_session
+        WHERE campaign_id = \(campaignID) AND cycle = \(cycle)
+        ORDER BY position
+        FOR NO KEY UPDATE
+        """
+    }
+}
