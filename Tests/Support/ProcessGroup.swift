@@ -18,6 +18,9 @@ public final class ProcessGroup: Sendable {
 
         init(name: String) { self.name = name }
 
+        /// The process id once started (what `benefit.job_attempts.pid` records for a worker).
+        public var processID: pid_t? { pid.withLock { $0 } }
+
         /// The exit code once it has exited (nil inside: killed by a signal).
         public var exitCode: Int32?? { exit.withLock { $0 } }
 

@@ -73,4 +73,48 @@ enum ProgramFixtures {
         guard let last, last.state.isFinal else { throw TestSetupError("run \(runID) did not finish: \(String(describing: last))") }
         return last
     }
+
+    /// Batches of the run that have succeeded.
+    static func batchesDone(_ runID: Int, pool: PostgresPool) async throws -> Int {
+        try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0
+    }
+
+    /// Runs the run to its end on `workers` real `benefit worker` processes on
+    /// `queue`, killing one at random with kill -9 each time the run has done the
+    /// next of `thresholds` batches (after a random delay: up to 400 ms at 0,
+    /// where the kill likely lands in planning, up to 40 ms after) and starting
+    /// another in its place. The victim is one holding a running attempt of the
+    /// run when there is one, so that kills interrupt work. Returns the run's final summary and the kills, for
+    /// failure messages.
+    static func finishKillingWorkers(
+        _ runID: Int, queue: String, workers: Int, thresholds: [Int], configuration: PostgresConfiguration, pool: PostgresPool
+    ) async throws -> (summary: RunSummary, kills: [String]) {
+        let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+        let arguments = ["worker", "--queues", queue, "--concurrency", "4", "--poll-interval", "100ms", "--log-level", "error"]
+        var kills: [String] = []
+        let summary = try await withProcessGroup { (processes: ProcessGroup) async throws -> RunSummary in
+            var running: [ProcessGroup.Handle] = []
+            for index in 0..<workers {
+                running.append(await processes.start("\(queue)-\(index)", arguments, environment: environment))
+            }
+            for (round, threshold) in thresholds.enumerated() {
+                _ = try await eventually(timeout: .seconds(120), every: .milliseconds(5)) {
+                    try await batchesDone(runID, pool: pool) >= threshold
+                }
+                let delay = Int.random(in: threshold == 0 ? 50...400 : 0...40)
+                try await Task.sleep(for: .milliseconds(delay))
+                // The victim is a worker holding a job of the run, if any still does, so the kill interrupts work.
+                let attempts = try await pool.query(
+                    "SELECT pid FROM benefit.job_attempts WHERE run_id = \(runID) AND outcome = 'running'")
+                let busy: [Int] = try attempts.decode(Int.self)
+                let victim = running.indices.first { running[$0].processID.map { busy.contains(Int($0)) } ?? false }
+                    ?? Int.random(in: 0..<running.count)
+                await processes.kill9(running[victim])
+                kills.append("\(running[victim].name) at \(try await batchesDone(runID, pool: pool)) batches (+\(delay) ms)")
+                running[victim] = await processes.start("\(queue)-restart-\(round)", arguments, environment: environment)
+            }
+            return try await finish(runID, pool: pool, timeout: .seconds(180))
+        }
+        return (summary, kills)
+    }
 }

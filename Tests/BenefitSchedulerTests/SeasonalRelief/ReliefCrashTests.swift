@@ -41,31 +41,9 @@ struct ReliefCrashTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 8)
             let runID = try await Self.triggerRun(on: pool)
-            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
-            let arguments = [
-                "worker", "--queues", ReliefFixtures.queue, "--concurrency", "4", "--poll-interval", "100ms", "--log-level", "error",
-            ]
-            var kills: [String] = []
-            try await withProcessGroup { (processes: ProcessGroup) async throws in
-                var workers = [
-                    await processes.start("relief-a", arguments, environment: environment),
-                    await processes.start("relief-b", arguments, environment: environment),
-                ]
-                // The first kill likely lands in planning; the others once so many batches are done, plus a random delay.
-                for (round, threshold) in [0, 20, 50, 80, 110].enumerated() {
-                    _ = try await eventually(timeout: .seconds(120), every: .milliseconds(5)) {
-                        try await Self.batchesDone(runID, pool: pool) >= threshold
-                    }
-                    let delay = Int.random(in: threshold == 0 ? 50...400 : 0...40)
-                    try await Task.sleep(for: .milliseconds(delay))
-                    let victim = Int.random(in: 0..<workers.count)
-                    await processes.kill9(workers[victim])
-                    kills.append("\(workers[victim].name) at \(try await Self.batchesDone(runID, pool: pool)) batches (+\(delay) ms)")
-                    workers[victim] = await processes.start("relief-\(round)", arguments, environment: environment)
-                }
-                let summary = try await ProgramFixtures.finish(runID, pool: pool, timeout: .seconds(180))
-                #expect(summary.state == .succeeded, "kills: \(kills)")
-            }
+            let (summary, kills) = try await ProgramFixtures.finishKillingWorkers(
+                runID, queue: ReliefFixtures.queue, workers: 2, thresholds: [0, 20, 50, 80, 110], configuration: configuration, pool: pool)
+            #expect(summary.state == .succeeded, "kills: \(kills)")
             let grants = try await ReliefFixtures.grants(on: pool)
             #expect(grants == referenceGrants, "kills: \(kills)")
             #expect(try await ReliefFixtures.waitlist(on: pool) == referenceWaitlist, "kills: \(kills)")
@@ -75,9 +53,5 @@ struct ReliefCrashTests {
                 "SELECT count(*) FROM benefit.job_attempts WHERE run_id = \(runID) AND outcome = 'lease_expired'").single(Int.self)
             #expect(expired >= 1, "kills: \(kills)")
         }
-    }
-
-    static func batchesDone(_ runID: Int, pool: PostgresPool) async throws -> Int {
-        try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0
     }
 }

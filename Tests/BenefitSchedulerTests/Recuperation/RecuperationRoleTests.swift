@@ -1,0 +1,103 @@
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import Testing
+
+/// Who may see and write recuperation: administrators read the view, workers write the effects.
+@Suite("Recuperation: views and roles")
+struct RecuperationRoleTests {
+    static let parameters = """
+        { sites: [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 4 }] },
+                  { name: 尚湖, sessions: [{ start: 2027-05-11, days: 5, capacity: 3 }] }] }
+        """
+
+    /// Ten members, seven places, one run done.
+    static func finishedRun(pool: PostgresPool, workerPool: PostgresPool? = nil) async throws -> RunSummary {
+        for index in 1...10 { try await RecuperationFixtures.insertMember("R\(index)", on: pool) }
+        try await ProgramFixtures.apply(
+            RecuperationFixtures.campaignYAML(name: "spring-recuperation", batchSize: 3, parameters: parameters), on: pool)
+        let runID = try await ProgramFixtures.trigger("spring-recuperation", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+        return try await ProgramFixtures.withFinisher(pool: pool) {
+            try await withWorker(ProgramFixtures.worker(pool: workerPool ?? pool, queue: RecuperationFixtures.queue, name: "w1")) {
+                try await ProgramFixtures.finish(runID, pool: pool)
+            }
+        }
+    }
+
+    @Test("benefit_admin reads allocations through the view, and no base table")
+    func administratorReadsTheView() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            let run = try await Self.finishedRun(pool: pool)
+            #expect(run.state == .succeeded)
+            let connection = try await PostgresConnection.connect(to: configuration)
+
+            let allocations = try await ReliefRoleTests.asAdministrator(connection) {
+                try await $0.query("""
+                    SELECT member_id, campaign, cycle, run_id, job_id, created_at, site, session_start, rank, session_days, seat
+                    FROM benefit.allocations ORDER BY rank
+                    """).decode((String, String, String, Int, Int, Date, String, CalendarDate, Int, Int, Int).self)
+            }
+            #expect(allocations.count == 7)
+            #expect(allocations.map(\.8) == Array(1...7))
+            #expect(allocations.map(\.6) == ["沙家浜", "沙家浜", "沙家浜", "沙家浜", "尚湖", "尚湖", "尚湖"])
+            #expect(allocations.map(\.10) == [1, 2, 3, 4, 1, 2, 3])
+            #expect(allocations.allSatisfy { $0.1 == "spring-recuperation" && $0.2 == "2026" && $0.3 == run.runID && $0.9 == 5 })
+
+            let waitlist = try await ReliefRoleTests.asAdministrator(connection) {
+                try await $0.query("SELECT program, rank, reason FROM benefit.waitlist ORDER BY rank").decode((String, Int, String).self)
+            }
+            #expect(waitlist.map(\.1) == [8, 9, 10])
+            #expect(waitlist.first.map { [$0.0, $0.2] } == ["recuperation", "all places are taken (7 places in 2 sessions)"])
+
+            for table in ["benefit.allocation", "benefit.recuperation_session", "benefit.recuperation_plan"] {
+                let error = await #expect(throws: PostgresError.self, "\(table)") {
+                    try await ReliefRoleTests.asAdministrator(connection) {
+                        try await $0.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"))
+                    }
+                }
+                #expect(error?.sqlState == "42501", "\(table)")
+            }
+        }
+    }
+
+    @Test("docs/sql.md's recuperation queries run as benefit_admin and answer from a real run")
+    func documentedQueriesAnswer() async throws {
+        let queries = try AdministratorSQLTests.documentedQueries().filter { $0.contains("benefit.allocations") }
+        #expect(queries.count == 2)
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            _ = try await Self.finishedRun(pool: pool)
+            let connection = try await PostgresConnection.connect(to: configuration)
+            var answers: [Int] = []
+            for query in queries {
+                answers.append(try await ReliefRoleTests.asAdministrator(connection) { try await $0.query(PostgresQuery(unsafeSQL: query)).count })
+            }
+            // Places per session (two sessions), and the waitlist (three members).
+            #expect(answers == [2, 3])
+        }
+    }
+
+    @Test("workers logged in as a benefit_worker role plan and run a recuperation run")
+    func workerRoleSuffices() async throws {
+        let role = "recup_worker_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let server = try await PostgresConnection.connect(to: try TestDatabase.server())
+        let drop: PostgresQuery = "DROP ROLE IF EXISTS \(identifier: String(role))"
+        do {
+            try await TestDatabase.withFresh(migrated: true) { configuration in
+                try await server.query("CREATE ROLE \(identifier: String(role)) LOGIN IN ROLE benefit_worker")
+                let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+                let workerPool = PostgresPool(configuration: configuration.with(user: String(role)), maxConnections: 8)
+                let run = try await Self.finishedRun(pool: pool, workerPool: workerPool)
+                #expect(run.state == .succeeded)
+                #expect(try await RecuperationFixtures.placements("spring-recuperation", on: pool).count == 7)
+                workerPool.close()
+            }
+        } catch {
+            _ = try? await server.query(drop)
+            throw error
+        }
+        try await server.query(drop)
+    }
+}
