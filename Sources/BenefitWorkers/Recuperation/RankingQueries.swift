@@ -20,7 +20,7 @@ enum RankingQueries {
     /// A member's full years of service on 1 January of the cycle's year (0 if
     /// hired since, NULL without a hire date), for the member row `m`.
     private static func serviceYears(_ scope: Scope) -> PostgresQuery {
-        "greatest(0, extract(year FROM age(make_date(\(scope.year), 1, 1), m.hire_date)))::int"
+        "greatest(0, extract(year FROM age(make_date(\(scope.year)::int, 1, 1), m.hire_date)))::int"
     }
 
     /// The members a run may place, with what they are ranked by:

@@ -99,6 +99,13 @@ struct RecuperationParameterReader {
             guard let block = base.mapping(element, at: path, known: Self.sessionKeys, example: "{ start: 2027-04-06, days: 5, capacity: 40 }")
             else { continue }
             let start = block["start"].flatMap { readStart($0, at: "\(path).start") }
+            if let start {
+                if let first = firstIndex[start] {
+                    base.add("\(path).start", "\(site) already has a session starting \(start) (sessions[\(first)])")
+                } else {
+                    firstIndex[start] = index
+                }
+            }
             let days = block["days"].flatMap { base.wholeNumber($0, at: "\(path).days", in: 1...60, what: "the session's days") }
             let capacity = block["capacity"].flatMap {
                 base.wholeNumber($0, at: "\(path).capacity", in: 1...100_000, what: "the session's places")
@@ -106,13 +113,6 @@ struct RecuperationParameterReader {
             for (key, what) in [("start", "the session's first day"), ("days", "how many days it lasts"), ("capacity", "how many members it takes")]
             where block[key] == nil {
                 base.add("\(path).\(key)", "required: \(what)")
-            }
-            if let start {
-                if let first = firstIndex[start] {
-                    base.add("\(path).start", "\(site) already has a session starting \(start) (sessions[\(first)])")
-                } else {
-                    firstIndex[start] = index
-                }
             }
             if let start, let days, let capacity {
                 sessions.append(RecuperationSession(start: start, days: days, capacity: capacity))
