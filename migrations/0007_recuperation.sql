@@ -81,7 +81,7 @@ CREATE INDEX allocation_member_idx ON benefit.allocation (member_id);
 -- Administrators' view (stable; see docs/sql.md).
 CREATE VIEW benefit.allocations AS
 SELECT a.member_id, c.name AS campaign, a.cycle, a.run_id, a.job_id, a.created_at, s.site, s.session_start, a.rank,
-       s.days AS session_days, a.seat
+       s.days AS session_days, s.capacity AS session_capacity, a.seat
 FROM benefit.allocation a
 JOIN benefit.campaign c ON c.id = a.campaign_id
 JOIN benefit.recuperation_session s

@@ -35,14 +35,15 @@ struct RecuperationRoleTests {
 
             let allocations = try await ReliefRoleTests.asAdministrator(connection) {
                 try await $0.query("""
-                    SELECT member_id, campaign, cycle, run_id, job_id, created_at, site, session_start, rank, session_days, seat
+                    SELECT member_id, campaign, cycle, run_id, job_id, created_at, site, session_start, rank, session_days, session_capacity, seat
                     FROM benefit.allocations ORDER BY rank
-                    """).decode((String, String, String, Int, Int, Date, String, CalendarDate, Int, Int, Int).self)
+                    """).decode((String, String, String, Int, Int, Date, String, CalendarDate, Int, Int, Int, Int).self)
             }
             #expect(allocations.count == 7)
             #expect(allocations.map(\.8) == Array(1...7))
             #expect(allocations.map(\.6) == ["沙家浜", "沙家浜", "沙家浜", "沙家浜", "尚湖", "尚湖", "尚湖"])
-            #expect(allocations.map(\.10) == [1, 2, 3, 4, 1, 2, 3])
+            #expect(allocations.map(\.10) == [4, 4, 4, 4, 3, 3, 3])
+            #expect(allocations.map(\.11) == [1, 2, 3, 4, 1, 2, 3])
             #expect(allocations.allSatisfy { $0.1 == "spring-recuperation" && $0.2 == "2026" && $0.3 == run.runID && $0.9 == 5 })
 
             let waitlist = try await ReliefRoleTests.asAdministrator(connection) {
