@@ -80,12 +80,12 @@ enum ProgramFixtures {
     }
 
     /// Runs the run to its end on `workers` real `benefit worker` processes on
-    /// `queue`, killing one at random with kill -9 each time the run has done the
-    /// next of `thresholds` batches (after a random delay: up to 400 ms at 0,
-    /// where the kill likely lands in planning, up to 40 ms after) and starting
-    /// another in its place. The victim is one holding a running attempt of the
-    /// run when there is one, so that kills interrupt work. Returns the run's final summary and the kills, for
-    /// failure messages.
+    /// `queue`, killing one with kill -9 each time the run has done the next of
+    /// `thresholds` batches (after a random delay: up to 400 ms at 0, where the
+    /// kill likely lands in planning, up to 40 ms after) and starting another in
+    /// its place. The victim is a worker holding a running attempt of the run if
+    /// one does, else one at random. Returns the run's final summary and the
+    /// kills, for failure messages.
     static func finishKillingWorkers(
         _ runID: Int, queue: String, workers: Int, thresholds: [Int], configuration: PostgresConfiguration, pool: PostgresPool
     ) async throws -> (summary: RunSummary, kills: [String]) {
@@ -103,7 +103,7 @@ enum ProgramFixtures {
                 }
                 let delay = Int.random(in: threshold == 0 ? 50...400 : 0...40)
                 try await Task.sleep(for: .milliseconds(delay))
-                // The victim is a worker holding a job of the run, if any still does, so the kill interrupts work.
+                // A worker holding a job of the run, so the kill interrupts work.
                 let attempts = try await pool.query(
                     "SELECT pid FROM benefit.job_attempts WHERE run_id = \(runID) AND outcome = 'running'")
                 let busy: [Int] = try attempts.decode(Int.self)
