@@ -65,7 +65,9 @@ struct RecuperationRoleTests {
 
     @Test("docs/sql.md's recuperation queries run as benefit_admin and answer from a real run")
     func documentedQueriesAnswer() async throws {
-        let queries = try AdministratorSQLTests.documentedQueries().filter { $0.contains("benefit.allocations") }
+        let queries = try AdministratorSQLTests.documentedQueries().filter {
+            $0.contains("benefit.allocations") || $0.contains("program = 'recuperation'")
+        }
         #expect(queries.count == 2)
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
