@@ -84,7 +84,7 @@ enum ProgramFixtures {
     /// `thresholds` batches (after a random delay: up to 400 ms at 0, where the
     /// kill likely lands in planning, up to 40 ms after) and starting another in
     /// its place. The victim is a worker holding a running attempt of the run if
-    /// one does, else one at random. Returns the run's final summary and the
+    /// one does within a moment, else one at random. Returns the run's final summary and the
     /// kills, for failure messages.
     static func finishKillingWorkers(
         _ runID: Int, queue: String, workers: Int, thresholds: [Int], configuration: PostgresConfiguration, pool: PostgresPool
@@ -103,10 +103,16 @@ enum ProgramFixtures {
                 }
                 let delay = Int.random(in: threshold == 0 ? 50...400 : 0...40)
                 try await Task.sleep(for: .milliseconds(delay))
-                // A worker holding a job of the run, so the kill interrupts work.
-                let attempts = try await pool.query(
-                    "SELECT pid FROM benefit.job_attempts WHERE run_id = \(runID) AND outcome = 'running'")
-                let busy: [Int] = try attempts.decode(Int.self)
+                // A worker holding a job of the run, so the kill interrupts work: watched for
+                // a moment, as a job runs for milliseconds; none once the run is over.
+                var busy: [Int] = []
+                _ = try await eventually(timeout: .seconds(2), every: .milliseconds(1)) {
+                    let attempts = try await pool.query(
+                        "SELECT pid FROM benefit.job_attempts WHERE run_id = \(runID) AND outcome = 'running'")
+                    busy = try attempts.decode(Int.self)
+                    let run = try await RunHistory.find(runID, on: pool)
+                    return !busy.isEmpty || run?.state.isFinal == true
+                }
                 let victim = running.indices.first { running[$0].processID.map { busy.contains(Int($0)) } ?? false }
                     ?? Int.random(in: 0..<running.count)
                 await processes.kill9(running[victim])

@@ -43,7 +43,7 @@ struct RecuperationCrashTests {
                 name: "spring", batchSize: 50, lease: "2s", maxAttempts: 20, parameters: Self.parameters), on: pool)
             let runID = try await ProgramFixtures.trigger("spring", at: ProgramFixtures.fireTime(year: 2026), on: pool)
             let (summary, kills) = try await ProgramFixtures.finishKillingWorkers(
-                runID, queue: RecuperationFixtures.queue, workers: 4, thresholds: [0, 6, 12, 18, 24, 30],
+                runID, queue: RecuperationFixtures.queue, workers: 4, thresholds: [0, 2, 5, 9, 14, 20],
                 configuration: configuration, pool: pool)
             #expect(summary.state == .succeeded, "kills: \(kills)")
             #expect(summary.membersDone == expected.placed.count + expected.waitlist.count)
