@@ -101,6 +101,10 @@ final class DemoDisplay: Sendable {
               SELECT run_id, campaign, state, members_total, members_done, amount_total, duration FROM benefit.run_history ORDER BY run_id;
               -- budgets: spent and remaining per campaign and cycle
               SELECT campaign, cycle, budget, spent, remaining FROM benefit.budgets;
+              -- checkups: how full each hospital is, day by day
+              SELECT hospital, appointment_date, count(*) AS booked, max(daily_capacity) AS capacity FROM benefit.appointments GROUP BY 1, 2 ORDER BY 2, 1;
+              -- recuperation: who was placed where, in rank order
+              SELECT site, session_start, rank, member_id FROM benefit.allocations ORDER BY rank;
               -- who is on the waitlist, and why
               SELECT campaign, program, count(*), min(reason) FROM benefit.waitlist GROUP BY campaign, program;
 

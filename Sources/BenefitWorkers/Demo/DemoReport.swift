@@ -84,6 +84,12 @@ extension DemoReport.Campaign {
                 }, uniquingKeysWith: { first, _ in first })
             places = days.reduce(0) { $0 + $1.1 }
             capacity = days.reduce(0) { $0 + $1.2 * (dailyCapacity[$1.0] ?? 0) }
+        case RecuperationProgram.name:
+            served = try await pool.query("SELECT count(*) FROM benefit.allocations WHERE run_id = \(runID)").single(Int.self)
+            places = try await pool.query(
+                "SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)").single(Int.self)
+            capacity = (parameters["sites"]?.arrayValue ?? []).flatMap { $0["sessions"]?.arrayValue ?? [] }
+                .reduce(0) { $0 + (ParameterReader.wholeNumber($1["capacity"]) ?? 0) }
         default:
             // A program without an effects view here: members handled, less the waitlisted.
             served = try await pool.query("SELECT members_done FROM benefit.run_history WHERE run_id = \(runID)").single(Int.self) - waitlisted

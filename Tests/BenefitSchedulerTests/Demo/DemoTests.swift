@@ -71,6 +71,21 @@ struct DemoTests {
                 #expect(overbooked == 0)
                 #expect(places > 0)
             }
+            if campaign.program == RecuperationProgram.name {
+                // Places: every allocation; capacity: every session's, from the sessions the campaign file lists.
+                let sessions = try await pool.query("""
+                    SELECT site, session_start, count(*), max(session_capacity) FROM benefit.allocations
+                    WHERE campaign = \(campaign.campaign) GROUP BY site, session_start
+                    """).decode((String, CalendarDate, Int, Int).self)
+                #expect(campaign.places == sessions.reduce(0) { $0 + $1.2 })
+                #expect(sessions.allSatisfy { $0.2 <= $0.3 })
+                let listed = try ExampleCampaigns.benefitPrograms().first { $0.definition.name == campaign.campaign }?.definition.parameters
+                let capacities = (listed?["sites"]?.arrayValue ?? []).flatMap { $0["sessions"]?.arrayValue ?? [] }.compactMap { $0["capacity"]?.numberValue }
+                #expect(campaign.capacity.map { Decimal($0) } == capacities.reduce(0, +))
+                // The example round has fewer places than eligible members: every place is filled, the rest wait.
+                #expect(campaign.places == campaign.capacity)
+                #expect(campaign.waitlisted > 0)
+            }
         }
         // The workers and the scheduler were real processes of this demo.
         let workers = try await pool.query("SELECT count(DISTINCT worker) FROM benefit.job_attempts").single(Int.self)
@@ -97,6 +112,8 @@ struct DemoTests {
             try await pool.query("SELECT count(*) FROM benefit.grants WHERE campaign = \(campaign.campaign)").single(Int.self)
         case HealthCheckupProgram.name:
             try await pool.query("SELECT count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case RecuperationProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign.campaign)").single(Int.self)
         default:
             throw TestSetupError("no effects view known for program \(campaign.program)")
         }
