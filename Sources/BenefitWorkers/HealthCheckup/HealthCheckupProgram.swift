@@ -100,14 +100,9 @@ public struct HealthCheckupProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
-    /// The run's parameters; a campaign stored before a rule was added may fail them, which no retry cures.
+    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
     static func parameters(of run: RunContext) throws -> CheckupParameters {
-        let (parameters, problems) = CheckupParameterReader.read(run.parameters)
-        guard let parameters else {
-            throw PermanentFailure("health-checkup: campaign \(run.campaign) has bad parameters: "
-                + problems.map(\.description).joined(separator: "; "))
-        }
-        return parameters
+        try ParameterReader.stored(run, program: name, CheckupParameterReader.read)
     }
 
     static func scope(of run: RunContext) throws -> DueQueries.Scope {

@@ -145,3 +145,20 @@ struct ParameterReader {
         return Int(truncating: number as NSDecimalNumber)
     }
 }
+
+extension ParameterReader {
+    /// A run's parameters, read with the program's reader. The campaign was
+    /// checked when applied, so problems here mean it was stored before a rule
+    /// was added: no retry cures that, so the job fails permanently, naming them.
+    static func stored<Parameters>(
+        _ run: RunContext, program: String,
+        _ read: (JSONValue) -> (parameters: Parameters?, problems: [ParameterProblem])
+    ) throws -> Parameters {
+        let (parameters, problems) = read(run.parameters)
+        guard let parameters else {
+            throw PermanentFailure("\(program): campaign \(run.campaign) has bad parameters: "
+                + problems.map(\.description).joined(separator: "; "))
+        }
+        return parameters
+    }
+}

@@ -72,14 +72,9 @@ public struct RecuperationProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
-    /// The run's parameters; a campaign stored before a rule was added may fail them, which no retry cures.
+    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
     static func parameters(of run: RunContext) throws -> RecuperationParameters {
-        let (parameters, problems) = RecuperationParameterReader.read(run.parameters)
-        guard let parameters else {
-            throw PermanentFailure("recuperation: campaign \(run.campaign) has bad parameters: "
-                + problems.map(\.description).joined(separator: "; "))
-        }
-        return parameters
+        try ParameterReader.stored(run, program: name, RecuperationParameterReader.read)
     }
 
     static func scope(of run: RunContext) throws -> RankingQueries.Scope {

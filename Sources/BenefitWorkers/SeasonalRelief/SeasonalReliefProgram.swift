@@ -93,14 +93,9 @@ public struct SeasonalReliefProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count, amount: amount)
     }
 
-    /// The run's parameters; a campaign stored before a rule was added may fail them, which no retry cures.
+    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
     static func parameters(of run: RunContext) throws -> ReliefParameters {
-        let (parameters, problems) = ReliefParameterReader.read(run.parameters)
-        guard let parameters else {
-            throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has bad parameters: "
-                + problems.map(\.description).joined(separator: "; "))
-        }
-        return parameters
+        try ParameterReader.stored(run, program: name, ReliefParameterReader.read)
     }
 
     static func scope(of run: RunContext) throws -> EligibilityQueries.Scope {
