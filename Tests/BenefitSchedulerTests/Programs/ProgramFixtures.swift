@@ -86,17 +86,42 @@ enum ProgramFixtures {
     /// its place. The victim is a worker holding a running attempt of the run if
     /// one does within a moment, else one at random. Returns the run's final summary and the
     /// kills, for failure messages.
+    ///
+    /// One kill is made certain to interrupt a batch: `stall` (a `LOCK TABLE` on
+    /// the program's effects table) is held in a transaction from the start until
+    /// a batch attempt runs, whose worker is killed then, with its batch unable
+    /// to commit. Its lease must expire for the batch to be taken over.
     static func finishKillingWorkers(
-        _ runID: Int, queue: String, workers: Int, thresholds: [Int], configuration: PostgresConfiguration, pool: PostgresPool
+        _ runID: Int, queue: String, workers: Int, thresholds: [Int], stall: PostgresQuery,
+        configuration: PostgresConfiguration, pool: PostgresPool
     ) async throws -> (summary: RunSummary, kills: [String]) {
         let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
         let arguments = ["worker", "--queues", queue, "--concurrency", "4", "--poll-interval", "100ms", "--log-level", "error"]
         var kills: [String] = []
         let summary = try await withProcessGroup { (processes: ProcessGroup) async throws -> RunSummary in
             var running: [ProcessGroup.Handle] = []
+            // The stalled kill: no batch of the run can commit while the lock is held.
+            let stalled = try await PostgresConnection.connect(to: configuration)
+            try await stalled.query("BEGIN")
+            try await stalled.query(stall)
             for index in 0..<workers {
                 running.append(await processes.start("\(queue)-\(index)", arguments, environment: environment))
             }
+            var busy: [Int] = []
+            _ = try await eventually(timeout: .seconds(60), every: .milliseconds(5)) {
+                busy = try await pool.query("""
+                    SELECT a.pid FROM benefit.job_attempts a JOIN benefit.jobs j USING (job_id)
+                    WHERE a.run_id = \(runID) AND a.outcome = 'running' AND j.kind = \(RunLauncher.batchKind)
+                    """).decode(Int.self)
+                return !busy.isEmpty
+            }
+            guard let stalledVictim = running.indices.first(where: { running[$0].processID.map { busy.contains(Int($0)) } ?? false }) else {
+                throw TestSetupError("no worker process holds the running batch attempts \(busy)")
+            }
+            await processes.kill9(running[stalledVictim])
+            kills.append("\(running[stalledVictim].name) holding a stalled batch")
+            running[stalledVictim] = await processes.start("\(queue)-restart-stalled", arguments, environment: environment)
+            try await stalled.query("COMMIT")
             for (round, threshold) in thresholds.enumerated() {
                 _ = try await eventually(timeout: .seconds(120), every: .milliseconds(5)) {
                     try await batchesDone(runID, pool: pool) >= threshold

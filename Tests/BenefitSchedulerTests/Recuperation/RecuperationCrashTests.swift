@@ -44,7 +44,7 @@ struct RecuperationCrashTests {
             let runID = try await ProgramFixtures.trigger("spring", at: ProgramFixtures.fireTime(year: 2026), on: pool)
             let (summary, kills) = try await ProgramFixtures.finishKillingWorkers(
                 runID, queue: RecuperationFixtures.queue, workers: 4, thresholds: [0, 2, 5, 9, 14, 20],
-                configuration: configuration, pool: pool)
+                stall: "LOCK TABLE benefit.allocation IN EXCLUSIVE MODE", configuration: configuration, pool: pool)
             #expect(summary.state == .succeeded, "kills: \(kills)")
             #expect(summary.membersDone == expected.placed.count + expected.waitlist.count)
 

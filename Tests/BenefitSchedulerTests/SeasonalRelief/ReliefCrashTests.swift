@@ -42,7 +42,7 @@ struct ReliefCrashTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 8)
             let runID = try await Self.triggerRun(on: pool)
             let (summary, kills) = try await ProgramFixtures.finishKillingWorkers(
-                runID, queue: ReliefFixtures.queue, workers: 2, thresholds: [0, 20, 50, 80, 110], configuration: configuration, pool: pool)
+                runID, queue: ReliefFixtures.queue, workers: 2, thresholds: [0, 20, 50, 80, 110], stall: "LOCK TABLE benefit.grant IN EXCLUSIVE MODE", configuration: configuration, pool: pool)
             #expect(summary.state == .succeeded, "kills: \(kills)")
             let grants = try await ReliefFixtures.grants(on: pool)
             #expect(grants == referenceGrants, "kills: \(kills)")
