@@ -38,12 +38,7 @@ struct Bench: AsyncParsableCommand {
             benchmark.inserts = inserts
             benchmark.copyRows = copyRows
             let report = try await benchmark.run(on: db)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-                return
-            }
+            if json { return print(try TextTable.json(report)) }
             print("what                       rows      seconds    rows/s")
             for figure in report.figures {
                 print(
@@ -114,12 +109,7 @@ struct Bench: AsyncParsableCommand {
             let report = try await Bench.unlessInterrupted { [benchmark] in
                 try await benchmark.run(server: configuration, logger: logger)
             }
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-                return
-            }
+            if json { return print(try TextTable.json(report)) }
             let parameters = report.parameters
             let enqueue = report.enqueue
             let throughput = report.throughput
