@@ -31,14 +31,12 @@ struct AdministratorSQLTests {
             let connection = try await PostgresConnection.connect(to: configuration)
             try await AdminFixtures.seed(on: connection)
             for query in queries {
-                try await connection.transaction { tx in
-                    try await tx.query("SET LOCAL ROLE benefit_admin")
+                try await connection.acting(as: .admin) { tx in
                     _ = try await tx.query(PostgresQuery(unsafeSQL: query))
                 }
             }
             // The questions have answers: the failed run shows with its dead job's error.
-            let failed = try await connection.transaction { tx in
-                try await tx.query("SET LOCAL ROLE benefit_admin")
+            let failed = try await connection.acting(as: .admin) { tx in
                 return try await tx.query(PostgresQuery(unsafeSQL: queries[2])).decode((Int, String, Date, Int, Int, String?).self)
             }
             #expect(failed.count == 1)
@@ -62,16 +60,14 @@ struct AdministratorSQLTests {
             ]
             for statement in denied {
                 let error = await #expect(throws: PostgresError.self, "\(statement.sql)") {
-                    try await connection.transaction { tx in
-                        try await tx.query("SET LOCAL ROLE benefit_admin")
+                    try await connection.acting(as: .admin) { tx in
                         try await tx.query(statement)
                     }
                 }
                 // 42501: permission denied; 55000: the view cannot be written at all.
                 #expect(["42501", "55000"].contains(error?.sqlState), "\(statement.sql): \(error?.description ?? "")")
             }
-            let runs = try await connection.transaction { tx in
-                try await tx.query("SET LOCAL ROLE benefit_admin")
+            let runs = try await connection.acting(as: .admin) { tx in
                 return try await tx.query("SELECT count(*) FROM benefit.run_history").single(Int.self)
             }
             #expect(runs == 2)
@@ -84,14 +80,12 @@ struct AdministratorSQLTests {
             let connection = try await PostgresConnection.connect(to: configuration)
             try await AdminFixtures.seed(on: connection)
             let error = await #expect(throws: PostgresError.self) {
-                try await connection.transaction { tx in
-                    try await tx.query("SET LOCAL ROLE benefit_worker")
+                try await connection.acting(as: .worker) { tx in
                     try await tx.query("UPDATE benefit.campaign SET paused = false")
                 }
             }
             #expect(error?.sqlState == "42501")
-            let claimed = try await connection.transaction { tx in
-                try await tx.query("SET LOCAL ROLE benefit_worker")
+            let claimed = try await connection.acting(as: .worker) { tx in
                 return try await tx.query("""
                     SELECT count(*) FROM benefit.claim_jobs(ARRAY['fixtures'], 10, 'w', 'h', 1)
                     """).single(Int.self)

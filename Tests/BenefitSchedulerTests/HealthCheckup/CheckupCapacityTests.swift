@@ -172,7 +172,7 @@ struct CheckupCapacityTests {
             try await CheckupFixtures.insertMembers(200, on: pool)
             let run = try await CheckupFixtures.run(workers: 1, on: pool)
             let connection = try await PostgresConnection.connect(to: configuration)
-            let rows = try await ReliefRoleTests.asAdministrator(connection) {
+            let rows = try await connection.acting(as: .admin) {
                 try await $0.query("""
                     SELECT member_id, campaign, cycle, run_id, job_id, created_at, hospital, appointment_date, package
                     FROM benefit.appointments
@@ -181,13 +181,13 @@ struct CheckupCapacityTests {
             #expect(rows.count == run.membersTotal && rows.count > 100)
             #expect(rows.allSatisfy { $0.1 == "checkup" && $0.2 == "2026" && $0.3 == run.runID })
             for query in queries {
-                let answer = try await ReliefRoleTests.asAdministrator(connection) { try await $0.query(PostgresQuery(unsafeSQL: query)) }
+                let answer = try await connection.acting(as: .admin) { try await $0.query(PostgresQuery(unsafeSQL: query)) }
                 if query.contains("percent_full") {
                     #expect(answer.count > 0, "\(query)")
                 }
             }
             let error = await #expect(throws: PostgresError.self) {
-                try await ReliefRoleTests.asAdministrator(connection) { try await $0.query("SELECT count(*) FROM benefit.appointment") }
+                try await connection.acting(as: .admin) { try await $0.query("SELECT count(*) FROM benefit.appointment") }
             }
             #expect(error?.sqlState == "42501")
         }

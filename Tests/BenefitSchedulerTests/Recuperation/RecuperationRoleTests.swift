@@ -33,7 +33,7 @@ struct RecuperationRoleTests {
             #expect(run.state == .succeeded)
             let connection = try await PostgresConnection.connect(to: configuration)
 
-            let allocations = try await ReliefRoleTests.asAdministrator(connection) {
+            let allocations = try await connection.acting(as: .admin) {
                 try await $0.query("""
                     SELECT member_id, campaign, cycle, run_id, job_id, created_at, site, session_start, rank, session_days, session_capacity, seat
                     FROM benefit.allocations ORDER BY rank
@@ -46,7 +46,7 @@ struct RecuperationRoleTests {
             #expect(allocations.map(\.11) == [1, 2, 3, 4, 1, 2, 3])
             #expect(allocations.allSatisfy { $0.1 == "spring-recuperation" && $0.2 == "2026" && $0.3 == run.runID && $0.9 == 5 })
 
-            let waitlist = try await ReliefRoleTests.asAdministrator(connection) {
+            let waitlist = try await connection.acting(as: .admin) {
                 try await $0.query("SELECT program, rank, reason FROM benefit.waitlist ORDER BY rank").decode((String, Int, String).self)
             }
             #expect(waitlist.map(\.1) == [8, 9, 10])
@@ -54,7 +54,7 @@ struct RecuperationRoleTests {
 
             for table in ["benefit.allocation", "benefit.recuperation_session", "benefit.recuperation_plan"] {
                 let error = await #expect(throws: PostgresError.self, "\(table)") {
-                    try await ReliefRoleTests.asAdministrator(connection) {
+                    try await connection.acting(as: .admin) {
                         try await $0.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"))
                     }
                 }
@@ -75,7 +75,7 @@ struct RecuperationRoleTests {
             let connection = try await PostgresConnection.connect(to: configuration)
             var answers: [Int] = []
             for query in queries {
-                answers.append(try await ReliefRoleTests.asAdministrator(connection) { try await $0.query(PostgresQuery(unsafeSQL: query)).count })
+                answers.append(try await connection.acting(as: .admin) { try await $0.query(PostgresQuery(unsafeSQL: query)).count })
             }
             // Places per session (two sessions), and the waitlist (three members).
             #expect(answers == [2, 3])

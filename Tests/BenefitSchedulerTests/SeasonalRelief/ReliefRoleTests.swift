@@ -21,15 +21,6 @@ struct ReliefRoleTests {
         }
     }
 
-    static func asAdministrator<Result: Sendable>(
-        _ connection: PostgresConnection, _ body: @Sendable (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        try await connection.transaction { transaction in
-            try await transaction.query("SET LOCAL ROLE benefit_admin")
-            return try await body(transaction)
-        }
-    }
-
     @Test("benefit_admin reads grants, the waitlist and budgets through the views, and no base table")
     func administratorReadsTheViews() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
@@ -38,7 +29,7 @@ struct ReliefRoleTests {
             #expect(run.state == .succeeded)
             let connection = try await PostgresConnection.connect(to: configuration)
 
-            let grants = try await Self.asAdministrator(connection) {
+            let grants = try await connection.acting(as: .admin) {
                 try await $0.query("""
                     SELECT member_id, campaign, cycle, run_id, job_id, created_at, season, tier, amount
                     FROM benefit.grants ORDER BY member_id
@@ -48,7 +39,7 @@ struct ReliefRoleTests {
             #expect(grants.first.map { [$0.0, $0.1, $0.2, $0.6] } == ["M000001", "winter-warmth", "2026", "winter-warmth"])
             #expect(grants.allSatisfy { $0.3 == run.runID && $0.7 == 3 && $0.8 == 800 })
 
-            let waitlist = try await Self.asAdministrator(connection) {
+            let waitlist = try await connection.acting(as: .admin) {
                 try await $0.query("""
                     SELECT member_id, campaign, cycle, run_id, job_id, created_at, program, rank, reason
                     FROM benefit.waitlist ORDER BY rank
@@ -58,7 +49,7 @@ struct ReliefRoleTests {
             #expect(waitlist.first.map { [$0.0, $0.6, $0.8] } == ["M000061", "seasonal-relief", "budget exhausted (remaining 0.00, needed 800.00)"])
             #expect(waitlist.first?.7 == 61)
 
-            let budgets = try await Self.asAdministrator(connection) {
+            let budgets = try await connection.acting(as: .admin) {
                 try await $0.query("SELECT campaign, cycle, budget, spent, remaining FROM benefit.budgets")
                     .decode((String, String, Decimal, Decimal, Decimal).self)
             }
@@ -67,14 +58,14 @@ struct ReliefRoleTests {
 
             for table in ["benefit.grant", "benefit.waitlist_entry", "benefit.relief_budget", "benefit.relief_allotment"] {
                 let error = await #expect(throws: PostgresError.self, "\(table)") {
-                    try await Self.asAdministrator(connection) {
+                    try await connection.acting(as: .admin) {
                         try await $0.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"))
                     }
                 }
                 #expect(error?.sqlState == "42501", "\(table)")
             }
             let write = await #expect(throws: PostgresError.self) {
-                try await Self.asAdministrator(connection) { try await $0.query("DELETE FROM benefit.grants") }
+                try await connection.acting(as: .admin) { try await $0.query("DELETE FROM benefit.grants") }
             }
             #expect(["42501", "55000"].contains(write?.sqlState))
         }
@@ -91,7 +82,7 @@ struct ReliefRoleTests {
             _ = try await Self.finishedRun(pool: pool)
             let connection = try await PostgresConnection.connect(to: configuration)
             for query in queries {
-                let rows = try await Self.asAdministrator(connection) { try await $0.query(PostgresQuery(unsafeSQL: query)) }
+                let rows = try await connection.acting(as: .admin) { try await $0.query(PostgresQuery(unsafeSQL: query)) }
                 if query.contains("benefit.budgets") {
                     #expect(rows.count == 1, "\(query)")
                 }
