@@ -8,13 +8,7 @@ import Testing
 struct CheckupParameterTests {
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
     static func problems(_ parameters: String) -> [String] {
-        do {
-            _ = try CampaignFile.parse(
-                text: CheckupFixtures.campaignYAML(parameters: parameters), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators)
-            return []
-        } catch {
-            return error.problems.map { "\($0.path): \($0.message)" }
-        }
+        ProgramFixtures.problems(inFile: CheckupFixtures.campaignYAML(parameters: parameters))
     }
 
     static let hospitals = "hospitals: [{ name: A, dailyCapacity: 10 }]"

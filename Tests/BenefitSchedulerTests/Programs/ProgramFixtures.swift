@@ -6,6 +6,28 @@ import Foundation
 /// Campaigns, runs and workers for the benefit programs' tests: the real
 /// programs of ``BenefitPrograms``, in-process workers, and waiting for runs.
 enum ProgramFixtures {
+    /// The smallest campaign file for `program` around a parameters block written as one YAML flow mapping.
+    static func campaignFile(program: String, parameters: String) -> String {
+        """
+        name: \(program)
+        program: \(program)
+        schedule:
+          timezone: Asia/Shanghai
+          cron: "0 9 1 12 *"
+        parameters: \(parameters)
+        """
+    }
+
+    /// `PATH: MESSAGE` for each problem the real programs find in a campaign file, in the order reported.
+    static func problems(inFile text: String) -> [String] {
+        do {
+            _ = try CampaignFile.parse(text: text, fileName: "f.yaml", validators: BenefitPrograms.catalog.validators)
+            return []
+        } catch {
+            return error.problems.map { "\($0.path): \($0.message)" }
+        }
+    }
+
     /// Parses a campaign file with the real programs and applies it.
     static func apply(_ yaml: String, on pool: PostgresPool) async throws {
         let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)

@@ -8,24 +8,12 @@ import Testing
 struct RecuperationParameterTests {
     /// A campaign file around a parameters block written as one YAML flow mapping.
     static func file(_ parameters: String) -> String {
-        """
-        name: recuperation
-        program: recuperation
-        schedule:
-          timezone: Asia/Shanghai
-          cron: "0 9 1 3 *"
-        parameters: \(parameters)
-        """
+        ProgramFixtures.campaignFile(program: RecuperationProgram.name, parameters: parameters)
     }
 
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
     static func problems(_ parameters: String) -> [String] {
-        do {
-            _ = try CampaignFile.parse(text: file(parameters), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators)
-            return []
-        } catch {
-            return error.problems.map { "\($0.path): \($0.message)" }
-        }
+        ProgramFixtures.problems(inFile: file(parameters))
     }
 
     static let site = "{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }"

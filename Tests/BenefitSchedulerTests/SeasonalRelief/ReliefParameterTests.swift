@@ -8,24 +8,12 @@ import Testing
 struct ReliefParameterTests {
     /// A campaign file around a parameters block written as one YAML flow mapping.
     static func file(_ parameters: String) -> String {
-        """
-        name: relief
-        program: seasonal-relief
-        schedule:
-          timezone: Asia/Shanghai
-          cron: "0 9 1 12 *"
-        parameters: \(parameters)
-        """
+        ProgramFixtures.campaignFile(program: SeasonalReliefProgram.name, parameters: parameters)
     }
 
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
     static func problems(_ parameters: String) -> [String] {
-        do {
-            _ = try CampaignFile.parse(text: file(parameters), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators)
-            return []
-        } catch {
-            return error.problems.map { "\($0.path): \($0.message)" }
-        }
+        ProgramFixtures.problems(inFile: file(parameters))
     }
 
     @Test("good parameter blocks have no problem", arguments: [
