@@ -95,6 +95,9 @@ public final class PostgresPool: Sendable {
     /// How many connections are open now (idle or leased).
     public var openConnections: Int { state.withLock { $0.open } }
 
+    /// Tasks waiting for a connection right now.
+    public var waitingTasks: Int { state.withLock { $0.waiters.count } }
+
     // MARK: Leasing
 
     private func lease() async throws -> PostgresConnection {

@@ -33,12 +33,22 @@ struct NotificationTests {
         try await TestDatabase.withFresh { configuration in
             let listener = try await PostgresConnection.connect(to: configuration)
             try await listener.listen("quiet")
-            let waiting = Task {
+            // The task is seen waiting (it receives one notification) before it is
+            // cancelled in its second wait, so the cancel interrupts a wait in progress.
+            let (received, receivedSignal) = AsyncStream<Void>.makeStream()
+            let waiting = Task { () throws -> (first: String?, second: String?) in
                 var iterator = listener.notifications().makeAsyncIterator()
-                return try await iterator.next()
+                let first = try await iterator.next()
+                receivedSignal.yield()
+                return (first?.payload, try await iterator.next()?.payload)
             }
+            let sender = try await PostgresConnection.connect(to: configuration)
+            try await sender.query("SELECT pg_notify('quiet', 'one')")
+            for await _ in received { break }
             waiting.cancel()
-            #expect(try await waiting.value == nil)
+            let outcome = try await waiting.value
+            #expect(outcome.first == "one")
+            #expect(outcome.second == nil)
             // The connection is free again for ordinary statements.
             #expect(try await listener.query("SELECT 2").single(Int.self) == 2)
         }

@@ -44,8 +44,11 @@ struct PoolTests {
             }
             for await _ in leased { break }
             let waiter = Task { try await pool.query("SELECT 1") }
+            // Cancelled while it waits, not before it starts to.
+            #expect(try await eventually { pool.waitingTasks == 1 })
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
+            #expect(pool.waitingTasks == 0)
             release.yield()
             try await holder.value
             #expect(try await pool.query("SELECT 3").single(Int.self) == 3)

@@ -145,8 +145,10 @@ enum ProgramFixtures {
             running[stalledVictim] = await processes.start("\(queue)-restart-stalled", arguments, environment: environment)
             try await stalled.query("COMMIT")
             for (round, threshold) in thresholds.enumerated() {
-                _ = try await eventually(timeout: .seconds(120), every: .milliseconds(5)) {
+                guard try await eventually(timeout: .seconds(120), every: .milliseconds(5), {
                     try await batchesDone(runID, pool: pool) >= threshold
+                }) else {
+                    throw TestSetupError("run \(runID) did not reach \(threshold) batches done; kills so far: \(kills)")
                 }
                 let delay = Int.random(in: threshold == 0 ? 50...400 : 0...40)
                 try await Task.sleep(for: .milliseconds(delay))

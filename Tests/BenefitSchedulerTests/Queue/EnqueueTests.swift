@@ -56,12 +56,21 @@ struct EnqueueTests {
             #expect(count == 10_000)
             let ids = try await pool.withConnection { try await JobQueue.enqueueMany([NewJob(kind: "noop", queue: "other")], on: $0) }
             #expect(ids.count == 1)
+            try await pool.query("UPDATE benefit.job SET run_at = run_at - interval '1 hour' WHERE queue = 'bulk' AND id % 7 = 0")
             let claimed = try await queue.claim(queues: ["bulk", "other"], limit: 50, worker: WorkerIdentity(name: "t"))
             #expect(claimed.count == 50)
-            // Priority 0 first: every claimed job was enqueued with priority 0, and ids ascend.
-            let priorities = try await pool.query("SELECT priority FROM benefit.job WHERE id = ANY(\(claimed.map(\.id)))").decode(Int.self)
-            #expect(Set(priorities) == [0])
-            #expect(claimed.map(\.id) == claimed.map(\.id).sorted())
+            // The first 50 in (priority, run_at, id) order: priority 0 before 1 and 2 (which
+            // were made due earlier too), and among those the earlier-due (every seventh id)
+            // before the lower ids.
+            let order = try await pool.query("""
+                SELECT id FROM benefit.job WHERE queue IN ('bulk', 'other') ORDER BY priority, run_at, id LIMIT 50
+                """).decode(Int.self)
+            #expect(claimed.map(\.id).sorted() == order.sorted())
+            let (early, priorities) = try await pool.query("""
+                SELECT count(*) FILTER (WHERE id % 7 = 0), array_agg(DISTINCT priority) FROM benefit.job WHERE id = ANY (\(claimed.map(\.id)))
+                """).single((Int, [Int]).self)
+            #expect(early == 50)
+            #expect(priorities == [0])
             let attempts = try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE outcome = 'running'").single(Int.self)
             #expect(attempts == 50)
             let tokens = claimed.map(\.leaseToken)
