@@ -126,20 +126,15 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let queue = JobQueue(pool: pool)
-            let retried: [Int]
+            let retried = try await queue.retryDead(jobID: job, runID: run)
             if let run {
-                retried = try await RunControl.retryDead(runID: run, on: queue.pool)
-            } else {
-                retried = try await queue.retryDead(jobID: job)
-            }
-            if let job {
+                print("\(retried.count) dead jobs of run \(run) are available again")
+            } else if let job {
                 guard !retried.isEmpty else {
                     let state = try await queue.state(of: job)
                     throw CommandFailure(state.map { "job \(job) is \($0.rawValue), not dead" } ?? "there is no job \(job)")
                 }
                 print("job \(job) is available again")
-            } else {
-                print("\(retried.count) dead jobs of run \(run!) are available again")
             }
         }
     }

@@ -7,7 +7,7 @@ import Logging
 /// SKIP LOCKED makes concurrent passes safe. A run is finished from what its
 /// jobs say, not from counters bumped by each batch, so no batch commit ever
 /// waits on the run row, and a dead batch retried by an operator simply makes
-/// the run go on (see ``RunQueries/reopen(runID:)``).
+/// the run go on (see ``JobQueue/retryDead(jobID:runID:)``).
 public struct RunFinisher: Sendable {
     /// What one pass did.
     public struct Result: Sendable, Equatable {

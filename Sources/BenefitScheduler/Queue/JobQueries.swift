@@ -246,13 +246,17 @@ enum JobQueries {
 
     // MARK: Operators (run by `benefit jobs ...`)
 
-    /// Dead jobs back to available with fresh attempts, by id or by run.
+    /// Dead jobs back to available with fresh attempts, by id or by run, and their failed runs back to running.
     static func retryDead(id: Int?, runID: Int?) -> PostgresQuery {
         """
         WITH retried AS (
             UPDATE benefit.job SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL
             WHERE state = 'dead' AND (id = \(id) OR run_id = \(runID))
-            RETURNING id, queue
+            RETURNING id, queue, run_id
+        ), reopened AS (
+            -- A failed run whose dead batch is back goes on; the finisher ends it again.
+            UPDATE benefit.run SET state = 'running', finished_at = NULL
+            WHERE id IN (SELECT run_id FROM retried) AND state = 'failed'
         ), notified AS (
             SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM retried) q
         )

@@ -180,7 +180,8 @@ public struct JobQueue: Sendable {
 
     // MARK: Operators
 
-    /// Dead jobs back to available with fresh attempts; by job or by run. Returns the ids.
+    /// Dead jobs back to available with fresh attempts, by job or by run; a
+    /// failed run of theirs goes on running. Returns the ids.
     public func retryDead(jobID: Int? = nil, runID: Int? = nil) async throws -> [Int] {
         try await pool.query(JobQueries.retryDead(id: jobID, runID: runID)).decode(Int.self)
     }

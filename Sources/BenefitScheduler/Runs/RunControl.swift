@@ -8,14 +8,4 @@ public enum RunControl {
         try await RunFinisher(pool: pool, logger: .init(label: "benefit.runs")).runOnce(runID: runID)
         return (requested == 1, stopped)
     }
-
-    /// Puts a run's dead batches back on the queue with fresh attempts, and lets a
-    /// failed run go on. Returns the retried job ids.
-    public static func retryDead(runID: Int, on pool: PostgresPool) async throws -> [Int] {
-        try await pool.transaction { transaction in
-            let retried = try await transaction.query(JobQueries.retryDead(id: nil, runID: runID)).decode(Int.self)
-            try await transaction.query(RunQueries.reopen(runID: runID))
-            return retried
-        }
-    }
 }

@@ -25,15 +25,6 @@ enum RunQueries {
         """
     }
 
-    /// Run by `benefit jobs retry --run`: a failed run whose dead jobs are back on the queue goes on.
-    static func reopen(runID: Int) -> PostgresQuery {
-        """
-        UPDATE benefit.run SET state = 'running', finished_at = NULL
-        WHERE id = \(runID) AND state = 'failed'
-          AND EXISTS (SELECT 1 FROM benefit.job WHERE run_id = \(runID) AND state IN ('available', 'running'))
-        """
-    }
-
     /// Run by `benefit runs cancel`: no new batch starts; running ones end; the
     /// finisher then marks the run cancelled.
     static func cancel(runID: Int) -> PostgresQuery {

@@ -48,7 +48,9 @@ struct RunTests {
                 #expect(dead.first?.lastError?.contains("test_broken") == true)
 
                 try await pool.query("DELETE FROM test_broken")
-                #expect(try await RunControl.retryDead(runID: runID, on: pool).count == 1)
+                // Retried by its job id, as `jobs retry JOB` does: the run goes on all the same.
+                let deadJob = try #require(dead.first?.jobID)
+                #expect(try await JobQueue(pool: pool).retryDead(jobID: deadJob) == [deadJob])
                 #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
                 let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(recovered?.state == .succeeded)
