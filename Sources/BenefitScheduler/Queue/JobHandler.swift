@@ -46,11 +46,18 @@ public struct JobContext: Sendable {
     /// Runs `effects` in the transaction that completes the job, which commits
     /// only if this attempt still holds the job's lease; otherwise throws
     /// ``LeaseLost`` and nothing is written.
+    ///
+    /// - Parameter isolation: `.repeatableRead` when `effects` must read the
+    ///   database as of one moment (a run's plan and its population); the commit
+    ///   is then tried again, whole, if a concurrent writer makes it fail to
+    ///   serialise.
     @discardableResult
-    public func commit<Result: Sendable>(_ effects: @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    public func commit<Result: Sendable>(
+        isolation: IsolationLevel = .readCommitted, _ effects: @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         commitState.begin()
         do {
-            let result = try await queue.commit(jobID: job.id, token: job.leaseToken, effects)
+            let result = try await queue.commit(jobID: job.id, token: job.leaseToken, isolation: isolation, effects)
             commitState.end(committed: true)
             return result
         } catch {

@@ -141,20 +141,23 @@ public struct JobQueue: Sendable {
     /// job still carries `token`: lock the job row, compare, then write.
     /// Throws ``LeaseLost`` (and records the attempt as fenced) otherwise.
     public func commit<Result: Sendable>(
-        jobID: Int, token: LeaseToken,
+        jobID: Int, token: LeaseToken, isolation: IsolationLevel = .readCommitted,
         _ effects: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let outcome: Result? = try await pool.transaction { connection in
+        // Under a snapshot isolation the commit may fail to serialise (a writer
+        // changed a row it locks after its snapshot): tried again from the start.
+        let attempts = isolation == .readCommitted ? 1 : 3
+        let outcome: Result? = try await pool.transaction(isolation: isolation, maxAttempts: attempts) { connection in
             let row = try await connection.query(JobQueries.lockForCommit(id: jobID)).first((Int64?, String).self)
-            guard let row, row.0 == token.rawValue, row.1 == JobState.running.rawValue else { return nil }
+            guard let row, row.0 == token.rawValue, row.1 == JobState.running.rawValue else {
+                try await connection.query(JobQueries.markFenced(token: token.rawValue))
+                return nil
+            }
             let result = try await effects(connection)
             try await connection.query(JobQueries.markSucceeded(id: jobID, token: token.rawValue))
             return result
         }
-        guard let outcome else {
-            try await pool.query(JobQueries.markFenced(token: token.rawValue))
-            throw LeaseLost(jobID: jobID, leaseToken: token)
-        }
+        guard let outcome else { throw LeaseLost(jobID: jobID, leaseToken: token) }
         return outcome
     }
 

@@ -11,6 +11,12 @@ public protocol BenefitProgram: ProgramParameterValidator {
     /// Runs once in the planning job's fenced transaction, before the fan-out:
     /// a program that must decide something for the whole run at once (a
     /// ranking, say) writes it here. Default: nothing.
+    ///
+    /// The planning transaction is REPEATABLE READ: `prepare` and the
+    /// population query that follows read one snapshot of the roster, so a plan
+    /// made from counts in `prepare` covers exactly the members the population
+    /// ranks. (A row `prepare` locks that a concurrent transaction changed makes
+    /// the planning commit start over.)
     func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws
 
     /// The run's population: a query returning `member_id text, rank bigint`, with

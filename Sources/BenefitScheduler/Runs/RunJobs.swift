@@ -32,7 +32,9 @@ public struct PlanningHandler: JobHandler {
     public func run(_ context: JobContext) async throws {
         let runID = try context.job.decodePayload(Payload.self).run
         let programs = programs
-        let totals = try await context.commit { transaction -> (batches: Int, members: Int)? in
+        // One snapshot for the whole plan: what `prepare` counts is what the
+        // population ranks, even while the roster is being imported.
+        let totals = try await context.commit(isolation: .repeatableRead) { transaction -> (batches: Int, members: Int)? in
             let (run, cancelled) = try await RunContext.load(runID: runID, on: transaction)
             if cancelled { return nil }
             guard let program = programs.program(named: run.definition.program) else {
