@@ -95,3 +95,20 @@ GRANT SELECT ON benefit.allocations TO benefit_admin;
 -- delete an allocation.
 GRANT SELECT, INSERT, UPDATE (places_taken, updated_at) ON benefit.recuperation_session TO benefit_worker;
 GRANT SELECT, INSERT ON benefit.recuperation_plan, benefit.allocation TO benefit_worker;
+
+-- Every member a campaign's cycle has served or waitlisted, whatever the program:
+-- each campaign runs one program, so its rows come from that program's effect
+-- table and the shared waitlist. A run's planning takes these members away from
+-- its population, so a second run of a cycle serves only members the first did
+-- not reach. Each branch is a range of its table's primary key
+-- (campaign_id, cycle, member_id) once the caller filters on campaign and cycle.
+CREATE VIEW benefit.served_member AS
+SELECT campaign_id, cycle, member_id FROM benefit.grant
+UNION ALL
+SELECT campaign_id, cycle, member_id FROM benefit.appointment
+UNION ALL
+SELECT campaign_id, cycle, member_id FROM benefit.allocation
+UNION ALL
+SELECT campaign_id, cycle, member_id FROM benefit.waitlist_entry;
+
+GRANT SELECT ON benefit.served_member TO benefit_worker;

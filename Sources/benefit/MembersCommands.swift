@@ -94,7 +94,7 @@ struct Members: AsyncParsableCommand {
         }
 
         func run() throws {
-            let day = asOf.flatMap(CalendarDate.init) ?? CalendarDate(year: CalendarDate.today().year, month: 1, day: 1)!
+            let day = asOf.flatMap(CalendarDate.init) ?? RosterGenerator.defaultAsOf
             guard let out else {
                 return try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: .standardOutput)
             }

@@ -19,30 +19,24 @@ enum DueQueries {
     /// The members due in the run, `member_id, org_unit`: of an admitted
     /// employment type, never checked up or last checked up on or before the
     /// cycle's start date minus `interval` (PostgreSQL's interval arithmetic),
-    /// and not yet booked by this campaign in this cycle (so a second run in the
-    /// cycle books only members the first did not).
-    ///
-    /// Booked members are taken away with EXCEPT, which PostgreSQL runs as a hash
-    /// or a sort, never as a nested loop: as NOT EXISTS the anti-join's plan would
-    /// follow the appointment table's statistics, which lag behind a run filling it
-    /// (see ``EligibilityQueries/eligible(_:)``).
+    /// and not yet booked by this campaign in this cycle (``ServedMembers``).
     static func due(_ scope: Scope) -> PostgresQuery {
         let interval = scope.parameters.interval.parts
+        let candidates: PostgresQuery = """
+            SELECT m.member_id
+            FROM benefit.member m
+            JOIN benefit.checkup_cycle c ON c.campaign_id = \(scope.campaignID) AND c.cycle = \(scope.cycle)
+            WHERE m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
+              AND (m.last_checkup_date IS NULL
+                   OR m.last_checkup_date <= c.start_date - make_interval(years => \(interval.years)::int,
+                                                                        months => \(interval.months)::int,
+                                                                        days => \(interval.days)::int))
+            """
         return """
             SELECT m.member_id, m.org_unit
             FROM benefit.member m
-            JOIN (
-                SELECT m.member_id
-                FROM benefit.member m
-                JOIN benefit.checkup_cycle c ON c.campaign_id = \(scope.campaignID) AND c.cycle = \(scope.cycle)
-                WHERE m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
-                  AND (m.last_checkup_date IS NULL
-                       OR m.last_checkup_date <= c.start_date - make_interval(years => \(interval.years)::int,
-                                                                            months => \(interval.months)::int,
-                                                                            days => \(interval.days)::int))
-                EXCEPT
-                SELECT a.member_id FROM benefit.appointment a WHERE a.campaign_id = \(scope.campaignID) AND a.cycle = \(scope.cycle)
-            ) AS unbooked ON unbooked.member_id = m.member_id
+            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unbooked
+              ON unbooked.member_id = m.member_id
             """
     }
 

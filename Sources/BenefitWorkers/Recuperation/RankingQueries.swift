@@ -29,31 +29,23 @@ enum RankingQueries {
     /// minimum, so no hire date is needed), no trip within `notWithinYears` of
     /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
     /// campaign in this cycle (so a second run in the cycle ranks only members
-    /// the first did not reach).
-    ///
-    /// The served members are taken away with EXCEPT, which PostgreSQL runs as a
-    /// hash or a sort, never as a nested loop: as NOT EXISTS, the anti-join's plan
-    /// follows the statistics of the effect tables, which lag behind a run
-    /// filling them, and can rescan the cycle's effects for every member (see
-    /// ``EligibilityQueries/eligible(_:)``).
+    /// the first did not reach: ``ServedMembers``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let parameters = scope.parameters
+        let candidates: PostgresQuery = """
+            SELECT m.member_id
+            FROM benefit.member m
+            WHERE m.employment = ANY (\(parameters.employment.map(\.rawValue)))
+              AND (\(parameters.minServiceYears) = 0 OR \(subquery: serviceYears(scope)) >= \(parameters.minServiceYears))
+              AND (\(parameters.notWithinYears) = 0 OR m.last_recuperation_year IS NULL
+                   OR \(scope.year) - m.last_recuperation_year >= \(parameters.notWithinYears))
+            """
         return """
             SELECT m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
                    \(subquery: serviceYears(scope)) AS service_years
             FROM benefit.member m
-            JOIN (
-                SELECT m.member_id
-                FROM benefit.member m
-                WHERE m.employment = ANY (\(parameters.employment.map(\.rawValue)))
-                  AND (\(parameters.minServiceYears) = 0 OR \(subquery: serviceYears(scope)) >= \(parameters.minServiceYears))
-                  AND (\(parameters.notWithinYears) = 0 OR m.last_recuperation_year IS NULL
-                       OR \(scope.year) - m.last_recuperation_year >= \(parameters.notWithinYears))
-                EXCEPT
-                SELECT a.member_id FROM benefit.allocation a WHERE a.campaign_id = \(scope.campaignID) AND a.cycle = \(scope.cycle)
-                EXCEPT
-                SELECT w.member_id FROM benefit.waitlist_entry w WHERE w.campaign_id = \(scope.campaignID) AND w.cycle = \(scope.cycle)
-            ) AS unserved ON unserved.member_id = m.member_id
+            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
+              ON unserved.member_id = m.member_id
             """
     }
 

@@ -8,8 +8,10 @@ enum SessionQueries {
     /// campaign's parameters, in file order. Only the cycle's first run opens
     /// them; a later run finds them open and shares them, even if a newer
     /// revision of the campaign lists other sessions (they count from the next
-    /// cycle). Two first runs planning at once: the second waits on the first's
-    /// keys and inserts nothing.
+    /// cycle). Two first runs planning at once: the second's snapshot (planning
+    /// is REPEATABLE READ) does not see the first's sessions, so its insert meets
+    /// their keys, fails to serialise, and its planning starts over, finding the
+    /// sessions open: a cycle never mixes the sessions of two revisions.
     static func open(campaignID: Int, cycle: String, _ parameters: RecuperationParameters) -> PostgresQuery {
         let sessions = parameters.sessions
         return """

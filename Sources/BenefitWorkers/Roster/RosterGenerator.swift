@@ -24,12 +24,17 @@ public struct RosterGenerator: Sequence, IteratorProtocol, Sendable {
     private let units: [(name: String, workforce: RosterNames.Workforce)]
     private let idDigits: Int
 
+    /// The usual "today" of a generated roster: 1 January of the current year, so
+    /// a seed gives the same roster all year.
+    public static var defaultAsOf: CalendarDate {
+        CalendarDate(year: CalendarDate.today().year, month: 1, day: 1)!
+    }
+
     /// A generator of `count` members.
     ///
     /// - Parameters:
     ///   - seed: Fixes every draw; the same seed gives the same roster.
-    ///   - asOf: The roster's "today" (the command uses 1 January of the current
-    ///     year, so a seed gives the same file all year).
+    ///   - asOf: The roster's "today" (commands use ``defaultAsOf``).
     public init(count: Int, seed: UInt64, asOf: CalendarDate) {
         precondition(count >= 0, "a roster cannot have a negative count")
         self.count = count

@@ -6,7 +6,7 @@ extension RosterImport {
     /// operator's file is imported: written as CSV to a temporary file, which is
     /// read back, checked and loaded, then removed. `benefit demo` and `benefit
     /// bench campaign` start from it.
-    public static func generated(count: Int, seed: UInt64, asOf: CalendarDate = .today(), on pool: PostgresPool) async throws -> Summary {
+    public static func generated(count: Int, seed: UInt64, asOf: CalendarDate = RosterGenerator.defaultAsOf, on pool: PostgresPool) async throws -> Summary {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-roster-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: file) }
         guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
@@ -15,6 +15,6 @@ extension RosterImport {
         let handle = try FileHandle(forWritingTo: file)
         try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
         try handle.close()
-        return try await run(path: file.path, today: asOf, on: pool)
+        return try await run(path: file.path, on: pool)
     }
 }

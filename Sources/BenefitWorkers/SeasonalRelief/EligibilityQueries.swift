@@ -18,33 +18,24 @@ enum EligibilityQueries {
 
     /// The members a run may serve, `member_id, hardship_tier`: those any
     /// criterion admits, of an admitted employment type, in a tier that can be
-    /// paid, and not yet granted or waitlisted by this campaign in this cycle
-    /// (so a second run in the cycle serves only members the first did not reach).
-    ///
-    /// The served members are taken away with EXCEPT, which PostgreSQL runs as a
-    /// hash or a sort, never as a nested loop. As NOT EXISTS, the anti-join's plan
-    /// followed the statistics of the effect tables, which lag behind a run filling
-    /// them: a re-run planned right after one took minutes, rescanning the cycle's
-    /// grants for every member.
+    /// paid, and not yet served by this campaign in this cycle (``ServedMembers``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let eligibility = scope.parameters.eligibility
         let payable = scope.parameters.payableTiers
+        let candidates: PostgresQuery = """
+            SELECT m.member_id
+            FROM benefit.member m
+            WHERE (m.hardship_tier = ANY (\(eligibility.hardshipTiers))
+                   OR (\(eligibility.frontline) AND m.frontline)
+                   OR (\(eligibility.childInCollege) AND m.child_college_year = \(scope.year)))
+              AND m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
+              AND (m.hardship_tier = ANY (\(payable.compactMap { $0 })) OR (m.hardship_tier IS NULL AND \(payable.contains(nil))))
+            """
         return """
             SELECT m.member_id, m.hardship_tier
             FROM benefit.member m
-            JOIN (
-                SELECT m.member_id
-                FROM benefit.member m
-                WHERE (m.hardship_tier = ANY (\(eligibility.hardshipTiers))
-                       OR (\(eligibility.frontline) AND m.frontline)
-                       OR (\(eligibility.childInCollege) AND m.child_college_year = \(scope.year)))
-                  AND m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
-                  AND (m.hardship_tier = ANY (\(payable.compactMap { $0 })) OR (m.hardship_tier IS NULL AND \(payable.contains(nil))))
-                EXCEPT
-                SELECT g.member_id FROM benefit.grant g WHERE g.campaign_id = \(scope.campaignID) AND g.cycle = \(scope.cycle)
-                EXCEPT
-                SELECT w.member_id FROM benefit.waitlist_entry w WHERE w.campaign_id = \(scope.campaignID) AND w.cycle = \(scope.cycle)
-            ) AS unserved ON unserved.member_id = m.member_id
+            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
+              ON unserved.member_id = m.member_id
             """
     }
 
