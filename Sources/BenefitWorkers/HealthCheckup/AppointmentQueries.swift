@@ -25,10 +25,7 @@ enum AppointmentQueries {
     ) -> PostgresQuery {
         let run = batch.run
         return """
-            WITH batch AS (
-                SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
-                FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
-            ), seated AS (
+            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), seated AS (
                 SELECT b.member_id, p.hospital, p.daily_capacity, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
                 JOIN benefit.checkup_plan p ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank

@@ -19,7 +19,7 @@ enum DueQueries {
     /// The members due in the run, `member_id, org_unit`: of an admitted
     /// employment type, never checked up or last checked up on or before the
     /// cycle's start date minus `interval` (PostgreSQL's interval arithmetic),
-    /// and not yet booked by this campaign in this cycle (``ServedMembers``).
+    /// and not yet booked by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
     static func due(_ scope: Scope) -> PostgresQuery {
         let interval = scope.parameters.interval.parts
         let candidates: PostgresQuery = """
@@ -35,7 +35,7 @@ enum DueQueries {
         return """
             SELECT m.member_id, m.org_unit
             FROM benefit.member m
-            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unbooked
+            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unbooked
               ON unbooked.member_id = m.member_id
             """
     }

@@ -27,28 +27,14 @@ enum AllocationQueries {
     static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
         let run = batch.run
         return """
-            WITH batch AS (
-                SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
-                FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
-            ), candidate AS (
+            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), candidate AS (
                 SELECT b.member_id, b.rank, p.position, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
                 JOIN benefit.member m ON m.member_id = b.member_id
                 LEFT JOIN benefit.recuperation_plan p
                   ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
-                -- One primary-key probe per member and table, as in the relief batches:
-                -- an anti-join's plan would follow statistics that lag behind the run.
-                LEFT JOIN LATERAL (
-                    SELECT 1 AS found FROM benefit.allocation a
-                    WHERE a.campaign_id = \(run.campaignID) AND a.cycle = \(run.cycle) AND a.member_id = b.member_id
-                    LIMIT 1
-                ) placed ON true
-                LEFT JOIN LATERAL (
-                    SELECT 1 AS found FROM benefit.waitlist_entry w
-                    WHERE w.campaign_id = \(run.campaignID) AND w.cycle = \(run.cycle) AND w.member_id = b.member_id
-                    LIMIT 1
-                ) waitlisted ON true
-                WHERE placed.found IS NULL AND waitlisted.found IS NULL
+                \(subquery: ProgramQueries.servedProbe(run))
+                WHERE served.found IS NULL
             ), placed AS (
                 INSERT INTO benefit.allocation (campaign_id, cycle, member_id, run_id, job_id, position, capacity, seat, rank)
                 SELECT \(run.campaignID), \(run.cycle), c.member_id, \(run.runID), \(batch.jobID), s.position, s.capacity, c.seat, c.rank

@@ -29,7 +29,7 @@ enum RankingQueries {
     /// minimum, so no hire date is needed), no trip within `notWithinYears` of
     /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
     /// campaign in this cycle (so a second run in the cycle ranks only members
-    /// the first did not reach: ``ServedMembers``).
+    /// the first did not reach: ``ProgramQueries/unserved(_:campaignID:cycle:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let parameters = scope.parameters
         let candidates: PostgresQuery = """
@@ -44,7 +44,7 @@ enum RankingQueries {
             SELECT m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
                    \(subquery: serviceYears(scope)) AS service_years
             FROM benefit.member m
-            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
+            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
               ON unserved.member_id = m.member_id
             """
     }

@@ -18,7 +18,7 @@ enum EligibilityQueries {
 
     /// The members a run may serve, `member_id, hardship_tier`: those any
     /// criterion admits, of an admitted employment type, in a tier that can be
-    /// paid, and not yet served by this campaign in this cycle (``ServedMembers``).
+    /// paid, and not yet served by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let eligibility = scope.parameters.eligibility
         let payable = scope.parameters.payableTiers
@@ -34,7 +34,7 @@ enum EligibilityQueries {
         return """
             SELECT m.member_id, m.hardship_tier
             FROM benefit.member m
-            JOIN (\(subquery: ServedMembers.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
+            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
               ON unserved.member_id = m.member_id
             """
     }

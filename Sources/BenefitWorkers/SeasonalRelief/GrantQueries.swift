@@ -43,29 +43,14 @@ enum GrantQueries {
     static func grantBatch(_ batch: RunBatch, season: ReliefSeason, remaining: Decimal, mayGrant: Bool) -> PostgresQuery {
         let run = batch.run
         return """
-            WITH RECURSIVE batch AS (
-                SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
-                FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
-            ), candidate AS (
+            WITH RECURSIVE batch AS (\(subquery: ProgramQueries.ranked(batch))), candidate AS (
                 SELECT b.member_id, b.rank, m.hardship_tier AS tier, a.amount, a.remaining_after,
                        coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false) AS planned
                 FROM batch b
                 JOIN benefit.member m ON m.member_id = b.member_id
                 JOIN benefit.relief_allotment a ON a.run_id = \(run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
-                -- One primary-key probe per member and table. LATERAL with LIMIT keeps them
-                -- probes: as an anti-join the plan would follow statistics, which lag while
-                -- a run fills these tables, and could rescan the whole cycle per member.
-                LEFT JOIN LATERAL (
-                    SELECT 1 AS found FROM benefit.grant g
-                    WHERE g.campaign_id = \(run.campaignID) AND g.cycle = \(run.cycle) AND g.member_id = b.member_id
-                    LIMIT 1
-                ) granted ON true
-                LEFT JOIN LATERAL (
-                    SELECT 1 AS found FROM benefit.waitlist_entry w
-                    WHERE w.campaign_id = \(run.campaignID) AND w.cycle = \(run.cycle) AND w.member_id = b.member_id
-                    LIMIT 1
-                ) waitlisted ON true
-                WHERE granted.found IS NULL AND waitlisted.found IS NULL
+                \(subquery: ProgramQueries.servedProbe(run))
+                WHERE served.found IS NULL
                   AND (\(mayGrant) OR NOT coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false))
             ), planned AS (
                 SELECT array_agg(member_id ORDER BY rank) AS members, array_agg(amount ORDER BY rank) AS amounts

@@ -1,0 +1,47 @@
+import BenefitScheduler
+
+/// Statement pieces every program's queries share: which members a campaign's
+/// cycle has already served, and a batch's members with their ranks.
+enum ProgramQueries {
+    /// `candidates` (a query of `member_id`) less the members the campaign's cycle
+    /// has served or waitlisted (`benefit.served_member`), so a second run of a
+    /// cycle reaches only members the first did not.
+    ///
+    /// The served members are taken away with EXCEPT, which PostgreSQL runs as a
+    /// hash or a sort, never as a nested loop. As NOT EXISTS, the anti-join's plan
+    /// followed the statistics of the effect tables, which lag behind a run filling
+    /// them: a re-run planned right after one took minutes, rescanning the cycle's
+    /// effects for every member.
+    static func unserved(_ candidates: PostgresQuery, campaignID: Int, cycle: String) -> PostgresQuery {
+        """
+        SELECT c.member_id FROM (\(subquery: candidates)) AS c
+        EXCEPT
+        SELECT s.member_id FROM benefit.served_member s WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)
+        """
+    }
+
+    /// A batch's members with their ranks in the run, `member_id, rank`.
+    static func ranked(_ batch: RunBatch) -> PostgresQuery {
+        """
+        SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
+        FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
+        """
+    }
+
+    /// A join to add after a batch's member row `b`: `served.found` is 1 when the
+    /// run's campaign has already served or waitlisted `b.member_id` in this
+    /// cycle (another run got there first), NULL otherwise.
+    ///
+    /// One primary-key probe per member and effect table: LATERAL with LIMIT keeps
+    /// them probes. As an anti-join, the plan would follow statistics that lag
+    /// while a run fills these tables, and could rescan the whole cycle per member.
+    static func servedProbe(_ run: RunContext) -> PostgresQuery {
+        """
+        LEFT JOIN LATERAL (
+            SELECT 1 AS found FROM benefit.served_member s
+            WHERE s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.member_id = b.member_id
+            LIMIT 1
+        ) served ON true
+        """
+    }
+}
