@@ -39,15 +39,12 @@ struct CheckupParameterReader {
         else { return nil }
         let interval = block["interval"].map { readInterval($0) } ?? CheckupParameters.defaultInterval
         let employment = block["employment"].map { base.employment($0, at: "employment") } ?? CheckupParameters.defaultEmployment
-        var startDate: CalendarDate?
-        if let given = block["startDate"] {
-            startDate = base.date(given, at: "startDate")
-        } else {
-            base.add("startDate", "required: the first day appointments may fall on (YYYY-MM-DD)")
-        }
+        let startDate = base.required(block, "startDate", what: "the first day appointments may fall on (YYYY-MM-DD)")
+            .flatMap { base.date($0, at: "startDate") }
         let holidays = block["holidays"].map { base.distinctDates($0, at: "holidays") } ?? []
-        let hospitals = readHospitals(block["hospitals"])
-        let packages = readPackages(block["packages"])
+        let hospitals = base.required(block, "hospitals", what: "a list of { name, dailyCapacity }").flatMap { readHospitals($0) }
+        let packages = base.required(block, "packages", what: "a list of { name, ageBelow } rules, the last without ageBelow")
+            .flatMap { readPackages($0) }
         let womenExtra = block["womenExtra"].map { base.name($0, at: "womenExtra") }
         guard let interval, let employment, let startDate, let holidays, let hospitals, let packages else { return nil }
         return CheckupParameters(
@@ -67,11 +64,7 @@ struct CheckupParameterReader {
         return interval
     }
 
-    private mutating func readHospitals(_ value: JSONValue?) -> [CheckupHospital]? {
-        guard let value else {
-            base.add("hospitals", "required: a list of { name, dailyCapacity }")
-            return nil
-        }
+    private mutating func readHospitals(_ value: JSONValue) -> [CheckupHospital]? {
         guard let list = base.nonEmptyList(value, at: "hospitals", of: "hospitals { name, dailyCapacity }") else { return nil }
         var hospitals: [CheckupHospital] = []
         var valid = true
@@ -82,24 +75,20 @@ struct CheckupParameterReader {
                 valid = false
                 continue
             }
-            let name = field(entry, "name", at: path).flatMap { base.name($0.value, at: $0.path) }
+            let name = base.required(entry, "name", in: path, what: "the hospital's name").flatMap { base.name($0, at: "\(path).name") }
             if let name, hospitals.contains(where: { $0.name == name }) {
                 base.add("\(path).name", "\(name) is listed twice")
                 valid = false
             }
-            let capacity = field(entry, "dailyCapacity", at: path).flatMap {
-                base.wholeNumber($0.value, at: $0.path, in: 1...Self.maximumDailyCapacity, what: "appointments per workday")
+            let capacity = base.required(entry, "dailyCapacity", in: path, what: "appointments per workday").flatMap {
+                base.wholeNumber($0, at: "\(path).dailyCapacity", in: 1...Self.maximumDailyCapacity, what: "appointments per workday")
             }
             if let name, let capacity { hospitals.append(CheckupHospital(name: name, dailyCapacity: capacity)) } else { valid = false }
         }
         return valid ? hospitals : nil
     }
 
-    private mutating func readPackages(_ value: JSONValue?) -> [CheckupPackageRule]? {
-        guard let value else {
-            base.add("packages", "required: a list of { name, ageBelow } rules, the last without ageBelow")
-            return nil
-        }
+    private mutating func readPackages(_ value: JSONValue) -> [CheckupPackageRule]? {
         guard let list = base.nonEmptyList(value, at: "packages", of: "package rules { name, ageBelow }") else { return nil }
         var rules: [CheckupPackageRule] = []
         var valid = true
@@ -116,7 +105,7 @@ struct CheckupParameterReader {
                 base.add(path, "never used: packages[\(catchAll)] has no ageBelow and matches everyone")
                 valid = false
             }
-            let name = field(entry, "name", at: path).flatMap { base.name($0.value, at: $0.path) }
+            let name = base.required(entry, "name", in: path, what: "the package's name").flatMap { base.name($0, at: "\(path).name") }
             var bound: Int?
             if let given = entry["ageBelow"] {
                 bound = base.wholeNumber(given, at: "\(path).ageBelow", in: Self.ageRange, what: "an age in years")
@@ -136,14 +125,5 @@ struct CheckupParameterReader {
             valid = false
         }
         return valid ? rules : nil
-    }
-
-    /// A list item's required `key`, with its path; a missing one is a problem.
-    private mutating func field(_ entry: [String: JSONValue], _ key: String, at path: String) -> (value: JSONValue, path: String)? {
-        guard let value = entry[key] else {
-            base.add("\(path).\(key)", "required")
-            return nil
-        }
-        return (value, "\(path).\(key)")
     }
 }

@@ -21,6 +21,15 @@ struct ParameterReader {
         parent.isEmpty ? key : "\(parent).\(key)"
     }
 
+    /// `block[key]`; when it is missing, nil and the problem `required: what` at `parent.key`.
+    mutating func required(_ block: [String: JSONValue], _ key: String, in parent: String = "", what: String) -> JSONValue? {
+        guard let value = block[key] else {
+            add(Self.path(parent, key), "required: \(what)")
+            return nil
+        }
+        return value
+    }
+
     /// A mapping whose keys are all in `known`; every unknown key is a problem
     /// (the mapping is still returned, so its known keys are read too).
     mutating func mapping(_ value: JSONValue, at path: String, known: [String], example: String) -> [String: JSONValue]? {
@@ -32,6 +41,15 @@ struct ParameterReader {
             add(Self.path(path, key), ParameterProblem.unknownKeyMessage(key, known: known))
         }
         return block
+    }
+
+    /// A list, perhaps empty.
+    mutating func list(_ value: JSONValue, at path: String, of what: String) -> [JSONValue]? {
+        guard let list = value.arrayValue else {
+            add(path, "expected a list of \(what), got \(value.canonicalText)")
+            return nil
+        }
+        return list
     }
 
     /// A list with at least one element.

@@ -43,10 +43,9 @@ struct RecuperationParameterReader {
         if let given = block["notWithinYears"] {
             result.notWithinYears = base.wholeNumber(given, at: "notWithinYears", in: 0...100, what: "the years since the last trip required") ?? 0
         }
-        if let given = block["sites"] {
+        if let given = base.required(
+            block, "sites", what: "the sites and their sessions, such as [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }]") {
             result.sites = readSites(given)
-        } else {
-            base.add("sites", "required: the sites and their sessions, such as [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }]")
         }
         if let given = block["rankBy"] {
             let known = RankCriterion.allCases.map(\.rawValue)
@@ -66,12 +65,7 @@ struct RecuperationParameterReader {
         for (index, element) in list.enumerated() {
             let path = "sites[\(index)]"
             guard let block = base.mapping(element, at: path, known: Self.siteKeys, example: "{ name: 沙家浜, sessions: [...] }") else { continue }
-            var name: String?
-            if let given = block["name"] {
-                name = base.name(given, at: "\(path).name")
-            } else {
-                base.add("\(path).name", "required: the site's name")
-            }
+            let name = base.required(block, "name", in: path, what: "the site's name").flatMap { base.name($0, at: "\(path).name") }
             if let name {
                 if let first = firstIndex[name] {
                     base.add("\(path).name", "site \(name) is already listed (sites[\(first)])")
@@ -79,12 +73,8 @@ struct RecuperationParameterReader {
                     firstIndex[name] = index
                 }
             }
-            var sessions: [RecuperationSession] = []
-            if let given = block["sessions"] {
-                sessions = readSessions(given, at: "\(path).sessions", site: name ?? path)
-            } else {
-                base.add("\(path).sessions", "required: the site's sessions, such as [{ start: 2027-04-06, days: 5, capacity: 40 }]")
-            }
+            let sessions = base.required(block, "sessions", in: path, what: "the site's sessions, such as [{ start: 2027-04-06, days: 5, capacity: 40 }]")
+                .map { readSessions($0, at: "\(path).sessions", site: name ?? path) } ?? []
             sites.append(RecuperationSite(name: name ?? "", sessions: sessions))
         }
         return sites
@@ -98,7 +88,7 @@ struct RecuperationParameterReader {
             let path = "\(path)[\(index)]"
             guard let block = base.mapping(element, at: path, known: Self.sessionKeys, example: "{ start: 2027-04-06, days: 5, capacity: 40 }")
             else { continue }
-            let start = block["start"].flatMap { readStart($0, at: "\(path).start") }
+            let start = base.required(block, "start", in: path, what: "the session's first day").flatMap { readStart($0, at: "\(path).start") }
             if let start {
                 if let first = firstIndex[start] {
                     base.add("\(path).start", "\(site) already has a session starting \(start) (sessions[\(first)])")
@@ -106,13 +96,11 @@ struct RecuperationParameterReader {
                     firstIndex[start] = index
                 }
             }
-            let days = block["days"].flatMap { base.wholeNumber($0, at: "\(path).days", in: 1...60, what: "the session's days") }
-            let capacity = block["capacity"].flatMap {
-                base.wholeNumber($0, at: "\(path).capacity", in: 1...100_000, what: "the session's places")
+            let days = base.required(block, "days", in: path, what: "how many days it lasts").flatMap {
+                base.wholeNumber($0, at: "\(path).days", in: 1...60, what: "the session's days")
             }
-            for (key, what) in [("start", "the session's first day"), ("days", "how many days it lasts"), ("capacity", "how many members it takes")]
-            where block[key] == nil {
-                base.add("\(path).\(key)", "required: \(what)")
+            let capacity = base.required(block, "capacity", in: path, what: "how many members it takes").flatMap {
+                base.wholeNumber($0, at: "\(path).capacity", in: 1...100_000, what: "the session's places")
             }
             if let start, let days, let capacity {
                 sessions.append(RecuperationSession(start: start, days: days, capacity: capacity))

@@ -33,13 +33,8 @@ struct ReliefParameterReader {
     }
 
     private mutating func read(_ parameters: JSONValue) -> ReliefParameters? {
-        guard let block = parameters.objectValue else {
-            add("", "expected a mapping of seasonal-relief parameters, got \(parameters.kindDescription)")
-            return nil
-        }
-        for key in block.keys.sorted() where !Self.keys.contains(key) {
-            add(key, ParameterProblem.unknownKeyMessage(key, known: Self.keys))
-        }
+        guard let block = base.mapping(parameters, at: "", known: Self.keys, example: "{ season: winter-warmth, budget: 5000000, ... }")
+        else { return nil }
         let season = readSeason(block["season"])
         var eligibility = season?.defaultEligibility
         if let given = block["eligibility"] { eligibility = readEligibility(given) }
@@ -86,25 +81,17 @@ struct ReliefParameterReader {
     }
 
     private mutating func readEligibility(_ value: JSONValue) -> ReliefEligibility? {
-        guard let block = value.objectValue else {
-            add("eligibility", "expected a mapping such as { hardshipTier: [1, 2, 3] }, got \(value.kindDescription)")
-            return nil
-        }
-        var valid = true
-        for key in block.keys.sorted() where !Self.eligibilityKeys.contains(key) {
-            add("eligibility.\(key)", ParameterProblem.unknownKeyMessage(key, known: Self.eligibilityKeys))
-            valid = false
-        }
+        let problemsBefore = base.problems.count
+        guard let block = base.mapping(value, at: "eligibility", known: Self.eligibilityKeys, example: "{ hardshipTier: [1, 2, 3] }")
+        else { return nil }
+        var valid = base.problems.count == problemsBefore
         var eligibility = ReliefEligibility()
         if let tiers = block["hardshipTier"] {
             if let read = readTiers(tiers) { eligibility.hardshipTiers = read } else { valid = false }
         }
         for (key, path) in [("frontline", \ReliefEligibility.frontline), ("childInCollege", \.childInCollege)] {
             guard let flag = block[key] else { continue }
-            if let on = flag.boolValue { eligibility[keyPath: path] = on } else {
-                add("eligibility.\(key)", "expected true or false, got \(flag.canonicalText)")
-                valid = false
-            }
+            if let on = base.flag(flag, at: "eligibility.\(key)") { eligibility[keyPath: path] = on } else { valid = false }
         }
         guard valid else { return nil }
         if !eligibility.hasCriterion {
@@ -116,10 +103,7 @@ struct ReliefParameterReader {
 
     private mutating func readTiers(_ value: JSONValue) -> [Int]? {
         let path = "eligibility.hardshipTier"
-        guard let list = value.arrayValue, !list.isEmpty else {
-            add(path, "expected a non-empty list of tiers (1, 2, 3), got \(value.canonicalText)")
-            return nil
-        }
+        guard let list = base.nonEmptyList(value, at: path, of: "tiers (1, 2, 3)") else { return nil }
         var tiers: [Int] = []
         var valid = true
         for (index, element) in list.enumerated() {

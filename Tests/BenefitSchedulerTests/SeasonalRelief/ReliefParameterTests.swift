@@ -117,7 +117,7 @@ struct ReliefParameterTests {
     @Test("a block that is not a mapping is one problem")
     func notAMapping() {
         #expect(SeasonalReliefProgram().problems(in: [1, 2]).map(\.description)
-            == ["expected a mapping of seasonal-relief parameters, got a list"])
+            == ["expected a mapping such as { season: winter-warmth, budget: 5000000, ... }, got a list"])
     }
 
     @Test("each season's defaults: who is eligible and which employment types")
