@@ -26,7 +26,7 @@ struct CheckupPlan: Sendable {
 
     /// Hospitals with at least one member, in rank order.
     var reservations: [Reservation]
-    /// Each due org unit with its hospital, biggest units first.
+    /// Each due org unit with its hospital, in the order the units were counted.
     var units: [(unit: UnitAssignment.Unit, hospital: String)]
 
     /// Shares `units` out among `hospitals` (file order) with ``UnitAssignment``

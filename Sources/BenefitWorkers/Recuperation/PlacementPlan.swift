@@ -20,8 +20,6 @@ struct PlacementPlan: Equatable, Sendable {
         let firstRank: Int
         let lastRank: Int
         let firstSeat: Int
-
-        var places: Int { lastRank - firstRank + 1 }
     }
 
     /// A session as planning finds it: `placesTaken` of its `capacity` already given by earlier runs of the cycle.

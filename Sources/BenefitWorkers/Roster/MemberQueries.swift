@@ -1,6 +1,6 @@
 import BenefitScheduler
 
-/// Every statement on `benefit.member`, named for who runs it.
+/// The roster import's statements on `benefit.member`.
 ///
 /// The import loads a whole file into a staging table first and merges it in
 /// one statement, so the roster goes from its old state to its new one at

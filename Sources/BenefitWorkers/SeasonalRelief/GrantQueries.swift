@@ -1,7 +1,8 @@
 import BenefitScheduler
 import Foundation
 
-/// The statement on `benefit.grant` and `benefit.waitlist_entry`: one batch's effects.
+/// A seasonal-relief batch's statements: which of its members the plan grants,
+/// and its effects on `benefit.grant` and `benefit.waitlist_entry`.
 enum GrantQueries {
     /// Run by a batch job before it locks the ledger: how many of its members
     /// the run's allotment plans a grant for (by their tier now), which decides
