@@ -61,7 +61,9 @@ public struct DemoReport: Sendable, Codable, Equatable {
 }
 
 extension DemoReport.Campaign {
-    /// Reads what the run did from its program's effects view; capacities come from the campaign's parameters.
+    /// Reads what the run did from its program's effects view; a recuperation
+    /// round's capacity, which includes sessions nobody was placed in, from the
+    /// campaign's parameters.
     mutating func loadEffects(cycle: String, parameters: JSONValue, on pool: PostgresPool) async throws {
         switch program {
         case SeasonalReliefProgram.name:
@@ -72,27 +74,22 @@ extension DemoReport.Campaign {
                 """).single((Int, Decimal, Decimal?).self)
             (served, amount, budget) = (row.0, row.1, row.2)
         case HealthCheckupProgram.name:
-            served = try await pool.query("SELECT count(*) FROM benefit.appointments WHERE run_id = \(runID)").single(Int.self)
-            // Places: the cycle's appointments; capacity: each day booked at a hospital × its daily capacity.
-            let days = try await pool.query("""
-                SELECT hospital, count(*), count(DISTINCT appointment_date) FROM benefit.appointments
-                WHERE campaign = \(campaign) AND cycle = \(cycle) GROUP BY hospital
-                """).decode((String, Int, Int).self)
-            let dailyCapacity = Dictionary(
-                (parameters["hospitals"]?.arrayValue ?? []).compactMap { hospital in
-                    hospital["name"]?.stringValue.flatMap { name in ParameterReader.wholeNumber(hospital["dailyCapacity"]).map { (name, $0) } }
-                }, uniquingKeysWith: { first, _ in first })
-            places = days.reduce(0) { $0 + $1.1 }
-            capacity = days.reduce(0) { $0 + $1.2 * (dailyCapacity[$1.0] ?? 0) }
+            // Places: the cycle's appointments; capacity: each (hospital, day) booked, at its daily capacity.
+            (served, places, capacity) = try await pool.query("""
+                SELECT (SELECT count(*) FROM benefit.appointments WHERE run_id = \(runID)),
+                       coalesce(sum(booked), 0)::bigint, coalesce(sum(daily_capacity), 0)::bigint
+                FROM (SELECT count(*) AS booked, max(daily_capacity) AS daily_capacity FROM benefit.appointments
+                      WHERE campaign = \(campaign) AND cycle = \(cycle) GROUP BY hospital, appointment_date) AS days
+                """).single((Int, Int?, Int?).self)
         case RecuperationProgram.name:
-            served = try await pool.query("SELECT count(*) FROM benefit.allocations WHERE run_id = \(runID)").single(Int.self)
-            places = try await pool.query(
-                "SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)").single(Int.self)
-            capacity = (parameters["sites"]?.arrayValue ?? []).flatMap { $0["sessions"]?.arrayValue ?? [] }
-                .reduce(0) { $0 + (ParameterReader.wholeNumber($1["capacity"]) ?? 0) }
+            (served, places) = try await pool.query("""
+                SELECT count(*) FILTER (WHERE run_id = \(runID)), count(*)
+                FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)
+                """).single((Int, Int?).self)
+            capacity = try ParameterReader.stored(parameters, campaign: campaign, program: program, RecuperationParameterReader.read)
+                .sessions.reduce(0) { $0 + $1.session.capacity }
         default:
-            // A program without an effects view here: members handled, less the waitlisted.
-            served = try await pool.query("SELECT members_done FROM benefit.run_history WHERE run_id = \(runID)").single(Int.self) - waitlisted
+            throw DemoError("the report knows no effects of program \(program) (campaign \(campaign))")
         }
     }
 }

@@ -172,9 +172,17 @@ extension ParameterReader {
         _ run: RunContext, program: String,
         _ read: (JSONValue) -> (parameters: Parameters?, problems: [ParameterProblem])
     ) throws -> Parameters {
-        let (parameters, problems) = read(run.parameters)
+        try stored(run.parameters, campaign: run.campaign, program: program, read)
+    }
+
+    /// A campaign's stored parameters, read with the program's reader; see ``stored(_:program:_:)``.
+    static func stored<Parameters>(
+        _ parameters: JSONValue, campaign: String, program: String,
+        _ read: (JSONValue) -> (parameters: Parameters?, problems: [ParameterProblem])
+    ) throws -> Parameters {
+        let (parameters, problems) = read(parameters)
         guard let parameters else {
-            throw PermanentFailure("\(program): campaign \(run.campaign) has bad parameters: "
+            throw PermanentFailure("\(program): campaign \(campaign) has bad parameters: "
                 + problems.map(\.description).joined(separator: "; "))
         }
         return parameters
