@@ -131,10 +131,10 @@ struct Runs: AsyncParsableCommand {
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.runs")
-            guard let (requested, stopped) = try await RunControl.cancel(runID: run, on: pool), requested else {
-                let summary = try await RunHistory.find(run, on: pool)
-                throw CommandFailure(summary.map { "run \(run) is already \($0.state.rawValue)" } ?? "there is no run \(run)")
+            guard let (requested, stopped, state) = try await RunControl.cancel(runID: run, on: pool) else {
+                throw CommandFailure("there is no run \(run)")
             }
+            guard requested else { throw CommandFailure("run \(run) is already \(state.rawValue)") }
             print("run \(run): cancel requested; \(stopped) batches will not start")
         }
     }

@@ -28,12 +28,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
 /// Reads runs for operators (`benefit runs list|show|watch`).
 public enum RunHistory {
+    /// The columns ``decode(_:)`` reads, in its order.
+    private static let columns: PostgresQuery = """
+        SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
+               batches_succeeded, batches_dead, members_total, members_done, amount_total
+        FROM benefit.run_history
+        """
+
     /// Newest first, optionally one campaign's or in one state.
     public static func list(on pool: PostgresPool, campaign: String? = nil, state: RunState? = nil, limit: Int = 50) async throws -> [RunSummary] {
         try await pool.query("""
-            SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
-                   batches_succeeded, batches_dead, members_total, members_done, amount_total
-            FROM benefit.run_history
+            \(subquery: columns)
             WHERE (\(campaign)::text IS NULL OR campaign = \(campaign)) AND (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
             ORDER BY fire_time DESC, run_id DESC LIMIT \(limit)
             """).map(decode)
@@ -41,11 +46,14 @@ public enum RunHistory {
 
     /// One run, or nil.
     public static func find(_ runID: Int, on pool: PostgresPool) async throws -> RunSummary? {
-        try await pool.query("""
-            SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
-                   batches_succeeded, batches_dead, members_total, members_done, amount_total
-            FROM benefit.run_history WHERE run_id = \(runID)
-            """).first.map(decode)
+        try await find([runID], on: pool).first
+    }
+
+    /// These runs, in the order of `runIDs` (a run that does not exist is left out).
+    public static func find(_ runIDs: [Int], on pool: PostgresPool) async throws -> [RunSummary] {
+        let runs = try await pool.query("\(subquery: columns) WHERE run_id = ANY (\(runIDs))").map(decode)
+        let byID = Dictionary(uniqueKeysWithValues: runs.map { ($0.runID, $0) })
+        return runIDs.compactMap { byID[$0] }
     }
 
     private static func decode(_ row: PostgresRow) throws -> RunSummary {

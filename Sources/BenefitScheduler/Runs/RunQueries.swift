@@ -38,7 +38,8 @@ enum RunQueries {
             WHERE run_id IN (SELECT id FROM requested) AND state = 'available'
             RETURNING id
         )
-        SELECT (SELECT count(*) FROM requested), (SELECT count(*) FROM stopped)
+        SELECT (SELECT count(*) FROM requested), (SELECT count(*) FROM stopped),
+               (SELECT state FROM benefit.run WHERE id = \(runID))
         """
     }
 

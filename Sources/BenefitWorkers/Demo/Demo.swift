@@ -118,11 +118,8 @@ public struct Demo: Sendable {
     ) async throws -> [RunSummary] {
         let giveUp = ContinuousClock.now + deadline
         while true {
-            var runs: [RunSummary] = []
-            for runID in runIDs {
-                guard let run = try await RunHistory.find(runID, on: pool) else { throw DemoError("run \(runID) disappeared") }
-                runs.append(run)
-            }
+            let runs = try await RunHistory.find(runIDs, on: pool)
+            guard runs.count == runIDs.count else { throw DemoError("runs \(runIDs) are no longer all there") }
             events(.progress(runs))
             if runs.allSatisfy(\.state.isFinal) { return runs }
             guard ContinuousClock.now < giveUp else {

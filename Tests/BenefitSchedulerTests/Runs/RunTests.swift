@@ -113,6 +113,7 @@ struct RunCancelTests {
                 #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0 >= 2 })
                 let cancelled = try #require(try await RunControl.cancel(runID: runID, on: pool))
                 #expect(cancelled.requested)
+                #expect(cancelled.stateBefore == .running)
                 #expect(cancelled.stoppedBatches > 30)
                 let final = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(final?.state == .cancelled)
@@ -120,7 +121,9 @@ struct RunCancelTests {
                 #expect((final?.batchesSucceeded ?? 0) < 10)
                 let effects = try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self)
                 #expect(effects == (final?.batchesSucceeded ?? -1) * 10)
-                #expect(try await RunControl.cancel(runID: runID, on: pool)?.requested == false)
+                let again = try #require(try await RunControl.cancel(runID: runID, on: pool))
+                #expect(!again.requested && again.stateBefore == .cancelled)
+                #expect(try await RunControl.cancel(runID: runID + 1000, on: pool) == nil)
             }
         }
     }
