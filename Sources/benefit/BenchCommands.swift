@@ -39,14 +39,12 @@ struct Bench: AsyncParsableCommand {
             benchmark.copyRows = copyRows
             let report = try await benchmark.run(on: db)
             if json { return print(try TextTable.json(report)) }
-            print("what                       rows      seconds    rows/s")
-            for figure in report.figures {
-                print(
-                    figure.name.padding(toLength: 25, withPad: " ", startingAt: 0),
-                    String(figure.rows).leftPadded(8),
-                    String(format: "%10.3f", figure.seconds),
-                    String(format: "%9.0f", figure.rowsPerSecond))
-            }
+            print(TextTable.render(
+                header: ["WHAT", "ROWS", "SECONDS", "ROWS/S"],
+                rows: report.figures.map { figure in
+                    [figure.name, TextTable.grouped(figure.rows), String(format: "%.3f", figure.seconds),
+                     TextTable.grouped(Int(figure.rowsPerSecond))]
+                }))
         }
     }
 
@@ -78,8 +76,7 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Jobs enqueued in bulk and worked through.")
         var jobs = 50_000
 
-        @Option(help: "Worker processes to start (at most 16).")
-        var workers = 2
+        @OptionGroup var processes: WorkerProcessOptions
 
         @Option(help: "Jobs each worker runs at once.")
         var concurrency = 50
@@ -93,7 +90,6 @@ struct Bench: AsyncParsableCommand {
         func validate() throws {
             var problems: [String] = []
             if jobs < 1 { problems.append("--jobs must be positive (got \(jobs))") }
-            if !(1...16).contains(workers) { problems.append("--workers must be between 1 and 16 (got \(workers))") }
             if !(1...1_000).contains(concurrency) { problems.append("--concurrency must be between 1 and 1000 (got \(concurrency))") }
             if latencySamples < 1 { problems.append("--latency-samples must be positive (got \(latencySamples))") }
             if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
@@ -103,7 +99,7 @@ struct Bench: AsyncParsableCommand {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
             var benchmark = try QueueBenchmark()
             benchmark.jobs = jobs
-            benchmark.workers = workers
+            benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
             benchmark.latencySamples = latencySamples
             let report = try await Bench.unlessInterrupted { [benchmark] in
@@ -152,8 +148,7 @@ struct Bench: AsyncParsableCommand {
         @Option(help: "Members in the generated roster.")
         var members = 1_000_000
 
-        @Option(help: "Worker processes to start (at most 16).")
-        var workers = 2
+        @OptionGroup var processes: WorkerProcessOptions
 
         @Option(help: "Jobs each worker runs at once.")
         var concurrency = 4
@@ -166,8 +161,7 @@ struct Bench: AsyncParsableCommand {
 
         func validate() throws {
             var problems: [String] = []
-            if !(1...10_000_000).contains(members) { problems.append("--members must be between 1 and 10000000 (got \(members))") }
-            if !(1...16).contains(workers) { problems.append("--workers must be between 1 and 16 (got \(workers))") }
+            if !(1...10_000_000).contains(members) { problems.append("--members must be between 1 and 10,000,000 (got \(members))") }
             if !(1...100).contains(concurrency) { problems.append("--concurrency must be between 1 and 100 (got \(concurrency))") }
             if !(1...100_000).contains(batchSize) { problems.append("--batch-size must be between 1 and 100000 (got \(batchSize))") }
             if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
@@ -177,7 +171,7 @@ struct Bench: AsyncParsableCommand {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
             var benchmark = CampaignBenchmark()
             benchmark.members = members
-            benchmark.workers = workers
+            benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
             benchmark.batchSize = batchSize
             let report = try await Bench.unlessInterrupted { [benchmark] in
@@ -211,11 +205,5 @@ struct Bench: AsyncParsableCommand {
             }
             throw CancellationError()
         }
-    }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String {
-        String(repeating: " ", count: max(0, width - count)) + self
     }
 }

@@ -54,7 +54,7 @@ struct Campaign: AsyncParsableCommand {
                 problems.append("campaign \(name) is defined in more than one of the files")
             }
             guard problems.isEmpty else {
-                for problem in problems { FileHandle.standardError.write(Data((problem + "\n").utf8)) }
+                printToStandardError(problems)
                 throw CommandFailure("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was applied")
             }
             let (pool, _) = try await connection.pool(label: "benefit.campaign")

@@ -35,6 +35,17 @@ struct ConnectionOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
+/// Durations on the command line as in campaign files: `500ms`, `30s`, `2m`, `1h`.
+/// A value that is not one is refused by the parser with the option named.
+extension Duration: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let duration = DurationText.parse(argument) else { return nil }
+        self = duration
+    }
+
+    public var defaultValueDescription: String { DurationText.format(self) }
+}
+
 enum CommandLogging {
     /// Logs go to stderr, so a command's stdout stays clean for its output.
     static func bootstrap(label: String, level: Logger.Level?) -> Logger {
@@ -47,6 +58,21 @@ enum CommandLogging {
         }
         return Logger(label: label)
     }
+}
+
+/// `--workers`, for commands that start `benefit worker` processes of this binary.
+struct WorkerProcessOptions: ParsableArguments {
+    @Option(help: "Worker processes to start (at most 16).")
+    var workers = 2
+
+    func validate() throws {
+        guard (1...16).contains(workers) else { throw ValidationError("--workers must be between 1 and 16 (got \(workers))") }
+    }
+}
+
+/// Writes lines to stderr (problems, progress), keeping stdout for a command's output.
+func printToStandardError(_ lines: [String]) {
+    FileHandle.standardError.write(Data(lines.map { $0 + "\n" }.joined().utf8))
 }
 
 /// A command that could not do what was asked: printed as one line, exit 1, no usage text.

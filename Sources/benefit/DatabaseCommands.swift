@@ -60,7 +60,7 @@ struct Database: AsyncParsableCommand {
     struct StopEmbedded: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "stop-embedded",
-            abstract: "Stop the embedded PostgreSQL under .benefit/pg (its data stays).")
+            abstract: "Stop the embedded PostgreSQL (under .benefit/pg, or $BENEFIT_HOME/pg; its data stays).")
 
         func run() async throws {
             let logger = CommandLogging.bootstrap(label: "benefit.embedded", level: nil)

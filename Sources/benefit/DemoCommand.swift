@@ -10,8 +10,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             On the embedded PostgreSQL (or the server of --database-url / $DATABASE_URL):
 
-            1. creates the database benefit_demo afresh (dropping an older one; the
-               role needs CREATEDB) and migrates it;
+            1. creates the database --database (default benefit_demo) afresh,
+               dropping an older one (the role needs CREATEDB), and migrates it;
             2. generates a roster of --members members and imports it;
             3. applies the example campaigns (ops/campaigns, compiled into this
                binary): winter warmth, summer cooling, autumn education aid, the
@@ -33,8 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the roster generator (the same seed, the same roster).")
     var seed: UInt64 = 2027
 
-    @Option(help: "Worker processes to start.")
-    var workers = 2
+    @OptionGroup var processes: WorkerProcessOptions
 
     @Option(help: "Jobs each worker runs at once.")
     var concurrency = 4
@@ -46,8 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...10_000_000).contains(members) else { throw ValidationError("--members must be from 1 to 10,000,000") }
-        guard (1...16).contains(workers) else { throw ValidationError("--workers must be from 1 to 16") }
+        guard (1...10_000_000).contains(members) else { throw ValidationError("--members must be between 1 and 10,000,000 (got \(members))") }
         guard (1...100).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 100") }
     }
 
@@ -59,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         var demo = Demo()
         demo.members = members
         demo.seed = seed
-        demo.workers = workers
+        demo.workers = processes.workers
         demo.concurrency = concurrency
         demo.database = database
         let display = DemoDisplay(json: json)

@@ -29,7 +29,7 @@ final class DemoDisplay: Sendable {
         switch event {
         case .step(let what, let seconds):
             let line = "✓ \(what) (\(String(format: "%.1f", seconds)) s)"
-            if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+            if json { printToStandardError([line]) } else { print(line) }
             state.withLock { $0.drawnLines = 0 }
         case .progress(let runs):
             guard !json else { return }

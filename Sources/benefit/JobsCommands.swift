@@ -39,7 +39,7 @@ struct Jobs: AsyncParsableCommand {
         var maxAttempts = 5
 
         @Option(help: ArgumentHelp("How long a claim lasts without a heartbeat.", valueName: "duration"))
-        var lease = "60s"
+        var lease: Duration = .seconds(60)
 
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
         var uniqueKey: String?
@@ -50,8 +50,9 @@ struct Jobs: AsyncParsableCommand {
             }
             guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count must be between 1 and 10000000") }
             guard maxAttempts >= 1, maxAttempts <= 1_000 else { throw ValidationError("--max-attempts must be between 1 and 1000") }
-            guard let duration = DurationText.parse(lease), duration >= .milliseconds(100) else {
-                throw ValidationError("--lease: \"\(lease)\" is not a duration of at least 100ms (like 30s, 5m)")
+            // The job table's CHECK: from 100 ms to a day.
+            guard lease >= .milliseconds(100), lease <= .seconds(86_400) else {
+                throw ValidationError("--lease: \(DurationText.format(lease)) is not between 100ms and 1 day")
             }
             guard uniqueKey == nil || count == 1 else { throw ValidationError("--unique-key goes with a single job (--count 1)") }
             guard (-32_768...32_767).contains(priority) else { throw ValidationError("--priority must fit in -32768...32767") }
@@ -62,7 +63,7 @@ struct Jobs: AsyncParsableCommand {
             let queue = JobQueue(pool: pool)
             let job = NewJob(
                 kind: kind, payload: payload, queue: self.queue, priority: priority, maxAttempts: maxAttempts,
-                lease: DurationText.parse(lease)!, uniqueKey: uniqueKey)
+                lease: lease, uniqueKey: uniqueKey)
             do {
                 if count == 1 {
                     let (id, inserted) = try await queue.enqueue(job)
@@ -90,6 +91,10 @@ struct Jobs: AsyncParsableCommand {
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1 (got \(limit))") }
+        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")

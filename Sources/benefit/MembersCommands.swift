@@ -43,7 +43,7 @@ struct Members: AsyncParsableCommand {
                 let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
                 summary = try await RosterImport.run(path: file, dryRun: dryRun, on: pool)
             } catch let error as RosterError {
-                for line in error.problemLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+                printToStandardError(error.problemLines)
                 throw CommandFailure(error.summary)
             }
             let members = "\(summary.total) member\(summary.total == 1 ? "" : "s")"

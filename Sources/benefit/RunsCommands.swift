@@ -17,7 +17,7 @@ struct Runs: AsyncParsableCommand {
         @Option(help: "Only this campaign's runs.")
         var campaign: String?
 
-        @Option(help: "Only runs in this state: pending, running, succeeded, failed, cancelled.")
+        @Option(help: "Only runs in this state.")
         var state: RunState?
 
         @Option(help: "Show at most this many.")
@@ -25,6 +25,10 @@ struct Runs: AsyncParsableCommand {
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1 (got \(limit))") }
+        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.runs")
@@ -86,18 +90,15 @@ struct Runs: AsyncParsableCommand {
         var run: Int
 
         @Option(help: ArgumentHelp("How often to look.", valueName: "duration"))
-        var every = "500ms"
+        var every: Duration = .milliseconds(500)
 
         func validate() throws {
-            guard let interval = DurationText.parse(every), interval >= .milliseconds(50) else {
-                throw ValidationError("--every: \"\(every)\" is not a duration of at least 50ms")
-            }
+            guard every >= .milliseconds(50) else { throw ValidationError("--every: \(DurationText.format(every)) is shorter than 50ms") }
         }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.runs")
             let terminal = isatty(STDOUT_FILENO) == 1
-            let interval = DurationText.parse(every)!
             var progress = RunProgress()
             var lastPlain = ""
             while true {
@@ -115,7 +116,7 @@ struct Runs: AsyncParsableCommand {
                     if summary.state != .succeeded { throw ExitCode.failure }
                     return
                 }
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: every)
             }
         }
     }

@@ -16,10 +16,10 @@ struct SchedulerCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     @Option(help: ArgumentHelp("Time between ticks.", valueName: "duration"))
-    var tick = "1s"
+    var tick: Duration = .seconds(1)
 
     @Option(help: ArgumentHelp("How long leadership lasts without renewal.", valueName: "duration"))
-    var leaderLease = "10s"
+    var leaderLease: Duration = .seconds(10)
 
     @Option(help: "Name in the leader lease (default: HOST-PID).")
     var name: String?
@@ -28,19 +28,16 @@ struct SchedulerCommand: AsyncParsableCommand {
     var clockFile: String?
 
     func validate() throws {
-        guard let tick = DurationText.parse(tick), tick >= .milliseconds(10) else { throw ValidationError("--tick: not a duration of at least 10ms") }
-        guard let lease = DurationText.parse(leaderLease), lease > tick else {
-            throw ValidationError("--leader-lease must be a duration longer than --tick")
-        }
+        guard tick >= .milliseconds(10) else { throw ValidationError("--tick: \(DurationText.format(tick)) is shorter than 10ms") }
+        guard leaderLease > tick else { throw ValidationError("--leader-lease must be longer than --tick") }
     }
 
     func run() async throws {
-        let (database, logger) = try await connection.configuration(label: "benefit.scheduler")
-        let pool = PostgresPool(configuration: database, maxConnections: 4, logger: logger)
+        let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4)
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
         var configuration = CampaignScheduler.Configuration()
-        configuration.tick = DurationText.parse(tick)!
-        configuration.leader.lease = DurationText.parse(leaderLease)!
+        configuration.tick = tick
+        configuration.leader.lease = leaderLease
         if let name { configuration.name = name }
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
         let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)

@@ -31,17 +31,14 @@ struct WorkerCommand: AsyncParsableCommand {
     var name: String?
 
     @Option(help: ArgumentHelp("How long running jobs may finish after SIGTERM.", valueName: "duration"))
-    var gracePeriod = "30s"
+    var gracePeriod: Duration = .seconds(30)
 
     @Option(help: ArgumentHelp("Poll interval when no notification arrives.", valueName: "duration"))
-    var pollInterval = "1s"
+    var pollInterval: Duration = .seconds(1)
 
     func validate() throws {
         guard concurrency >= 1, concurrency <= 1_000 else { throw ValidationError("--concurrency must be between 1 and 1000") }
-        guard DurationText.parse(gracePeriod) != nil else { throw ValidationError("--grace-period: \"\(gracePeriod)\" is not a duration (like 30s, 2m)") }
-        guard let poll = DurationText.parse(pollInterval), poll > .zero else {
-            throw ValidationError("--poll-interval: \"\(pollInterval)\" is not a positive duration (like 500ms, 1s)")
-        }
+        guard pollInterval > .zero else { throw ValidationError("--poll-interval must be a positive duration (like 500ms, 1s)") }
         guard !queueList.isEmpty else { throw ValidationError("--queues: give at least one queue") }
     }
 
@@ -50,16 +47,15 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (database, logger) = try await connection.configuration(label: "benefit.worker")
-        let pool = PostgresPool(configuration: database, maxConnections: concurrency + 4, logger: logger)
+        let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4)
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
 
         var configuration = Worker.Configuration()
         configuration.queues = queueList
         configuration.concurrency = concurrency
         configuration.identity = WorkerIdentity(name: name)
-        configuration.shutdownGracePeriod = DurationText.parse(gracePeriod)!
-        configuration.pollInterval = DurationText.parse(pollInterval)!
+        configuration.shutdownGracePeriod = gracePeriod
+        configuration.pollInterval = pollInterval
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
         let finisher = RunFinisherService(pool: pool, logger: logger)
         let group = ServiceGroup(services: [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

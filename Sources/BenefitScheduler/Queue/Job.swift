@@ -90,10 +90,3 @@ public struct ClaimedJob: Sendable, Identifiable {
         }
     }
 }
-
-extension Duration {
-    /// Whole milliseconds, as the queue tables store durations.
-    public var wholeMilliseconds: Int {
-        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
-    }
-}

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Durations as operators write them: `500ms`, `10s`, `10m`, `2h`, `1d`, or
 /// combined (`1m30s`).
 public enum DurationText {
@@ -33,11 +35,14 @@ public enum DurationText {
     }
 }
 
-import Foundation
-
 extension Duration {
     /// The duration in seconds, as a floating-point number (for reports and rates).
     public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// Whole milliseconds, as the queue tables store durations.
+    public var wholeMilliseconds: Int {
+        Int(components.seconds) * 1000 + Int(components.attoseconds / 1_000_000_000_000_000)
     }
 }
