@@ -143,26 +143,23 @@ enum CampaignQueries {
         """
     }
 
+    /// The columns ``CampaignStore/record(from:)`` reads, in its order.
+    static let record: PostgresQuery = """
+        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
+        FROM benefit.campaign
+        """
+
     /// Run by `campaign trigger`: the campaign, locked like the scheduler locks it.
     static func lockByName(_ name: String) -> PostgresQuery {
-        """
-        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
-        FROM benefit.campaign WHERE name = \(name) FOR UPDATE
-        """
+        "\(subquery: record) WHERE name = \(name) FOR UPDATE"
     }
 
     static func byName(_ name: String) -> PostgresQuery {
-        """
-        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
-        FROM benefit.campaign WHERE name = \(name)
-        """
+        "\(subquery: record) WHERE name = \(name)"
     }
 
     static func all() -> PostgresQuery {
-        """
-        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
-        FROM benefit.campaign ORDER BY name
-        """
+        "\(subquery: record) ORDER BY name"
     }
 
     static func pause(name: String, reason: String) -> PostgresQuery {

@@ -57,10 +57,7 @@ enum RunQueries {
     /// schedulers that both think they lead handle one campaign one after the
     /// other, the second seeing the first's `scheduled_through`.
     static func lockCampaign(id: Int) -> PostgresQuery {
-        """
-        SELECT id, name, revision, definition::text, paused, paused_reason, scheduled_through
-        FROM benefit.campaign WHERE id = \(id) FOR UPDATE
-        """
+        "\(subquery: CampaignQueries.record) WHERE id = \(id) FOR UPDATE"
     }
 
     /// Run by the scheduler after creating a tick's runs, in the same transaction.
