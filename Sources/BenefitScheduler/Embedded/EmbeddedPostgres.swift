@@ -65,9 +65,6 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
-    /// The data directory, once the cluster exists.
-    public func dataDirectory() throws -> String? { try loadState()?.dataDirectory }
-
     // MARK: Starting
 
     private var serverUser: String? { getuid() == 0 ? Self.serverAccount : nil }

@@ -34,7 +34,7 @@ public actor PostgresConnection {
         logger: Logger = Logger(label: "benefit.postgres")
     ) async throws -> PostgresConnection {
         let executor = ConnectionExecutor(label: "benefit.postgres.connection")
-        let raw = try await executor.run { try TransferredPointer(ConnectionHandle.open(configuration)) }
+        let raw = try await runBlocking("connect") { try TransferredPointer(ConnectionHandle.open(configuration)) }
         return PostgresConnection(executor: executor, raw: raw, logger: logger)
     }
 
@@ -50,12 +50,6 @@ public actor PostgresConnection {
             PQexecParams(raw, query.sql, count, types, values, nil, nil, 0)
         }
         return try check(result, sql: query.sql)
-    }
-
-    /// Runs one statement and returns how many rows it changed.
-    @discardableResult
-    public func execute(_ query: PostgresQuery) throws -> Int {
-        try self.query(query).affectedRows
     }
 
     /// Runs trusted SQL text that may hold several statements (a migration file),

@@ -11,7 +11,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: String, Sendable {
             case connectionFailed, connectionClosed, server, invalidValue, decoding
-            case protocolViolation, copyFailed, invalidConfiguration, timeout
+            case protocolViolation, copyFailed, invalidConfiguration
         }
         let base: Base
         private init(_ base: Base) { self.base = base }
@@ -32,8 +32,6 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let copyFailed = Code(.copyFailed)
         /// The connection URL or conninfo string is malformed.
         public static let invalidConfiguration = Code(.invalidConfiguration)
-        /// A deadline passed.
-        public static let timeout = Code(.timeout)
 
         public var description: String { base.rawValue }
     }

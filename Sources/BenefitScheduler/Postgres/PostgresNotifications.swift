@@ -15,11 +15,6 @@ extension PostgresConnection {
         try query("LISTEN \(identifier: channel)")
     }
 
-    /// Stops listening on a channel.
-    public func unlisten(_ channel: String) throws {
-        try query("UNLISTEN \(identifier: channel)")
-    }
-
     /// The notifications this connection receives, as they arrive.
     ///
     /// Waiting blocks this connection's own thread in `poll` on its socket (no

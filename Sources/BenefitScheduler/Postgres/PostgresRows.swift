@@ -35,8 +35,6 @@ public struct PostgresRows: RandomAccessCollection, Sendable {
     public let count: Int
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
-    /// The column names, in order.
-    public var columns: [String] { result?.columnNames ?? [] }
 
     public subscript(position: Int) -> PostgresRow {
         precondition(position >= 0 && position < count, "row \(position) out of range 0..<\(count)")

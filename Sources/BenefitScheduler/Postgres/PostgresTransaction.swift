@@ -29,7 +29,7 @@ extension PostgresConnection {
                 await rollbackQuietly()
                 guard let failure = error as? PostgresError, failure.isTransient, attempt < maxAttempts else { throw error }
                 logger.debug("retrying transaction after \(failure.sqlState ?? "")", metadata: ["attempt": "\(attempt)"])
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(10 << min(attempt, 6)))))
+                try await Task.sleep(for: Backoff.delay(attempt: attempt, initial: .milliseconds(20), max: .milliseconds(640)))
                 attempt += 1
             }
         }

@@ -68,9 +68,10 @@ public struct JobContext: Sendable {
 }
 
 /// Where a job's fenced commit is: the worker completes a job only if its handler
-/// did not commit, and the heartbeat leaves a job alone while its commit holds
-/// the job row (no one can take the lease then: the rescuer skips locked rows)
-/// and once it has committed (the lease is gone because the job is done).
+/// did not commit, and the heartbeat does not judge a job's lease from the moment
+/// its commit starts (once the commit holds the job row no one can take the
+/// lease: the rescuer skips locked rows; before that, the commit's own fence
+/// check decides) and once it has committed (the job is done).
 final class CommitState: Sendable {
     private let committing = Atomic<Bool>(false)
     private let committed = Atomic<Bool>(false)

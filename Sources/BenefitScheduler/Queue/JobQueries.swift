@@ -2,10 +2,12 @@ import Foundation
 
 /// Every statement on `benefit.job` and `benefit.job_attempt`, named for who runs it.
 ///
-/// Lock order, everywhere: job rows before their attempt rows, and job rows in id
-/// order. Statements that touch many jobs lock them first in a CTE ordered by id
-/// (`ORDER BY id FOR UPDATE`), so a worker's heartbeat and its batched completion,
-/// which can name the same jobs, never wait on each other in a cycle.
+/// Lock order: job rows before their attempt rows, and job rows in id order.
+/// Statements that wait for many jobs' locks take them first in a CTE ordered by
+/// id (`ORDER BY id FOR UPDATE`), so a worker's heartbeat and its batched
+/// completion, which can name the same jobs, never wait on each other in a
+/// cycle. The claim and the rescuer lock in their own orders (priority, lease
+/// expiry) but with SKIP LOCKED, so they never wait at all.
 enum JobQueries {
     /// The channel enqueues notify on; the payload is the queue name.
     static let channel = "benefit_jobs"

@@ -69,9 +69,11 @@ public struct JobQueue: Sendable {
     public func enqueueBulk(_ jobs: [NewJob]) async throws -> Int {
         precondition(jobs.allSatisfy { $0.uniqueKey == nil }, "enqueueBulk takes jobs without unique keys")
         return try await pool.transaction { connection in
+            // The server's clock, as every other enqueue and the claim use: a client
+            // clock running ahead would hold bulk jobs back. Formatted once: most
+            // bulk jobs run now.
+            let now = TimestampText.format(try await connection.query("SELECT now()").single(Date.self))
             let count = try await connection.copyIn(JobQueries.copyJobs) { writer in
-                // Formatted once: most bulk jobs run now.
-                let now = TimestampText.format(Date())
                 for job in jobs {
                     try writer.appendRow(
                         job.queue, job.kind, job.payload, job.priority, job.runAt.map(TimestampText.format) ?? now, job.maxAttempts,

@@ -47,15 +47,10 @@ final class InFlightJobs: Sendable {
         }
     }
 
-    func abort(_ id: Int, _ reason: AbortReason) {
-        entries.withLock { $0[id] }?.abort.fire(reason)
-    }
-
     /// Stops every job whose lease this worker can no longer vouch for.
-    func abortExpired(now: ContinuousClock.Instant) -> Int {
+    func abortExpired(now: ContinuousClock.Instant) {
         let expired = entries.withLock { $0.values.filter { $0.leaseDeadline <= now && !$0.commit.holdsOrFinishedLease } }
         for entry in expired { entry.abort.fire(.leaseLost) }
-        return expired.count
     }
 
     func abortAll(_ reason: AbortReason) {
@@ -98,8 +93,6 @@ final class CompletionBuffer: Sendable {
             state.oldest = min(state.oldest ?? .now, .now)
         }
     }
-
-    var isEmpty: Bool { state.withLock { $0.pending.isEmpty } }
 
     /// How many are waiting, and since when the longest-waiting one has.
     var waiting: (count: Int, oldest: ContinuousClock.Instant?) {

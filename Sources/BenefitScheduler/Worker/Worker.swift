@@ -15,8 +15,10 @@ import Synchronization
 /// let running jobs finish for up to `shutdownGracePeriod`, stop the rest and give
 /// them back without counting the attempt, flush completions, return.
 ///
-/// A lost database (restart, network) is logged once; every loop retries with
-/// backoff and the worker carries on when it returns.
+/// A lost database (restart, network) is logged once; the claim loop, the
+/// listener and recording outcomes retry with backoff, the heartbeat and the
+/// rescuer try again on their next round, and the worker carries on when it
+/// returns.
 public final class Worker: Service, Sendable {
     public struct Configuration: Sendable {
         /// Queues claimed from. Default `["default"]`.
@@ -87,8 +89,7 @@ public final class Worker: Service, Sendable {
                 loops.cancelAll()
             }
         } onGracefulShutdown: {
-            self.stopping.fire(.shutdown)
-            self.wakeup.signal()
+            self.beginShutdown()
         }
         await flushCompletions()
         logger.info("worker stopped")
@@ -313,7 +314,7 @@ public final class Worker: Service, Sendable {
             } catch {
                 outage.failed("extending leases", error, logger: logger)
                 // A worker that cannot extend its lease stops that job's work.
-                _ = inFlight.abortExpired(now: ContinuousClock.now)
+                inFlight.abortExpired(now: ContinuousClock.now)
             }
         }
     }
@@ -374,7 +375,7 @@ public final class Worker: Service, Sendable {
 
     /// 100 ms doubling to 5 s: quick to notice a server back, gentle while it is down.
     static func reconnectDelay(_ failures: Int) -> Duration {
-        .milliseconds(min(5_000, 100 << min(max(failures - 1, 0), 6)))
+        Backoff.bound(attempt: failures, initial: .milliseconds(100), max: .seconds(5))
     }
 }
 
