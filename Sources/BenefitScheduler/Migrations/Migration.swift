@@ -9,7 +9,10 @@ public struct Migration: Sendable, Equatable {
     /// The SQL, run as one script in one transaction.
     public let sql: String
 
-    public var fileName: String { String(format: "%04d_%@.sql", version, name) }
+    public var fileName: String { Self.fileName(version: version, name: name) }
+
+    /// `NNNN_name.sql`.
+    static func fileName(version: Int, name: String) -> String { String(format: "%04d_%@.sql", version, name) }
 
     public init(version: Int, name: String, sql: String) {
         self.version = version
@@ -70,7 +73,7 @@ public enum MigrationError: Error, CustomStringConvertible {
         case .notCurrent(let pending):
             return "the database is not migrated (\(pending.joined(separator: ", ")) not applied): run benefit db migrate"
         case let .unknownApplied(version, name):
-            return String(format: "the database has migration %04d_%@ that this binary does not know: run a newer benefit", version, name)
+            return "the database has migration \(Migration.fileName(version: version, name: name)) that this binary does not know: run a newer benefit"
         }
     }
 }

@@ -30,7 +30,7 @@ public struct Migrator: Sendable {
         public let name: String
         public let state: State
 
-        public var fileName: String { String(format: "%04d_%@.sql", version, name) }
+        public var fileName: String { Migration.fileName(version: version, name: name) }
     }
 
     /// Every migration known here or recorded in the database, with its state.
@@ -54,18 +54,7 @@ public struct Migrator: Sendable {
 
     private func applyPending(on connection: PostgresConnection) async throws -> [Migration] {
         let comparison = try await compare(on: connection)
-        for entry in comparison.entries {
-            switch entry.state {
-            case .changed:
-                let recorded = comparison.recorded[entry.version]?.checksum ?? ""
-                let onDisk = comparison.checksums[entry.version] ?? ""
-                throw MigrationError.changedAfterApply(file: entry.fileName, recorded: recorded, onDisk: onDisk)
-            case .unknown:
-                throw MigrationError.unknownApplied(version: entry.version, name: entry.name)
-            case .applied, .pending:
-                continue
-            }
-        }
+        try comparison.requireNothingChangedOrUnknown()
         let pending = migrations.filter { comparison.recorded[$0.version] == nil }
         let operatorName = OperatorIdentity.current
         for migration in pending {
@@ -84,6 +73,21 @@ public struct Migrator: Sendable {
         var entries: [Entry]
         var recorded: [Int: (name: String, checksum: String)]
         var checksums: [Int: String]
+
+        /// Throws for a migration edited after it was applied, or applied by a newer binary.
+        func requireNothingChangedOrUnknown() throws {
+            for entry in entries {
+                switch entry.state {
+                case .changed:
+                    throw MigrationError.changedAfterApply(
+                        file: entry.fileName, recorded: recorded[entry.version]?.checksum ?? "", onDisk: checksums[entry.version] ?? "")
+                case .unknown:
+                    throw MigrationError.unknownApplied(version: entry.version, name: entry.name)
+                case .applied, .pending:
+                    continue
+                }
+            }
+        }
     }
 
     private func compare(on connection: PostgresConnection) async throws -> Comparison {
@@ -118,14 +122,9 @@ extension Migrator {
     /// refuse to start on a database `benefit db migrate` has not brought up to
     /// date, or one a newer binary migrated.
     public func requireCurrent(on connection: PostgresConnection) async throws {
-        let entries = try await status(on: connection)
-        if let unknown = entries.first(where: { $0.state == .unknown }) {
-            throw MigrationError.unknownApplied(version: unknown.version, name: unknown.name)
-        }
-        if let changed = entries.first(where: { $0.state == .changed }) {
-            throw MigrationError.catalog("migration \(changed.fileName) was changed after it was applied")
-        }
-        let pending = entries.filter { $0.state == .pending }
+        let comparison = try await compare(on: connection)
+        try comparison.requireNothingChangedOrUnknown()
+        let pending = comparison.entries.filter { $0.state == .pending }
         guard pending.isEmpty else { throw MigrationError.notCurrent(pending: pending.map(\.fileName)) }
     }
 }
