@@ -84,16 +84,21 @@ public struct EmbeddedPostgres: Sendable {
                 state.port = try PortProbe.freePort()
                 try saveState(state)
             }
-            let outcome = try await ChildProcess.run(tools.pgCtl, [
-                "start", "-D", state.dataDirectory, "-w", "-t", "60", "-l", state.logFile, "-o", "-p \(state.port)",
-            ], as: serverUser)
-            guard outcome.succeeded else {
-                throw EmbeddedPostgresError("the embedded PostgreSQL did not start (see \(state.logFile)): \(outcome.output.lastLine)")
-            }
+            try await startServer(state, tools)
             logger.notice("started the embedded PostgreSQL in \(state.dataDirectory) on 127.0.0.1:\(state.port)")
         }
         let password = try String(contentsOf: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         return "postgresql://\(Self.userName):\(password)@127.0.0.1:\(state.port)/\(Self.databaseName)"
+    }
+
+    /// `pg_ctl start` on the state's data directory and port, waiting up to a minute.
+    private func startServer(_ state: EmbeddedState, _ tools: PostgresTools) async throws {
+        let outcome = try await ChildProcess.run(tools.pgCtl, [
+            "start", "-D", state.dataDirectory, "-w", "-t", "60", "-l", state.logFile, "-o", "-p \(state.port)",
+        ], as: serverUser)
+        guard outcome.succeeded else {
+            throw EmbeddedPostgresError("the embedded PostgreSQL did not start (see \(state.logFile)): \(outcome.output.lastLine)")
+        }
     }
 
     private func initialize(_ tools: PostgresTools) async throws -> EmbeddedState {
@@ -128,10 +133,7 @@ public struct EmbeddedPostgres: Sendable {
         try conf.close()
 
         let state = EmbeddedState(dataDirectory: dataDirectory, port: try PortProbe.freePort())
-        let start = try await ChildProcess.run(tools.pgCtl, [
-            "start", "-D", dataDirectory, "-w", "-t", "60", "-l", state.logFile, "-o", "-p \(state.port)",
-        ], as: serverUser)
-        guard start.succeeded else { throw EmbeddedPostgresError("the new cluster did not start (see \(state.logFile)): \(start.output.lastLine)") }
+        try await startServer(state, tools)
         let created = try await ChildProcess.run(tools.createdb, [
             "-h", "127.0.0.1", "-p", "\(state.port)", "-U", Self.userName, Self.databaseName,
         ], as: nil, environment: ["PGPASSWORD": password])

@@ -45,11 +45,15 @@ public actor PostgresConnection {
     /// Runs one statement with its bound values and returns its rows.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresRows {
+        try check(try execParams(query), sql: query.sql)
+    }
+
+    /// Sends `query` with its bound values (text format) and waits for its result, unchecked.
+    func execParams(_ query: PostgresQuery) throws -> OpaquePointer? {
         let bindings = try query.bindings.validated()
-        let result = bindings.withCParameters { count, types, values in
+        return bindings.withCParameters { count, types, values in
             PQexecParams(raw, query.sql, count, types, values, nil, nil, 0)
         }
-        return try check(result, sql: query.sql)
     }
 
     /// Runs trusted SQL text that may hold several statements (a migration file),

@@ -9,10 +9,7 @@ extension PostgresConnection {
     /// the COPY is aborted and nothing is loaded.
     @discardableResult
     public func copyIn(_ statement: PostgresQuery, _ write: (inout PostgresCopyWriter) throws -> Void) throws -> Int {
-        let bindings = try statement.bindings.validated()
-        let start = bindings.withCParameters { count, types, values in
-            PQexecParams(raw, statement.sql, count, types, values, nil, nil, 0)
-        }
+        let start = try execParams(statement)
         guard let start, PQresultStatus(start) == PGRES_COPY_IN else {
             _ = try check(start, sql: statement.sql)
             throw PostgresError(code: .copyFailed, message: "statement did not start a COPY FROM STDIN", sql: statement.sql)

@@ -60,7 +60,9 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
             sql += "$\(bindings.count)"
         }
 
-        /// Binds an optional value; nil binds SQL NULL.
+        /// Binds an optional value; nil binds SQL NULL. (The generic overload above
+        /// would take it too, but the compiler warns about interpolating optionals
+        /// unless an overload names them.)
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
             bindings.append(value)
             sql += "$\(bindings.count)"

@@ -20,12 +20,10 @@ enum ChildProcess {
             program = runuserPath
             fullArguments = ["-u", user, "--", executable] + arguments
         }
-        var updates: [Environment.Key: String?] = [:]
-        for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
         do {
             let result = try await Subprocess.run(
                 .path(FilePath(program)), arguments: Arguments(fullArguments),
-                environment: .inherit.updating(updates),
+                environment: .inheritUpdating(environment),
                 output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
             let output = result.standardOutput + result.standardError
             return Outcome(succeeded: result.terminationStatus.isSuccess, output: output)
@@ -65,5 +63,12 @@ final class FileLock: Sendable {
     func release() {
         flock(descriptor, LOCK_UN)
         close(descriptor)
+    }
+}
+
+extension Environment {
+    /// This process's environment with `values` set on top.
+    static func inheritUpdating(_ values: [String: String]) -> Environment {
+        .inherit.updating(Dictionary(uniqueKeysWithValues: values.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }))
     }
 }

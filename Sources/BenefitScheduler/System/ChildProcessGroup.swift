@@ -83,10 +83,9 @@ public struct ChildProcessGroup: Sendable {
         // Used by Subprocess when this task is cancelled or the body throws.
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: stopGracePeriod)]
         let grace = stopGracePeriod
-        let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(rawValue: $0.key)!, Optional($0.value)) })
         let result = try await Subprocess.run(
             .path(FilePath(executablePath)), arguments: Arguments(child.arguments),
-            environment: .inherit.updating(updates),
+            environment: .inheritUpdating(environment),
             platformOptions: options,
             input: .none, output: .discarded, error: .sequence
         ) { execution in
