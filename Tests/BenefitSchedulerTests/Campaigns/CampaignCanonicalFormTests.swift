@@ -79,16 +79,16 @@ struct CampaignCanonicalFormTests {
             .replacing(#""2": 1200"#, with: #""2": 1200.50"#)
             .replacing(#""3": 800"#, with: #""3": 0.1"#)
         let campaign = try CampaignFixtures.parse(file)
-        #expect(campaign.parameters["amounts"]?["2"] == .number(CampaignFixtures.decimal("1200.50")))
-        #expect(campaign.parameters["amounts"]?["3"] == .number(CampaignFixtures.decimal("0.1")))
+        #expect(campaign.parameters["amounts"]?["2"] == .number(Decimal.yuan("1200.50")))
+        #expect(campaign.parameters["amounts"]?["3"] == .number(Decimal.yuan("0.1")))
         #expect(campaign.canonicalJSON.contains(#""amounts":{"1":2000,"2":1200.5,"3":0.1}"#))
 
         let stored = try JSONEncoder().encode(campaign)
         let readBack = try JSONDecoder().decode(CampaignDefinition.self, from: stored)
         let amount = try #require(readBack.parameters["amounts"]?["2"]?.numberValue)
         // Through a Double, 1200.50 × 3 would not be exactly 3601.5.
-        #expect(amount * 3 == CampaignFixtures.decimal("3601.5"))
-        #expect(readBack.parameters["amounts"]?["3"]?.numberValue == CampaignFixtures.decimal("0.1"))
+        #expect(amount * 3 == Decimal.yuan("3601.5"))
+        #expect(readBack.parameters["amounts"]?["3"]?.numberValue == Decimal.yuan("0.1"))
     }
 
     @Test("a definition survives JSON encoding and decoding unchanged", arguments: [

@@ -61,10 +61,4 @@ enum CampaignFixtures {
             return error.problems.map { $0.path.isEmpty ? "\($0.line): \($0.message)" : "\($0.line): \($0.path): \($0.message)" }
         }
     }
-
-    /// An exact decimal from its text.
-    static func decimal(_ text: String) -> Decimal {
-        guard let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { fatalError("bad decimal \(text)") }
-        return number
-    }
 }

@@ -8,7 +8,7 @@ struct JSONValueTests {
     func canonicalText() {
         let value: JSONValue = [
             "b": [1, "two", true, nil],
-            "a": ["z": .number(CampaignFixtures.decimal("1200.50")), "y": "冬\"送\"\n\u{01}"],
+            "a": ["z": .number(Decimal.yuan("1200.50")), "y": "冬\"送\"\n\u{01}"],
             "": .emptyObject,
         ]
         #expect(value.canonicalText == #"{"":{},"a":{"y":"冬\"送\"\n\u0001","z":1200.5},"b":[1,"two",true,null]}"#)
@@ -19,13 +19,13 @@ struct JSONValueTests {
         ("-3", "-3"), ("-0", "0"), ("12345678901234567890.123", "12345678901234567890.123"),
     ])
     func numberText(written: String, canonical: String) {
-        #expect(JSONValue.number(CampaignFixtures.decimal(written)).canonicalText == canonical)
+        #expect(JSONValue.number(Decimal.yuan(written)).canonicalText == canonical)
     }
 
     @Test("equal numbers written differently are equal values with equal hashes")
     func numberEquality() {
-        let a = JSONValue.number(CampaignFixtures.decimal("1200.50"))
-        let b = JSONValue.number(CampaignFixtures.decimal("1200.5"))
+        let a = JSONValue.number(Decimal.yuan("1200.50"))
+        let b = JSONValue.number(Decimal.yuan("1200.5"))
         #expect(a == b)
         #expect(a.hashValue == b.hashValue)
     }
@@ -33,8 +33,8 @@ struct JSONValueTests {
     @Test("encoding and decoding with JSONEncoder keeps numbers exact, and .sortedKeys sorts them")
     func codableRoundTrip() throws {
         let value: JSONValue = [
-            "amount": .number(CampaignFixtures.decimal("12345678901234567890.123")),
-            "tenth": .number(CampaignFixtures.decimal("0.1")),
+            "amount": .number(Decimal.yuan("12345678901234567890.123")),
+            "tenth": .number(Decimal.yuan("0.1")),
             "list": [.null, false, "x", ["nested": []]],
         ]
         let encoder = JSONEncoder()
@@ -80,7 +80,7 @@ struct JSONValueTests {
         let campaign = try CampaignFixtures.parse(file)
         #expect(campaign.parameters["eligibility"]?["flags"] == [
             "yes", "no", "on", true, false, nil, "010", "0x1F", "9:30", "12", 1000, "2027-03-01", "1200.50",
-            .number(CampaignFixtures.decimal("1200.5")),
+            .number(Decimal.yuan("1200.5")),
         ])
     }
 }

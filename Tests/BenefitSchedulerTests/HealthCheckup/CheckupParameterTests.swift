@@ -95,11 +95,7 @@ struct CheckupParameterTests {
 
     @Test("the example campaign in ops/campaigns is valid")
     func exampleCampaign() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ops/campaigns/health-checkup.yaml")
-        let definition = try CampaignFile.parse(
-            text: try String(contentsOf: url, encoding: .utf8), fileName: url.path, validators: BenefitPrograms.catalog.validators)
+        let definition = try ProgramFixtures.exampleCampaign("health-checkup")
         #expect(definition.name == "health-checkup")
         #expect(definition.program == "health-checkup")
         #expect(definition.execution.queue == "checkup")

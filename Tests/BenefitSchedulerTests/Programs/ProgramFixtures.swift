@@ -28,10 +28,22 @@ enum ProgramFixtures {
         }
     }
 
+    /// The example campaign `ops/campaigns/NAME.yaml`, as compiled into the binary
+    /// and parsed with the real programs (which throws if any example is invalid).
+    static func exampleCampaign(_ name: String) throws -> CampaignDefinition {
+        guard let source = try ExampleCampaigns.all().first(where: { $0.fileName == "\(name).yaml" }) else {
+            throw TestSetupError("no example campaign ops/campaigns/\(name).yaml")
+        }
+        return source.definition
+    }
+
     /// Parses a campaign file with the real programs and applies it.
-    static func apply(_ yaml: String, on pool: PostgresPool) async throws {
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)
-        _ = try await CampaignStore.apply(
+    @discardableResult
+    static func apply(
+        _ yaml: String, catalog: ProgramCatalog = BenefitPrograms.catalog, on pool: PostgresPool
+    ) async throws -> [CampaignStore.Change] {
+        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: catalog.validators)
+        return try await CampaignStore.apply(
             [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
     }
 
@@ -51,9 +63,11 @@ enum ProgramFixtures {
     }
 
     /// An in-process worker on `queue` running the real programs.
-    static func worker(pool: PostgresPool, queue: String, name: String, concurrency: Int = 2) -> Worker {
+    static func worker(
+        pool: PostgresPool, queue: String, name: String, concurrency: Int = 2, catalog: ProgramCatalog = BenefitPrograms.catalog
+    ) -> Worker {
         Worker(
-            pool: pool, registry: BenefitPrograms.registry(),
+            pool: pool, registry: BenefitPrograms.registry(programs: catalog),
             configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
     }
 
@@ -172,4 +186,9 @@ enum ProgramFixtures {
         }
         return (summary, kills)
     }
+}
+
+extension Decimal {
+    /// An exact decimal from its text, for money in tests (`"5600500.00"`).
+    static func yuan(_ text: String) -> Decimal { Decimal(string: text, locale: nil)! }
 }

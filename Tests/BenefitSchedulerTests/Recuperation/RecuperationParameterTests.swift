@@ -105,11 +105,7 @@ struct RecuperationParameterTests {
 
     @Test("the example campaign in ops/campaigns is valid")
     func exampleCampaign() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ops/campaigns/spring-recuperation.yaml")
-        let definition = try CampaignFile.parse(
-            text: try String(contentsOf: url, encoding: .utf8), fileName: url.path, validators: BenefitPrograms.catalog.validators)
+        let definition = try ProgramFixtures.exampleCampaign("spring-recuperation")
         #expect(definition.name == "spring-recuperation")
         #expect(definition.program == "recuperation")
         let parameters = try #require(RecuperationParameterReader.read(definition.parameters).parameters)

@@ -40,14 +40,10 @@ struct PlanningSnapshotTests {
             try await pool.query("CREATE TABLE test_plan (run_id bigint, counted int)")
             try await pool.query("INSERT INTO test_candidate SELECT 'early-' || g FROM generate_series(1, 100) AS g")
             let catalog = ProgramCatalog([ImportDuringPlanningProgram(database: configuration)])
-            let yaml = RunFixtures.campaignYAML(name: "snapshot", program: "import-during-planning", parameters: "{}")
-            let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: catalog.validators)
-            _ = try await CampaignStore.apply(
-                [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+            try await ProgramFixtures.apply(
+                RunFixtures.campaignYAML(name: "snapshot", program: "import-during-planning", parameters: "{}"), catalog: catalog, on: pool)
             let runID = try #require(try await CampaignStore.trigger("snapshot", at: Date(), on: pool))
-            let worker = Worker(
-                pool: pool, registry: BenefitPrograms.registry(programs: catalog),
-                configuration: .forTests(queues: ["runs"], name: "w1"), logger: TestDatabase.quietLogger)
+            let worker = ProgramFixtures.worker(pool: pool, queue: "runs", name: "w1", catalog: catalog)
             let run = try await withWorker(worker) { try await RunFixtures.waitForFinalState(runID, pool: pool) }
             #expect(run?.state == .succeeded)
             // The import committed (125 candidates now), but the run planned and ranked the 100 it counted.

@@ -58,16 +58,12 @@ enum RunFixtures {
     /// Parses and applies a campaign file through the store.
     @discardableResult
     static func apply(_ yaml: String, on pool: PostgresPool) async throws -> [CampaignStore.Change] {
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: programs.validators)
-        return try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+        try await ProgramFixtures.apply(yaml, catalog: programs, on: pool)
     }
 
     /// A worker running campaign jobs with the test programs.
     static func worker(pool: PostgresPool, queue: String = "runs", name: String, concurrency: Int = 4) -> Worker {
-        Worker(
-            pool: pool, registry: BenefitPrograms.registry(programs: programs),
-            configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
+        ProgramFixtures.worker(pool: pool, queue: queue, name: name, concurrency: concurrency, catalog: programs)
     }
 
     /// Polls until the run ends. Each poll also runs the finisher once, as the

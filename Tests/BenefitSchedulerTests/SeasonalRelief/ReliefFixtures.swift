@@ -99,8 +99,3 @@ enum ReliefFixtures {
         let reason: String
     }
 }
-
-extension Decimal {
-    /// A decimal from its text, for money in tests (`"5600500.00"`).
-    static func yuan(_ text: String) -> Decimal { Decimal(string: text, locale: nil)! }
-}

@@ -132,11 +132,7 @@ struct ReliefParameterTests {
 
     @Test("the example campaigns in ops/campaigns are valid", arguments: ["winter-warmth", "summer-cooling", "autumn-education"])
     func exampleCampaigns(_ name: String) throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ops/campaigns/\(name).yaml")
-        let definition = try CampaignFile.parse(
-            text: try String(contentsOf: url, encoding: .utf8), fileName: url.path, validators: BenefitPrograms.catalog.validators)
+        let definition = try ProgramFixtures.exampleCampaign(name)
         #expect(definition.name == name)
         #expect(definition.program == "seasonal-relief")
     }
