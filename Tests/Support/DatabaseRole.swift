@@ -1,3 +1,4 @@
+import Foundation
 import BenefitScheduler
 
 /// The product's least-privilege roles (migrations/0003_campaigns.sql), for
@@ -18,6 +19,34 @@ extension PostgresConnection {
         try await transaction { transaction in
             try await transaction.query("SET LOCAL ROLE \(identifier: role.rawValue)")
             return try await body(transaction)
+        }
+    }
+}
+
+extension TestDatabase {
+    /// A fresh migrated database and a pool on it that logs in as a new role,
+    /// member of `role` only: what a least-privilege deployment's daemon gets.
+    /// The role is dropped at the end, also when `body` throws.
+    public static func withFreshLogin<Result: Sendable>(
+        memberOf role: DatabaseRole,
+        _ body: (_ configuration: PostgresConfiguration, _ login: PostgresPool) async throws -> Result
+    ) async throws -> Result {
+        let name = "login_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let server = try await PostgresConnection.connect(to: try server())
+        let drop: PostgresQuery = "DROP ROLE IF EXISTS \(identifier: String(name))"
+        do {
+            let result = try await withFresh(migrated: true) { configuration in
+                // After migrating: the migrations create the product's roles on a new cluster.
+                try await server.query("CREATE ROLE \(identifier: String(name)) LOGIN IN ROLE \(identifier: role.rawValue)")
+                let login = PostgresPool(configuration: configuration.with(user: String(name)), maxConnections: 8)
+                defer { login.close() }
+                return try await body(configuration, login)
+            }
+            try await server.query(drop)
+            return result
+        } catch {
+            _ = try? await server.query(drop)
+            throw error
         }
     }
 }

@@ -62,10 +62,7 @@ enum CheckupFixtures {
         _ campaign: String = "checkup", batchSize: Int = 50, workers: Int, day: Int = 1, on pool: PostgresPool
     ) async throws -> RunSummary {
         try await ProgramFixtures.apply(campaignYAML(name: campaign, batchSize: batchSize), on: pool)
-        return try await ProgramFixtures.withWorkers(workers, queue: queue, pool: pool) {
-            let runID = try await ProgramFixtures.trigger(campaign, at: ProgramFixtures.fireTime(year: 2026, day: day), on: pool)
-            return try await ProgramFixtures.finish(runID, pool: pool)
-        }
+        return try await ProgramFixtures.runToEnd(campaign, queue: queue, day: day, workers: workers, pool: pool)
     }
 
     /// Every appointment, `member, hospital, date, package` (the view's), by member.

@@ -71,6 +71,17 @@ enum ProgramFixtures {
             configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
     }
 
+    /// Triggers a manual run of `campaign` in `year`'s cycle (on `day` of December)
+    /// and runs it to its end with `workers` in-process workers on `queue`, which
+    /// connect through `workerPool` (a login with the worker role, say), else `pool`.
+    static func runToEnd(
+        _ campaign: String, queue: String, year: Int = 2026, day: Int = 1, workers: Int = 1,
+        pool: PostgresPool, workerPool: PostgresPool? = nil
+    ) async throws -> RunSummary {
+        let runID = try await trigger(campaign, at: fireTime(year: year, day: day), on: pool)
+        return try await withWorkers(workers, queue: queue, pool: workerPool ?? pool) { try await finish(runID, pool: pool) }
+    }
+
     /// Runs `body` while `count` in-process workers and a run finisher run, then stops them all.
     static func withWorkers<Result: Sendable>(
         _ count: Int, queue: String, pool: PostgresPool, concurrency: Int = 2, _ body: () async throws -> Result

@@ -15,10 +15,7 @@ struct RecuperationPlacementTests {
 
     /// Triggers a run of `campaign` in the 2026 cycle (on `day` of December) and runs it to its end.
     static func run(_ campaign: String, day: Int = 1, pool: PostgresPool) async throws -> RunSummary {
-        let runID = try await ProgramFixtures.trigger(campaign, at: ProgramFixtures.fireTime(year: 2026, day: day), on: pool)
-        return try await ProgramFixtures.withWorkers(2, queue: RecuperationFixtures.queue, pool: pool) {
-            try await ProgramFixtures.finish(runID, pool: pool)
-        }
+        try await ProgramFixtures.runToEnd(campaign, queue: RecuperationFixtures.queue, day: day, workers: 2, pool: pool)
     }
 
     @Test("a second run of the cycle places only new members, into the places left, and waitlists nobody twice")

@@ -17,12 +17,8 @@ struct RecuperationRoleTests {
         for index in 1...10 { try await RecuperationFixtures.insertMember("R\(index)", on: pool) }
         try await ProgramFixtures.apply(
             RecuperationFixtures.campaignYAML(name: "spring-recuperation", batchSize: 3, parameters: parameters), on: pool)
-        let runID = try await ProgramFixtures.trigger("spring-recuperation", at: ProgramFixtures.fireTime(year: 2026), on: pool)
-        return try await ProgramFixtures.withFinisher(pool: pool) {
-            try await withWorker(ProgramFixtures.worker(pool: workerPool ?? pool, queue: RecuperationFixtures.queue, name: "w1")) {
-                try await ProgramFixtures.finish(runID, pool: pool)
-            }
-        }
+        return try await ProgramFixtures.runToEnd(
+            "spring-recuperation", queue: RecuperationFixtures.queue, pool: pool, workerPool: workerPool)
     }
 
     @Test("benefit_admin reads allocations through the view, and no base table")
@@ -84,23 +80,12 @@ struct RecuperationRoleTests {
 
     @Test("workers logged in as a benefit_worker role plan and run a recuperation run")
     func workerRoleSuffices() async throws {
-        let role = "recup_worker_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        let server = try await PostgresConnection.connect(to: try TestDatabase.server())
-        let drop: PostgresQuery = "DROP ROLE IF EXISTS \(identifier: String(role))"
-        do {
-            try await TestDatabase.withFresh(migrated: true) { configuration in
-                try await server.query("CREATE ROLE \(identifier: String(role)) LOGIN IN ROLE benefit_worker")
-                let pool = PostgresPool(configuration: configuration, maxConnections: 12)
-                let workerPool = PostgresPool(configuration: configuration.with(user: String(role)), maxConnections: 8)
-                let run = try await Self.finishedRun(pool: pool, workerPool: workerPool)
-                #expect(run.state == .succeeded)
-                #expect(try await RecuperationFixtures.placements("spring-recuperation", on: pool).count == 7)
-                workerPool.close()
-            }
-        } catch {
-            _ = try? await server.query(drop)
-            throw error
+        try await TestDatabase.withFreshLogin(memberOf: .worker) { configuration, login in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
+            let run = try await Self.finishedRun(pool: pool, workerPool: login)
+            #expect(run.state == .succeeded)
+            #expect(try await RecuperationFixtures.placements("spring-recuperation", on: pool).count == 7)
         }
-        try await server.query(drop)
     }
 }

@@ -13,12 +13,7 @@ struct ReliefRoleTests {
     static func finishedRun(pool: PostgresPool, workerPool: PostgresPool? = nil) async throws -> RunSummary {
         try await ReliefFixtures.insertUniformMembers(100, tier: 3, on: pool)
         try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter-warmth", batchSize: 30, parameters: parameters), on: pool)
-        let runID = try await ProgramFixtures.trigger("winter-warmth", at: ProgramFixtures.fireTime(year: 2026), on: pool)
-        return try await ProgramFixtures.withFinisher(pool: pool) {
-            try await withWorker(ReliefFixtures.worker(pool: workerPool ?? pool, name: "w1")) {
-                try await ProgramFixtures.finish(runID, pool: pool)
-            }
-        }
+        return try await ProgramFixtures.runToEnd("winter-warmth", queue: ReliefFixtures.queue, pool: pool, workerPool: workerPool)
     }
 
     @Test("benefit_admin reads grants, the waitlist and budgets through the views, and no base table")
@@ -96,25 +91,13 @@ struct ReliefRoleTests {
 
     @Test("workers logged in as a benefit_worker role plan and run a seasonal-relief run")
     func workerRoleSuffices() async throws {
-        let role = "relief_worker_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
-        let server = try await PostgresConnection.connect(to: try TestDatabase.server())
-        let drop: PostgresQuery = "DROP ROLE IF EXISTS \(identifier: String(role))"
-        do {
-            try await TestDatabase.withFresh(migrated: true) { configuration in
-                // After migrating: the migration creates benefit_worker on a new cluster.
-                try await server.query("CREATE ROLE \(identifier: String(role)) LOGIN IN ROLE benefit_worker")
-                let pool = PostgresPool(configuration: configuration, maxConnections: 12)
-                let workerPool = PostgresPool(configuration: configuration.with(user: String(role)), maxConnections: 8)
-                #expect(try await workerPool.query("SELECT current_user").single(String.self) == String(role))
-                let run = try await Self.finishedRun(pool: pool, workerPool: workerPool)
-                #expect(run.state == .succeeded)
-                #expect(run.amountTotal == 48_000)
-                workerPool.close()
-            }
-        } catch {
-            _ = try? await server.query(drop)
-            throw error
+        try await TestDatabase.withFreshLogin(memberOf: .worker) { configuration, login in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
+            #expect(try await login.query("SELECT pg_has_role(current_user, 'benefit_worker', 'MEMBER') AND NOT rolsuper FROM pg_roles WHERE rolname = current_user").single(Bool.self))
+            let run = try await Self.finishedRun(pool: pool, workerPool: login)
+            #expect(run.state == .succeeded)
+            #expect(run.amountTotal == 48_000)
         }
-        try await server.query(drop)
     }
 }
