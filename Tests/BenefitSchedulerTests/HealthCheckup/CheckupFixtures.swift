@@ -39,22 +39,7 @@ enum CheckupFixtures {
 
     /// A health-checkup campaign file; `parameters` is a YAML flow mapping.
     static func campaignYAML(name: String = "checkup", batchSize: Int = 50, parameters: String = parameters) -> String {
-        """
-        name: \(name)
-        program: health-checkup
-        schedule:
-          timezone: Asia/Shanghai
-          cron: "0 9 15 2 *"
-          catchUp: none
-        execution:
-          queue: \(queue)
-          batchSize: \(batchSize)
-          maxAttempts: 5
-          backoff: { initial: 100ms, max: 1s }
-          lease: 10s
-        cycle: yearly
-        parameters: \(parameters)
-        """
+        ProgramFixtures.campaignYAML(name: name, program: HealthCheckupProgram.name, queue: queue, batchSize: batchSize, parameters: parameters)
     }
 
     /// Applies the campaign, triggers a run in the 2026 cycle with `workers` in-process workers, and waits for it.

@@ -6,14 +6,28 @@ import Foundation
 /// Campaigns, runs and workers for the benefit programs' tests: the real
 /// programs of ``BenefitPrograms``, in-process workers, and waiting for runs.
 enum ProgramFixtures {
-    /// The smallest campaign file for `program` around a parameters block written as one YAML flow mapping.
-    static func campaignFile(program: String, parameters: String) -> String {
+    /// A campaign file for one of the real programs; `parameters` is a YAML flow
+    /// mapping. Fires on 1 December in Shanghai (catchUp none), a yearly cycle,
+    /// quick retries.
+    static func campaignYAML(
+        name: String, program: String, queue: String, batchSize: Int = 250, lease: String = "10s", maxAttempts: Int = 5,
+        priority: Int = 0, parameters: String
+    ) -> String {
         """
-        name: \(program)
+        name: \(name)
         program: \(program)
         schedule:
           timezone: Asia/Shanghai
           cron: "0 9 1 12 *"
+          catchUp: none
+        execution:
+          queue: \(queue)
+          batchSize: \(batchSize)
+          maxAttempts: \(maxAttempts)
+          backoff: { initial: 100ms, max: 1s }
+          lease: \(lease)
+          priority: \(priority)
+        cycle: yearly
         parameters: \(parameters)
         """
     }

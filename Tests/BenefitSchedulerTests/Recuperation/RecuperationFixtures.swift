@@ -11,22 +11,9 @@ enum RecuperationFixtures {
 
     /// A recuperation campaign file; `parameters` is a YAML flow mapping.
     static func campaignYAML(name: String, batchSize: Int = 50, lease: String = "10s", maxAttempts: Int = 5, parameters: String) -> String {
-        """
-        name: \(name)
-        program: recuperation
-        schedule:
-          timezone: Asia/Shanghai
-          cron: "0 9 1 12 *"
-          catchUp: none
-        execution:
-          queue: \(queue)
-          batchSize: \(batchSize)
-          maxAttempts: \(maxAttempts)
-          backoff: { initial: 100ms, max: 1s }
-          lease: \(lease)
-        cycle: yearly
-        parameters: \(parameters)
-        """
+        ProgramFixtures.campaignYAML(
+            name: name, program: RecuperationProgram.name, queue: queue, batchSize: batchSize, lease: lease,
+            maxAttempts: maxAttempts, parameters: parameters)
     }
 
     /// Members `R000001` … `R{count}` with few distinct combinations of what

@@ -8,7 +8,7 @@ import Testing
 struct RecuperationParameterTests {
     /// A campaign file around a parameters block written as one YAML flow mapping.
     static func file(_ parameters: String) -> String {
-        ProgramFixtures.campaignFile(program: RecuperationProgram.name, parameters: parameters)
+        ProgramFixtures.campaignYAML(name: "recuperation", program: RecuperationProgram.name, queue: "recuperation", parameters: parameters)
     }
 
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.

@@ -36,23 +36,9 @@ enum ReliefFixtures {
     static func campaignYAML(
         name: String, batchSize: Int = 250, lease: String = "10s", maxAttempts: Int = 5, priority: Int = 0, parameters: String
     ) -> String {
-        """
-        name: \(name)
-        program: seasonal-relief
-        schedule:
-          timezone: Asia/Shanghai
-          cron: "0 9 1 12 *"
-          catchUp: none
-        execution:
-          queue: \(queue)
-          batchSize: \(batchSize)
-          maxAttempts: \(maxAttempts)
-          backoff: { initial: 100ms, max: 1s }
-          lease: \(lease)
-          priority: \(priority)
-        cycle: yearly
-        parameters: \(parameters)
-        """
+        ProgramFixtures.campaignYAML(
+            name: name, program: SeasonalReliefProgram.name, queue: queue, batchSize: batchSize, lease: lease,
+            maxAttempts: maxAttempts, priority: priority, parameters: parameters)
     }
 
     /// An in-process worker on the relief queue running the real programs.

@@ -8,7 +8,7 @@ import Testing
 struct ReliefParameterTests {
     /// A campaign file around a parameters block written as one YAML flow mapping.
     static func file(_ parameters: String) -> String {
-        ProgramFixtures.campaignFile(program: SeasonalReliefProgram.name, parameters: parameters)
+        ProgramFixtures.campaignYAML(name: "relief", program: SeasonalReliefProgram.name, queue: "relief", parameters: parameters)
     }
 
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
