@@ -90,8 +90,16 @@ public final class CampaignScheduler: Service, Sendable {
         guard try await elector.tryLead() else { return result }
         result.led = true
         let now = clock.now()
-        for campaignID in try await pool.query(RunQueries.activeCampaigns).decode(Int.self) {
-            let outcome = try await schedule(campaignID: campaignID, now: now)
+        let planner = configuration.planner
+        // Read without locks; only campaigns with something to do are locked and
+        // planned again in their own transaction (what another scheduler did in
+        // between is seen there), so a quiet tick costs one query.
+        for campaign in try await pool.query(RunQueries.activeCampaigns).map(CampaignStore.record(from:)) {
+            let definition = campaign.definition
+            let plan = planner.plan(
+                schedule: definition.schedule, handledThrough: campaign.scheduledThrough, now: now, catchUp: definition.catchUp)
+            guard !plan.fires.isEmpty || definition.overlap == .queue else { continue }
+            let outcome = try await schedule(campaignID: campaign.id, now: now)
             result.runsCreated += outcome.runsCreated
             result.runsStarted += outcome.runsStarted
             result.firesSkipped += outcome.firesSkipped
@@ -111,8 +119,8 @@ public final class CampaignScheduler: Service, Sendable {
             let definition = campaign.definition
             let plan = planner.plan(
                 schedule: definition.schedule, handledThrough: campaign.scheduledThrough, now: now, catchUp: definition.catchUp)
+            var active = plan.fires.isEmpty ? false : try await transaction.query(RunQueries.activeCount(campaignID: campaignID)).single(Int.self) > 0
             for fire in plan.fires {
-                let active = try await transaction.query(RunQueries.activeCount(campaignID: campaignID)).single(Int.self) > 0
                 let start: Bool
                 switch definition.overlap {
                 case .skip:
@@ -128,6 +136,8 @@ public final class CampaignScheduler: Service, Sendable {
                 case .allow: start = true
                 }
                 if let runID = try await RunLauncher.create(campaign, fireTime: fire.time, trigger: fire.trigger, start: start, on: transaction) {
+                    // The new run, started or queued, is pending: the campaign now has one going.
+                    active = true
                     result.runsCreated += 1
                     logger.info("run created", metadata: [
                         "campaign": "\(campaign.name)", "run_id": "\(runID)", "fire_time": "\(TimestampText.format(fire.time))",

@@ -86,7 +86,7 @@ enum RunQueries {
     }
 
     /// Run by the scheduler each tick: campaigns to look at.
-    static let activeCampaigns: PostgresQuery = "SELECT id FROM benefit.campaign WHERE NOT paused ORDER BY id"
+    static let activeCampaigns: PostgresQuery = "\(subquery: CampaignQueries.record) WHERE NOT paused ORDER BY id"
 
     /// Run by planning and batch jobs: the run, its campaign and the revision it fires.
     static func context(runID: Int) -> PostgresQuery {
