@@ -22,9 +22,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Whether commands use the embedded cluster: neither --database-url nor $DATABASE_URL is given.
-    var usesEmbedded: Bool {
-        (databaseURL ?? "").isEmpty && (ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty
-    }
+    var usesEmbedded: Bool { DatabaseLocation.given(url: databaseURL) == nil }
 
     /// Sets up logging to stderr and finds the database.
     func configuration(label: String) async throws -> (PostgresConfiguration, Logger) {

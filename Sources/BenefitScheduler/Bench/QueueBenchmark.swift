@@ -98,17 +98,17 @@ public struct QueueBenchmark: Sendable {
     /// Creates the scratch database on `server`'s server, runs the three phases in
     /// it, and drops it (also on failure or cancellation).
     public func run(server: PostgresConfiguration, logger: Logger) async throws -> Report {
-        let serverVersion = try await PostgresConnection.connect(to: server, logger: logger).query("SHOW server_version").single(String.self)
-        return try await ScratchDatabase.with(server: server, prefix: "benefit_bench", logger: logger) { database in
-            try await run(in: database, serverVersion: serverVersion, logger: logger)
+        try await ScratchDatabase.with(server: server, prefix: "benefit_bench", logger: logger) { database in
+            try await run(in: database, logger: logger)
         }
     }
 
     // MARK: Phases
 
-    private func run(in database: PostgresConfiguration, serverVersion: String, logger: Logger) async throws -> Report {
+    private func run(in database: PostgresConfiguration, logger: Logger) async throws -> Report {
         let pool = PostgresPool(configuration: database, maxConnections: 2, logger: logger)
         defer { pool.close() }
+        let serverVersion = try await pool.query("SHOW server_version").single(String.self)
         let queue = JobQueue(pool: pool)
 
         // Phase 1: enqueue.

@@ -76,15 +76,15 @@ public struct CampaignBenchmark: Sendable {
     }
 
     public func run(server: PostgresConfiguration, logger: Logger) async throws -> Report {
-        let serverVersion = try await PostgresConnection.connect(to: server, logger: logger).query("SHOW server_version").single(String.self)
-        return try await ScratchDatabase.with(server: server, prefix: "benefit_bench_campaign", logger: logger) { database in
-            try await run(in: database, serverVersion: serverVersion, logger: logger)
+        try await ScratchDatabase.with(server: server, prefix: "benefit_bench_campaign", logger: logger) { database in
+            try await run(in: database, logger: logger)
         }
     }
 
-    private func run(in database: PostgresConfiguration, serverVersion: String, logger: Logger) async throws -> Report {
+    private func run(in database: PostgresConfiguration, logger: Logger) async throws -> Report {
         let pool = PostgresPool(configuration: database, maxConnections: 2, logger: logger)
         defer { pool.close() }
+        let serverVersion = try await pool.query("SHOW server_version").single(String.self)
         let clock = ContinuousClock()
         let importStart = clock.now
         _ = try await RosterImport.generated(count: members, seed: seed, on: pool)
