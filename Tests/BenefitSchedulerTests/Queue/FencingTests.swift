@@ -22,13 +22,15 @@ struct FencingTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             try await pool.query("CREATE TABLE test_effect (job_id bigint NOT NULL, lease_token bigint NOT NULL)")
-            // A short lease, so the zombie's expires soon; long enough that the survivor's
-            // heartbeats keep its own on a busy machine.
-            let (jobID, _) = try await queue.enqueue(NewJob(kind: "effect", queue: "zombie", lease: .milliseconds(1500)))
+            let (jobID, _) = try await queue.enqueue(NewJob(kind: "effect", queue: "zombie", lease: .seconds(60)))
 
-            // The zombie claims, then stalls without heartbeats, like a frozen process.
+            // The zombie claims, then stalls without heartbeats, like a frozen process,
+            // until its lease runs out. (The lease is ended by hand rather than made
+            // short: a short lease would also be the survivor's, and on a busy machine
+            // the survivor could lose it too.)
             let zombie = try #require(try await queue.claim(queues: ["zombie"], limit: 1, worker: WorkerIdentity(name: "zombie")).first)
             #expect(zombie.id == jobID)
+            try await pool.query("UPDATE benefit.job SET lease_expires_at = now() - interval '1 second' WHERE id = \(jobID)")
 
             // Another worker's rescuer takes the job back once the lease expires, and it runs it.
             let survivor = Worker(
