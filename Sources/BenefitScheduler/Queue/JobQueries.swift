@@ -37,7 +37,7 @@ enum JobQueries {
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
             RETURNING id, queue
         ), notified AS (
-            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM inserted) q
+            \(subquery: notifyEachQueue(of: "inserted"))
         )
         SELECT id FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id
         """
@@ -54,6 +54,13 @@ enum JobQueries {
                           backoff_initial_ms, backoff_max_ms, run_id, campaign_id, concurrency_limit) FROM STDIN
         """
 
+    /// One `pg_notify` per distinct queue among `rows`, an earlier CTE with a
+    /// `queue` column. Statements put it in a CTE named `notified` and read
+    /// `(SELECT count(*) FROM notified)`: a CTE nothing reads never runs.
+    static func notifyEachQueue(of rows: String) -> PostgresQuery {
+        "SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM \(identifier: rows)) q"
+    }
+
     /// Sent after a bulk COPY, in the same transaction: delivered at commit.
     static func notify(queues: [String]) -> PostgresQuery {
         "SELECT pg_notify(\(channel), q) FROM unnest(\(queues)) AS q"
@@ -63,7 +70,7 @@ enum JobQueries {
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
     /// each gets a new lease token and an attempt row. The work is done by
-    /// `benefit.claim_jobs` (migrations/0002_queue.sql), which also keeps each
+    /// `benefit.claim_jobs` (migrations/0008_claim_jobs_once.sql), which also keeps each
     /// campaign within its concurrency limit across all workers.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         """
@@ -203,7 +210,7 @@ enum JobQueries {
             FROM locked WHERE j.id = locked.id
             RETURNING locked.token, j.queue
         ), notified AS (
-            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM released) q
+            \(subquery: notifyEachQueue(of: "released"))
         )
         UPDATE benefit.job_attempt a
         SET outcome = 'released', finished_at = clock_timestamp(), error = 'released at worker shutdown'
@@ -235,8 +242,10 @@ enum JobQueries {
                 lease_token = NULL, lease_expires_at = NULL
             FROM expired WHERE j.id = expired.id
             RETURNING j.id, j.state, j.queue, expired.lease_token AS token
+        ), available AS (
+            SELECT queue FROM rescued WHERE state = 'available'
         ), notified AS (
-            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM rescued WHERE state = 'available') q
+            \(subquery: notifyEachQueue(of: "available"))
         ), attempts AS (
             UPDATE benefit.job_attempt a
             SET outcome = 'lease_expired', finished_at = clock_timestamp(), error = 'lease expired: the worker stopped heartbeating'
@@ -260,7 +269,7 @@ enum JobQueries {
             UPDATE benefit.run SET state = 'running', finished_at = NULL
             WHERE id IN (SELECT run_id FROM retried) AND state = 'failed'
         ), notified AS (
-            SELECT pg_notify(\(channel), queue) FROM (SELECT DISTINCT queue FROM retried) q
+            \(subquery: notifyEachQueue(of: "retried"))
         )
         SELECT id FROM retried, (SELECT count(*) FROM notified) n ORDER BY id
         """

@@ -47,6 +47,36 @@ struct EnqueueTests {
         }
     }
 
+    @Test("one claim takes a limited campaign's free slots first, then unlimited jobs; campaign ids past 2^31 work")
+    func claimFillsLimitedCampaignsThenTheRest() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            let queue = JobQueue(pool: pool)
+            let big = 3_000_000_000, small = 7
+            var jobs = (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: big, concurrencyLimit: 2) }
+            jobs += (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: small, concurrencyLimit: 1) }
+            jobs += (0..<20).map { _ in NewJob(kind: "noop", queue: "q", priority: -1) }
+            _ = try await queue.enqueueBulk(jobs)
+            let worker = WorkerIdentity(name: "t")
+
+            let first = try await queue.claim(queues: ["q"], limit: 10, worker: worker)
+            let running: PostgresQuery = """
+                SELECT coalesce(campaign_id, 0), count(*) FROM benefit.job WHERE state = 'running'
+                GROUP BY 1 ORDER BY 1
+                """
+            // 2 + 1 limited slots, the 7 left to unlimited jobs although they come first by priority.
+            #expect(first.count == 10)
+            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 7], [small, 1], [big, 2]])
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job_attempt").single(Int.self) == 10)
+
+            // The limits are full: the next claims take only unlimited jobs, until none are left.
+            let second = try await queue.claim(queues: ["q"], limit: 50, worker: worker)
+            #expect(second.count == 13)
+            #expect(try await queue.claim(queues: ["q"], limit: 50, worker: worker).isEmpty)
+            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 20], [small, 1], [big, 2]])
+        }
+    }
+
     @Test("bulk enqueue lands every job and claims come in priority, run-at, id order")
     func bulkEnqueueAndClaimOrder() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
