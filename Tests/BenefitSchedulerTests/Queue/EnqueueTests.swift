@@ -53,6 +53,10 @@ struct EnqueueTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
             let queue = JobQueue(pool: pool)
             let big = 3_000_000_000, small = 7
+            try await pool.query("""
+                INSERT INTO benefit.campaign (id, name, program, revision, definition) OVERRIDING SYSTEM VALUE
+                VALUES (\(big), 'big', 'drill', 1, '{}'), (\(small), 'small', 'drill', 1, '{}')
+                """)
             var jobs = (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: big, concurrencyLimit: 2) }
             jobs += (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: small, concurrencyLimit: 1) }
             jobs += (0..<20).map { _ in NewJob(kind: "noop", queue: "q", priority: -1) }
