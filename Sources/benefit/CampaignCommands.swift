@@ -198,6 +198,9 @@ struct Campaign: AsyncParsableCommand {
         @Option(help: "How many.")
         var count = 10
 
+        @Flag(help: "Print JSON instead of lines: fireTime (UTC) and local (the schedule's zone, with its offset).")
+        var json = false
+
         func validate() throws {
             guard (1...1_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000") }
         }
@@ -207,8 +210,19 @@ struct Campaign: AsyncParsableCommand {
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
             let schedule = campaign.definition.schedule
             let times = schedule.nextFireTimes(after: Date(), count: count)
+            if json {
+                let local = ISO8601DateFormatter()
+                local.timeZone = schedule.timeZone
+                print(try TextTable.json(times.map { FireTime(fireTime: $0, local: local.string(from: $0)) }))
+                return
+            }
             if times.isEmpty { print("campaign \(name) will not fire again (its schedule or window has ended)") }
             for time in times { print("\(CampaignSummary.local(time, in: schedule.timeZone))  \(TextTable.instant(time))") }
+        }
+
+        struct FireTime: Encodable {
+            let fireTime: Date
+            let local: String
         }
     }
 

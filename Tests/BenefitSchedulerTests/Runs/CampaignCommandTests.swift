@@ -70,6 +70,39 @@ struct CampaignCommandTests {
         }
     }
 
+    @Test("preview prints the next fire times in the schedule's zone, as lines or JSON; an unknown name is one line and exit 1")
+    func preview() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+            let file = try Self.write(RunFixtures.campaignYAML(
+                name: "mornings", program: "drill", cron: "30 9 * * *", timezone: "Asia/Shanghai", parameters: "{ members: 5 }"),
+                named: "mornings.yaml")
+            #expect(try await BenefitProcess.run(["campaign", "apply", file], environment: environment).exitCode == 0)
+            let started = Date()
+
+            let lines = try await BenefitProcess.run(["campaign", "preview", "mornings", "--count", "3"], environment: environment)
+            #expect(lines.exitCode == 0, "\(lines.standardError)")
+            let printed = lines.standardOutput.split(separator: "\n")
+            #expect(printed.count == 3)
+            #expect(printed.allSatisfy { $0.hasSuffix("01:30:00Z") && $0.contains("09:30 +08:00") }, "\(printed)")
+
+            struct FireTime: Decodable { let fireTime: Date; let local: String }
+            let json = try await BenefitProcess.run(["campaign", "preview", "mornings", "--count", "3", "--json"], environment: environment)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let times = try decoder.decode([FireTime].self, from: Data(json.standardOutput.utf8))
+            #expect(times.count == 3)
+            #expect(times.allSatisfy { $0.local.hasSuffix("T09:30:00+08:00") })
+            // The first is the next 01:30 UTC after now; then one a day.
+            #expect(times[0].fireTime > started && times[0].fireTime <= started.addingTimeInterval(86_400))
+            #expect(zip(times, times.dropFirst()).allSatisfy { $1.fireTime.timeIntervalSince($0.fireTime) == 86_400 })
+
+            let unknown = try await BenefitProcess.run(["campaign", "preview", "nope"], environment: environment)
+            #expect(unknown.exitCode == 1)
+            #expect(unknown.standardError.split(separator: "\n").count == 1 && unknown.standardError.contains("no campaign nope"))
+        }
+    }
+
     @Test("runs watch exits 0 for a run that succeeds and non-zero for one that fails")
     func watchExitCodes() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
