@@ -11,12 +11,24 @@ public final class ProcessGroup: Sendable {
     /// One started process.
     public final class Handle: Sendable {
         public let name: String
+        /// Where its standard error goes (its log lines).
+        public let logPath: String
         let pid = Mutex<pid_t?>(nil)
         let exit = Mutex<Int32??>(nil)
         let started = OneShotSignal()
         let ended = OneShotSignal()
 
-        init(name: String) { self.name = name }
+        init(name: String) {
+            self.name = name
+            logPath = FileManager.default.temporaryDirectory
+                .appendingPathComponent("benefit-\(name)-\(UUID().uuidString.prefix(8)).log").path
+        }
+
+        /// The last `count` lines of its log.
+        public func logTail(_ count: Int = 20) -> String {
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(count).joined(separator: "\n")
+        }
 
         /// The process id once started (what `benefit.job_attempts.pid` records for a worker).
         public var processID: pid_t? { pid.withLock { $0 } }
@@ -67,9 +79,18 @@ public final class ProcessGroup: Sendable {
     func killAll() {
         for handle in handles.withLock({ $0 }) where handle.exitCode == nil { handle.signal(SIGKILL) }
     }
+
+    /// Each process's last log lines on stderr: what a failed test shows of its processes.
+    func printLogTails() {
+        for handle in handles.withLock({ $0 }) {
+            FileHandle.standardError.write(Data("--- last lines of \(handle.name) (\(handle.logPath)):\n\(handle.logTail())\n".utf8))
+        }
+    }
 }
 
 /// Runs `body` with a group of processes, and kills whatever is left when it returns.
+/// When `body` throws (a `#require` failed, say), each process's last log lines
+/// are printed, so that a failure in CI shows what the processes were doing.
 public func withProcessGroup<Result: Sendable>(_ body: (ProcessGroup) async throws -> Result) async throws -> Result {
     let binary = try BenefitProcess.binaryPath()
     let (requests, requestSink) = AsyncStream<(ProcessGroup.Handle, [String], [String: String])>.makeStream()
@@ -91,6 +112,7 @@ public func withProcessGroup<Result: Sendable>(_ body: (ProcessGroup) async thro
             return result
         } catch {
             group.killAll()
+            group.printLogTails()
             requestSink.finish()
             tasks.cancelAll()
             throw error
@@ -101,9 +123,8 @@ public func withProcessGroup<Result: Sendable>(_ body: (ProcessGroup) async thro
 private func run(_ binary: String, _ handle: ProcessGroup.Handle, _ arguments: [String], _ environment: [String: String]) async {
     var updates: [Environment.Key: String?] = [:]
     for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
-    let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-\(handle.name)-\(UUID().uuidString.prefix(8)).log").path
     do {
-        let log = try FileDescriptor.open(FilePath(logPath), .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite)
+        let log = try FileDescriptor.open(FilePath(handle.logPath), .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite)
         let result = try await Subprocess.run(
             .path(FilePath(binary)), arguments: Arguments(arguments), environment: .inherit.updating(updates),
             input: .none, output: .discarded, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
