@@ -41,7 +41,7 @@ public struct RosterReader {
             records = try CSVRecordReader(path: path)
             size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(Self.explain(error))")
+            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(ReadFailure.reason(error))")
         }
         try self.init(file: path, records: records, today: today)
         // Records run 80 to 120 bytes: sizing the duplicate check up front spares
@@ -58,7 +58,7 @@ public struct RosterReader {
         do {
             header = try self.records.next()
         } catch {
-            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(Self.explain(error))")
+            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(ReadFailure.reason(error))")
         }
         guard let header else {
             throw RosterError(code: .badHeader, file: file, reason: "the file is empty; a roster starts with the header \(RosterColumn.header)")
@@ -80,7 +80,7 @@ public struct RosterReader {
             do {
                 record = try records.next()
             } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(Self.explain(error))")
+                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(ReadFailure.reason(error))")
             }
             guard let record else { return nil }
             recordCount += 1
@@ -111,15 +111,5 @@ public struct RosterReader {
     /// The error for the problems found so far, or nil if there are none.
     public var rejection: RosterError? {
         problemCount == 0 ? nil : RosterError(code: .invalidRows, file: file, problems: problems, problemCount: problemCount)
-    }
-
-    /// The cause of a read failure in the operator's terms ("No such file or directory").
-    private static func explain(_ error: any Error) -> String {
-        let failure = error as NSError
-        // Foundation wraps the system's reason in a generic "could not be completed".
-        if let cause = failure.userInfo[NSUnderlyingErrorKey] as? NSError, cause.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(cause.code)))
-        }
-        return failure.localizedDescription
     }
 }

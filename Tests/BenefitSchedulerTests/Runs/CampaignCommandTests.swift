@@ -29,11 +29,15 @@ struct CampaignCommandTests {
                   members: -3
                   colour: blue
                 """, named: "bad.yaml")
-            let outcome = try await BenefitProcess.run(["campaign", "apply", good, bad], environment: environment)
+            let missing = FileManager.default.temporaryDirectory.appendingPathComponent("missing.yaml").path
+            let latin1 = try Self.write("", named: "latin1.yaml")
+            try (Data("name: caf".utf8) + [0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))  // é in Latin-1
+            let outcome = try await BenefitProcess.run(["campaign", "apply", good, bad, missing, latin1], environment: environment)
             #expect(outcome.exitCode != 0)
             let lines = outcome.standardError.split(separator: "\n").map(String.init)
             for fragment in ["name", "schedule.timezone", "schedule.cron", "field 3 (day of month)", "schedule.catchUp",
-                             "execution.batchsize", "parameters.members", "parameters.colour", "nothing was applied"] {
+                             "execution.batchsize", "parameters.members", "parameters.colour", "nothing was applied",
+                             "\(missing): cannot read: No such file or directory", "\(latin1): cannot read: not UTF-8 text"] {
                 #expect(lines.contains { $0.contains(fragment) }, "missing \(fragment) in:\n\(outcome.standardError)")
             }
             #expect(lines.filter { $0.hasPrefix(bad) }.allSatisfy { $0.range(of: #"^.+:\d+: "#, options: .regularExpression) != nil })
