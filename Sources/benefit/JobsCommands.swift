@@ -99,6 +99,9 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: limit)
+            if dead.isEmpty, let run, try await RunHistory.find(run, on: pool) == nil {
+                throw CommandFailure("there is no run \(run)")
+            }
             if json {
                 print(try TextTable.json(dead))
             } else if dead.isEmpty {
@@ -133,6 +136,9 @@ struct Jobs: AsyncParsableCommand {
             let queue = JobQueue(pool: pool)
             let retried = try await queue.retryDead(jobID: job, runID: run)
             if let run {
+                if retried.isEmpty, try await RunHistory.find(run, on: pool) == nil {
+                    throw CommandFailure("there is no run \(run)")
+                }
                 print("\(retried.count) dead jobs of run \(run) are available again")
             } else if let job {
                 guard !retried.isEmpty else {

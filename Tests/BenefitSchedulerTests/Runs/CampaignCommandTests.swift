@@ -107,6 +107,22 @@ struct CampaignCommandTests {
         }
     }
 
+    @Test("jobs dead and jobs retry name a run or a job that does not exist: one line, exit 1")
+    func missingRunOrJob() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+            for (arguments, message) in [
+                (["jobs", "dead", "--run", "99999"], "there is no run 99999"),
+                (["jobs", "retry", "--run", "99999"], "there is no run 99999"),
+                (["jobs", "retry", "99999"], "there is no job 99999"),
+            ] {
+                let outcome = try await BenefitProcess.run(arguments, environment: environment)
+                #expect(outcome.exitCode == 1, "\(arguments)")
+                #expect(outcome.standardError == "Error: \(message)\n", "\(arguments)")
+            }
+        }
+    }
+
     @Test("runs watch exits 0 for a run that succeeds and non-zero for one that fails")
     func watchExitCodes() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
