@@ -174,13 +174,21 @@ enum JobQueries {
 
     /// A handler failed: back to available after `delayMilliseconds`, or dead when
     /// the error is permanent or attempts are used up. Fenced like a completion.
+    ///
+    /// One clock reading (`moment`) is both the attempt's end and the start of its
+    /// backoff, so `retry_at - finished_at` is exactly the delay drawn. (Read twice,
+    /// the readings would come in the target table's column order, not the SET
+    /// list's: the attempt's end first, then the job's update, which a busy machine
+    /// can delay by milliseconds.)
     static func fail(id: Int, token: Int64, error: String, retryable: Bool, delayMilliseconds: Int) -> PostgresQuery {
         """
-        WITH failed AS (
+        WITH moment AS MATERIALIZED (
+            SELECT clock_timestamp() AS at
+        ), failed AS (
             UPDATE benefit.job
             SET state = CASE WHEN \(retryable) AND attempt < max_attempts THEN 'available' ELSE 'dead' END,
                 run_at = CASE WHEN \(retryable) AND attempt < max_attempts
-                              THEN clock_timestamp() + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
+                              THEN (SELECT at FROM moment) + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
                 finished_at = CASE WHEN \(retryable) AND attempt < max_attempts THEN NULL ELSE now() END,
                 last_error = \(error), lease_token = NULL, lease_expires_at = NULL
             WHERE id = \(id) AND lease_token = \(token) AND state = 'running'
@@ -188,7 +196,7 @@ enum JobQueries {
         )
         UPDATE benefit.job_attempt
         SET outcome = coalesce((SELECT CASE state WHEN 'dead' THEN 'dead' ELSE 'retry' END FROM failed), 'fenced'),
-            finished_at = coalesce(finished_at, clock_timestamp()), error = \(error),
+            finished_at = coalesce(finished_at, (SELECT at FROM moment)), error = \(error),
             retry_at = (SELECT run_at FROM failed WHERE state = 'available')
         WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
         RETURNING outcome
