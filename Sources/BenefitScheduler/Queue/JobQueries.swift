@@ -70,7 +70,7 @@ enum JobQueries {
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
     /// each gets a new lease token and an attempt row. The work is done by
-    /// `benefit.claim_jobs` (migrations/0008_claim_jobs_once.sql), which also keeps each
+    /// `benefit.claim_jobs` (migrations/0008_queue_tuning.sql), which also keeps each
     /// campaign within its concurrency limit across all workers.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         """
