@@ -170,7 +170,10 @@ struct CheckupCapacityTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             defer { pool.close() }
             try await CheckupFixtures.insertMembers(200, on: pool)
-            let run = try await CheckupFixtures.run(workers: 1, on: pool)
+            // Query 14 asks about the example campaign's 2027 cycle and the machine-tool
+            // works' units (机床厂): this run is that campaign's, and two units are such works.
+            try await pool.query("UPDATE benefit.member SET org_unit = '第' || org_unit || '机床厂' WHERE org_unit IN ('U005', 'U009')")
+            let run = try await CheckupFixtures.run("health-checkup", workers: 1, year: 2027, on: pool)
             let connection = try await PostgresConnection.connect(to: configuration)
             let rows = try await connection.acting(as: .admin) {
                 try await $0.query("""
@@ -179,16 +182,20 @@ struct CheckupCapacityTests {
                     """).decode((String, String, String, Int, Int, Date, String, CalendarDate, String).self)
             }
             #expect(rows.count == run.membersTotal && rows.count > 100)
-            #expect(rows.allSatisfy { $0.1 == "checkup" && $0.2 == "2026" && $0.3 == run.runID })
+            #expect(rows.allSatisfy { $0.1 == "health-checkup" && $0.2 == "2027" && $0.3 == run.runID })
             var answers: [Int] = []
             for query in queries {
                 answers.append(try await connection.acting(as: .admin) { try await $0.query(PostgresQuery(unsafeSQL: query)).count })
             }
-            // 13: one row per hospital and day (counted from the base table); 14 asks about
-            // the example campaign's 2027 cycle, which this test's campaign is not.
+            // 13: one row per hospital and day; 14: one per machine-tool unit, hospital
+            // and day (both counted from the base tables).
             let days = try await pool.query("SELECT count(DISTINCT (hospital, appointment_date)) FROM benefit.appointment").single(Int.self)
-            #expect(answers == [days, 0], "\(queries)")
-            #expect(days > 1)
+            let unitDays = try await pool.query("""
+                SELECT count(DISTINCT (m.org_unit, a.hospital, a.appointment_date))
+                FROM benefit.appointment a JOIN benefit.member m USING (member_id) WHERE m.org_unit LIKE '%机床厂%'
+                """).single(Int.self)
+            #expect(answers == [days, unitDays], "\(queries)")
+            #expect(days > 1 && unitDays >= 2)
             let error = await #expect(throws: PostgresError.self) {
                 try await connection.acting(as: .admin) { try await $0.query("SELECT count(*) FROM benefit.appointment") }
             }

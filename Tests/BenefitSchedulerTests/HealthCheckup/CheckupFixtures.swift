@@ -42,12 +42,12 @@ enum CheckupFixtures {
         ProgramFixtures.campaignYAML(name: name, program: HealthCheckupProgram.name, queue: queue, batchSize: batchSize, parameters: parameters)
     }
 
-    /// Applies the campaign, triggers a run in the 2026 cycle with `workers` in-process workers, and waits for it.
+    /// Applies the campaign, triggers a run in `year`'s cycle with `workers` in-process workers, and waits for it.
     static func run(
-        _ campaign: String = "checkup", batchSize: Int = 50, workers: Int, day: Int = 1, on pool: PostgresPool
+        _ campaign: String = "checkup", batchSize: Int = 50, workers: Int, year: Int = 2026, day: Int = 1, on pool: PostgresPool
     ) async throws -> RunSummary {
         try await ProgramFixtures.apply(campaignYAML(name: campaign, batchSize: batchSize), on: pool)
-        return try await ProgramFixtures.runToEnd(campaign, queue: queue, day: day, workers: workers, pool: pool)
+        return try await ProgramFixtures.runToEnd(campaign, queue: queue, year: year, day: day, workers: workers, pool: pool)
     }
 
     /// Every appointment, `member, hospital, date, package` (the view's), by member.
