@@ -99,7 +99,7 @@ struct EnqueueTests {
             let order = try await pool.query("""
                 SELECT id FROM benefit.job WHERE queue IN ('bulk', 'other') ORDER BY priority, run_at, id LIMIT 50
                 """).decode(Int.self)
-            #expect(claimed.map(\.id).sorted() == order.sorted())
+            #expect(claimed.map(\.id) == order)
             let (early, priorities) = try await pool.query("""
                 SELECT count(*) FILTER (WHERE id % 7 = 0), array_agg(DISTINCT priority) FROM benefit.job WHERE id = ANY (\(claimed.map(\.id)))
                 """).single((Int, [Int]).self)

@@ -29,7 +29,7 @@ struct CampaignCommandTests {
                   members: -3
                   colour: blue
                 """, named: "bad.yaml")
-            let missing = FileManager.default.temporaryDirectory.appendingPathComponent("missing.yaml").path
+            let missing = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString.prefix(8))-missing.yaml").path
             let latin1 = try Self.write("", named: "latin1.yaml")
             try (Data("name: caf".utf8) + [0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))  // é in Latin-1
             let outcome = try await BenefitProcess.run(["campaign", "apply", good, bad, missing, latin1], environment: environment)
@@ -87,7 +87,7 @@ struct CampaignCommandTests {
             let lines = try await BenefitProcess.run(["campaign", "preview", "mornings", "--count", "3"], environment: environment)
             #expect(lines.exitCode == 0, "\(lines.standardError)")
             let printed = lines.standardOutput.split(separator: "\n")
-            #expect(printed.count == 3)
+            try #require(printed.count == 3)
             #expect(printed.allSatisfy { $0.hasSuffix("01:30:00Z") && $0.contains("09:30 +08:00") }, "\(printed)")
 
             struct FireTime: Decodable { let fireTime: Date; let local: String }
@@ -95,7 +95,7 @@ struct CampaignCommandTests {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let times = try decoder.decode([FireTime].self, from: Data(json.standardOutput.utf8))
-            #expect(times.count == 3)
+            try #require(times.count == 3)
             #expect(times.allSatisfy { $0.local.hasSuffix("T09:30:00+08:00") })
             // The first is the next 01:30 UTC after now; then one a day.
             #expect(times[0].fireTime > started && times[0].fireTime <= started.addingTimeInterval(86_400))
