@@ -5,7 +5,6 @@ import Foundation
 enum AppointmentQueries {
     /// Run by a batch job in its fenced transaction: books the batch's members
     /// the seats their ranks have in the run's plan, in one statement.
-    /// Returns how many appointments were made.
     ///
     /// - Rank `r` in hospital `h`'s range gets the cycle's seat
     ///   `s = first_seat + (r − first_rank)`: workday `(s − 1) / capacity`
@@ -13,7 +12,7 @@ enum AppointmentQueries {
     ///   `(s − 1) % capacity + 1` in it. So the seats depend only on the plan,
     ///   whatever order batches run in and however often one is retried.
     /// - The package is the first rule whose `ageBelow` is above the member's age
-    ///   in full years at the cycle's start date (a rule without one matches
+    ///   in full years at the cycle's `start` date (a rule without one matches
     ///   everyone); women also get `womenExtra`. Both are read from the roster now.
     /// - Members gone from the roster leave their seat empty; members this
     ///   campaign already booked in this cycle (another run got there first)
@@ -21,7 +20,7 @@ enum AppointmentQueries {
     ///   A seat already taken is an error, never skipped: the plan gives each
     ///   seat once, so a conflict would be a fault to see, not to hide.
     static func book(
-        _ batch: RunBatch, _ parameters: CheckupParameters, firstDay: Int, days: [CalendarDate]
+        _ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate, firstDay: Int, days: [CalendarDate]
     ) -> PostgresQuery {
         let run = batch.run
         return """
@@ -29,28 +28,24 @@ enum AppointmentQueries {
                 SELECT b.member_id, p.hospital, p.daily_capacity, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
                 JOIN benefit.checkup_plan p ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
-            ), booked AS (
-                INSERT INTO benefit.appointment (campaign_id, cycle, member_id, run_id, job_id, hospital, appointment_date,
-                                                 seat_in_day, daily_capacity, package, women_extra)
-                SELECT \(run.campaignID), \(run.cycle), s.member_id, \(run.runID), \(batch.jobID), s.hospital,
-                       (\(days)::date[])[(s.seat - 1) / s.daily_capacity - \(firstDay) + 1],
-                       (s.seat - 1) % s.daily_capacity + 1, s.daily_capacity, package.name,
-                       CASE WHEN m.gender = 'F' THEN \(parameters.womenExtra)::text END
-                FROM seated s
-                JOIN benefit.member m ON m.member_id = s.member_id
-                JOIN benefit.checkup_cycle c ON c.campaign_id = \(run.campaignID) AND c.cycle = \(run.cycle)
-                CROSS JOIN LATERAL (
-                    SELECT r.name
-                    FROM unnest(\(parameters.packages.map(\.name))::text[], \(parameters.packages.map(\.ageBelow))::int[])
-                         WITH ORDINALITY AS r(name, age_below, position)
-                    WHERE r.age_below IS NULL OR extract(year FROM age(c.start_date, m.birth_date)) < r.age_below
-                    ORDER BY r.position
-                    LIMIT 1
-                ) package
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
-                RETURNING 1
             )
-            SELECT count(*) FROM booked
+            INSERT INTO benefit.appointment (campaign_id, cycle, member_id, run_id, job_id, hospital, appointment_date,
+                                             seat_in_day, daily_capacity, package, women_extra)
+            SELECT \(run.campaignID), \(run.cycle), s.member_id, \(run.runID), \(batch.jobID), s.hospital,
+                   (\(days)::date[])[(s.seat - 1) / s.daily_capacity - \(firstDay) + 1],
+                   (s.seat - 1) % s.daily_capacity + 1, s.daily_capacity, package.name,
+                   CASE WHEN m.gender = 'F' THEN \(parameters.womenExtra)::text END
+            FROM seated s
+            JOIN benefit.member m ON m.member_id = s.member_id
+            CROSS JOIN LATERAL (
+                SELECT r.name
+                FROM unnest(\(parameters.packages.map(\.name))::text[], \(parameters.packages.map(\.ageBelow))::int[])
+                     WITH ORDINALITY AS r(name, age_below, position)
+                WHERE r.age_below IS NULL OR extract(year FROM age(\(start)::date, m.birth_date)) < r.age_below
+                ORDER BY r.position
+                LIMIT 1
+            ) package
+            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
             """
     }
 }

@@ -54,7 +54,10 @@ public struct HealthCheckupProgram: BenefitProgram {
         let hospitals = scope.parameters.hospitals
         try await transaction.query(CheckupCycleQueries.open(campaignID: run.campaignID, cycle: run.cycle, scope.parameters))
         try await transaction.query(CheckupCycleQueries.openHospitals(campaignID: run.campaignID, cycle: run.cycle, hospitals))
-        // Locked before counting, so the count sees every appointment booked on seats reserved before.
+        // Locked before counting: `seats_taken` is then current (a planning that reserved
+        // seats since this transaction's snapshot makes this one fail and be retried), so
+        // two runs' reservations never overlap. Members an overlapping run reserved seats
+        // for but has not booked yet are counted again; their second seat stays empty.
         let held = try await transaction.query(
             CheckupCycleQueries.lockHospitals(campaignID: run.campaignID, cycle: run.cycle, names: hospitals.map(\.name))
         ).decode((String, Int, Int).self)
@@ -91,12 +94,13 @@ public struct HealthCheckupProgram: BenefitProgram {
             .decode((String, Int, Int, Int, Int, Int).self)
             .map { CheckupPlan.Reservation(hospital: $0.0, position: $0.1, dailyCapacity: $0.2, firstRank: $0.3, lastRank: $0.4, firstSeat: $0.5) }
         let ranks = batch.firstRank...(batch.firstRank + batch.memberIDs.count - 1)
-        // Ranks past the plan (the roster grew between the plan's count and the
-        // fan-out) get no seat here; a later run of the cycle books them.
-        if let days = CheckupPlan(reservations: reservations).days(ofRanks: ranks) {
-            let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
-            try await transaction.query(AppointmentQueries.book(batch, parameters, firstDay: days.lowerBound, days: dates))
+        // The plan covers every rank: `prepare` counted and the population ranked
+        // in one snapshot. A batch outside it is a fault to see, not to skip.
+        guard let days = CheckupPlan(reservations: reservations).days(ofRanks: ranks) else {
+            throw PermanentFailure("health-checkup: ranks \(ranks.lowerBound)–\(ranks.upperBound) of run \(run.runID) are outside its plan")
         }
+        let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
+        try await transaction.query(AppointmentQueries.book(batch, parameters, start: start, firstDay: days.lowerBound, days: dates))
         return BatchOutcome(members: batch.memberIDs.count)
     }
 

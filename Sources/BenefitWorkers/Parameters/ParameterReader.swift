@@ -135,10 +135,8 @@ struct ParameterReader {
         _ value: JSONValue, at path: String, known: [String], one: String, many: String, mayBeEmpty: Bool = false
     ) -> [String]? {
         let knownText = known.joined(separator: ", ")
-        guard let list = mayBeEmpty ? value.arrayValue : nonEmptyList(value, at: path, of: "\(many) (\(knownText))") else {
-            if mayBeEmpty { add(path, "expected a list of \(many) (\(knownText)), got \(value.canonicalText)") }
-            return nil
-        }
+        let what = "\(many) (\(knownText))"
+        guard let list = mayBeEmpty ? list(value, at: path, of: what) : nonEmptyList(value, at: path, of: what) else { return nil }
         var choices: [String] = []
         var valid = true
         for (index, element) in list.enumerated() {

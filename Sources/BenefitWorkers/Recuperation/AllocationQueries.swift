@@ -7,7 +7,6 @@ enum AllocationQueries {
     /// Run by a batch job in its fenced transaction: places the batch's members
     /// as the run's plan says, waitlists those past its last place, and records
     /// each placed member's trip year, in one statement.
-    /// Returns `placed, waitlisted`.
     ///
     /// - Rank `r` (the batch's first rank plus the member's index) falls in at
     ///   most one share of the plan, and then sits in seat
@@ -50,20 +49,17 @@ enum AllocationQueries {
                 JOIN benefit.recuperation_session s
                   ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = p.position
                 WHERE m.member_id = p.member_id
-            ), waitlisted AS (
-                INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
-                SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),
-                       c.rank, format('all places are taken (%s places in %s sessions)', t.places, t.sessions)
-                FROM candidate c
-                CROSS JOIN (
-                    SELECT sum(capacity) AS places, count(*) AS sessions FROM benefit.recuperation_session
-                    WHERE campaign_id = \(run.campaignID) AND cycle = \(run.cycle)
-                ) t
-                WHERE c.position IS NULL
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
-                RETURNING 1
             )
-            SELECT (SELECT count(*) FROM placed), (SELECT count(*) FROM waitlisted)
+            INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
+            SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),
+                   c.rank, format('all places are taken (%s places in %s sessions)', t.places, t.sessions)
+            FROM candidate c
+            CROSS JOIN (
+                SELECT sum(capacity) AS places, count(*) AS sessions FROM benefit.recuperation_session
+                WHERE campaign_id = \(run.campaignID) AND cycle = \(run.cycle)
+            ) t
+            WHERE c.position IS NULL
+            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
             """
     }
 }
