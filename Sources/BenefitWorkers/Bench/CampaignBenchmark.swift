@@ -120,7 +120,7 @@ public struct CampaignBenchmark: Sendable {
             SELECT r.members_total, r.batches_total,
                    (SELECT count(*) FROM benefit.grants g WHERE g.run_id = r.run_id),
                    (SELECT coalesce(sum(g.amount), 0) FROM benefit.grants g WHERE g.run_id = r.run_id),
-                   extract(epoch FROM r.finished_at - r.fire_time)::float8,
+                   (SELECT extract(epoch FROM run.finished_at - run.created_at)::float8 FROM benefit.run WHERE run.id = r.run_id),
                    (SELECT extract(epoch FROM max(a.finished_at) - min(a.started_at))::float8
                     FROM benefit.job_attempts a JOIN benefit.jobs j USING (job_id)
                     WHERE a.run_id = r.run_id AND j.kind = \(RunLauncher.planKind)),

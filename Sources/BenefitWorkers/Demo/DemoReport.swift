@@ -46,9 +46,9 @@ public struct DemoReport: Sendable, Codable, Equatable {
         var campaigns: [Campaign] = []
         for run in runs {
             let (waitlisted, elapsed) = try await pool.query("""
-                SELECT (SELECT count(*) FROM benefit.waitlist w WHERE w.run_id = r.run_id),
-                       extract(epoch FROM r.finished_at - r.fire_time)::float8
-                FROM benefit.run_history r WHERE r.run_id = \(run.runID)
+                SELECT (SELECT count(*) FROM benefit.waitlist w WHERE w.run_id = r.id),
+                       extract(epoch FROM r.finished_at - r.created_at)::float8
+                FROM benefit.run r WHERE r.id = \(run.runID)
                 """).single((Int, Double).self)
             var campaign = Campaign(
                 campaign: run.campaign, program: run.program, runID: run.runID, state: run.state.rawValue,
