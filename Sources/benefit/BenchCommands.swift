@@ -2,7 +2,6 @@ import ArgumentParser
 import BenefitScheduler
 import BenefitWorkers
 import Foundation
-import UnixSignals
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,7 +101,7 @@ struct Bench: AsyncParsableCommand {
             benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
             benchmark.latencySamples = latencySamples
-            let report = try await Bench.unlessInterrupted { [benchmark] in
+            let report = try await Interruptible.run { [benchmark] in
                 try await benchmark.run(server: configuration, logger: logger)
             }
             if json { return print(try TextTable.json(report)) }
@@ -174,7 +173,7 @@ struct Bench: AsyncParsableCommand {
             benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
             benchmark.batchSize = batchSize
-            let report = try await Bench.unlessInterrupted { [benchmark] in
+            let report = try await Interruptible.run { [benchmark] in
                 try await benchmark.run(server: configuration, logger: logger)
             }
             if json { return print(try TextTable.json(report)) }
@@ -185,25 +184,6 @@ struct Bench: AsyncParsableCommand {
             print("run time         ", String(
                 format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
                 report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
-        }
-    }
-
-    /// Runs `body`; SIGINT or SIGTERM cancels it (so it can clean up) and fails the command.
-    static func unlessInterrupted<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                for await signal in signals {
-                    throw CommandFailure("interrupted by \(signal)")
-                }
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let next { return next }
-            }
-            throw CancellationError()
         }
     }
 }

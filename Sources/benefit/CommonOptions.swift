@@ -2,6 +2,7 @@ import ArgumentParser
 import BenefitScheduler
 import Foundation
 import Logging
+import UnixSignals
 
 /// Options every command that touches the database takes.
 struct ConnectionOptions: ParsableArguments {
@@ -77,4 +78,27 @@ func printToStandardError(_ lines: [String]) {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Long commands that start processes or scratch databases (the benchmarks, the
+/// demo) run their work through this, so a signal lets them clean up.
+enum Interruptible {
+    /// Runs `body`; SIGINT or SIGTERM cancels it (so it can clean up) and fails the command.
+    static func run<Result: Sendable>(_ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                for await signal in signals {
+                    throw CommandFailure("interrupted by \(signal)")
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let next { return next }
+            }
+            throw CancellationError()
+        }
+    }
 }

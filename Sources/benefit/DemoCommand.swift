@@ -61,7 +61,10 @@ struct DemoCommand: AsyncParsableCommand {
         demo.concurrency = concurrency
         demo.database = database
         let display = DemoDisplay(json: json)
-        let report = try await demo.run(server: server, logger: logger) { display.show($0) }
+        // A signal stops the demo's worker and scheduler processes before it exits.
+        let report = try await Interruptible.run { [demo] in
+            try await demo.run(server: server, logger: logger) { display.show($0) }
+        }
         if json { return print(try TextTable.json(report)) }
         print("")
         print(DemoDisplay.table(report))
