@@ -96,7 +96,7 @@ struct Bench: AsyncParsableCommand {
 
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
-            var benchmark = try QueueBenchmark()
+            var benchmark = QueueBenchmark()
             benchmark.jobs = jobs
             benchmark.workers = processes.workers
             benchmark.concurrency = concurrency

@@ -31,8 +31,8 @@ public struct QueueBenchmark: Sendable {
     public var concurrency = 50
     /// Jobs whose pickup latency is measured in phase 3. Default 200.
     public var latencySamples = 200
-    /// The `benefit` binary the workers run. Default: this process's own executable.
-    public var executablePath: String
+    /// The `benefit` binary the workers run; nil (the default) for this process's own.
+    public var executablePath: String?
     /// How long phase 2 may take before the run fails. Default 10 minutes.
     public var drainDeadline: Duration = .seconds(600)
     /// How long one phase-3 job may wait to be claimed before the run fails. Default 10 s.
@@ -45,13 +45,7 @@ public struct QueueBenchmark: Sendable {
     /// The queue of phase 3.
     public static let latencyQueue = "bench-latency"
 
-    /// - Parameter executablePath: the `benefit` binary to start as workers; nil for this process's own.
-    public init(executablePath: String? = nil) throws {
-        guard let path = executablePath ?? ChildProcessGroup.currentExecutablePath() else {
-            throw BenchmarkError("cannot tell where this program's executable is: /proc/self/exe and argv[0] do not say")
-        }
-        self.executablePath = path
-    }
+    public init() {}
 
     /// The figures. Rates are per second of the stated window; latencies in milliseconds.
     public struct Report: Sendable, Codable {
@@ -219,14 +213,9 @@ public struct QueueBenchmark: Sendable {
         on database: PostgresConfiguration, logger: Logger,
         _ measure: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        let group = try ChildProcessGroup(
-            executablePath: executablePath, environment: ["DATABASE_URL": database.secretConnectionString],
-            stopGracePeriod: stopGracePeriod)
-        let arguments = [
-            "worker", "--queues", "\(Self.throughputQueue),\(Self.latencyQueue)",
-            "--concurrency", String(concurrency), "--log-level", "warning",
-        ]
-        return try await group.run((1...workers).map { ChildProcessGroup.Child(label: "worker \($0)", arguments: arguments) }) {
+        let group = try ChildProcessGroup(executablePath: executablePath, database: database, stopGracePeriod: stopGracePeriod)
+        let children = ChildProcessGroup.Child.workers(workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency)
+        return try await group.run(children) {
             let value = try await measure()
             logger.info("stopping the workers")
             return value

@@ -5,8 +5,8 @@ import SystemPackage
 
 /// Processes of the `benefit` binary (`benefit worker`, `benefit scheduler`) that
 /// run while a body runs, and stop when it ends: SIGTERM, then a kill if one is
-/// still running after ``stopGracePeriod``. `benefit bench queue` and `benefit
-/// demo` use it. Each child's stderr goes to ours, every line prefixed with the
+/// still running after ``stopGracePeriod``. `benefit bench queue`, `bench campaign` and
+/// `demo` use it. Each child's stderr goes to ours, every line prefixed with the
 /// child's label; its stdout is discarded.
 ///
 /// Children get the database through ``environment`` (`DATABASE_URL`), never on
@@ -21,6 +21,17 @@ public struct ChildProcessGroup: Sendable {
             self.label = label
             self.arguments = arguments
         }
+
+        /// `count` quiet `benefit worker` processes (warnings only) on `queues`, each
+        /// running `concurrency` jobs at once; `name` gives worker `n` its name.
+        public static func workers(
+            _ count: Int, queues: [String], concurrency: Int, name: ((Int) -> String)? = nil
+        ) -> [Child] {
+            let arguments = ["worker", "--queues", queues.joined(separator: ","), "--concurrency", String(concurrency), "--log-level", "warning"]
+            return (0..<count).map { index in
+                Child(label: "worker \(index + 1)", arguments: arguments + (name.map { ["--name", $0(index + 1)] } ?? []))
+            }
+        }
     }
 
     /// The `benefit` binary the children run.
@@ -29,6 +40,13 @@ public struct ChildProcessGroup: Sendable {
     public var environment: [String: String]
     /// How long children may take to exit after SIGTERM before they are killed.
     public var stopGracePeriod: Duration
+
+    /// Children that connect to `database` (given them in `DATABASE_URL` only).
+    /// - Parameter executablePath: the binary to run; nil for this process's own.
+    public init(executablePath: String? = nil, database: PostgresConfiguration, stopGracePeriod: Duration = .seconds(30)) throws {
+        try self.init(executablePath: executablePath, environment: ["DATABASE_URL": database.secretConnectionString],
+                      stopGracePeriod: stopGracePeriod)
+    }
 
     /// - Parameter executablePath: the binary to run; nil for this process's own.
     public init(executablePath: String? = nil, environment: [String: String], stopGracePeriod: Duration = .seconds(30)) throws {

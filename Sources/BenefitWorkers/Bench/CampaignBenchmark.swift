@@ -96,11 +96,9 @@ public struct CampaignBenchmark: Sendable {
             [CampaignStore.Source(definition: definition, text: campaignYAML, fileName: "bench-relief.yaml")],
             dryRun: false, by: OperatorIdentity.current, on: pool)
 
-        let processes = try ChildProcessGroup(
-            executablePath: executablePath, environment: ["DATABASE_URL": database.secretConnectionString])
-        let arguments = ["worker", "--queues", Self.queue, "--concurrency", String(concurrency), "--log-level", "warning"]
+        let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline
-        let runID = try await processes.run((1...workers).map { ChildProcessGroup.Child(label: "worker \($0)", arguments: arguments) }) {
+        let runID = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
             guard let runID = try await CampaignStore.trigger(Self.campaign, at: Date(), on: pool) else {
                 throw BenchmarkError("the benchmark campaign could not be triggered")
             }

@@ -86,13 +86,10 @@ public struct Demo: Sendable {
             try await CampaignStore.apply(campaigns, dryRun: false, by: OperatorIdentity.current, on: pool)
         }
 
-        let queues = Array(Set(campaigns.map(\.definition.execution.queue))).sorted().joined(separator: ",")
-        let workerArguments = ["worker", "--queues", queues, "--concurrency", String(concurrency), "--log-level", "warning"]
-        let children = (1...workers).map { ChildProcessGroup.Child(label: "worker \($0)", arguments: workerArguments + ["--name", "demo-worker-\($0)"]) }
+        let queues = Array(Set(campaigns.map(\.definition.execution.queue))).sorted()
+        let children = ChildProcessGroup.Child.workers(workers, queues: queues, concurrency: concurrency) { "demo-worker-\($0)" }
             + [ChildProcessGroup.Child(label: "scheduler", arguments: ["scheduler", "--log-level", "warning", "--name", "demo-scheduler"])]
-        let processes = try ChildProcessGroup(
-            executablePath: executablePath, environment: ["DATABASE_URL": configuration.secretConnectionString],
-            stopGracePeriod: .seconds(30))
+        let processes = try ChildProcessGroup(executablePath: executablePath, database: configuration)
         let names = campaigns.map(\.definition.name)
         let deadline = deadline
         let runs = try await step({ (runs: [RunSummary]) in "ran \(runs.count) campaigns with \(workers) workers and a scheduler" }) {
