@@ -39,7 +39,7 @@ struct Campaign: AsyncParsableCommand {
                 do {
                     text = try String(contentsOfFile: file, encoding: .utf8)
                 } catch {
-                    problems.append("\(file): cannot read: \(ReadFailure.reason(error))")
+                    problems.append("\(file): cannot read: \(FileFailure.reason(error))")
                     continue
                 }
                 do {

@@ -102,7 +102,7 @@ struct Members: AsyncParsableCommand {
             // never leaves a cut-short file that would import as a smaller roster.
             let partial = out + ".partial"
             guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
-                throw CommandFailure("cannot write \(partial)")
+                throw CommandFailure("cannot write \(partial): \(String(cString: strerror(errno)))")
             }
             do {
                 try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: handle)
@@ -111,7 +111,7 @@ struct Members: AsyncParsableCommand {
                 try FileManager.default.moveItem(atPath: partial, toPath: out)
             } catch {
                 try? FileManager.default.removeItem(atPath: partial)
-                throw CommandFailure("cannot write \(out): \(error.localizedDescription)")
+                throw CommandFailure("cannot write \(out): \(FileFailure.reason(error))")
             }
             print("wrote \(count) members to \(out) (seed \(seed), as of \(day))")
         }

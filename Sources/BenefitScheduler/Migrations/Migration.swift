@@ -33,7 +33,7 @@ public struct Migration: Sendable, Equatable {
                 (name: file, text: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
             }
         } catch {
-            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(ReadFailure.reason(error))")
+            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(FileFailure.reason(error))")
         }
         return try parse(files)
     }
