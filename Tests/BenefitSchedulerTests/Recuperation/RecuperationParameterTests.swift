@@ -6,14 +6,9 @@ import Testing
 /// recuperation's `parameters`: what is accepted, the defaults, and every problem by path.
 @Suite("Recuperation: parameters")
 struct RecuperationParameterTests {
-    /// A campaign file around a parameters block written as one YAML flow mapping.
-    static func file(_ parameters: String) -> String {
-        ProgramFixtures.campaignYAML(name: "recuperation", program: RecuperationProgram.name, queue: "recuperation", parameters: parameters)
-    }
-
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
     static func problems(_ parameters: String) -> [String] {
-        ProgramFixtures.problems(inFile: file(parameters))
+        ProgramFixtures.problems(inFile: RecuperationFixtures.campaignYAML(name: "recuperation", parameters: parameters))
     }
 
     static let site = "{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }"
@@ -93,7 +88,7 @@ struct RecuperationParameterTests {
     @Test("defaults: working members, no minimum service, no limit on the last trip, all four criteria, seed 0")
     func defaults() throws {
         let block = try CampaignFile.parse(
-            text: Self.file("{ sites: [\(Self.site)] }"), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators).parameters
+            text: RecuperationFixtures.campaignYAML(name: "recuperation", parameters: "{ sites: [\(Self.site)] }"), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators).parameters
         let parameters = try #require(RecuperationParameterReader.read(block).parameters)
         #expect(parameters.employment == [.staff, .migrant, .gig])
         #expect(parameters.minServiceYears == 0)

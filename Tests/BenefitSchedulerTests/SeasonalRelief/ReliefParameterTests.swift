@@ -6,14 +6,9 @@ import Testing
 /// seasonal-relief's `parameters`: what is accepted, and every problem by path.
 @Suite("Seasonal relief: parameters")
 struct ReliefParameterTests {
-    /// A campaign file around a parameters block written as one YAML flow mapping.
-    static func file(_ parameters: String) -> String {
-        ProgramFixtures.campaignYAML(name: "relief", program: SeasonalReliefProgram.name, queue: "relief", parameters: parameters)
-    }
-
     /// `PATH: MESSAGE` for each problem the real program finds, in the order reported.
     static func problems(_ parameters: String) -> [String] {
-        ProgramFixtures.problems(inFile: file(parameters))
+        ProgramFixtures.problems(inFile: ReliefFixtures.campaignYAML(name: "relief", parameters: parameters))
     }
 
     @Test("good parameter blocks have no problem", arguments: [
