@@ -1,11 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Modules, each depending only on those above it (docs/architecture.md):
+//   BenefitCore, CPostgres → PostgresClient → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
+// BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient.
 let package = Package(
     name: "benefit-scheduler",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "benefit", targets: ["benefit"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "BenefitQueue", targets: ["BenefitQueue"]),
         .library(name: "BenefitScheduler", targets: ["BenefitScheduler"]),
         .library(name: "BenefitWorkers", targets: ["BenefitWorkers"]),
     ],
@@ -23,17 +28,91 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Values and system helpers every module uses (calendar dates, backoff,
+        // blocking work off the cooperative pool). Knows nothing of PostgreSQL.
+        .target(
+            name: "BenefitCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // The PostgreSQL client: connections, binds by construction, COPY, pipeline,
+        // LISTEN, a pool, and the migration runner. Knows nothing of jobs.
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                "BenefitCore",
+                "CPostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The migrations of migrations/*.sql, compiled into the binary.
+        .target(
+            name: "BenefitMigrations",
+            dependencies: ["PostgresClient"],
+            plugins: ["EmbedFiles"]
+        ),
+        // The job queue: jobs, leases, claim, heartbeat, fenced commit, retries,
+        // dead letters, rescuer, the worker service. Knows no campaign, run, member or money.
+        .target(
+            name: "BenefitQueue",
+            dependencies: [
+                "BenefitCore",
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Schedules, campaigns, runs, the scheduler service and run finishing, on the
+        // queue's public API. Knows no program.
         .target(
             name: "BenefitScheduler",
             dependencies: [
-                "CPostgres",
+                "BenefitCore",
+                "PostgresClient",
+                "BenefitQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Operational tools: the embedded cluster, child processes, the queue and
+        // client benchmarks, text rendering.
+        .target(
+            name: "BenefitTools",
+            dependencies: [
+                "BenefitCore",
+                "PostgresClient",
+                "BenefitMigrations",
+                "BenefitQueue",
+                "BenefitScheduler",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The benefit programs, the member roster, the demo and the campaign benchmark.
+        .target(
+            name: "BenefitWorkers",
+            dependencies: [
+                "BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
             ],
             plugins: ["EmbedFiles"]
+        ),
+        // The command line: argument parsing and printing only.
+        .executableTarget(
+            name: "benefit",
+            dependencies: [
+                "BenefitCore",
+                "PostgresClient",
+                "BenefitMigrations",
+                "BenefitQueue",
+                "BenefitScheduler",
+                "BenefitTools",
+                "BenefitWorkers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(name: "FileEmbedder"),
         .plugin(
@@ -42,32 +121,44 @@ let package = Package(
             dependencies: ["FileEmbedder"]
         ),
         .target(
-            name: "BenefitWorkers",
-            dependencies: ["BenefitScheduler"],
-            plugins: ["EmbedFiles"]
-        ),
-        .executableTarget(
-            name: "benefit",
-            dependencies: [
-                "BenefitScheduler",
-                "BenefitWorkers",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
-        ),
-        .target(
             name: "BenefitTestSupport",
             dependencies: [
-                "BenefitScheduler",
+                "BenefitCore",
+                "PostgresClient",
+                "BenefitMigrations",
+                "BenefitQueue",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/Support"
         ),
         .testTarget(
+            name: "PostgresClientTests",
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitQueueTests",
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitTestSupport"]
+        ),
+        .testTarget(
             name: "BenefitSchedulerTests",
-            dependencies: ["BenefitScheduler", "BenefitWorkers", "BenefitTestSupport"]
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitWorkersTests",
+            dependencies: [
+                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTools", "BenefitWorkers",
+                "BenefitTestSupport",
+            ]
+        ),
+        // The `benefit` binary run as operators run it, in processes of its own.
+        .testTarget(
+            name: "benefitTests",
+            dependencies: [
+                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTools", "BenefitWorkers",
+                "BenefitTestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,14 +3,14 @@ import PackagePlugin
 
 /// Compiles package files into a module, so the binary carries them wherever it
 /// is installed or run from:
-/// - `migrations/*.sql` into BenefitScheduler, as `embeddedMigrationFiles`;
+/// - `migrations/*.sql` into BenefitMigrations, as `embeddedMigrationFiles`;
 /// - `ops/campaigns/*.yaml` (the example campaigns `benefit demo` applies) into
 ///   BenefitWorkers, as `embeddedExampleCampaigns`.
 @main
 struct EmbedFiles: BuildToolPlugin {
     /// What each target embeds: a folder of the package, the files' extension, the variable.
     static let embedded: [String: (folder: String, pathExtension: String, variable: String)] = [
-        "BenefitScheduler": ("migrations", "sql", "embeddedMigrationFiles"),
+        "BenefitMigrations": ("migrations", "sql", "embeddedMigrationFiles"),
         "BenefitWorkers": ("ops/campaigns", "yaml", "embeddedExampleCampaigns"),
     ]
 

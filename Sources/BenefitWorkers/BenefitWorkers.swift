@@ -1,3 +1,4 @@
+import BenefitQueue
 import BenefitScheduler
 
 /// The benefit programs, and the handlers a worker runs.

@@ -1,4 +1,5 @@
 import BenefitScheduler
+import PostgresClient
 
 /// Statement pieces every program's queries share: which members a campaign's
 /// cycle has already served, and a batch's members with their ranks.

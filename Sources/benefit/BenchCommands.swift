@@ -1,7 +1,9 @@
 import ArgumentParser
-import BenefitScheduler
+import BenefitCore
+import BenefitTools
 import BenefitWorkers
 import Foundation
+import PostgresClient
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

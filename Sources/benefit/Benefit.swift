@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenefitScheduler
 
 @main
 struct Benefit: AsyncParsableCommand {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BenefitCore
 import BenefitScheduler
+import BenefitTools
 import BenefitWorkers
 import Foundation
 

@@ -1,7 +1,10 @@
 import ArgumentParser
-import BenefitScheduler
+import BenefitCore
+import BenefitQueue
+import BenefitTools
 import Foundation
 import Logging
+import PostgresClient
 import UnixSignals
 
 /// Options every command that touches the database takes.

@@ -1,6 +1,8 @@
 import ArgumentParser
-import BenefitScheduler
+import BenefitMigrations
+import BenefitTools
 import Foundation
+import PostgresClient
 
 struct Database: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

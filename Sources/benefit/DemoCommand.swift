@@ -1,5 +1,5 @@
 import ArgumentParser
-import BenefitScheduler
+import BenefitTools
 import BenefitWorkers
 import Foundation
 

@@ -1,6 +1,9 @@
+import BenefitCore
 import BenefitScheduler
+import BenefitTools
 import BenefitWorkers
 import Foundation
+import PostgresClient
 import Synchronization
 
 /// How `benefit demo` shows its steps, its runs' progress and its report.

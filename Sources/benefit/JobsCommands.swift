@@ -1,6 +1,10 @@
 import ArgumentParser
+import BenefitCore
+import BenefitQueue
 import BenefitScheduler
+import BenefitTools
 import Foundation
+import PostgresClient
 
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
-import BenefitScheduler
+import BenefitCore
 import BenefitWorkers
 import Foundation
+import PostgresClient
 
 struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,7 @@
 import ArgumentParser
+import BenefitCore
 import BenefitScheduler
+import BenefitTools
 import Foundation
 
 extension RunState: ExpressibleByArgument {}
@@ -61,7 +63,7 @@ struct Runs: AsyncParsableCommand {
             guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: 20)
             if json {
-                struct Shown: Encodable { let run: RunSummary; let deadJobs: [DeadJob] }
+                struct Shown: Encodable { let run: RunSummary; let deadJobs: [DeadJobSummary] }
                 return print(try TextTable.json(Shown(run: summary, deadJobs: dead)))
             }
             print("run \(summary.runID) of \(summary.campaign) (\(summary.program)), cycle \(summary.cycle)")

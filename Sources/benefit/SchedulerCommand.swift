@@ -1,5 +1,8 @@
 import ArgumentParser
+import BenefitCore
+import BenefitMigrations
 import BenefitScheduler
+import PostgresClient
 import ServiceLifecycle
 
 struct SchedulerCommand: AsyncParsableCommand {

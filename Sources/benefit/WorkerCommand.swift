@@ -1,7 +1,11 @@
 import ArgumentParser
+import BenefitCore
+import BenefitMigrations
+import BenefitQueue
 import BenefitScheduler
 import BenefitWorkers
 import Logging
+import PostgresClient
 import ServiceLifecycle
 
 struct WorkerCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import BenefitScheduler
+import PostgresClient
 
 /// The product's least-privilege roles (migrations/0003_campaigns.sql), for
 /// tests that check what each may and may not do.

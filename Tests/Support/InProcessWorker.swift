@@ -1,4 +1,5 @@
-import BenefitScheduler
+import BenefitCore
+import BenefitQueue
 
 /// Runs `worker` while `body` runs, then shuts it down gracefully and waits for it.
 public func withWorker<Result: Sendable>(_ worker: Worker, _ body: () async throws -> Result) async throws -> Result {

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.

@@ -1,6 +1,7 @@
-import BenefitScheduler
+import BenefitMigrations
 import Foundation
 import Logging
+import PostgresClient
 
 /// Fresh databases on the test cluster, one per test, so tests run in parallel
 /// without seeing each other's rows.

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 extension CampaignDefinition: Codable {

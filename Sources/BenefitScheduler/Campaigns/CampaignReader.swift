@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// Reads a campaign definition out of a file's tree, checking every key and collecting every problem.

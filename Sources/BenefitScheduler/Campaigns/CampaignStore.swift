@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Campaigns in the database: apply files as revisions, list, find, pause, resume, trigger.
 public enum CampaignStore {

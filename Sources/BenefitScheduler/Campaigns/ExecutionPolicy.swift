@@ -1,3 +1,5 @@
+import BenefitCore
+
 /// How a campaign's runs are cut into jobs and how those jobs are run (the `execution` block).
 ///
 /// Every field has a default, so a campaign file may leave the block out. The

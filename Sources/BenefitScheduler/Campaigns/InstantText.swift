@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// Instants as a campaign's `at:` writes them: ISO 8601 with a UTC offset, to the second.

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// The problems found so far in one file.

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// A benefit program the engine runs for campaigns (`health-checkup`,
 /// `seasonal-relief`, `recuperation`); implemented in BenefitWorkers.

@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// Operators' actions on runs.
 public enum RunControl {
     /// Asks a run to stop: returns whether the request took (the run was pending or

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// One row of `benefit.run_history`: a run and its progress, as administrators see it.
 public struct RunSummary: Sendable, Codable, Equatable {

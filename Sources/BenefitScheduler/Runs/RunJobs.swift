@@ -1,5 +1,7 @@
+import BenefitQueue
 import Foundation
 import Logging
+import PostgresClient
 
 extension RunContext {
     /// Loads a run's context inside a transaction; nil when the run was cancelled.

@@ -1,4 +1,6 @@
+import BenefitQueue
 import Foundation
+import PostgresClient
 
 /// Creates runs: one per campaign and fire time, with its planning job in the same transaction.
 public enum RunLauncher {

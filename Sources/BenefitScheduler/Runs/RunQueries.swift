@@ -1,4 +1,7 @@
+import BenefitCore
+import BenefitQueue
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.run`, named for who runs them.
 enum RunQueries {
@@ -122,7 +125,7 @@ enum RunQueries {
                 FROM batches ORDER BY batch
                 RETURNING members
             ), notified AS (
-                SELECT pg_notify(\(JobQueries.channel), \(execution.queue)) WHERE EXISTS (SELECT 1 FROM inserted)
+                SELECT pg_notify(\(JobQueue.notificationChannel), \(execution.queue)) WHERE EXISTS (SELECT 1 FROM inserted)
             )
             UPDATE benefit.run
             SET state = 'running', started_at = coalesce(started_at, now()),

@@ -1,3 +1,5 @@
+import BenefitCore
+
 /// A parsed five-field cron expression: `minute hour day-of-month month day-of-week`.
 ///
 /// Each field accepts `*`, values, ranges `a-b`, lists `a,b`, and steps `*/n`,

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// A yearly date on the Chinese lunar calendar with a wall-clock time: `MM-DD HH:mm`.

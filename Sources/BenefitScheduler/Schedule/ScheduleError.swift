@@ -1,3 +1,5 @@
+import BenefitCore
+
 /// Why a schedule, or one of its parts, could not be built from what a campaign author wrote.
 ///
 /// Each case carries enough to show the author exactly what to fix. Parsers

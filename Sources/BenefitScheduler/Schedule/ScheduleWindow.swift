@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// The calendar days on which a campaign's schedule is active, both days included.

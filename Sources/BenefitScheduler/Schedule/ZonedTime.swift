@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// A wall-clock reading — a calendar day, hour and minute — in one IANA time zone.

@@ -1,6 +1,9 @@
+import BenefitCore
 import BenefitScheduler
+import BenefitTools
 import Foundation
 import Logging
+import PostgresClient
 
 /// `benefit bench campaign`: a seasonal-relief campaign over a big roster, end
 /// to end, with real worker processes (the design's target: 1,000,000 members

@@ -1,6 +1,10 @@
+import BenefitCore
+import BenefitMigrations
 import BenefitScheduler
+import BenefitTools
 import Foundation
 import Logging
+import PostgresClient
 
 /// `benefit demo`: the whole story, from nothing, on one PostgreSQL server.
 ///

@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The demo's own database on the server it is pointed at: dropped (if there)
 /// and created afresh at the start of every demo, then left for the operator

@@ -1,5 +1,7 @@
+import BenefitCore
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// What `benefit demo` found at the end, read from the administrators' views
 /// (`benefit.run_history`, the effects views and `benefit.waitlist`), so the

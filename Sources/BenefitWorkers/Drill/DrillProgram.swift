@@ -1,5 +1,6 @@
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// `drill`: a program for fire drills and smoke tests, needing no roster.
 ///

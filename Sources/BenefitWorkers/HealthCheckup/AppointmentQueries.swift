@@ -1,5 +1,7 @@
+import BenefitCore
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statement on `benefit.appointment`: one batch's effects.
 enum AppointmentQueries {

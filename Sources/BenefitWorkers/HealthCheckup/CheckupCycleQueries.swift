@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.checkup_cycle` and `benefit.checkup_hospital`:
 /// a campaign's cycle, its calendar, and the seats its hospitals have given out.

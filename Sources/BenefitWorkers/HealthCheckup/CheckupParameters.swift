@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
 
 /// How long after a checkup a member is due again: a whole number of years,

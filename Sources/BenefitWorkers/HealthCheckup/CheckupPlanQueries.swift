@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.checkup_plan` and `benefit.checkup_plan_unit`: each health-checkup run's plan.
 enum CheckupPlanQueries {

@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements over `benefit.member` that choose a health-checkup run's members.
 ///

@@ -1,5 +1,8 @@
+import BenefitCore
+import BenefitQueue
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// `health-checkup` (分批分项体检): one appointment per due member and cycle, at
 /// a hospital on a workday, with a package by age band and gender.

@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 
 /// The days a health-checkup cycle books appointments on: from its start date
 /// on, every day but Saturdays, Sundays and the listed holidays.

@@ -1,3 +1,5 @@
+import BenefitCore
+import BenefitQueue
 import BenefitScheduler
 import Foundation
 

@@ -1,5 +1,6 @@
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statement on `benefit.allocation`, `benefit.waitlist_entry` and the
 /// members' trip year: one recuperation batch's effects.

@@ -1,5 +1,6 @@
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statement on `benefit.recuperation_plan`: each recuperation run's plan.
 enum PlacementQueries {

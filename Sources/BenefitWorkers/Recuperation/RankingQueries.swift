@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements over `benefit.member` that choose and rank a recuperation
 /// run's members.

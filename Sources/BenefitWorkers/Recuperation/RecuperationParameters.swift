@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
 
 /// One criterion a recuperation campaign ranks its eligible members by; in

@@ -1,5 +1,6 @@
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// `recuperation` (疗休养): places for eligible members in sessions at
 /// recuperation sites, each session with a capacity, given in rank order.

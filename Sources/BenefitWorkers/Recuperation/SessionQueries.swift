@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.recuperation_session`: the places of one
 /// campaign's cycle, and how many of them runs' plans have taken.

@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 
 /// One union member: a row of the roster (`benefit.member`), typed.
 ///

@@ -1,4 +1,4 @@
-import BenefitScheduler
+import PostgresClient
 
 /// The roster import's statements on `benefit.member`.
 ///

@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 
 /// Checks one roster record against the rules of `benefit.member` and makes a ``Member`` of it.
 ///

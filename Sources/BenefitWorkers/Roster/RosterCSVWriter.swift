@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
 
 /// Writes members as roster CSV, the format ``RosterReader`` reads.

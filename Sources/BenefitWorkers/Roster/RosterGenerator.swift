@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 
 /// Makes a realistic synthetic roster, the same for the same count, seed and date.
 ///

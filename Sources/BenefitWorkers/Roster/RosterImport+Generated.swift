@@ -1,5 +1,6 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
+import PostgresClient
 
 extension RosterImport {
     /// Generates a roster (``RosterGenerator``) and imports it the way an

@@ -1,5 +1,6 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
+import PostgresClient
 
 /// Loads a roster file into `benefit.member`: all of it, or nothing.
 ///

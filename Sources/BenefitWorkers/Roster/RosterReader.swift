@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
 
 /// A valid roster record: the member, and the line it starts on.

@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.relief_allotment`: each seasonal-relief run's plan.
 enum AllotmentQueries {

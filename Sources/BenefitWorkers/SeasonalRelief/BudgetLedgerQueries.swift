@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements on `benefit.relief_budget`, the ledger of one campaign's
 /// cycle: its budget and what its grants have spent.

@@ -1,5 +1,5 @@
-import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// The statements over `benefit.member` that choose a seasonal-relief run's members.
 ///

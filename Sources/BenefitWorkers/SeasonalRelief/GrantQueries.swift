@@ -1,5 +1,6 @@
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// A seasonal-relief batch's statements: which of its members the plan grants,
 /// and its effects on `benefit.grant` and `benefit.waitlist_entry`.

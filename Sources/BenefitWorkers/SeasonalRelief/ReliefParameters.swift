@@ -1,4 +1,3 @@
-import BenefitScheduler
 import Foundation
 
 /// One of the four seasonal drives (四季送).

@@ -1,5 +1,7 @@
+import BenefitQueue
 import BenefitScheduler
 import Foundation
+import PostgresClient
 
 /// `seasonal-relief` (四季送): money grants to eligible members, by hardship
 /// tier, within a budget per campaign and cycle.

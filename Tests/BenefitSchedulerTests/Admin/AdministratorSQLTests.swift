@@ -1,31 +1,15 @@
-import BenefitScheduler
+import BenefitCore
 import BenefitTestSupport
 import Foundation
+import PostgresClient
 import Testing
 
 /// docs/sql.md's queries, and what the administrators' role may and may not do.
 @Suite("Administrators' SQL")
 struct AdministratorSQLTests {
-    /// The ```sql blocks of docs/sql.md, in order.
-    static func documentedQueries() throws -> [String] {
-        let docs = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/sql.md")
-        let text = try String(contentsOf: docs, encoding: .utf8)
-        var queries: [String] = []
-        var current: [Substring]?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```sql") { current = [] } else if line.hasPrefix("```"), let block = current {
-                queries.append(block.joined(separator: "\n"))
-                current = nil
-            } else if current != nil { current!.append(line) }
-        }
-        return queries
-    }
-
     @Test("docs/sql.md holds ten example queries, and each runs as benefit_admin")
     func documentedQueriesRun() async throws {
-        let queries = try Self.documentedQueries()
+        let queries = try DocumentedSQL.queries()
         #expect(queries.count >= 10)
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let connection = try await PostgresConnection.connect(to: configuration)

@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitScheduler
 import Foundation
 import Testing

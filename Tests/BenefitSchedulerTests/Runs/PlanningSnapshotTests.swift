@@ -1,7 +1,7 @@
 import BenefitScheduler
 import BenefitTestSupport
-import BenefitWorkers
 import Foundation
+import PostgresClient
 import Testing
 
 /// A program whose `prepare` counts the candidates and then, from another
@@ -40,10 +40,10 @@ struct PlanningSnapshotTests {
             try await pool.query("CREATE TABLE test_plan (run_id bigint, counted int)")
             try await pool.query("INSERT INTO test_candidate SELECT 'early-' || g FROM generate_series(1, 100) AS g")
             let catalog = ProgramCatalog([ImportDuringPlanningProgram(database: configuration)])
-            try await ProgramFixtures.apply(
-                RunFixtures.campaignYAML(name: "snapshot", program: "import-during-planning", parameters: "{}"), catalog: catalog, on: pool)
+            try await RunFixtures.apply(
+                CampaignText.yaml(name: "snapshot", program: "import-during-planning", parameters: "{}"), catalog: catalog, on: pool)
             let runID = try #require(try await CampaignStore.trigger("snapshot", at: Date(), on: pool))
-            let worker = ProgramFixtures.worker(pool: pool, queue: "runs", name: "w1", catalog: catalog)
+            let worker = RunFixtures.worker(pool: pool, queue: "runs", name: "w1", catalog: catalog)
             let run = try await withWorker(worker) { try await RunFixtures.waitForFinalState(runID, pool: pool) }
             #expect(run?.state == .succeeded)
             // The import committed (125 candidates now), but the run planned and ranked the 100 it counted.

@@ -1,7 +1,9 @@
+import BenefitCore
+import BenefitQueue
 import BenefitScheduler
 import BenefitTestSupport
-import BenefitWorkers
 import Foundation
+import PostgresClient
 
 /// A program whose batches fail while `test_broken` holds one of their ranks:
 /// an operator "fixes" it by deleting the row, then retries the dead batches.
@@ -22,48 +24,55 @@ struct FixableProgram: BenefitProgram {
         if try await transaction.query("SELECT count(*) FROM test_broken WHERE rank BETWEEN \(batch.firstRank) AND \(last)").single(Int.self) > 0 {
             throw PermanentFailure("test_broken holds a rank of this batch")
         }
-        try await transaction.query("INSERT INTO benefit.drill_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
+        try await transaction.query("INSERT INTO test_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
         return BatchOutcome(members: batch.memberIDs.count, amount: Decimal(batch.memberIDs.count) * Decimal(string: "12.50")!)
     }
 }
 
-enum RunFixtures {
-    static let programs = ProgramCatalog([DrillProgram(), FixableProgram()])
+/// `synthetic`: `members` made-up members (`S-1`, ...); each batch writes one
+/// `test_effect` row per member in its fenced commit, after sleeping `sleepMs`.
+/// A stand-in for a real program, so the runs layer is tested without them.
+struct SyntheticProgram: BenefitProgram {
+    let program = "synthetic"
 
-    /// A campaign file for tests.
-    static func campaignYAML(
-        name: String, program: String, cron: String = "0 9 * * *", timezone: String = "UTC",
-        catchUp: String = "latest", overlap: String = "skip", batchSize: Int = 500, concurrency: Int? = nil,
-        queue: String = "runs", parameters: String
-    ) -> String {
-        """
-        name: \(name)
-        program: \(program)
-        schedule:
-          timezone: \(timezone)
-          cron: "\(cron)"
-          catchUp: \(catchUp)
-          overlap: \(overlap)
-        execution:
-          queue: \(queue)
-          batchSize: \(batchSize)
-          maxAttempts: 2
-          backoff: { initial: 1s, max: 2s }
-          lease: 10s
-        \(concurrency.map { "  concurrency: \($0)" } ?? "")
-        parameters: \(parameters)
-        """
+    func problems(in parameters: JSONValue) -> [ParameterProblem] {
+        parameters["members"]?.numberValue == nil ? [ParameterProblem(path: "members", message: "required")] : []
     }
 
-    /// Parses and applies a campaign file through the store.
+    func population(_ run: RunContext) throws -> PostgresQuery {
+        let members = Int(truncating: (run.parameters["members"]?.numberValue ?? 0) as NSDecimalNumber)
+        return "SELECT 'S-' || g, g FROM generate_series(1, \(members)) AS g"
+    }
+
+    func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
+        if let sleep = batch.run.parameters["sleepMs"]?.numberValue {
+            try await Task.sleep(for: .milliseconds(Int(truncating: sleep as NSDecimalNumber)))
+        }
+        try await transaction.query("INSERT INTO test_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
+        return BatchOutcome(members: batch.memberIDs.count)
+    }
+}
+
+enum RunFixtures {
+    static let programs = ProgramCatalog([SyntheticProgram(), FixableProgram()])
+
+    /// Parses a campaign file with the test programs and applies it; creates the
+    /// programs' `test_effect` table the first time.
     @discardableResult
-    static func apply(_ yaml: String, on pool: PostgresPool) async throws -> [CampaignStore.Change] {
-        try await ProgramFixtures.apply(yaml, catalog: programs, on: pool)
+    static func apply(_ yaml: String, catalog: ProgramCatalog = programs, on pool: PostgresPool) async throws -> [CampaignStore.Change] {
+        try await pool.query("CREATE TABLE IF NOT EXISTS test_effect (job_id bigint NOT NULL, run_id bigint NOT NULL, member_id text NOT NULL)")
+        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: catalog.validators)
+        return try await CampaignStore.apply(
+            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
     }
 
     /// A worker running campaign jobs with the test programs.
-    static func worker(pool: PostgresPool, queue: String = "runs", name: String, concurrency: Int = 4) -> Worker {
-        ProgramFixtures.worker(pool: pool, queue: queue, name: name, concurrency: concurrency, catalog: programs)
+    static func worker(
+        pool: PostgresPool, queue: String = "runs", name: String, concurrency: Int = 4, catalog: ProgramCatalog = programs
+    ) -> Worker {
+        Worker(
+            pool: pool, registry: HandlerRegistry([PlanningHandler(programs: catalog), BatchHandler(programs: catalog)]),
+            configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
     }
 
     /// Polls until the run ends. Each poll also runs the finisher once, as the

@@ -1,7 +1,9 @@
+import BenefitCore
+import BenefitQueue
 import BenefitScheduler
 import BenefitTestSupport
-import BenefitWorkers
 import Foundation
+import PostgresClient
 import Testing
 
 @Suite("Campaign runs")
@@ -10,8 +12,8 @@ struct RunTests {
     func runFansOutAndSucceeds() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
-            try await RunFixtures.apply(RunFixtures.campaignYAML(
-                name: "drill-10k", program: "drill", batchSize: 500, parameters: "{ members: 10000 }"), on: pool)
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "drill-10k", program: "synthetic", batchSize: 500, parameters: "{ members: 10000 }"), on: pool)
             let runID = try #require(try await CampaignStore.trigger("drill-10k", at: Date(), on: pool))
             let summary = try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 try await RunFixtures.waitForFinalState(runID, pool: pool)
@@ -23,7 +25,7 @@ struct RunTests {
             #expect(summary?.membersTotal == 10_000)
             #expect(summary?.membersDone == 10_000)
             #expect(summary?.trigger == "manual")
-            let (effects, distinct) = try await pool.query("SELECT count(*), count(DISTINCT member_id) FROM benefit.drill_effect").single((Int, Int).self)
+            let (effects, distinct) = try await pool.query("SELECT count(*), count(DISTINCT member_id) FROM test_effect").single((Int, Int).self)
             #expect(effects == 10_000 && distinct == 10_000)
         }
     }
@@ -34,7 +36,7 @@ struct RunTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             try await pool.query("CREATE TABLE test_broken (rank int)")
             try await pool.query("INSERT INTO test_broken VALUES (777)")
-            try await RunFixtures.apply(RunFixtures.campaignYAML(
+            try await RunFixtures.apply(CampaignText.yaml(
                 name: "fixable", program: "fixable", batchSize: 250, parameters: "{ members: 2000 }"), on: pool)
             let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), on: pool))
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
@@ -64,8 +66,8 @@ struct RunTests {
     func concurrencyLimitHoldsAcrossWorkers() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 40)
-            try await RunFixtures.apply(RunFixtures.campaignYAML(
-                name: "limited", program: "drill", batchSize: 50, concurrency: 2, parameters: "{ members: 1000, sleepMs: 40 }"), on: pool)
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "limited", program: "synthetic", batchSize: 50, concurrency: 2, parameters: "{ members: 1000, sleepMs: 40 }"), on: pool)
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'limited'").single(Int.self)
             let runID = try #require(try await CampaignStore.trigger("limited", at: Date(), on: pool))
             let workers = (1...4).map { RunFixtures.worker(pool: pool, name: "w\($0)", concurrency: 4) }
@@ -106,8 +108,8 @@ struct RunCancelTests {
     func cancelStopsNewBatches() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
-            try await RunFixtures.apply(RunFixtures.campaignYAML(
-                name: "slow", program: "drill", batchSize: 10, concurrency: 2, parameters: "{ members: 400, sleepMs: 300 }"), on: pool)
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "slow", program: "synthetic", batchSize: 10, concurrency: 2, parameters: "{ members: 400, sleepMs: 300 }"), on: pool)
             let runID = try #require(try await CampaignStore.trigger("slow", at: Date(), on: pool))
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0 >= 2 })
@@ -119,7 +121,7 @@ struct RunCancelTests {
                 #expect(final?.state == .cancelled)
                 // Only the batches that had started finished: the rest never ran.
                 #expect((final?.batchesSucceeded ?? 0) < 10)
-                let effects = try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self)
+                let effects = try await pool.query("SELECT count(*) FROM test_effect").single(Int.self)
                 #expect(effects == (final?.batchesSucceeded ?? -1) * 10)
                 let again = try #require(try await RunControl.cancel(runID: runID, on: pool))
                 #expect(!again.requested && again.stateBefore == .cancelled)

@@ -1,7 +1,7 @@
 import BenefitScheduler
 import BenefitTestSupport
-import BenefitWorkers
 import Foundation
+import PostgresClient
 import Testing
 
 @Suite("Scheduler")
@@ -11,8 +11,8 @@ struct SchedulerTests {
 
     /// An hourly campaign handled through `start`, with no workers: its runs stay active.
     static func hourlyCampaign(_ name: String, catchUp: CatchUpPolicy, overlap: OverlapPolicy, on pool: PostgresPool) async throws {
-        try await RunFixtures.apply(RunFixtures.campaignYAML(
-            name: name, program: "drill", cron: "0 * * * *", catchUp: catchUp.rawValue, overlap: overlap.rawValue,
+        try await RunFixtures.apply(CampaignText.yaml(
+            name: name, program: "synthetic", cron: "0 * * * *", catchUp: catchUp.rawValue, overlap: overlap.rawValue,
             parameters: "{ members: 10 }"), on: pool)
         try await pool.query("UPDATE benefit.campaign SET scheduled_through = \(start) WHERE name = \(name)")
     }

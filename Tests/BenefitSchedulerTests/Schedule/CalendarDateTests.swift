@@ -1,4 +1,4 @@
-import BenefitScheduler
+import BenefitCore
 import Foundation
 import Testing
 

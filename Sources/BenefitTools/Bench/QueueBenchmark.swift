@@ -1,0 +1,227 @@
+import BenefitCore
+import BenefitQueue
+import Foundation
+import Logging
+import PostgresClient
+
+/// Measures the queue end to end with real worker processes: how fast jobs go in,
+/// how fast workers get through them, and how soon an idle worker picks up a new one.
+///
+/// Works in a database of its own on the same server (`benefit_bench_<random>`,
+/// so the role needs CREATEDB), migrated with the bundled migrations and dropped
+/// at the end, also when the run fails or is cancelled. Three phases:
+///
+/// 1. **Enqueue**: `jobs` `noop` jobs on queue `bench` through ``JobQueue/enqueueBulk(_:)`` (COPY),
+///    timed on this process's clock.
+/// 2. **Throughput**: `workers` processes of the `benefit` binary (`benefit worker
+///    --queues bench,bench-latency --concurrency C`) work through them. The window is
+///    measured with the database's own timestamps, from the first claim
+///    (`min(job_attempt.started_at)`) to the last completion (`max(job.finished_at)`),
+///    so worker start-up and this process's polling are not in it.
+/// 3. **Pickup latency**: with the same workers idle, `latencySamples` single `noop`
+///    jobs go on queue `bench-latency` one at a time, each after the previous one
+///    was claimed and the workers went idle again. See ``Report/Pickup``.
+///
+/// The workers get the database URL through `DATABASE_URL` only, never on a
+/// command line. They are stopped with SIGTERM and killed if still running after
+/// `stopGracePeriod`.
+public struct QueueBenchmark: Sendable {
+    /// Jobs enqueued in phase 1 and worked through in phase 2. Default 50,000.
+    public var jobs = 50_000
+    /// Worker processes. Default 2 (one per core on a 2-core machine that also runs the server).
+    public var workers = 2
+    /// Jobs each worker runs at once (`benefit worker --concurrency`). Default 50.
+    public var concurrency = 50
+    /// Jobs whose pickup latency is measured in phase 3. Default 200.
+    public var latencySamples = 200
+    /// The `benefit` binary the workers run; nil (the default) for this process's own.
+    public var executablePath: String?
+    /// How long phase 2 may take before the run fails. Default 10 minutes.
+    public var drainDeadline: Duration = .seconds(600)
+    /// How long one phase-3 job may wait to be claimed before the run fails. Default 10 s.
+    public var pickupDeadline: Duration = .seconds(10)
+    /// How long workers may take to exit after SIGTERM before they are killed. Default 30 s.
+    public var stopGracePeriod: Duration = .seconds(30)
+
+    /// The queue of phases 1 and 2.
+    public static let throughputQueue = "bench"
+    /// The queue of phase 3.
+    public static let latencyQueue = "bench-latency"
+
+    public init() {}
+
+    /// The figures. Rates are per second of the stated window; latencies in milliseconds.
+    public struct Report: Sendable, Codable {
+        public struct Parameters: Sendable, Codable {
+            public var jobs: Int
+            public var workers: Int
+            public var concurrency: Int
+            public var latencySamples: Int
+        }
+        /// Phase 1: the bulk enqueue, timed on this process's clock (COPY and commit).
+        public struct Enqueue: Sendable, Codable {
+            public var jobs: Int
+            public var seconds: Double
+            public var jobsPerSecond: Double
+        }
+        /// Phase 2: `jobs / windowSeconds`, the window running from the first claim to
+        /// the last completion by the database's clock.
+        public struct Throughput: Sendable, Codable {
+            public var succeeded: Int
+            public var windowSeconds: Double
+            public var jobsPerSecond: Double
+        }
+        /// Phase 3: per job, `job_attempt.started_at - job.created_at`, both from the
+        /// database's clock, so the hosts' clocks do not matter.
+        ///
+        /// `created_at` is `now()` of the enqueue's transaction, which is its start: the
+        /// figure also covers the enqueue statement itself and its commit (a WAL flush
+        /// with `synchronous_commit` on), before the job is visible to any worker. It
+        /// therefore slightly overstates the time from commit to claim.
+        public struct Pickup: Sendable, Codable {
+            public var samples: Int
+            public var p50Milliseconds: Double
+            public var p99Milliseconds: Double
+            public var maxMilliseconds: Double
+        }
+        /// `SHOW server_version`.
+        public var serverVersion: String
+        public var parameters: Parameters
+        public var enqueue: Enqueue
+        public var throughput: Throughput
+        public var pickup: Pickup
+    }
+
+    /// Creates the scratch database on `server`'s server, runs the three phases in
+    /// it, and drops it (also on failure or cancellation).
+    public func run(server: PostgresConfiguration, logger: Logger) async throws -> Report {
+        try await ScratchDatabase.with(server: server, prefix: "benefit_bench", logger: logger) { database in
+            try await run(in: database, logger: logger)
+        }
+    }
+
+    // MARK: Phases
+
+    private func run(in database: PostgresConfiguration, logger: Logger) async throws -> Report {
+        let pool = PostgresPool(configuration: database, maxConnections: 2, logger: logger)
+        defer { pool.close() }
+        let serverVersion = try await pool.query("SHOW server_version").single(String.self)
+        let queue = JobQueue(pool: pool)
+
+        // Phase 1: enqueue.
+        let batch = Array(repeating: NewJob(kind: "noop", queue: Self.throughputQueue), count: jobs)
+        let clock = ContinuousClock()
+        let enqueueStart = clock.now
+        let enqueued = try await queue.enqueueBulk(batch)
+        let enqueueSeconds = (clock.now - enqueueStart).seconds
+        guard enqueued == jobs else { throw BenchmarkError("enqueued \(enqueued) jobs instead of \(jobs)") }
+        logger.info("enqueued \(jobs) jobs; starting \(workers) worker\(workers == 1 ? "" : "s")")
+
+        // Phases 2 and 3, with the workers running.
+        let (throughput, pickup) = try await withWorkers(on: database, logger: logger) {
+            let throughput = try await self.drain(queue)
+            logger.info("\(throughput.succeeded) jobs done; measuring pickup latency")
+            let pickup = try await self.measurePickup(queue)
+            return (throughput, pickup)
+        }
+        return Report(
+            serverVersion: serverVersion,
+            parameters: .init(jobs: jobs, workers: workers, concurrency: concurrency, latencySamples: latencySamples),
+            enqueue: .init(jobs: jobs, seconds: enqueueSeconds, jobsPerSecond: Double(jobs) / enqueueSeconds),
+            throughput: throughput, pickup: pickup)
+    }
+
+    /// Phase 2: waits until no `bench` job is available or running, then reads the
+    /// window from the database and checks that every job succeeded.
+    private func drain(_ queue: JobQueue) async throws -> Report.Throughput {
+        let deadline = ContinuousClock.now + drainDeadline
+        let pending: PostgresQuery = """
+            SELECT EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'available')
+                OR EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'running')
+            """
+        // The first probe is an index scan of job_claim_idx; the second runs only once
+        // it is false (OR stops at the first true), near the end.
+        while try await queue.pool.query(pending).single(Bool.self) {
+            guard ContinuousClock.now < deadline else {
+                throw BenchmarkError("the workers did not finish \(jobs) jobs within \(drainDeadline) (\(try await stateCounts(queue)))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let (succeeded, windowSeconds) = try await queue.pool.query("""
+            SELECT (SELECT count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'succeeded'),
+                   extract(epoch FROM
+                       (SELECT max(finished_at) FROM benefit.job WHERE queue = \(Self.throughputQueue))
+                       - (SELECT min(a.started_at) FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
+                          WHERE j.queue = \(Self.throughputQueue)))::float8
+            """).single((Int, Double?).self)
+        guard succeeded == jobs, let windowSeconds, windowSeconds > 0 else {
+            throw BenchmarkError("only \(succeeded) of \(jobs) jobs succeeded (\(try await stateCounts(queue)))")
+        }
+        return Report.Throughput(succeeded: succeeded, windowSeconds: windowSeconds, jobsPerSecond: Double(jobs) / windowSeconds)
+    }
+
+    /// Phase 3: one job at a time on the latency queue, each once the previous one
+    /// was claimed and the workers had ~20 ms to go idle.
+    private func measurePickup(_ queue: JobQueue) async throws -> Report.Pickup {
+        for _ in 0..<latencySamples {
+            let (id, _) = try await queue.enqueue(NewJob(kind: "noop", queue: Self.latencyQueue))
+            // The latency comes from the database's timestamps, so this loop only
+            // decides when to go on. It looks every 5 ms: a query every millisecond
+            // would compete for the two cores with the very claim being measured.
+            let deadline = ContinuousClock.now + pickupDeadline
+            repeat {
+                try await Task.sleep(for: .milliseconds(5))
+                guard ContinuousClock.now < deadline else {
+                    throw BenchmarkError("no worker claimed job \(id) within \(pickupDeadline)")
+                }
+            } while try await queue.state(of: id) == .available
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let measured: [Double] = try await queue.pool.query("""
+            SELECT extract(epoch FROM a.started_at - j.created_at)::float8 * 1000
+            FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.attempt = 1
+            WHERE j.queue = \(Self.latencyQueue)
+            """).decode(Double.self)
+        let latencies = measured.sorted()
+        guard latencies.count == latencySamples else {
+            throw BenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
+        }
+        return Report.Pickup(
+            samples: latencies.count,
+            p50Milliseconds: Self.percentile(latencies, 0.50),
+            p99Milliseconds: Self.percentile(latencies, 0.99),
+            maxMilliseconds: latencies.last!)
+    }
+
+    /// The nearest-rank percentile of sorted values: the smallest value with at
+    /// least `fraction` of the values at or below it.
+    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        precondition(!sorted.isEmpty, "a percentile of no values")
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
+    }
+
+    /// `available 10, running 2, dead 1`: for error messages.
+    private func stateCounts(_ queue: JobQueue) async throws -> String {
+        let rows = try await queue.pool.query("""
+            SELECT state, count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) GROUP BY state ORDER BY state
+            """).decode((String, Int).self)
+        return rows.isEmpty ? "no jobs" : rows.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+    }
+
+    // MARK: Worker processes
+
+    /// Runs `measure` while the worker processes run, then stops them (see ``ChildProcessGroup``).
+    private func withWorkers<Value: Sendable>(
+        on database: PostgresConfiguration, logger: Logger,
+        _ measure: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let group = try ChildProcessGroup(executablePath: executablePath, database: database, stopGracePeriod: stopGracePeriod)
+        let children = ChildProcessGroup.Child.workers(workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency)
+        return try await group.run(children) {
+            let value = try await measure()
+            logger.info("stopping the workers")
+            return value
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import PostgresClient
+
+/// Plain-text tables for list commands: a header row, columns padded to fit.
+public enum TextTable {
+    public static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// `2026-11-21 20:00:49Z`: to the second, in UTC, for tables.
+    public static func instant(_ date: Date?) -> String {
+        guard let date else { return "" }
+        return String(TimestampText.format(date).prefix(19)) + "Z"
+    }
+
+    /// `50,000`: a count with thousands separators.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return (number < 0 ? "-" : "") + String(out.reversed())
+    }
+
+    /// The first line of a text, cut to `limit` characters, for one table cell.
+    public static func cell(_ text: String?, limit: Int = 80) -> String {
+        let line = (text ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+
+    /// Compact JSON for `--json` output.
+    public static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,75 @@
+import BenefitCore
+import Foundation
+
+/// One migration file, `NNNN_name.sql`.
+public struct Migration: Sendable, Equatable {
+    /// The number before the underscore; migrations apply in this order.
+    public let version: Int
+    /// The part after the underscore, without `.sql`.
+    public let name: String
+    /// The SQL, run as one script in one transaction.
+    public let sql: String
+
+    public var fileName: String { Self.fileName(version: version, name: name) }
+
+    /// `NNNN_name.sql`.
+    static func fileName(version: Int, name: String) -> String { String(format: "%04d_%@.sql", version, name) }
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+
+    /// Reads `NNNN_name.sql` files from a folder, in version order.
+    public static func load(from directory: URL) throws -> [Migration] {
+        let files: [(name: String, text: String)]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.map { file in
+                (name: file, text: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
+            }
+        } catch {
+            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(FileFailure.reason(error))")
+        }
+        return try parse(files)
+    }
+
+    /// Checks names (`NNNN_name.sql`, unique versions) and sorts by version.
+    public static func parse(_ files: [(name: String, text: String)]) throws -> [Migration] {
+        var migrations: [Migration] = []
+        for (file, sql) in files {
+            let stem = file.dropLast(4)
+            guard file.hasSuffix(".sql"), let underscore = stem.firstIndex(of: "_"),
+                  stem[..<underscore].count == 4, let version = Int(stem[..<underscore]), version > 0 else {
+                throw MigrationError.catalog("\(file): migration files are named NNNN_name.sql")
+            }
+            migrations.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+        }
+        migrations.sort { $0.version < $1.version }
+        for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {
+            throw MigrationError.catalog("\(previous.fileName) and \(next.fileName) share version \(next.version)")
+        }
+        return migrations
+    }
+}
+
+/// What `benefit db migrate` refuses, in words an operator can act on.
+public enum MigrationError: Error, CustomStringConvertible {
+    case catalog(String)
+    case changedAfterApply(file: String, recorded: String, onDisk: String)
+    case unknownApplied(version: Int, name: String)
+    case notCurrent(pending: [String])
+
+    public var description: String {
+        switch self {
+        case .catalog(let reason):
+            return reason
+        case let .changedAfterApply(file, recorded, onDisk):
+            return "migration \(file) was changed after it was applied (checksum \(recorded.prefix(12))… recorded, \(onDisk.prefix(12))… on disk): restore the file and put the change in a new migration"
+        case .notCurrent(let pending):
+            return "the database is not migrated (\(pending.joined(separator: ", ")) not applied): run benefit db migrate"
+        case let .unknownApplied(version, name):
+            return "the database has migration \(Migration.fileName(version: version, name: name)) that this binary does not know: run a newer benefit"
+        }
+    }
+}

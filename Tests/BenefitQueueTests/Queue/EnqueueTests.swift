@@ -1,0 +1,139 @@
+import BenefitQueue
+import BenefitTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite("Enqueue")
+struct EnqueueTests {
+    @Test("20 concurrent enqueues with one unique key yield one job")
+    func uniqueKeyUnderConcurrency() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            let queue = JobQueue(pool: pool)
+            let results = try await withThrowingTaskGroup(of: (id: Int, inserted: Bool).self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await queue.enqueue(NewJob(kind: "noop", uniqueKey: "relief:2026:batch-7")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.id)).count == 1)
+            #expect(results.filter(\.inserted).count == 1)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.jobs").single(Int.self) == 1)
+
+            // Once that job is finished, the key is free again.
+            try await pool.query("UPDATE benefit.job SET state = 'cancelled', finished_at = now()")
+            let (_, insertedAgain) = try await queue.enqueue(NewJob(kind: "noop", uniqueKey: "relief:2026:batch-7"))
+            #expect(insertedAgain)
+        }
+    }
+
+    @Test("a job enqueued in a rolled-back transaction does not exist")
+    func rolledBackEnqueueLeavesNothing() async throws {
+        struct Abort: Error {}
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            await #expect(throws: Abort.self) {
+                try await pool.transaction { tx in
+                    let (id, inserted) = try await JobQueue.enqueue(NewJob(kind: "noop"), on: tx)
+                    #expect(inserted && id > 0)
+                    throw Abort()
+                }
+            }
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job").single(Int.self) == 0)
+            try await pool.transaction { tx in
+                try await JobQueue.enqueue(NewJob(kind: "noop"), on: tx)
+            }
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job").single(Int.self) == 1)
+        }
+    }
+
+    @Test("one claim takes a limited campaign's free slots first, then unlimited jobs; campaign ids past 2^31 work")
+    func claimFillsLimitedCampaignsThenTheRest() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            let queue = JobQueue(pool: pool)
+            let big = 3_000_000_000, small = 7
+            try await pool.query("""
+                INSERT INTO benefit.campaign (id, name, program, revision, definition) OVERRIDING SYSTEM VALUE
+                VALUES (\(big), 'big', 'drill', 1, '{}'), (\(small), 'small', 'drill', 1, '{}')
+                """)
+            var jobs = (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: big, concurrencyLimit: 2) }
+            jobs += (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: small, concurrencyLimit: 1) }
+            jobs += (0..<20).map { _ in NewJob(kind: "noop", queue: "q", priority: -1) }
+            _ = try await queue.enqueueBulk(jobs)
+            let worker = WorkerIdentity(name: "t")
+
+            let first = try await queue.claim(queues: ["q"], limit: 10, worker: worker)
+            let running: PostgresQuery = """
+                SELECT coalesce(campaign_id, 0), count(*) FROM benefit.job WHERE state = 'running'
+                GROUP BY 1 ORDER BY 1
+                """
+            // 2 + 1 limited slots, the 7 left to unlimited jobs although they come first by priority.
+            #expect(first.count == 10)
+            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 7], [small, 1], [big, 2]])
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job_attempt").single(Int.self) == 10)
+
+            // The limits are full: the next claims take only unlimited jobs, until none are left.
+            let second = try await queue.claim(queues: ["q"], limit: 50, worker: worker)
+            #expect(second.count == 13)
+            #expect(try await queue.claim(queues: ["q"], limit: 50, worker: worker).isEmpty)
+            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 20], [small, 1], [big, 2]])
+        }
+    }
+
+    @Test("bulk enqueue lands every job and claims come in priority, run-at, id order")
+    func bulkEnqueueAndClaimOrder() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            let queue = JobQueue(pool: pool)
+            let count = try await queue.enqueueBulk((0..<10_000).map { NewJob(kind: "noop", queue: "bulk", priority: $0 % 3) })
+            #expect(count == 10_000)
+            let ids = try await pool.withConnection { try await JobQueue.enqueueMany([NewJob(kind: "noop", queue: "other")], on: $0) }
+            #expect(ids.count == 1)
+            try await pool.query("UPDATE benefit.job SET run_at = run_at - interval '1 hour' WHERE queue = 'bulk' AND id % 7 = 0")
+            let claimed = try await queue.claim(queues: ["bulk", "other"], limit: 50, worker: WorkerIdentity(name: "t"))
+            #expect(claimed.count == 50)
+            // The first 50 in (priority, run_at, id) order: priority 0 before 1 and 2 (which
+            // were made due earlier too), and among those the earlier-due (every seventh id)
+            // before the lower ids.
+            let order = try await pool.query("""
+                SELECT id FROM benefit.job WHERE queue IN ('bulk', 'other') ORDER BY priority, run_at, id LIMIT 50
+                """).decode(Int.self)
+            #expect(claimed.map(\.id) == order)
+            let (early, priorities) = try await pool.query("""
+                SELECT count(*) FILTER (WHERE id % 7 = 0), array_agg(DISTINCT priority) FROM benefit.job WHERE id = ANY (\(claimed.map(\.id)))
+                """).single((Int, [Int]).self)
+            #expect(early == 50)
+            #expect(priorities == [0])
+            let attempts = try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE outcome = 'running'").single(Int.self)
+            #expect(attempts == 50)
+            let tokens = claimed.map(\.leaseToken)
+            #expect(Set(tokens).count == 50)
+        }
+    }
+
+    @Test("two claimers never get the same job (SKIP LOCKED)")
+    func concurrentClaimsNeverOverlap() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            let queue = JobQueue(pool: pool)
+            try await queue.enqueueBulk((0..<2_000).map { _ in NewJob(kind: "noop", queue: "race") })
+            let claimed = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        var mine: [Int] = []
+                        while true {
+                            let batch = try await queue.claim(queues: ["race"], limit: 37, worker: WorkerIdentity(name: "c\(index)"))
+                            if batch.isEmpty { return mine }
+                            mine += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claimed.count == 2_000)
+            #expect(Set(claimed).count == 2_000)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// Campaign files for tests, as operators write them.
+public enum CampaignText {
+    /// A campaign file for tests: a cron schedule, quick retries, the given parameters (a YAML flow mapping).
+    public static func yaml(
+        name: String, program: String, cron: String = "0 9 * * *", timezone: String = "UTC",
+        catchUp: String = "latest", overlap: String = "skip", batchSize: Int = 500, concurrency: Int? = nil,
+        queue: String = "runs", parameters: String
+    ) -> String {
+        """
+        name: \(name)
+        program: \(program)
+        schedule:
+          timezone: \(timezone)
+          cron: "\(cron)"
+          catchUp: \(catchUp)
+          overlap: \(overlap)
+        execution:
+          queue: \(queue)
+          batchSize: \(batchSize)
+          maxAttempts: 2
+          backoff: { initial: 1s, max: 2s }
+          lease: 10s
+        \(concurrency.map { "  concurrency: \($0)" } ?? "")
+        parameters: \(parameters)
+        """
+    }
+}

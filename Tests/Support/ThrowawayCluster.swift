@@ -1,0 +1,46 @@
+import Foundation
+import PostgresClient
+import Subprocess
+import SystemPackage
+
+/// A PostgreSQL cluster of a test's own (`ops/pg-throwaway`), for tests that
+/// restart or stop the server under running code. Stopped and deleted by
+/// ``with(_:)`` at the end, also when the body throws.
+public struct ThrowawayCluster: Sendable {
+    /// The cluster's folder.
+    public let directory: URL
+    /// A superuser connection to its `postgres` database.
+    public let configuration: PostgresConfiguration
+
+    /// Starts a cluster, runs `body` with it, and removes it.
+    public static func with<Result: Sendable>(_ body: (ThrowawayCluster) async throws -> Result) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-cluster-\(UUID().uuidString)")
+        let url = try await script("start", directory).trimmingCharacters(in: .whitespacesAndNewlines)
+        let cluster = ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url))
+        do {
+            let result = try await body(cluster)
+            _ = try await script("stop", directory)
+            return result
+        } catch {
+            _ = try? await script("stop", directory)
+            throw error
+        }
+    }
+
+    /// `pg_ctl restart -m immediate`: every connection drops at once, as in a crash.
+    public func restartImmediately() async throws {
+        _ = try await Self.script("restart", directory)
+    }
+
+    /// Runs `ops/pg-throwaway ACTION DIR`; returns its standard output.
+    private static func script(_ action: String, _ directory: URL) async throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try await Subprocess.run(
+            .path(FilePath(root.appendingPathComponent("ops/pg-throwaway").path)), arguments: [action, directory.path],
+            output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
+        guard case .exited(0) = result.terminationStatus else {
+            throw TestSetupError("ops/pg-throwaway \(action) failed: \(result.standardError ?? "")")
+        }
+        return result.standardOutput ?? ""
+    }
+}

@@ -1,0 +1,132 @@
+import BenefitCore
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import PostgresClient
+import Testing
+
+/// `benefit demo` as an operator runs it: a real process, its own worker and
+/// scheduler processes, and a report checked against the database.
+@Suite("Demo")
+struct DemoTests {
+    @Test("the demo runs to the end and every figure of its report matches the database")
+    func reportMatchesTheDatabase() async throws {
+        let server = try TestDatabase.server()
+        let name = "demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let admin = try await PostgresConnection.connect(to: server)
+        do {
+            let outcome = try await BenefitProcess.run(
+                ["demo", "--members", "10000", "--database", name, "--json", "--log-level", "warning"],
+                environment: ["DATABASE_URL": server.secretConnectionString])
+            try await Self.check(outcome, database: name, server: server)
+            try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
+        } catch {
+            _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
+            throw error
+        }
+    }
+
+    /// Checks the demo's report against its database.
+    static func check(_ outcome: BenefitProcess.Outcome, database name: String, server: PostgresConfiguration) async throws {
+        try #require(outcome.exitCode == 0, "stderr: \(outcome.standardError)")
+        let report = try JSONDecoder().decode(DemoReport.self, from: Data(outcome.standardOutput.utf8))
+
+        let pool = PostgresPool(configuration: server.with(database: name), maxConnections: 2)
+        defer { pool.close() }
+        #expect(report.database == name)
+        #expect(report.members == 10_000)
+        #expect(try await pool.query("SELECT count(*) FROM benefit.members").single(Int.self) == 10_000)
+        let expected = try ExampleCampaigns.benefitPrograms().map(\.definition.name).sorted()
+        #expect(report.campaigns.map(\.campaign).sorted() == expected)
+        // Each program's checks below run: every program has a campaign in the demo.
+        #expect(Set(report.campaigns.map(\.program)) == [SeasonalReliefProgram.name, HealthCheckupProgram.name, RecuperationProgram.name])
+
+        for campaign in report.campaigns {
+            let run = try #require(try await RunHistory.find(campaign.runID, on: pool))
+            #expect(run.campaign == campaign.campaign)
+            #expect(campaign.state == "succeeded" && run.state == .succeeded, "\(campaign.campaign): \(campaign.state)")
+            #expect(campaign.eligible == run.membersTotal)
+            // Everyone the run took on was served or waitlisted, once.
+            #expect(campaign.served + campaign.waitlisted == run.membersTotal, "\(campaign.campaign)")
+            #expect(campaign.waitlisted == (try await pool.query(
+                "SELECT count(*) FROM benefit.waitlist WHERE campaign = \(campaign.campaign)").single(Int.self)))
+            #expect(campaign.served == (try await Self.effects(of: campaign, on: pool)), "\(campaign.campaign)")
+            if campaign.program == SeasonalReliefProgram.name {
+                let (spent, budget) = try await pool.query("""
+                    SELECT (SELECT coalesce(sum(amount), 0) FROM benefit.grants WHERE campaign = \(campaign.campaign)),
+                           (SELECT budget FROM benefit.budgets WHERE campaign = \(campaign.campaign))
+                    """).single((Decimal, Decimal).self)
+                #expect(campaign.amount == spent)
+                #expect(campaign.amount == run.amountTotal)
+                #expect(campaign.budget == budget)
+                #expect(spent <= budget)
+            }
+            if campaign.program == HealthCheckupProgram.name {
+                // Places: every appointment; capacity: each (hospital, day) booked, at the
+                // daily capacity the campaign file gives that hospital, never exceeded.
+                let listed = try ExampleCampaigns.benefitPrograms().first { $0.definition.name == campaign.campaign }?.definition.parameters
+                var dailyCapacity: [String: Int] = [:]
+                for hospital in listed?["hospitals"]?.arrayValue ?? [] {
+                    if let name = hospital["name"]?.stringValue, let seats = hospital["dailyCapacity"]?.numberValue {
+                        dailyCapacity[name] = NSDecimalNumber(decimal: seats).intValue
+                    }
+                }
+                let days = try await pool.query("""
+                    SELECT hospital, count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)
+                    GROUP BY hospital, appointment_date
+                    """).decode((String, Int).self)
+                #expect(Set(days.map(\.0)) == Set(dailyCapacity.keys) && dailyCapacity.count == 2)
+                #expect(campaign.places == days.reduce(0) { $0 + $1.1 })
+                #expect(campaign.capacity == days.reduce(0) { $0 + (dailyCapacity[$1.0] ?? 0) })
+                #expect(days.allSatisfy { $0.1 <= dailyCapacity[$0.0] ?? 0 })
+                #expect((campaign.places ?? 0) > 0)
+            }
+            if campaign.program == RecuperationProgram.name {
+                // Places: every allocation; capacity: every session's, from the sessions the campaign file lists.
+                let sessions = try await pool.query("""
+                    SELECT site, session_start, count(*), max(session_capacity) FROM benefit.allocations
+                    WHERE campaign = \(campaign.campaign) GROUP BY site, session_start
+                    """).decode((String, CalendarDate, Int, Int).self)
+                #expect(campaign.places == sessions.reduce(0) { $0 + $1.2 })
+                #expect(sessions.allSatisfy { $0.2 <= $0.3 })
+                let listed = try ExampleCampaigns.benefitPrograms().first { $0.definition.name == campaign.campaign }?.definition.parameters
+                let capacities = (listed?["sites"]?.arrayValue ?? []).flatMap { $0["sessions"]?.arrayValue ?? [] }.compactMap { $0["capacity"]?.numberValue }
+                #expect(campaign.capacity.map { Decimal($0) } == capacities.reduce(0, +))
+                // The example round has fewer places than eligible members: every place is filled, the rest wait.
+                #expect(campaign.places == campaign.capacity)
+                #expect(campaign.waitlisted > 0)
+            }
+        }
+        // The jobs ran in the demo's worker processes, and its scheduler led.
+        let workers = try await pool.query("SELECT DISTINCT worker FROM benefit.job_attempts ORDER BY 1").decode(String.self)
+        #expect(!workers.isEmpty && Set(workers).isSubset(of: ["demo-worker-1", "demo-worker-2"]), "\(workers)")
+        #expect(try await pool.query("SELECT holder FROM benefit.scheduler_lease").decode(String.self) == ["demo-scheduler"])
+    }
+
+    @Test("a bad database name is one line on stderr, a non-zero exit, and nothing created")
+    func badDatabaseName() async throws {
+        let server = try TestDatabase.server()
+        let outcome = try await BenefitProcess.run(
+            ["demo", "--database", "Not-A-Name"], environment: ["DATABASE_URL": server.secretConnectionString])
+        #expect(outcome.exitCode != 0)
+        #expect(outcome.standardError.contains("--database: \"Not-A-Name\" is not a plain database name"))
+        #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
+        let admin = try await PostgresConnection.connect(to: server)
+        #expect(try await admin.query("SELECT count(*) FROM pg_database WHERE datname = 'Not-A-Name'").single(Int.self) == 0)
+    }
+
+    /// The rows of the campaign's effects view: what its members were given.
+    static func effects(of campaign: DemoReport.Campaign, on pool: PostgresPool) async throws -> Int {
+        switch campaign.program {
+        case SeasonalReliefProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.grants WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case HealthCheckupProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case RecuperationProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign.campaign)").single(Int.self)
+        default:
+            throw TestSetupError("no effects view known for program \(campaign.program)")
+        }
+    }
+}
