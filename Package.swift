@@ -148,8 +148,10 @@ let package = Package(
         .testTarget(
             name: "BenefitWorkersTests",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTools", "BenefitWorkers",
-                "BenefitTestSupport",
+                "BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
+                "BenefitWorkers", "BenefitTestSupport",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The `benefit` binary run as operators run it, in processes of its own.

@@ -137,16 +137,14 @@ struct Jobs: AsyncParsableCommand {
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
-            let queue = JobQueue(pool: pool)
-            let retried = try await queue.retryDead(jobID: job, runID: run)
             if let run {
-                if retried.isEmpty, try await RunHistory.find(run, on: pool) == nil {
+                guard let retried = try await RunControl.retryDead(runID: run, on: pool) else {
                     throw CommandFailure("there is no run \(run)")
                 }
                 print("\(retried.count) dead jobs of run \(run) are available again")
             } else if let job {
-                guard !retried.isEmpty else {
-                    let state = try await queue.state(of: job)
+                guard try await !RunControl.retryDead(jobID: job, on: pool).isEmpty else {
+                    let state = try await JobQueue(pool: pool).state(of: job)
                     throw CommandFailure(state.map { "job \(job) is \($0.rawValue), not dead" } ?? "there is no job \(job)")
                 }
                 print("job \(job) is available again")

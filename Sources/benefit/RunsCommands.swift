@@ -133,12 +133,12 @@ struct Runs: AsyncParsableCommand {
         var run: Int
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.runs")
-            guard let (requested, stopped, state) = try await RunControl.cancel(runID: run, on: pool) else {
+            let (pool, logger) = try await connection.pool(label: "benefit.runs")
+            guard let cancellation = try await RunControl.cancel(runID: run, on: pool, logger: logger) else {
                 throw CommandFailure("there is no run \(run)")
             }
-            guard requested else { throw CommandFailure("run \(run) is already \(state.rawValue)") }
-            print("run \(run): cancel requested; \(stopped) batches will not start")
+            guard cancellation.requested else { throw CommandFailure("run \(run) is already \(cancellation.stateBefore.rawValue)") }
+            print("run \(run): cancel requested; \(cancellation.stoppedJobs) batches will not start")
         }
     }
 }

@@ -44,7 +44,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         if let name { configuration.name = name }
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
         let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [scheduler], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let finisher = RunFinisher(pool: pool, logger: logger)
+        let group = ServiceGroup(services: [scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -60,8 +60,10 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.identity = WorkerIdentity(name: name)
         configuration.shutdownGracePeriod = gracePeriod
         configuration.pollInterval = pollInterval
+        // Runs end soon after their last job ends here, or within a second when it ends elsewhere.
+        let finisher = RunFinisher(pool: pool, logger: logger)
+        configuration.observers = [finisher]
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
-        let finisher = RunFinisherService(pool: pool, logger: logger)
         let group = ServiceGroup(services: [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }

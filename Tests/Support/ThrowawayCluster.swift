@@ -39,8 +39,8 @@ public struct ThrowawayCluster: Sendable {
             .path(FilePath(root.appendingPathComponent("ops/pg-throwaway").path)), arguments: [action, directory.path],
             output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         guard case .exited(0) = result.terminationStatus else {
-            throw TestSetupError("ops/pg-throwaway \(action) failed: \(result.standardError ?? "")")
+            throw TestSetupError("ops/pg-throwaway \(action) failed: \(result.standardError)")
         }
-        return result.standardOutput ?? ""
+        return result.standardOutput
     }
 }

@@ -19,7 +19,7 @@ struct WorkerProcessTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             let queue = JobQueue(pool: pool)
             try await queue.enqueueBulk((0..<5_000).map { _ in
-                NewJob(kind: "drill", payload: #"{"ms": 3}"#, queue: "kill", lease: .seconds(2))
+                NewJob(kind: "probe", payload: #"{"ms": 3}"#, queue: "kill", lease: .seconds(2))
             })
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let arguments = ["worker", "--queues", "kill", "--concurrency", "8", "--poll-interval", "200ms", "--log-level", "warning"]
@@ -36,7 +36,7 @@ struct WorkerProcessTests {
                 #expect(try await eventually(timeout: .seconds(120)) { try await Self.count(pool, succeeded) == 5_000 })
             }
             let (effects, distinctJobs) = try await pool.query(
-                "SELECT count(*), count(DISTINCT job_id) FROM benefit.drill_effect").single((Int, Int).self)
+                "SELECT count(*), count(DISTINCT job_id) FROM benefit.probe_effect").single((Int, Int).self)
             #expect(effects == 5_000)
             #expect(distinctJobs == 5_000)
             // Every claim wrote its attempt row in the same statement, and none is left open.
@@ -92,7 +92,7 @@ struct WorkerProcessTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).migrate(on: $0) }
             try await JobQueue(pool: pool).enqueueBulk((0..<2_000).map { _ in
-                NewJob(kind: "drill", payload: #"{"ms": 5}"#, queue: "restart", lease: .seconds(3))
+                NewJob(kind: "probe", payload: #"{"ms": 5}"#, queue: "restart", lease: .seconds(3))
             })
             let environment = ["DATABASE_URL": configuration.secretConnectionString]
             let arguments = ["worker", "--queues", "restart", "--concurrency", "8", "--poll-interval", "200ms", "--log-level", "warning"]
@@ -111,7 +111,7 @@ struct WorkerProcessTests {
             }
             #expect(codes == [0, 0])
             let (effects, distinctJobs) = try await pool.query(
-                "SELECT count(*), count(DISTINCT job_id) FROM benefit.drill_effect").single((Int, Int).self)
+                "SELECT count(*), count(DISTINCT job_id) FROM benefit.probe_effect").single((Int, Int).self)
             #expect(effects == 2_000)
             #expect(distinctJobs == 2_000)
         }

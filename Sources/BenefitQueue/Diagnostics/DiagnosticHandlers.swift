@@ -2,7 +2,7 @@ import Foundation
 
 /// Built-in kinds every worker runs, for smoke tests, benchmarks and fire drills.
 public enum DiagnosticHandlers {
-    public static var all: [any JobHandler] { [Noop(), Sleep(), Drill()] }
+    public static var all: [any JobHandler] { [Noop(), Sleep(), Probe()] }
 
     /// `noop`: does nothing; the queue's own cost, measured by `benefit bench queue`.
     public struct Noop: JobHandler {
@@ -22,34 +22,34 @@ public enum DiagnosticHandlers {
         }
     }
 
-    /// `drill` with payload `{"ms": N, "failAttempts": K, "permanent": bool}`:
+    /// `probe` with payload `{"ms": N, "failAttempts": K, "permanent": bool}`:
     /// sleeps, fails its first K attempts (permanently if asked), then writes one
-    /// row to `benefit.drill_effect` in its fenced commit. A duplicated effect
+    /// row to `benefit.probe_effect` in its fenced commit. A duplicated effect
     /// during a fire drill (kill -9, server restart) shows as a second row.
-    public struct Drill: JobHandler {
-        public let kind = "drill"
+    public struct Probe: JobHandler {
+        public let kind = "probe"
         public init() {}
         struct Payload: Decodable {
             var ms: Int?
             var failAttempts: Int?
             var permanent: Bool?
         }
-        struct DrillFailure: JobFailure, CustomStringConvertible {
+        struct ProbeFailure: JobFailure, CustomStringConvertible {
             let attempt: Int
             let isRetryable: Bool
-            var description: String { "drill failure on attempt \(attempt)" }
+            var description: String { "probe failure on attempt \(attempt)" }
         }
 
         public func run(_ context: JobContext) async throws {
             let payload = try context.job.decodePayload(Payload.self)
             if let ms = payload.ms, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
             if context.job.attempt <= payload.failAttempts ?? 0 {
-                throw DrillFailure(attempt: context.job.attempt, isRetryable: !(payload.permanent ?? false))
+                throw ProbeFailure(attempt: context.job.attempt, isRetryable: !(payload.permanent ?? false))
             }
             let job = context.job
             try await context.commit { connection in
                 try await connection.query("""
-                    INSERT INTO benefit.drill_effect (job_id, lease_token) VALUES (\(job.id), \(job.leaseToken.rawValue))
+                    INSERT INTO benefit.probe_effect (job_id, lease_token) VALUES (\(job.id), \(job.leaseToken.rawValue))
                     """)
             }
         }

@@ -13,9 +13,43 @@ public struct LeaseToken: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var description: String { String(rawValue) }
 }
 
+/// One attempt's hold on a job: the job and the lease token its claim was given.
+/// What every statement that ends or extends an attempt is fenced on.
+public struct LeaseKey: Hashable, Sendable, CustomStringConvertible {
+    public let jobID: Int
+    public let token: LeaseToken
+
+    public init(jobID: Int, token: LeaseToken) {
+        self.jobID = jobID
+        self.token = token
+    }
+
+    public var description: String { "job \(jobID) lease \(token)" }
+}
+
 /// Where a job is in its life.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case available, running, succeeded, dead, cancelled
+}
+
+/// How an attempt ended, as `benefit.job_attempt.outcome` records it.
+public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
+    /// Not ended yet.
+    case running
+    /// Its job's completion committed (with its effects, if any).
+    case succeeded
+    /// It failed; the job runs again after a backoff delay.
+    case retry
+    /// It failed for good: attempts used up, or an error no retry can fix.
+    case dead
+    /// Its worker stopped heartbeating; a rescuer took the job back.
+    case leaseExpired = "lease_expired"
+    /// Given back at worker shutdown, not counted as an attempt.
+    case released
+    /// It tried to end after losing its lease: nothing it wrote was committed.
+    case fenced
+    /// Its handler found the job's work no longer wanted (``JobCancelled``); the job is cancelled.
+    case cancelled
 }
 
 /// A job to put on the queue.
@@ -39,18 +73,16 @@ public struct NewJob: Sendable {
     public var backoffMax: Duration
     /// While a job with this key is available or running, enqueuing the key again returns that job.
     public var uniqueKey: String?
-    /// The campaign run this job belongs to, if any.
-    public var runID: Int?
-    /// The campaign it belongs to, if any.
-    public var campaignID: Int?
-    /// At most this many of the campaign's jobs run at once, across all workers.
-    public var concurrencyLimit: Int?
+    /// A label the producer gives related jobs, to cancel, retry and count them together (``JobQueue/cancelAvailable(group:on:)``).
+    public var group: String?
+    /// At most `limit` jobs of the same concurrency group run at once, across all workers.
+    public var concurrency: ConcurrencyGroup?
 
     public init(
         kind: String, payload: String = "{}", queue: String = "default", priority: Int = 0, runAt: Date? = nil,
         maxAttempts: Int = 5, lease: Duration = .seconds(60),
         backoffInitial: Duration = .seconds(10), backoffMax: Duration = .seconds(600),
-        uniqueKey: String? = nil, runID: Int? = nil, campaignID: Int? = nil, concurrencyLimit: Int? = nil
+        uniqueKey: String? = nil, group: String? = nil, concurrency: ConcurrencyGroup? = nil
     ) {
         self.kind = kind
         self.payload = payload
@@ -62,9 +94,19 @@ public struct NewJob: Sendable {
         self.backoffInitial = backoffInitial
         self.backoffMax = backoffMax
         self.uniqueKey = uniqueKey
-        self.runID = runID
-        self.campaignID = campaignID
-        self.concurrencyLimit = concurrencyLimit
+        self.group = group
+        self.concurrency = concurrency
+    }
+}
+
+/// Jobs that share a key and a limit: at most `limit` of them run at once, across all workers.
+public struct ConcurrencyGroup: Sendable, Hashable {
+    public var key: String
+    public var limit: Int
+
+    public init(key: String, limit: Int) {
+        self.key = key
+        self.limit = limit
     }
 }
 
@@ -78,10 +120,15 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let attempt: Int
     public let maxAttempts: Int
     public let leaseToken: LeaseToken
-    public let lease: Duration
+    /// How long the lease lasts without a heartbeat.
+    public let leaseDuration: Duration
     public let backoffInitial: Duration
     public let backoffMax: Duration
-    public let runID: Int?
+    /// The group its producer put it in, if any.
+    public let group: String?
+
+    /// This attempt's hold on the job.
+    public var leaseKey: LeaseKey { LeaseKey(jobID: id, token: leaseToken) }
 
     /// Decodes the JSON payload.
     public func decodePayload<T: Decodable>(_ type: T.Type) throws -> T {
@@ -98,11 +145,38 @@ public struct DeadJob: Sendable, Equatable {
     public let jobID: Int
     public let queue: String
     public let kind: String
+    public let group: String?
     public let attempts: Int
     public let lastError: String?
     public let diedAt: Date
 
     init(row: PostgresRow) throws {
-        (jobID, queue, kind, attempts, lastError, diedAt) = try row.decode((Int, String, String, Int, String?, Date).self)
+        (jobID, queue, kind, group, attempts, lastError, diedAt) =
+            try row.decode((Int, String, String, String?, Int, String?, Date).self)
     }
+}
+
+/// Where a group's jobs stand: whether any may still run, whether any died.
+public struct GroupStatus: Sendable, Equatable {
+    /// Some job of the group is available or running.
+    public var hasLive: Bool
+    /// Some job of the group is dead.
+    public var hasDead: Bool
+
+    public init(hasLive: Bool, hasDead: Bool) {
+        self.hasLive = hasLive
+        self.hasDead = hasDead
+    }
+}
+
+/// A job enqueued from a row of a query, with the reference the row gave it.
+public struct EnqueuedJob: Sendable, Equatable {
+    public let id: Int
+    public let reference: Int
+}
+
+/// A dead job put back on the queue, with its group.
+public struct RetriedJob: Sendable, Equatable {
+    public let id: Int
+    public let group: String?
 }

@@ -11,10 +11,18 @@ public struct PermanentFailure: JobFailure, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// Thrown by a handler that finds its job's work no longer wanted (the producer
+/// withdrew it, say a run an operator cancelled): the job ends `cancelled`, not
+/// dead, and is not retried. Nothing the handler wrote in an uncommitted
+/// transaction is kept.
+public struct JobCancelled: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 /// The job no longer carries this attempt's lease token: another worker took it
 /// over (or an operator cancelled it), so this attempt's effects were not committed.
 public struct LeaseLost: Error, CustomStringConvertible {
-    public let jobID: Int
-    public let leaseToken: LeaseToken
-    public var description: String { "job \(jobID) lost lease \(leaseToken): its effects were not committed" }
+    public let lease: LeaseKey
+    public var description: String { "job \(lease.jobID) lost lease \(lease.token): its effects were not committed" }
 }

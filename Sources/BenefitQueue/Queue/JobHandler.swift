@@ -1,15 +1,15 @@
 import Foundation
 import Logging
 import PostgresClient
-import Synchronization
 
 /// Runs one kind of job.
 ///
-/// A handler that writes effects does so through ``JobContext/commit(_:)``, so its
-/// effects and the job's completion commit together behind the lease fence. A
-/// handler that returns without committing is completed by the worker (batched).
+/// A handler that writes effects does so through ``JobContext/commit(isolation:_:)``,
+/// so its effects and the job's completion commit together behind the lease fence.
+/// A handler that returns without committing is completed by the worker (batched).
 /// Throwing a ``JobFailure`` whose `isRetryable` is false sends the job to dead
-/// at once; any other error retries with backoff until `maxAttempts`.
+/// at once; ``JobCancelled`` cancels it; any other error retries with backoff
+/// until `maxAttempts`.
 public protocol JobHandler: Sendable {
     /// The job kind this handler runs.
     var kind: String { get }
@@ -39,14 +39,14 @@ public struct JobContext: Sendable {
     public let job: ClaimedJob
     public let logger: Logger
     let queue: JobQueue
-    let commitState: CommitState
+    let lease: HeldLease
 
     /// The worker's connection pool, for reads outside the fenced commit.
     public var pool: PostgresPool { queue.pool }
 
     /// Runs `effects` in the transaction that completes the job, which commits
     /// only if this attempt still holds the job's lease; otherwise throws
-    /// ``LeaseLost`` and nothing is written.
+    /// ``LeaseLost`` and nothing is written. Once per attempt.
     ///
     /// - Parameter isolation: `.repeatableRead` when `effects` must read the
     ///   database as of one moment (a run's plan and its population); the commit
@@ -56,36 +56,19 @@ public struct JobContext: Sendable {
     public func commit<Result: Sendable>(
         isolation: IsolationLevel = .readCommitted, _ effects: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        commitState.begin()
+        // This worker already gave the lease up (its deadline passed, or a heartbeat
+        // did not find it): write nothing, whatever the database would say.
+        guard try lease.apply(.beginCommit) == .commit else { throw LeaseLost(lease: job.leaseKey) }
         do {
-            let result = try await queue.commit(jobID: job.id, token: job.leaseToken, isolation: isolation, effects)
-            commitState.end(committed: true)
+            let result = try await queue.commit(job.leaseKey, isolation: isolation, effects)
+            try lease.apply(.recorded(.succeeded))
             return result
+        } catch let lost as LeaseLost {
+            try lease.apply(.recorded(.fenced))
+            throw lost
         } catch {
-            commitState.end(committed: false)
+            try lease.apply(.commitFailed)
             throw error
         }
     }
-}
-
-/// Where a job's fenced commit is: the worker completes a job only if its handler
-/// did not commit, and the heartbeat does not judge a job's lease from the moment
-/// its commit starts (once the commit holds the job row no one can take the
-/// lease: the rescuer skips locked rows; before that, the commit's own fence
-/// check decides) and once it has committed (the job is done).
-final class CommitState: Sendable {
-    private let committing = Atomic<Bool>(false)
-    private let committed = Atomic<Bool>(false)
-
-    func begin() { committing.store(true, ordering: .releasing) }
-
-    func end(committed didCommit: Bool) {
-        if didCommit { committed.store(true, ordering: .releasing) }
-        committing.store(false, ordering: .releasing)
-    }
-
-    var isCommitted: Bool { committed.load(ordering: .acquiring) }
-
-    /// True while a commit is under way or done: the heartbeat must not judge the lease.
-    var holdsOrFinishedLease: Bool { committing.load(ordering: .acquiring) || isCommitted }
 }

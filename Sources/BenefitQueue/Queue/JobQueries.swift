@@ -14,7 +14,7 @@ enum JobQueries {
     /// The channel enqueues notify on; the payload is the queue name.
     static let channel = "benefit_jobs"
 
-    // MARK: Enqueue (run by `benefit jobs enqueue`, the scheduler's planning, tests)
+    // MARK: Enqueue (run by `benefit jobs enqueue` and by producers: the runs layer's scheduler and planning)
 
     /// Inserts jobs given as parallel arrays, skipping any whose unique key is
     /// already held by a live job, and notifies each affected queue once. Returns
@@ -26,15 +26,15 @@ enum JobQueries {
                 \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
                 \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
                 \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
-                \(jobs.map(\.uniqueKey)), \(jobs.map(\.runID)), \(jobs.map(\.campaignID)), \(jobs.map(\.concurrencyLimit))
+                \(jobs.map(\.uniqueKey)), \(jobs.map(\.group)), \(jobs.map(\.concurrency?.key)), \(jobs.map(\.concurrency?.limit))
             ) WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id,
+                                   backoff_initial_ms, backoff_max_ms, unique_key, group_key, concurrency_key,
                                    concurrency_limit, position)
         ), inserted AS (
             INSERT INTO benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                                     backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id, concurrency_limit)
+                                     backoff_initial_ms, backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit)
             SELECT queue, kind, payload, priority, coalesce(run_at, now()), max_attempts, lease_ms,
-                   backoff_initial_ms, backoff_max_ms, unique_key, run_id, campaign_id, concurrency_limit
+                   backoff_initial_ms, backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit
             FROM input ORDER BY position
             ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
             RETURNING id, queue
@@ -53,8 +53,36 @@ enum JobQueries {
     /// The COPY that bulk enqueue streams rows into (no unique keys on that path).
     static let copyJobs: PostgresQuery = """
         COPY benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                          backoff_initial_ms, backoff_max_ms, run_id, campaign_id, concurrency_limit) FROM STDIN
+                          backoff_initial_ms, backoff_max_ms, group_key, concurrency_key, concurrency_limit) FROM STDIN
         """
+
+    /// Inserts one job per row of `rows`, a query of `payload jsonb, reference bigint`,
+    /// each otherwise like `template`, in the rows' order; returns each new id with its
+    /// row's reference, and notifies the queue once if any was inserted. The producer's
+    /// way to fan out many jobs from its own tables in one statement.
+    static func insertSelected(_ template: NewJob, rows: PostgresQuery) -> PostgresQuery {
+        """
+        WITH input AS (
+            SELECT r.payload, r.reference, row_number() OVER () AS position
+            FROM (\(subquery: rows)) AS r(payload, reference)
+        ), inserted AS (
+            INSERT INTO benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
+                                     backoff_max_ms, group_key, concurrency_key, concurrency_limit)
+            SELECT \(template.queue), \(template.kind), payload, \(template.priority), coalesce(\(template.runAt), now()),
+                   \(template.maxAttempts), \(template.lease.wholeMilliseconds), \(template.backoffInitial.wholeMilliseconds),
+                   \(template.backoffMax.wholeMilliseconds), \(template.group), \(template.concurrency?.key),
+                   \(template.concurrency?.limit)
+            FROM input ORDER BY position
+            RETURNING id, payload
+        ), numbered AS (
+            SELECT i.id, row_number() OVER (ORDER BY i.id) AS position FROM inserted i
+        ), notified AS (
+            SELECT pg_notify(\(channel), \(template.queue)) WHERE EXISTS (SELECT 1 FROM inserted)
+        )
+        SELECT n.id, input.reference FROM numbered n JOIN input USING (position), (SELECT count(*) FROM notified) x
+        ORDER BY n.id
+        """
+    }
 
     /// One `pg_notify` per distinct queue among `rows`, an earlier CTE with a
     /// `queue` column. Statements put it in a CTE named `notified` and read
@@ -72,12 +100,12 @@ enum JobQueries {
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
     /// each gets a new lease token and an attempt row. The work is done by
-    /// `benefit.claim_jobs` (migrations/0008_queue_tuning.sql), which also keeps each
-    /// campaign within its concurrency limit across all workers.
+    /// `benefit.claim_jobs` (live definition: migrations/0009_generic_queue.sql), which
+    /// also keeps each concurrency group within its limit across all workers.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         """
         SELECT id, queue, kind, payload::text, attempt, max_attempts, lease_token, lease_ms, backoff_initial_ms,
-               backoff_max_ms, run_id
+               backoff_max_ms, group_key
         FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
         ORDER BY priority, run_at, id
         """
@@ -101,7 +129,7 @@ enum JobQueries {
         )
         UPDATE benefit.job j SET lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
         FROM held WHERE j.id = held.id
-        RETURNING j.id
+        RETURNING j.id, j.lease_token
         """
     }
 
@@ -175,29 +203,41 @@ enum JobQueries {
     // MARK: Failure and release (run by workers)
 
     /// A handler failed: back to available after `delayMilliseconds`, or dead when
-    /// the error is permanent or attempts are used up. Fenced like a completion.
+    /// the error is permanent or attempts are used up, or cancelled when its work is
+    /// no longer wanted. Fenced like a completion.
     ///
     /// One clock reading (`moment`) is both the attempt's end and the start of its
     /// backoff, so `retry_at - finished_at` is exactly the delay drawn. (Read twice,
     /// the readings would come in the target table's column order, not the SET
     /// list's: the attempt's end first, then the job's update, which a busy machine
     /// can delay by milliseconds.)
-    static func fail(id: Int, token: Int64, error: String, retryable: Bool, delayMilliseconds: Int) -> PostgresQuery {
-        """
+    static func fail(id: Int, token: Int64, error: String, failure: Lease.Failure, delayMilliseconds: Int) -> PostgresQuery {
+        let disposition = switch failure {
+        case .retryable: "retry"
+        case .permanent: "dead"
+        case .cancelled: "cancel"
+        }
+        return """
         WITH moment AS MATERIALIZED (
             SELECT clock_timestamp() AS at
+        ), decided AS (
+            SELECT CASE WHEN \(disposition) = 'cancel' THEN 'cancelled'
+                        WHEN \(disposition) = 'retry' AND j.attempt < j.max_attempts THEN 'available'
+                        ELSE 'dead' END AS state
+            FROM benefit.job j WHERE j.id = \(id)
         ), failed AS (
             UPDATE benefit.job
-            SET state = CASE WHEN \(retryable) AND attempt < max_attempts THEN 'available' ELSE 'dead' END,
-                run_at = CASE WHEN \(retryable) AND attempt < max_attempts
+            SET state = d.state,
+                run_at = CASE WHEN d.state = 'available'
                               THEN (SELECT at FROM moment) + \(delayMilliseconds) * interval '1 millisecond' ELSE run_at END,
-                finished_at = CASE WHEN \(retryable) AND attempt < max_attempts THEN NULL ELSE now() END,
+                finished_at = CASE WHEN d.state = 'available' THEN NULL ELSE now() END,
                 last_error = \(error), lease_token = NULL, lease_expires_at = NULL
-            WHERE id = \(id) AND lease_token = \(token) AND state = 'running'
-            RETURNING state, run_at
+            FROM decided d
+            WHERE id = \(id) AND lease_token = \(token) AND benefit.job.state = 'running'
+            RETURNING benefit.job.state, run_at
         )
         UPDATE benefit.job_attempt
-        SET outcome = coalesce((SELECT CASE state WHEN 'dead' THEN 'dead' ELSE 'retry' END FROM failed), 'fenced'),
+        SET outcome = coalesce((SELECT CASE state WHEN 'available' THEN 'retry' ELSE state END FROM failed), 'fenced'),
             finished_at = coalesce(finished_at, (SELECT at FROM moment)), error = \(error),
             retry_at = (SELECT run_at FROM failed WHERE state = 'available')
         WHERE lease_token = \(token) AND outcome IN ('running', 'lease_expired')
@@ -267,21 +307,40 @@ enum JobQueries {
 
     // MARK: Operators (run by `benefit jobs ...`)
 
-    /// Dead jobs back to available with fresh attempts, by id or by run, and their failed runs back to running.
-    static func retryDead(id: Int?, runID: Int?) -> PostgresQuery {
+    /// Dead jobs back to available with fresh attempts, by id or by group; returns each with its group.
+    static func retryDead(id: Int?, group: String?) -> PostgresQuery {
         """
         WITH retried AS (
             UPDATE benefit.job SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL
-            WHERE state = 'dead' AND (id = \(id) OR run_id = \(runID))
-            RETURNING id, queue, run_id
-        ), reopened AS (
-            -- A failed run whose dead batch is back goes on; the finisher ends it again.
-            UPDATE benefit.run SET state = 'running', finished_at = NULL
-            WHERE id IN (SELECT run_id FROM retried) AND state = 'failed'
+            WHERE state = 'dead' AND (id = \(id) OR group_key = \(group))
+            RETURNING id, queue, group_key
         ), notified AS (
             \(subquery: notifyEachQueue(of: "retried"))
         )
-        SELECT id FROM retried, (SELECT count(*) FROM notified) n ORDER BY id
+        SELECT id, group_key FROM retried, (SELECT count(*) FROM notified) n ORDER BY id
+        """
+    }
+
+    /// Cancels a group's jobs that have not started; running ones finish as they will.
+    static func cancelAvailable(group: String) -> PostgresQuery {
+        """
+        WITH cancelled AS (
+            UPDATE benefit.job SET state = 'cancelled', finished_at = now()
+            WHERE group_key = \(group) AND state = 'available'
+            RETURNING id
+        )
+        SELECT count(*) FROM cancelled
+        """
+    }
+
+    /// Whether each group has a job that may still run, and one that died: two
+    /// probes of `job_group_idx` per group, however many jobs it has.
+    static func groupStatus(_ groups: [String]) -> PostgresQuery {
+        """
+        SELECT g.key,
+               EXISTS (SELECT 1 FROM benefit.job j WHERE j.group_key = g.key AND j.state IN ('available', 'running')),
+               EXISTS (SELECT 1 FROM benefit.job j WHERE j.group_key = g.key AND j.state = 'dead')
+        FROM unnest(\(groups)::text[]) AS g(key)
         """
     }
 
@@ -306,11 +365,11 @@ enum JobQueries {
         "SELECT state FROM benefit.job WHERE id = \(id)"
     }
 
-    /// The dead-letter list, newest first (run by `benefit jobs dead`).
-    static func dead(limit: Int) -> PostgresQuery {
+    /// The dead-letter list, newest first, perhaps of one group (run by `benefit jobs dead`).
+    static func dead(group: String?, limit: Int) -> PostgresQuery {
         """
-        SELECT id, queue, kind, attempt, last_error, finished_at FROM benefit.job
-        WHERE state = 'dead'
+        SELECT id, queue, kind, group_key, attempt, last_error, finished_at FROM benefit.job
+        WHERE state = 'dead' AND (\(group)::text IS NULL OR group_key = \(group))
         ORDER BY finished_at DESC, id DESC LIMIT \(limit)
         """
     }

@@ -1,83 +1,48 @@
-import Logging
 import Synchronization
 
-/// The jobs a worker is running, with what the heartbeat needs to know of each.
+/// The leases whose handlers a worker is running, by job id.
 final class InFlightJobs: Sendable {
-    struct Entry: Sendable {
-        let job: ClaimedJob
-        /// When this worker can no longer vouch for the lease (local clock, conservative:
-        /// counted from before the statement that set the lease was sent).
-        var leaseDeadline: ContinuousClock.Instant
-        let abort = AbortSignal()
-        let commit = CommitState()
+    private let leases = Mutex<[Int: HeldLease]>([:])
+
+    var count: Int { leases.withLock { $0.count } }
+
+    func insert(_ lease: HeldLease) {
+        leases.withLock { $0[lease.job.id] = lease }
     }
 
-    private let entries = Mutex<[Int: Entry]>([:])
-
-    var count: Int { entries.withLock { $0.count } }
-
-    func insert(_ job: ClaimedJob, leaseSetAt: ContinuousClock.Instant) -> Entry {
-        let entry = Entry(job: job, leaseDeadline: leaseSetAt + job.lease)
-        entries.withLock { $0[job.id] = entry }
-        return entry
-    }
-
-    /// Removes a job; returns how many are left.
+    /// Removes a job's lease; returns how many are left.
     @discardableResult
     func remove(_ id: Int) -> Int {
-        entries.withLock { entries in
-            entries.removeValue(forKey: id)
-            return entries.count
+        leases.withLock { leases in
+            leases.removeValue(forKey: id)
+            return leases.count
         }
     }
 
-    func snapshot() -> [Entry] {
-        entries.withLock { Array($0.values) }
-    }
-
-    /// The jobs whose leases the heartbeat must keep: not those inside or past their fenced commit.
-    func leasesToExtend() -> [Entry] {
-        snapshot().filter { !$0.commit.holdsOrFinishedLease }
-    }
-
-    /// After a successful extension sent at `sentAt`.
-    func extended(_ id: Int, sentAt: ContinuousClock.Instant) {
-        entries.withLock { entries in
-            guard let entry = entries[id] else { return }
-            entries[id]?.leaseDeadline = sentAt + entry.job.lease
-        }
-    }
-
-    /// Stops every job whose lease this worker can no longer vouch for.
-    func abortExpired(now: ContinuousClock.Instant) {
-        let expired = entries.withLock { $0.values.filter { $0.leaseDeadline <= now && !$0.commit.holdsOrFinishedLease } }
-        for entry in expired { entry.abort.fire(.leaseLost) }
-    }
-
-    func abortAll(_ reason: AbortReason) {
-        for entry in snapshot() { entry.abort.fire(reason) }
+    func snapshot() -> [HeldLease] {
+        leases.withLock { Array($0.values) }
     }
 }
 
 /// Finished jobs waiting for their batched completion.
 final class CompletionBuffer: Sendable {
     private struct State {
-        var pending: [(id: Int, token: LeaseToken)] = []
+        var pending: [HeldLease] = []
         /// When the longest-waiting of `pending` was added (nil when empty).
         var oldest: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
 
     /// Adds one; returns how many are waiting now.
-    func add(_ id: Int, _ token: LeaseToken) -> Int {
+    func add(_ lease: HeldLease) -> Int {
         state.withLock {
             if $0.pending.isEmpty { $0.oldest = .now }
-            $0.pending.append((id: id, token: token))
+            $0.pending.append(lease)
             return $0.pending.count
         }
     }
 
-    func drain(max: Int) -> [(id: Int, token: LeaseToken)] {
+    func drain(max: Int) -> [HeldLease] {
         state.withLock { state in
             let taken = Array(state.pending.prefix(max))
             state.pending.removeFirst(taken.count)
@@ -87,10 +52,10 @@ final class CompletionBuffer: Sendable {
         }
     }
 
-    func putBack(_ items: [(id: Int, token: LeaseToken)]) {
-        guard !items.isEmpty else { return }
+    func putBack(_ leases: [HeldLease]) {
+        guard !leases.isEmpty else { return }
         state.withLock { state in
-            state.pending.insert(contentsOf: items, at: 0)
+            state.pending.insert(contentsOf: leases, at: 0)
             state.oldest = min(state.oldest ?? .now, .now)
         }
     }

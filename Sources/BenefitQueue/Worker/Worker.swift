@@ -11,7 +11,10 @@ import Synchronization
 /// tasks), the listener (LISTEN wakes it when work arrives; polling is the
 /// fallback), the heartbeat (extends every held lease in one statement, and stops
 /// a job whose lease is gone or can no longer be vouched for), the completer
-/// (marks effect-free jobs succeeded in batches) and the rescuer.
+/// (marks effect-free jobs succeeded in batches) and the rescuer; the last four
+/// are in `Worker+Loops.swift`. Each attempt's life is a ``Lease``: every
+/// event is applied to it and its action carried out (docs/architecture.md walks
+/// one lease from claim to commit).
 ///
 /// Graceful shutdown (SIGTERM, SIGINT through a `ServiceGroup`): stop claiming,
 /// let running jobs finish for up to `shutdownGracePeriod`, stop the rest and give
@@ -47,6 +50,8 @@ public final class Worker: Service, Sendable {
         public var claimBatchWait: Duration = .milliseconds(2)
         /// The rescuer's settings.
         public var rescuer = JobRescuer.Configuration()
+        /// Told of every attempt's end. Default none.
+        public var observers: [any JobObserver] = []
 
         public init() {}
     }
@@ -56,14 +61,14 @@ public final class Worker: Service, Sendable {
     let registry: HandlerRegistry
     let logger: Logger
 
-    private let inFlight = InFlightJobs()
-    private let completions = CompletionBuffer()
-    private let wakeup = Wakeup()
+    let inFlight = InFlightJobs()
+    let completions = CompletionBuffer()
+    let wakeup = Wakeup()
     /// Free slots at which an ending job wakes the claim loop (see `claimAndRun`).
     private let slotsWanted = Atomic<Int>(1)
-    private let completionWakeup = Wakeup()
-    private let stopping = AbortSignal()
-    private let outage = OutageLog()
+    let completionWakeup = Wakeup()
+    private let stopping = Latch()
+    let outage = OutageLog()
 
     /// - Parameters:
     ///   - pool: should allow `concurrency + 4` connections (heartbeat, completer, rescuer, claims).
@@ -99,11 +104,11 @@ public final class Worker: Service, Sendable {
 
     /// Asks the worker to stop as on SIGTERM (for embedding and tests).
     public func beginShutdown() {
-        stopping.fire(.shutdown)
+        stopping.fire()
         wakeup.signal()
     }
 
-    private var isStopping: Bool { stopping.reason != nil || Task.isCancelled }
+    private var isStopping: Bool { stopping.isFired || Task.isCancelled }
 
     // MARK: Claiming
 
@@ -141,14 +146,15 @@ public final class Worker: Service, Sendable {
                 let done = completions.drain(max: configuration.completionBatchSize)
                 let sentAt = ContinuousClock.now
                 do {
-                    let (claimed, fenced) = try await queue.completeAndClaim(
-                        done, queues: configuration.queues, limit: free, worker: configuration.identity)
+                    let (claimed, completed) = try await queue.completeAndClaim(
+                        done.map(\.job.leaseKey), queues: configuration.queues, limit: free, worker: configuration.identity)
                     failures = 0
                     outage.recovered(logger: logger)
-                    logFenced(fenced)
+                    settleCompletions(done, completed)
                     for job in claimed {
-                        let entry = inFlight.insert(job, leaseSetAt: sentAt)
-                        jobs.addTask { await self.execute(entry) }
+                        let lease = HeldLease(job: job, claimedAt: sentAt, logger: jobLogger(job))
+                        inFlight.insert(lease)
+                        jobs.addTask { await self.execute(lease) }
                     }
                     busy = claimed.count == free
                     if !busy {
@@ -167,6 +173,16 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// The worker's logger with a job's metadata, set in one update: a handler
+    /// (StreamLogHandler) re-renders all its metadata on every change, which cost a
+    /// noticeable share of a worker's CPU when done key by key.
+    private func jobLogger(_ job: ClaimedJob) -> Logger {
+        var logger = self.logger
+        logger.handler.metadata.merge(
+            ["job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"]) { $1 }
+        return logger
+    }
+
     /// Waits for running jobs up to the grace period, then stops the rest.
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
@@ -178,201 +194,125 @@ public final class Worker: Service, Sendable {
         }
         if inFlight.count > 0 {
             logger.notice("grace period over: releasing running jobs", metadata: ["running": "\(inFlight.count)"])
-            inFlight.abortAll(.shutdown)
+            for lease in inFlight.snapshot() { apply(.shutdownGraceOver, to: lease) }
         }
     }
 
     // MARK: Running one job
 
-    private func execute(_ entry: InFlightJobs.Entry) async {
-        let job = entry.job
-        let started = ContinuousClock.now
-        var logger = self.logger
-        // One update, not one per key: a handler (StreamLogHandler) re-renders all its
-        // metadata on every change, which cost a noticeable share of a worker's CPU.
-        logger.handler.metadata.merge(
-            ["job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"]) { $1 }
-        let context = JobContext(job: job, logger: logger, queue: queue, commitState: entry.commit)
-
-        let outcome: String
+    /// Runs one job's handler and carries out what its lease says to do when it ends.
+    private func execute(_ lease: HeldLease) async {
+        let job = lease.job
+        apply(.start, to: lease)
+        let context = JobContext(job: job, logger: lease.logger, queue: queue, lease: lease)
+        let ending: Lease.Event
+        var failure: (any Error)?
         do {
             guard let handler = registry.handler(for: job.kind) else {
                 throw PermanentFailure("no handler for kind \"\(job.kind)\" on this worker (it runs: \(registry.kinds.joined(separator: ", ")))")
             }
-            try await Self.runUnlessAborted(entry.abort) { try await handler.run(context) }
-            if !entry.commit.isCommitted {
-                if completions.add(job.id, job.leaseToken) >= configuration.completionBatchSize { completionWakeup.signal() }
-            }
-            outcome = "succeeded"
-        } catch let abort as JobAborted {
-            switch abort.reason {
-            case .leaseLost:
-                outcome = "lease lost"
-            case .shutdown:
-                outcome = await release(job)
-            }
-        } catch is LeaseLost {
-            outcome = "fenced"
+            try await Self.runUntilStopped(lease) { try await handler.run(context) }
+            ending = .handlerReturned
+        } catch let stopped as HandlerStopped {
+            ending = .handlerStopped(stopped.reason)
+        } catch is CancellationError where stopping.isFired {
+            ending = .handlerStopped(.shutdown)
         } catch {
-            if error is CancellationError, stopping.reason != nil {
-                outcome = await release(job)
-            } else {
-                let recorded = await persist(job, "failed") { try await self.queue.fail(job, error: error) }
-                outcome = recorded ?? "failed (unrecorded: left to the rescuer)"
-                logger.debug("job error: \(error)")
-            }
+            failure = error
+            ending = .handlerThrew(Self.failure(of: error))
+            lease.logger.debug("job error: \(error)")
+        }
+        switch apply(ending, to: lease) {
+        case .completeInBatch:
+            if completions.add(lease) >= configuration.completionBatchSize { completionWakeup.signal() }
+        case .recordFailure(let kind):
+            let error = failure ?? PermanentFailure("failed")
+            await record(lease, "failed") { try await self.queue.fail(job, kind, error: error) }
+        case .release:
+            await record(lease, "released") { try await self.queue.release([job.leaseKey]).isEmpty ? .fenced : .released }
+        case .none, .stopHandler, .commit, .refuseCommit:
+            break
         }
         // Wake the claim loop only once enough slots are free for the claim it waits
         // to make (one job ending at a time would otherwise wake it per job).
         if configuration.concurrency - inFlight.remove(job.id) >= slotsWanted.load(ordering: .relaxed) {
             wakeup.signal()
         }
-        let duration = ContinuousClock.now - started
-        logger.log(level: outcome == "succeeded" ? .info : .notice, "job \(outcome)", metadata: [
-            "duration_ms": "\(duration.wholeMilliseconds)",
-        ])
+        if lease.state.isFinal { ended(lease) }
     }
 
-    /// Runs `body` until it ends or `abort` fires, whichever comes first; on abort
-    /// the body is cancelled and ``JobAborted`` is thrown.
-    static func runUnlessAborted(_ abort: AbortSignal, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    /// How a handler's error asks its job to end.
+    static func failure(of error: any Error) -> Lease.Failure {
+        if error is JobCancelled { return .cancelled }
+        return (error as? any JobFailure)?.isRetryable == false ? .permanent : .retryable
+    }
+
+    /// Runs `body` until it ends or the lease says to stop it, whichever comes
+    /// first; when stopped, the body is cancelled and ``HandlerStopped`` is thrown.
+    static func runUntilStopped(_ lease: HeldLease, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                if let reason = await abort.wait() { throw JobAborted(reason: reason) }
+                if let reason = await lease.stopRequested() { throw HandlerStopped(reason: reason) }
             }
             defer { group.cancelAll() }
             try await group.next()
         }
     }
 
-    private func release(_ job: ClaimedJob) async -> String {
-        let released = await persist(job, "released") { try await self.queue.release([(job.id, job.leaseToken)]) }
-        return released == nil ? "released (unrecorded: left to the rescuer)" : "released"
-    }
-
-    /// Records an attempt's end, retrying through a database outage while the lease
-    /// lasts; after that the rescuer owns the job (nil).
-    private func persist<Result: Sendable>(
-        _ job: ClaimedJob, _ what: String, _ write: @Sendable () async throws -> Result
-    ) async -> Result? {
+    /// Writes an attempt's end, retrying through a database outage while the lease
+    /// lasts; after that the rescuer owns the job.
+    private func record(_ lease: HeldLease, _ what: String, _ write: @Sendable () async throws -> AttemptOutcome) async {
         var failures = 0
-        let giveUp = ContinuousClock.now + job.lease
+        let giveUp = ContinuousClock.now + lease.job.leaseDuration
         while true {
             do {
-                let result = try await write()
+                let outcome = try await write()
                 outage.recovered(logger: logger)
-                return result
-            } catch {
-                failures += 1
-                outage.failed("recording job \(job.id) as \(what)", error, logger: logger)
-                if ContinuousClock.now >= giveUp { return nil }
-                try? await Task.sleep(for: Self.reconnectDelay(failures))
-            }
-        }
-    }
-
-    // MARK: Background loops
-
-    private func listen() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let connection = try await PostgresConnection.connect(to: queue.pool.configuration, logger: logger)
-                try await connection.listen(JobQueries.channel)
-                failures = 0
-                // Anything enqueued while we were not listening has not been announced.
-                wakeup.signal()
-                for try await notification in connection.notifications()
-                where configuration.queues.contains(notification.payload) {
-                    wakeup.signal()
-                }
+                apply(.recorded(outcome), to: lease)
                 return
             } catch {
                 failures += 1
-                outage.failed("listening for new jobs", error, logger: logger)
-                try? await Task.sleep(for: Self.reconnectDelay(failures))
-            }
-        }
-    }
-
-    private func heartbeat() async {
-        while !Task.isCancelled {
-            let shortestLease = inFlight.snapshot().map(\.job.lease).min() ?? .seconds(1)
-            try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
-            let entries = inFlight.leasesToExtend()
-            guard !entries.isEmpty, !Task.isCancelled else { continue }
-            let sentAt = ContinuousClock.now
-            do {
-                let held = try await queue.extendLeases(entries.map { ($0.job.id, $0.job.leaseToken) })
-                for entry in entries {
-                    if held.contains(entry.job.id) {
-                        inFlight.extended(entry.job.id, sentAt: sentAt)
-                    } else if !entry.commit.holdsOrFinishedLease {
-                        // Not extended and not in (or past) its own commit: the lease is gone.
-                        entry.abort.fire(.leaseLost)
-                    }
+                outage.failed("recording job \(lease.job.id) as \(what)", error, logger: logger)
+                if ContinuousClock.now >= giveUp {
+                    apply(.recordingAbandoned, to: lease)
+                    return
                 }
-            } catch {
-                outage.failed("extending leases", error, logger: logger)
-                // A worker that cannot extend its lease stops that job's work.
-                inFlight.abortExpired(now: ContinuousClock.now)
-            }
-        }
-    }
-
-    /// Completes finished jobs that no claim took along: those that have waited
-    /// `completionDelay` (the queue went quiet, or every slot is taken by long
-    /// jobs), or a full batch at once.
-    private func completeInBatches() async {
-        while !Task.isCancelled {
-            let (_, oldest) = completions.waiting
-            let waited = oldest.map { ContinuousClock.now - $0 } ?? .zero
-            await completionWakeup.wait(timeout: configuration.completionDelay - waited)
-            guard !Task.isCancelled else { return }
-            let (count, since) = completions.waiting
-            guard let since else { continue }
-            if count < configuration.completionBatchSize, ContinuousClock.now - since < configuration.completionDelay { continue }
-            await flushCompletions()
-        }
-    }
-
-    private func flushCompletions() async {
-        var failures = 0
-        while true {
-            let batch = completions.drain(max: configuration.completionBatchSize)
-            if batch.isEmpty { return }
-            do {
-                let fenced = try await queue.completeMany(batch)
-                outage.recovered(logger: logger)
-                logFenced(fenced)
-            } catch {
-                completions.putBack(batch)
-                failures += 1
-                outage.failed("completing jobs", error, logger: logger)
-                if Task.isCancelled || failures > 50 { return }
                 try? await Task.sleep(for: Self.reconnectDelay(failures))
             }
         }
     }
 
-    private func logFenced(_ fenced: [LeaseToken]) {
-        if !fenced.isEmpty {
-            logger.notice("completions fenced: leases were lost first", metadata: ["count": "\(fenced.count)"])
+    // MARK: The lease's life
+
+    /// Applies an event to a lease. An illegal transition is a bug in the worker:
+    /// logged, and the job left to the rescuer.
+    @discardableResult
+    func apply(_ event: Lease.Event, to lease: HeldLease) -> Lease.Action {
+        do {
+            return try lease.apply(event)
+        } catch {
+            lease.logger.error("\(error)")
+            return .none
         }
     }
 
-    private func rescue() async {
-        let rescuer = JobRescuer(pool: queue.pool, configuration: configuration.rescuer, logger: logger)
-        while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.rescuer.interval)
-            guard !Task.isCancelled else { return }
-            do {
-                try await rescuer.runOnce()
-            } catch {
-                outage.failed("rescuing expired leases", error, logger: logger)
-            }
+    /// Records the outcomes of a batched completion on the leases it completed.
+    func settleCompletions(_ leases: [HeldLease], _ outcomes: [LeaseKey: AttemptOutcome]) {
+        for lease in leases {
+            apply(.recorded(outcomes[lease.job.leaseKey] ?? .fenced), to: lease)
+            ended(lease)
         }
+    }
+
+    /// An attempt came to its end: log it, tell the observers.
+    func ended(_ lease: HeldLease) {
+        guard let outcome = lease.outcome else { return }
+        let duration = ContinuousClock.now - lease.claimedAt
+        lease.logger.log(level: outcome == .succeeded ? .info : .notice, "job \(outcome.rawValue)", metadata: [
+            "duration_ms": "\(duration.wholeMilliseconds)",
+        ])
+        for observer in configuration.observers { observer.attemptEnded(lease.job, outcome: outcome) }
     }
 
     /// 100 ms doubling to 5 s: quick to notice a server back, gentle while it is down.
@@ -381,7 +321,7 @@ public final class Worker: Service, Sendable {
     }
 }
 
-/// Thrown inside a job when its abort signal fired.
-struct JobAborted: Error {
-    let reason: AbortReason
+/// Thrown inside a job when its lease said to stop its handler.
+struct HandlerStopped: Error {
+    let reason: Lease.StopReason
 }

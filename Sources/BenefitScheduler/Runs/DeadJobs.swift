@@ -1,7 +1,8 @@
+import BenefitQueue
 import Foundation
 import PostgresClient
 
-/// A dead job as operators list it (a row of `benefit.dead_jobs`): with the run it belongs to.
+/// A dead job as operators list it: with the run it belongs to, if any.
 public struct DeadJobSummary: Sendable, Codable {
     public let jobID: Int
     public let runID: Int?
@@ -15,20 +16,14 @@ public struct DeadJobSummary: Sendable, Codable {
     }
 }
 
-/// The dead-letter list.
+/// The dead-letter list, with runs.
 public enum DeadJobs {
+    /// Newest first; one run's when given.
     public static func list(on pool: PostgresPool, runID: Int?, limit: Int) async throws -> [DeadJobSummary] {
-        try await pool.query(Self.query(runID: runID, limit: limit))
-            .decode((Int, Int?, String, Int, String?, Date?).self)
-            .map { DeadJobSummary(jobID: $0.0, runID: $0.1, kind: $0.2, attempts: $0.3, lastError: $0.4, diedAt: $0.5) }
-    }
-
-    /// The dead-letter list, newest first.
-    static func query(runID: Int?, limit: Int) -> PostgresQuery {
-        """
-        SELECT job_id, run_id, kind, attempts, last_error, died_at FROM benefit.dead_jobs
-        WHERE \(runID)::bigint IS NULL OR run_id = \(runID)
-        ORDER BY died_at DESC, job_id DESC LIMIT \(limit)
-        """
+        try await JobQueue(pool: pool).deadJobs(group: runID.map { RunGroup.key(runID: $0) }, limit: limit).map { job in
+            DeadJobSummary(
+                jobID: job.jobID, runID: RunGroup.runID(of: job.group), kind: job.kind, attempts: job.attempts,
+                lastError: job.lastError, diedAt: job.diedAt)
+        }
     }
 }

@@ -1,17 +1,26 @@
 import BenefitCore
+import BenefitQueue
 import Logging
 import PostgresClient
 import ServiceLifecycle
 
-/// Ends runs whose batches are all done: succeeded, failed (a batch died) or
-/// cancelled (an operator asked).
+/// The one owner of run finishing: ends runs whose jobs are all done — succeeded,
+/// failed (a job died) or cancelled (an operator asked).
 ///
-/// Runs on every worker and on the scheduler, and after every batch commit;
-/// SKIP LOCKED makes concurrent passes safe. A run is finished from what its
-/// jobs say, not from counters bumped by each batch, so no batch commit ever
-/// waits on the run row, and a dead batch retried by an operator simply makes
-/// the run go on (see ``JobQueue/retryDead(jobID:runID:)``).
-public struct RunFinisher: Sendable {
+/// It runs as a service beside every `benefit worker` and `benefit scheduler`,
+/// and finishes runs in passes (``finish(runIDs:)``): every `interval`, and soon
+/// after a job of a run ends on this process's worker (it observes the worker:
+/// ``attemptEnded(_:outcome:)``), so a run ends within moments of its last batch.
+/// `benefit runs cancel` calls it once for the run it cancelled.
+///
+/// A run is finished from what the queue says of its group (any job that may
+/// still run? any that died?), not from counters bumped by each batch, so no
+/// batch commit ever waits on the run row, and a dead batch retried by an
+/// operator simply makes the run go on (``RunControl/retryDead(runID:on:)``).
+/// Passes lock the runs they judge with SKIP LOCKED: concurrent passes on many
+/// hosts are safe, and an operator's retry, which locks the run first, is never
+/// judged on a stale read.
+public final class RunFinisher: Service, JobObserver, Sendable {
     /// What one pass did.
     public struct Result: Sendable, Equatable {
         public var succeeded = 0
@@ -22,49 +31,71 @@ public struct RunFinisher: Sendable {
 
     let pool: PostgresPool
     let logger: Logger
+    /// Time between passes when nothing wakes the finisher. Default 1 s.
+    let interval: Duration
+    /// The shortest time between two passes, however often jobs end. Default 25 ms.
+    let minimumGap: Duration
+    private let wakeup = Wakeup()
 
-    public init(pool: PostgresPool, logger: Logger) {
+    public init(pool: PostgresPool, interval: Duration = .seconds(1), minimumGap: Duration = .milliseconds(25), logger: Logger) {
         self.pool = pool
+        self.interval = interval
+        self.minimumGap = minimumGap
         self.logger = logger
     }
 
-    /// Finishes every run that is done (or just `runID`); logs only when it did something.
-    @discardableResult
-    public func runOnce(runID: Int? = nil) async throws -> Result {
-        var result = Result()
-        for (id, state) in try await pool.query(RunQueries.finishDone(runID: runID)).decode((Int, String).self) {
-            switch RunState(rawValue: state) {
-            case .succeeded: result.succeeded += 1
-            case .failed: result.failed += 1
-            default: result.cancelled += 1
-            }
-            logger.info("run \(state)", metadata: ["run_id": "\(id)"])
+    /// A job of a run ended for good on the worker this finisher watches: look soon.
+    public func attemptEnded(_ job: ClaimedJob, outcome: AttemptOutcome) {
+        guard RunGroup.runID(of: job.group) != nil else { return }
+        switch outcome {
+        case .succeeded, .dead, .cancelled: wakeup.signal()
+        case .running, .retry, .leaseExpired, .released, .fenced: break
         }
-        return result
-    }
-}
-
-
-/// Runs ``RunFinisher`` every `interval` until shutdown (alongside a worker).
-public struct RunFinisherService: Service {
-    let finisher: RunFinisher
-    let interval: Duration
-
-    public init(pool: PostgresPool, interval: Duration = .seconds(1), logger: Logger) {
-        finisher = RunFinisher(pool: pool, logger: logger)
-        self.interval = interval
     }
 
     public func run() async throws {
         let outage = OutageLog()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await finisher.runOnce()
-                outage.recovered(logger: finisher.logger)
+                try await finish()
+                outage.recovered(logger: logger)
             } catch {
-                outage.failed("finishing runs", error, logger: finisher.logger)
+                outage.failed("finishing runs", error, logger: logger)
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: self.minimumGap)
+                await self.wakeup.wait(timeout: self.interval)
+            }
         }
+    }
+
+    /// One pass: finishes every run that is done (or, given `runIDs`, those of them
+    /// that are); logs only what it finished.
+    @discardableResult
+    public func finish(runIDs: [Int]? = nil) async throws -> Result {
+        let finished = try await pool.transaction { transaction -> [(id: Int, state: RunState)] in
+            let candidates = try await transaction.query(RunQueries.lockUnfinished(runIDs: runIDs)).decode((Int, Bool).self)
+            guard !candidates.isEmpty else { return [] }
+            let status = try await JobQueue.status(of: candidates.map { RunGroup.key(runID: $0.0) }, on: transaction)
+            let finished = candidates.compactMap { id, cancelRequested -> (id: Int, state: RunState)? in
+                let jobs = status[RunGroup.key(runID: id)] ?? GroupStatus(hasLive: false, hasDead: false)
+                guard !jobs.hasLive else { return nil }
+                return (id, cancelRequested ? .cancelled : jobs.hasDead ? .failed : .succeeded)
+            }
+            if !finished.isEmpty {
+                try await transaction.query(RunQueries.finish(runIDs: finished.map(\.id), states: finished.map(\.state.rawValue)))
+            }
+            return finished
+        }
+        var result = Result()
+        for (id, state) in finished {
+            switch state {
+            case .succeeded: result.succeeded += 1
+            case .failed: result.failed += 1
+            default: result.cancelled += 1
+            }
+            logger.info("run \(state.rawValue)", metadata: ["run_id": "\(id)"])
+        }
+        return result
     }
 }

@@ -23,13 +23,29 @@ public enum RunLauncher {
         return runID
     }
 
-    /// Puts a run's planning job on the queue.
+    /// Puts a run's planning job on the queue, in the run's group, and records it on the run.
     static func enqueuePlan(runID: Int, campaign: CampaignRecord, on transaction: PostgresConnection) async throws {
-        let execution = campaign.definition.execution
-        try await JobQueue.enqueue(NewJob(
-            kind: planKind, payload: #"{"run": \#(runID)}"#, queue: execution.queue, priority: execution.priority,
-            maxAttempts: execution.maxAttempts, lease: execution.lease, backoffInitial: execution.backoffInitial,
-            backoffMax: execution.backoffMax, runID: runID, campaignID: campaign.id), on: transaction)
+        var job = jobTemplate(kind: planKind, runID: runID, execution: campaign.definition.execution)
+        job.payload = #"{"run": \#(runID)}"#
+        let (jobID, _) = try await JobQueue.enqueue(job, on: transaction)
+        try await transaction.query(RunQueries.recordPlanJob(runID: runID, jobID: jobID))
+    }
+
+    /// What every batch job of a run shares: the campaign's execution policy, the
+    /// run's group, and the campaign's concurrency group when it has a limit.
+    static func batchTemplate(for run: RunContext) -> NewJob {
+        var job = jobTemplate(kind: batchKind, runID: run.runID, execution: run.definition.execution)
+        job.concurrency = run.definition.execution.concurrency.map {
+            ConcurrencyGroup(key: RunGroup.concurrencyKey(campaignID: run.campaignID), limit: $0)
+        }
+        return job
+    }
+
+    private static func jobTemplate(kind: String, runID: Int, execution: ExecutionPolicy) -> NewJob {
+        NewJob(
+            kind: kind, queue: execution.queue, priority: execution.priority, maxAttempts: execution.maxAttempts,
+            lease: execution.lease, backoffInitial: execution.backoffInitial, backoffMax: execution.backoffMax,
+            group: RunGroup.key(runID: runID))
     }
 
     /// The period a run's effects are unique within, read in the campaign's time zone.

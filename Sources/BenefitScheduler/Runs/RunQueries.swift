@@ -1,48 +1,54 @@
 import BenefitCore
-import BenefitQueue
 import Foundation
 import PostgresClient
 
 /// The statements on `benefit.run`, named for who runs them.
 enum RunQueries {
-    /// Run by the finisher: every running run (or a cancel-requested pending one)
-    /// with no job left to run gets its final state.
-    static func finishDone(runID: Int?) -> PostgresQuery {
+    /// Run by the finisher: locks the runs that may be done (running, or pending
+    /// with a cancel asked), skipping those another finisher or an operator holds.
+    static func lockUnfinished(runIDs: [Int]?) -> PostgresQuery {
         """
-        WITH done AS (
-            SELECT r.id FROM benefit.run r
-            WHERE (r.state = 'running' OR (r.state = 'pending' AND r.cancel_requested))
-              AND (\(runID)::bigint IS NULL OR r.id = \(runID))
-              AND NOT EXISTS (
-                  SELECT 1 FROM benefit.job j WHERE j.run_id = r.id AND j.state IN ('available', 'running'))
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE benefit.run r
-        SET state = CASE
-                WHEN r.cancel_requested THEN 'cancelled'
-                WHEN EXISTS (SELECT 1 FROM benefit.job j WHERE j.run_id = r.id AND j.state = 'dead') THEN 'failed'
-                ELSE 'succeeded' END,
-            finished_at = now()
-        FROM done WHERE r.id = done.id
-        RETURNING r.id, r.state
+        SELECT id, cancel_requested FROM benefit.run
+        WHERE (state = 'running' OR (state = 'pending' AND cancel_requested))
+          AND (\(runIDs)::bigint[] IS NULL OR id = ANY (\(runIDs)::bigint[]))
+        ORDER BY id
+        FOR UPDATE SKIP LOCKED
         """
     }
 
-    /// Run by `benefit runs cancel`: no new batch starts; running ones end; the
-    /// finisher then marks the run cancelled.
-    static func cancel(runID: Int) -> PostgresQuery {
+    /// Run by the finisher, in the transaction that locked them: the runs' final states.
+    static func finish(runIDs: [Int], states: [String]) -> PostgresQuery {
+        """
+        UPDATE benefit.run r SET state = f.state, finished_at = now()
+        FROM unnest(\(runIDs)::bigint[], \(states)::text[]) AS f(id, state)
+        WHERE r.id = f.id
+        """
+    }
+
+    /// Run by `benefit runs cancel`: asks the run to stop; returns whether it took and the state it was in.
+    static func requestCancel(runID: Int) -> PostgresQuery {
         """
         WITH requested AS (
             UPDATE benefit.run SET cancel_requested = true
             WHERE id = \(runID) AND state IN ('pending', 'running')
             RETURNING id
-        ), stopped AS (
-            UPDATE benefit.job SET state = 'cancelled', finished_at = now()
-            WHERE run_id IN (SELECT id FROM requested) AND state = 'available'
-            RETURNING id
         )
-        SELECT (SELECT count(*) FROM requested), (SELECT count(*) FROM stopped),
-               (SELECT state FROM benefit.run WHERE id = \(runID))
+        SELECT (SELECT count(*) FROM requested), (SELECT state FROM benefit.run WHERE id = \(runID))
+        """
+    }
+
+    /// Run by an operator's retry, before the queue puts a run's dead jobs back: the
+    /// finisher waits for this lock, or skips the run, so it cannot end the run on
+    /// what it read before the retry.
+    static func lock(runID: Int) -> PostgresQuery {
+        "SELECT state FROM benefit.run WHERE id = \(runID) FOR UPDATE"
+    }
+
+    /// Run by an operator's retry: a failed run whose dead jobs are back goes on; the finisher ends it again.
+    static func reopen(runIDs: [Int]) -> PostgresQuery {
+        """
+        UPDATE benefit.run SET state = 'running', finished_at = NULL
+        WHERE id = ANY (\(runIDs)::bigint[]) AND state = 'failed'
         """
     }
 
@@ -73,19 +79,23 @@ enum RunQueries {
         "SELECT count(*) FROM benefit.run WHERE campaign_id = \(campaignID) AND state IN ('pending', 'running')"
     }
 
-    /// Run by the scheduler for `overlap: queue`: the oldest queued run (pending, no
-    /// jobs yet), if no other run of the campaign is going.
+    /// Run by the scheduler for `overlap: queue`: the oldest queued run (pending, not
+    /// started: no planning job yet), if no other run of the campaign is going.
     static func nextQueued(campaignID: Int) -> PostgresQuery {
         """
         SELECT r.id FROM benefit.run r
-        WHERE r.campaign_id = \(campaignID) AND r.state = 'pending' AND NOT r.cancel_requested
-          AND NOT EXISTS (SELECT 1 FROM benefit.job j WHERE j.run_id = r.id)
+        WHERE r.campaign_id = \(campaignID) AND r.state = 'pending' AND NOT r.cancel_requested AND r.plan_job_id IS NULL
           AND NOT EXISTS (
               SELECT 1 FROM benefit.run o
               WHERE o.campaign_id = r.campaign_id AND o.id <> r.id
-                AND (o.state = 'running' OR (o.state = 'pending' AND EXISTS (SELECT 1 FROM benefit.job j WHERE j.run_id = o.id))))
+                AND (o.state = 'running' OR (o.state = 'pending' AND o.plan_job_id IS NOT NULL)))
         ORDER BY r.fire_time LIMIT 1
         """
+    }
+
+    /// Run by the scheduler and `campaign trigger`, with the enqueue of the run's planning job.
+    static func recordPlanJob(runID: Int, jobID: Int) -> PostgresQuery {
+        "UPDATE benefit.run SET plan_job_id = \(jobID) WHERE id = \(runID)"
     }
 
     /// Run by the scheduler each tick: campaigns to look at.
@@ -102,43 +112,14 @@ enum RunQueries {
         """
     }
 
-    /// Run by the planning job, in its fenced commit: cuts the population into
-    /// batch jobs of `batchSize` members by rank, and marks the run running with
-    /// its totals. One statement, however large the population.
-    static func fanOut(run: RunContext, population: PostgresQuery, campaignID: Int) -> PostgresQuery {
-        let execution = run.definition.execution
-        return """
-            WITH population AS (
-                SELECT p.member_id, p.rank FROM (\(subquery: population)) AS p(member_id, rank)
-            ), batches AS (
-                SELECT (rank - 1) / \(execution.batchSize) AS batch, array_agg(member_id ORDER BY rank) AS members,
-                       min(rank) AS first_rank, count(*) AS n
-                FROM population GROUP BY 1
-            ), inserted AS (
-                INSERT INTO benefit.job (queue, kind, payload, priority, max_attempts, lease_ms, backoff_initial_ms,
-                                         backoff_max_ms, run_id, campaign_id, concurrency_limit, members)
-                SELECT \(execution.queue), \(RunLauncher.batchKind),
-                       jsonb_build_object('run', \(run.runID)::bigint, 'firstRank', first_rank, 'members', to_jsonb(members)),
-                       \(execution.priority), \(execution.maxAttempts), \(execution.lease.wholeMilliseconds),
-                       \(execution.backoffInitial.wholeMilliseconds), \(execution.backoffMax.wholeMilliseconds),
-                       \(run.runID), \(campaignID), \(execution.concurrency), n
-                FROM batches ORDER BY batch
-                RETURNING members
-            ), notified AS (
-                SELECT pg_notify(\(JobQueue.notificationChannel), \(execution.queue)) WHERE EXISTS (SELECT 1 FROM inserted)
-            )
-            UPDATE benefit.run
-            SET state = 'running', started_at = coalesce(started_at, now()),
-                batches_total = (SELECT count(*) FROM inserted),
-                members_total = (SELECT coalesce(sum(members), 0) FROM inserted)
-            FROM (SELECT count(*) FROM notified) n
-            WHERE id = \(run.runID)
-            RETURNING batches_total, members_total
-            """
-    }
-
-    /// Run by a batch job in its fenced commit: what the batch did.
-    static func recordBatch(jobID: Int, members: Int, amount: Decimal?) -> PostgresQuery {
-        "UPDATE benefit.job SET members = \(members), result_amount = \(amount) WHERE id = \(jobID)"
+    /// Run by the planning job, in its fenced commit, once its batches are on the queue.
+    static func markPlanned(runID: Int) -> PostgresQuery {
+        """
+        UPDATE benefit.run r
+        SET state = 'running', started_at = coalesce(r.started_at, now()), batches_total = b.batches, members_total = b.members
+        FROM (SELECT count(*) AS batches, coalesce(sum(members), 0) AS members FROM benefit.run_batch WHERE run_id = \(runID)) b
+        WHERE r.id = \(runID)
+        RETURNING r.batches_total, r.members_total
+        """
     }
 }

@@ -14,8 +14,8 @@ import ServiceLifecycle
 /// (applying `overlap`), starts a queued run whose predecessor ended, and
 /// advances `scheduled_through`. A fire time is therefore never run twice (the
 /// lock, and `UNIQUE (campaign_id, fire_time)`) and never lost (the instant
-/// advances only with the runs it covers). Every tick also finishes runs whose
-/// batches are all done.
+/// advances only with the runs it covers). Runs are finished by ``RunFinisher``,
+/// which runs beside the scheduler.
 public final class CampaignScheduler: Service, Sendable {
     public struct Configuration: Sendable {
         /// Time between ticks. Default 1 s.
@@ -94,7 +94,6 @@ public final class CampaignScheduler: Service, Sendable {
             result.runsStarted += outcome.runsStarted
             result.firesSkipped += outcome.firesSkipped
         }
-        try await RunFinisher(pool: pool, logger: logger).runOnce()
         return result
     }
 

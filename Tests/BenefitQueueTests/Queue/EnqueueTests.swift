@@ -19,7 +19,7 @@ struct EnqueueTests {
             }
             #expect(Set(results.map(\.id)).count == 1)
             #expect(results.filter(\.inserted).count == 1)
-            #expect(try await pool.query("SELECT count(*) FROM benefit.jobs").single(Int.self) == 1)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job").single(Int.self) == 1)
 
             // Once that job is finished, the key is free again.
             try await pool.query("UPDATE benefit.job SET state = 'cancelled', finished_at = now()")
@@ -48,37 +48,40 @@ struct EnqueueTests {
         }
     }
 
-    @Test("one claim takes a limited campaign's free slots first, then unlimited jobs; campaign ids past 2^31 work")
-    func claimFillsLimitedCampaignsThenTheRest() async throws {
+    @Test("one claim takes a concurrency group's free slots first, then ungrouped jobs")
+    func claimFillsConcurrencyGroupsThenTheRest() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
             let queue = JobQueue(pool: pool)
-            let big = 3_000_000_000, small = 7
-            try await pool.query("""
-                INSERT INTO benefit.campaign (id, name, program, revision, definition) OVERRIDING SYSTEM VALUE
-                VALUES (\(big), 'big', 'drill', 1, '{}'), (\(small), 'small', 'drill', 1, '{}')
-                """)
-            var jobs = (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: big, concurrencyLimit: 2) }
-            jobs += (0..<5).map { _ in NewJob(kind: "noop", queue: "q", campaignID: small, concurrencyLimit: 1) }
+            let big = ConcurrencyGroup(key: "big", limit: 2), small = ConcurrencyGroup(key: "small", limit: 1)
+            var jobs = (0..<5).map { _ in NewJob(kind: "noop", queue: "q", concurrency: big) }
+            jobs += (0..<5).map { _ in NewJob(kind: "noop", queue: "q", concurrency: small) }
             jobs += (0..<20).map { _ in NewJob(kind: "noop", queue: "q", priority: -1) }
             _ = try await queue.enqueueBulk(jobs)
             let worker = WorkerIdentity(name: "t")
 
             let first = try await queue.claim(queues: ["q"], limit: 10, worker: worker)
             let running: PostgresQuery = """
-                SELECT coalesce(campaign_id, 0), count(*) FROM benefit.job WHERE state = 'running'
+                SELECT coalesce(concurrency_key, ''), count(*) FROM benefit.job WHERE state = 'running'
                 GROUP BY 1 ORDER BY 1
                 """
-            // 2 + 1 limited slots, the 7 left to unlimited jobs although they come first by priority.
+            // 2 + 1 grouped slots, the 7 left to ungrouped jobs although they come first by priority.
             #expect(first.count == 10)
-            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 7], [small, 1], [big, 2]])
+            #expect(try await pool.query(running).decode((String, Int).self).map { "\($0.0)=\($0.1)" } == ["=7", "big=2", "small=1"])
             #expect(try await pool.query("SELECT count(*) FROM benefit.job_attempt").single(Int.self) == 10)
 
-            // The limits are full: the next claims take only unlimited jobs, until none are left.
+            // The limits are full: the next claims take only ungrouped jobs, until none are left.
             let second = try await queue.claim(queues: ["q"], limit: 50, worker: worker)
             #expect(second.count == 13)
             #expect(try await queue.claim(queues: ["q"], limit: 50, worker: worker).isEmpty)
-            #expect(try await pool.query(running).decode((Int, Int).self).map { [$0.0, $0.1] } == [[0, 20], [small, 1], [big, 2]])
+            #expect(try await pool.query(running).decode((String, Int).self).map { "\($0.0)=\($0.1)" } == ["=20", "big=2", "small=1"])
+
+            // A slot frees when a grouped job ends: the next claim takes exactly one more of that group.
+            let bigJob = try #require(first.first { $0.id <= 5 })
+            _ = try await queue.completeMany([bigJob.leaseKey])
+            let third = try await queue.claim(queues: ["q"], limit: 50, worker: worker)
+            #expect(third.count == 1)
+            #expect(try await pool.query("SELECT concurrency_key FROM benefit.job WHERE id = \(third[0].id)").single(String.self) == "big")
         }
     }
 

@@ -44,7 +44,7 @@ struct FencingTests {
 
             // The zombie wakes up and tries to commit its effect: fenced.
             await #expect(throws: LeaseLost.self) {
-                try await queue.commit(jobID: jobID, token: zombie.leaseToken) { connection in
+                try await queue.commit(zombie.leaseKey) { connection in
                     try await connection.query("INSERT INTO test_effect VALUES (\(jobID), \(zombie.leaseToken.rawValue))")
                 }
             }
@@ -52,7 +52,7 @@ struct FencingTests {
             #expect(effects.count == 1)
             #expect(effects.first != zombie.leaseToken.rawValue)
             let attempts = try await pool.query("""
-                SELECT worker, outcome, attempt FROM benefit.job_attempts WHERE job_id = \(jobID) ORDER BY lease_token
+                SELECT worker, outcome, attempt FROM benefit.job_attempt WHERE job_id = \(jobID) ORDER BY lease_token
                 """).decode((String, String, Int).self)
             #expect(attempts.map(\.0) == ["zombie", "survivor"])
             #expect(attempts[0].1 == "fenced")
@@ -67,7 +67,7 @@ struct FencingTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             let (jobID, _) = try await queue.enqueue(NewJob(
-                kind: "drill", payload: #"{"ms": 30000}"#, queue: "lost", lease: .seconds(3)))
+                kind: "probe", payload: #"{"ms": 30000}"#, queue: "lost", lease: .seconds(3)))
             let worker = Worker(
                 pool: pool, registry: HandlerRegistry(DiagnosticHandlers.all),
                 configuration: .forTests(queues: ["lost"], name: "holder"), logger: TestDatabase.quietLogger)
@@ -76,10 +76,10 @@ struct FencingTests {
                 // An operator cancels the running job: the next heartbeat finds the token gone.
                 #expect(try await queue.cancel(jobID: jobID))
                 #expect(try await eventually {
-                    try await pool.query("SELECT count(*) FROM benefit.job_attempts WHERE job_id = \(jobID) AND outcome = 'fenced'").single(Int.self) == 1
+                    try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(jobID) AND outcome = 'fenced'").single(Int.self) == 1
                 })
             }
-            #expect(try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self) == 0)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.probe_effect").single(Int.self) == 0)
             #expect(try await queue.state(of: jobID) == .cancelled)
         }
     }

@@ -15,7 +15,7 @@ struct RetryTests {
             let queue = JobQueue(pool: pool)
             let initial = Duration.milliseconds(150), maxDelay = Duration.milliseconds(400)
             let (jobID, _) = try await queue.enqueue(NewJob(
-                kind: "drill", payload: #"{"failAttempts": 2}"#, queue: "retry", maxAttempts: 5,
+                kind: "probe", payload: #"{"failAttempts": 2}"#, queue: "retry", maxAttempts: 5,
                 backoffInitial: initial, backoffMax: maxDelay))
             let worker = Worker(pool: pool, registry: HandlerRegistry(DiagnosticHandlers.all),
                                 configuration: .forTests(queues: ["retry"], name: "retrier"), logger: TestDatabase.quietLogger)
@@ -23,13 +23,12 @@ struct RetryTests {
                 #expect(try await eventually { try await queue.state(of: jobID) == .succeeded })
             }
             let attempts = try await pool.query("""
-                SELECT a.attempt, a.outcome, a.started_at, a.finished_at, a.error, t.retry_at
-                FROM benefit.job_attempts a JOIN benefit.job_attempt t ON t.lease_token = a.lease_token
-                WHERE a.job_id = \(jobID) ORDER BY a.attempt
+                SELECT attempt, outcome, started_at, finished_at, error, retry_at
+                FROM benefit.job_attempt WHERE job_id = \(jobID) ORDER BY attempt
                 """).decode((Int, String, Date, Date, String?, Date?).self)
             #expect(attempts.map(\.1) == ["retry", "retry", "succeeded"])
             #expect(attempts.map(\.0) == [1, 2, 3])
-            #expect(attempts[0].4 == "drill failure on attempt 1")
+            #expect(attempts[0].4 == "probe failure on attempt 1")
             for index in 0..<2 {
                 // The delay drawn lies in [0, bound], and the attempt's end and its retry_at
                 // come from one clock reading: the gap is the delay, to the microsecond.
@@ -42,7 +41,7 @@ struct RetryTests {
                 #expect(attempts[index + 1].2 >= retryAt)
             }
             #expect(attempts[2].5 == nil)
-            #expect(try await pool.query("SELECT count(*) FROM benefit.drill_effect").single(Int.self) == 1)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.probe_effect").single(Int.self) == 1)
         }
     }
 
@@ -52,33 +51,33 @@ struct RetryTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             let (always, _) = try await queue.enqueue(NewJob(
-                kind: "drill", payload: #"{"failAttempts": 99}"#, queue: "dead", maxAttempts: 3,
+                kind: "probe", payload: #"{"failAttempts": 99}"#, queue: "dead", maxAttempts: 3,
                 backoffInitial: .milliseconds(20), backoffMax: .milliseconds(50)))
             let (permanent, _) = try await queue.enqueue(NewJob(
-                kind: "drill", payload: #"{"failAttempts": 99, "permanent": true}"#, queue: "dead", maxAttempts: 3))
+                kind: "probe", payload: #"{"failAttempts": 99, "permanent": true}"#, queue: "dead", maxAttempts: 3))
             let (unknown, _) = try await queue.enqueue(NewJob(kind: "no-such-kind", queue: "dead", maxAttempts: 3))
             let worker = Worker(pool: pool, registry: HandlerRegistry(DiagnosticHandlers.all),
                                 configuration: .forTests(queues: ["dead"], name: "w"), logger: TestDatabase.quietLogger)
             try await withWorker(worker) { () async throws in
                 #expect(try await eventually {
-                    try await pool.query("SELECT count(*) FROM benefit.jobs WHERE state = 'dead'").single(Int.self) == 3
+                    try await pool.query("SELECT count(*) FROM benefit.job WHERE state = 'dead'").single(Int.self) == 3
                 })
             }
             let dead = try await queue.deadJobs(limit: 10)
             let byID = Dictionary(uniqueKeysWithValues: dead.map { ($0.jobID, $0) })
             #expect(byID[always]?.attempts == 3)
-            #expect(byID[always]?.lastError == "drill failure on attempt 3")
+            #expect(byID[always]?.lastError == "probe failure on attempt 3")
             #expect(byID[permanent]?.attempts == 1)
             #expect(byID[unknown]?.attempts == 1)
             #expect(byID[unknown]?.lastError?.contains("no handler for kind \"no-such-kind\"") == true)
             let outcomes = try await pool.query("""
-                SELECT outcome FROM benefit.job_attempts WHERE job_id = \(always) ORDER BY attempt
+                SELECT outcome FROM benefit.job_attempt WHERE job_id = \(always) ORDER BY attempt
                 """).decode(String.self)
             #expect(outcomes == ["retry", "retry", "dead"])
 
             // An operator retries the dead job with fresh attempts.
-            #expect(try await queue.retryDead(jobID: always) == [always])
-            let (state, attempt) = try await pool.query("SELECT state, attempt FROM benefit.jobs WHERE job_id = \(always)").single((String, Int).self)
+            #expect(try await queue.retryDead(jobID: always).map(\.id) == [always])
+            let (state, attempt) = try await pool.query("SELECT state, attempt FROM benefit.job WHERE id = \(always)").single((String, Int).self)
             #expect(state == "available")
             #expect(attempt == 0)
         }

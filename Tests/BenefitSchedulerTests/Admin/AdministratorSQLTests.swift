@@ -99,21 +99,29 @@ enum AdminFixtures {
             INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, started_at, finished_at, batches_total, members_total)
                 SELECT id, 1, now() - interval '1 day', 'manual', '2026', 'failed', now() - interval '1 day', now() - interval '1 day' + interval '10 seconds', 1, 3
                 FROM benefit.campaign;
-            INSERT INTO benefit.job (queue, kind, state, attempt, finished_at, run_id, campaign_id, members, result_amount)
-                SELECT 'relief', 'campaign.batch', 'succeeded', 1, now(), r.id, r.campaign_id, 2, 3200
+            INSERT INTO benefit.job (queue, kind, state, attempt, finished_at, group_key)
+                SELECT 'relief', 'campaign.batch', 'succeeded', 1, now(), 'run:' || r.id
                 FROM benefit.run r WHERE r.state = 'succeeded';
-            INSERT INTO benefit.job (queue, kind, state, attempt, max_attempts, finished_at, run_id, campaign_id, members, last_error)
-                SELECT 'relief', 'campaign.batch', 'dead', 3, 3, now(), r.id, r.campaign_id, 3, 'tier table missing'
+            INSERT INTO benefit.run_batch (run_id, batch, first_rank, member_ids, members, job_id, done_at, members_done, amount)
+                SELECT r.id, 1, 1, '{M-1,M-2}', 2, j.id, now(), 2, 3200
+                FROM benefit.run r JOIN benefit.job j ON j.group_key = 'run:' || r.id WHERE r.state = 'succeeded';
+            INSERT INTO benefit.job (queue, kind, state, attempt, max_attempts, finished_at, group_key, last_error)
+                SELECT 'relief', 'campaign.batch', 'dead', 3, 3, now(), 'run:' || r.id, 'tier table missing'
                 FROM benefit.run r WHERE r.state = 'failed';
+            INSERT INTO benefit.run_batch (run_id, batch, first_rank, member_ids, members, job_id)
+                SELECT r.id, 1, 1, '{M-1,M-2,M-3}', 3, j.id
+                FROM benefit.run r JOIN benefit.job j ON j.group_key = 'run:' || r.id WHERE r.state = 'failed';
             INSERT INTO benefit.job (queue, kind) VALUES ('fixtures', 'noop');
             INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, started_at, batches_total, members_total)
                 SELECT id, 1, greatest(date_trunc('year', now()), now() - interval '1 hour'), 'schedule', '2026', 'running',
                        greatest(date_trunc('year', now()), now() - interval '1 hour'), 1, 4
                 FROM benefit.campaign;
-            INSERT INTO benefit.job (id, queue, kind, state, attempt, lease_token, lease_expires_at, run_id, campaign_id, members)
+            INSERT INTO benefit.job (id, queue, kind, state, attempt, lease_token, lease_expires_at, group_key)
                 OVERRIDING SYSTEM VALUE
-                SELECT 812, 'relief', 'campaign.batch', 'running', 2, 9002, now() + interval '1 minute', r.id, r.campaign_id, 4
+                SELECT 812, 'relief', 'campaign.batch', 'running', 2, 9002, now() + interval '1 minute', 'run:' || r.id
                 FROM benefit.run r WHERE r.state = 'running';
+            INSERT INTO benefit.run_batch (run_id, batch, first_rank, member_ids, members, job_id)
+                SELECT r.id, 1, 1, '{M-1,M-2,M-3,M-4}', 4, 812 FROM benefit.run r WHERE r.state = 'running';
             INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at, finished_at, outcome, error)
                 VALUES (9001, 812, 1, 'worker-a', 'host-a', 4100, now() - interval '3 minutes', now() - interval '2 minutes',
                         'lease_expired', 'lease expired: the worker stopped heartbeating'),

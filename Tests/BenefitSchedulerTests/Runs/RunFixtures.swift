@@ -75,13 +75,13 @@ enum RunFixtures {
             configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
     }
 
-    /// Polls until the run ends. Each poll also runs the finisher once, as the
-    /// `RunFinisherService` beside every `benefit worker` process does each second.
+    /// Polls until the run ends. Each poll also runs a finisher pass for the run,
+    /// as the `RunFinisher` beside every `benefit worker` process does.
     static func waitForFinalState(_ runID: Int, pool: PostgresPool, timeout: Duration = .seconds(60)) async throws -> RunSummary? {
         var last: RunSummary?
         let finisher = RunFinisher(pool: pool, logger: TestDatabase.quietLogger)
         _ = try await eventually(timeout: timeout) {
-            try await finisher.runOnce(runID: runID)
+            try await finisher.finish(runIDs: [runID])
             last = try await RunHistory.find(runID, on: pool)
             return last?.state.isFinal == true
         }

@@ -52,7 +52,7 @@ struct RunTests {
                 try await pool.query("DELETE FROM test_broken")
                 // Retried by its job id, as `jobs retry JOB` does: the run goes on all the same.
                 let deadJob = try #require(dead.first?.jobID)
-                #expect(try await JobQueue(pool: pool).retryDead(jobID: deadJob) == [deadJob])
+                #expect(try await RunControl.retryDead(jobID: deadJob, on: pool).map(\.id) == [deadJob])
                 #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
                 let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(recovered?.state == .succeeded)
@@ -76,26 +76,27 @@ struct RunTests {
             try await withWorker(workers[0]) { try await withWorker(workers[1]) { try await withWorker(workers[2]) { try await withWorker(workers[3]) { () async throws in
                 let done = try await eventually(timeout: .seconds(60), every: .milliseconds(3)) {
                     let running = try await pool.query("""
-                        SELECT count(*) FROM benefit.job WHERE campaign_id = \(campaignID) AND state = 'running' AND kind = 'campaign.batch'
+                        SELECT count(*) FROM benefit.job WHERE concurrency_key = \("campaign:\(campaignID)") AND state = 'running'
                         """).single(Int.self)
                     busiest.raise(to: running)
                     samples.add()
-                    return try await RunHistory.find(runID, on: pool)?.state.isFinal == true
+                    let run = try await RunHistory.find(runID, on: pool)
+                    return run.map { $0.batchesTotal > 0 && $0.batchesSucceeded + $0.batchesDead == $0.batchesTotal } ?? false
                 }
                 #expect(done)
             } } } }
             #expect(busiest.current <= 2, "saw \(busiest.current) running at once")
             #expect(busiest.current == 2, "the limit should be reached")
             #expect(samples.current > 20)
-            #expect(try await RunHistory.find(runID, on: pool)?.state == .succeeded)
+            #expect(try await RunFixtures.waitForFinalState(runID, pool: pool)?.state == .succeeded)
             // The claims themselves never exceeded the limit either: overlapping attempt intervals.
             let overlap = try await pool.query("""
                 SELECT max(c) FROM (
                     SELECT (SELECT count(*) FROM benefit.job_attempt b JOIN benefit.job bj ON bj.id = b.job_id
-                            WHERE bj.campaign_id = \(campaignID) AND bj.kind = 'campaign.batch'
+                            WHERE bj.concurrency_key = \("campaign:\(campaignID)")
                               AND b.started_at <= a.started_at AND coalesce(b.finished_at, 'infinity') > a.started_at) AS c
                     FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
-                    WHERE j.campaign_id = \(campaignID) AND j.kind = 'campaign.batch') s
+                    WHERE j.concurrency_key = \("campaign:\(campaignID)")) s
                 """).single(Int.self)
             #expect(overlap <= 2)
         }
@@ -113,19 +114,19 @@ struct RunCancelTests {
             let runID = try #require(try await CampaignStore.trigger("slow", at: Date(), on: pool))
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0 >= 2 })
-                let cancelled = try #require(try await RunControl.cancel(runID: runID, on: pool))
+                let cancelled = try #require(try await RunControl.cancel(runID: runID, on: pool, logger: TestDatabase.quietLogger))
                 #expect(cancelled.requested)
                 #expect(cancelled.stateBefore == .running)
-                #expect(cancelled.stoppedBatches > 30)
+                #expect(cancelled.stoppedJobs > 30)
                 let final = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(final?.state == .cancelled)
                 // Only the batches that had started finished: the rest never ran.
                 #expect((final?.batchesSucceeded ?? 0) < 10)
                 let effects = try await pool.query("SELECT count(*) FROM test_effect").single(Int.self)
                 #expect(effects == (final?.batchesSucceeded ?? -1) * 10)
-                let again = try #require(try await RunControl.cancel(runID: runID, on: pool))
+                let again = try #require(try await RunControl.cancel(runID: runID, on: pool, logger: TestDatabase.quietLogger))
                 #expect(!again.requested && again.stateBefore == .cancelled)
-                #expect(try await RunControl.cancel(runID: runID + 1000, on: pool) == nil)
+                #expect(try await RunControl.cancel(runID: runID + 1000, on: pool, logger: TestDatabase.quietLogger) == nil)
             }
         }
     }

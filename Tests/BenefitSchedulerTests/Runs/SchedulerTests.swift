@@ -19,7 +19,7 @@ struct SchedulerTests {
 
     static func runs(_ name: String, on pool: PostgresPool) async throws -> [(fireTime: Date, trigger: String, planned: Bool)] {
         try await pool.query("""
-            SELECT r.fire_time, r.trigger, EXISTS (SELECT 1 FROM benefit.job j WHERE j.run_id = r.id)
+            SELECT r.fire_time, r.trigger, r.plan_job_id IS NOT NULL
             FROM benefit.run r JOIN benefit.campaign c ON c.id = r.campaign_id
             WHERE c.name = \(name) ORDER BY r.fire_time
             """).decode((Date, String, Bool).self).map { (fireTime: $0.0, trigger: $0.1, planned: $0.2) }
@@ -74,7 +74,7 @@ struct SchedulerTests {
             }
             // The long run ends.
             try await pool.query("""
-                UPDATE benefit.job SET state = 'cancelled', finished_at = now() WHERE run_id = (SELECT min(id) FROM benefit.run);
+                UPDATE benefit.job SET state = 'cancelled', finished_at = now() WHERE group_key = (SELECT 'run:' || min(id) FROM benefit.run);
                 """)
             try await pool.query("UPDATE benefit.run SET state = 'succeeded', finished_at = now() WHERE id = (SELECT min(id) FROM benefit.run)")
             clock.set(Self.at(hours: 1.5) + 5)

@@ -79,13 +79,14 @@ enum ProgramFixtures {
         return runID
     }
 
-    /// An in-process worker on `queue` running the real programs.
+    /// An in-process worker on `queue` running the real programs, telling `observers` of each attempt's end.
     static func worker(
-        pool: PostgresPool, queue: String, name: String, concurrency: Int = 2, catalog: ProgramCatalog = BenefitPrograms.catalog
+        pool: PostgresPool, queue: String, name: String, concurrency: Int = 2, catalog: ProgramCatalog = BenefitPrograms.catalog,
+        observers: [any JobObserver] = []
     ) -> Worker {
-        Worker(
-            pool: pool, registry: BenefitPrograms.registry(programs: catalog),
-            configuration: .forTests(queues: [queue], name: name, concurrency: concurrency), logger: TestDatabase.quietLogger)
+        var configuration = Worker.Configuration.forTests(queues: [queue], name: name, concurrency: concurrency)
+        configuration.observers = observers
+        return Worker(pool: pool, registry: BenefitPrograms.registry(programs: catalog), configuration: configuration, logger: TestDatabase.quietLogger)
     }
 
     /// Triggers a manual run of `campaign` in `year`'s cycle (on `day` of December)
@@ -99,12 +100,16 @@ enum ProgramFixtures {
         return try await withWorkers(workers, queue: queue, pool: workerPool ?? pool) { try await finish(runID, pool: pool) }
     }
 
-    /// Runs `body` while `count` in-process workers and a run finisher run, then stops them all.
+    /// Runs `body` while `count` in-process workers and a run finisher that watches
+    /// them run, as `benefit worker` does, then stops them all.
     static func withWorkers<Result: Sendable>(
         _ count: Int, queue: String, pool: PostgresPool, concurrency: Int = 2, _ body: () async throws -> Result
     ) async throws -> Result {
-        let workers = (1...count).map { worker(pool: pool, queue: queue, name: "w\($0)", concurrency: concurrency) }
-        return try await withFinisher(pool: pool) { try await withWorkers(workers[...], body) }
+        let finisher = RunFinisher(pool: pool, interval: .milliseconds(100), logger: TestDatabase.quietLogger)
+        let workers = (1...count).map {
+            worker(pool: pool, queue: queue, name: "w\($0)", concurrency: concurrency, observers: [finisher])
+        }
+        return try await withFinisher(finisher) { try await withWorkers(workers[...], body) }
     }
 
     private static func withWorkers<Result: Sendable>(_ workers: ArraySlice<Worker>, _ body: () async throws -> Result) async throws -> Result {
@@ -112,16 +117,10 @@ enum ProgramFixtures {
         return try await withWorker(first) { try await withWorkers(workers.dropFirst(), body) }
     }
 
-    /// Runs the periodic run finisher while `body` runs, as `benefit worker` does
-    /// beside its worker. A batch also finishes its run right after its commit,
-    /// but that call can be cut short (the worker cancels a handler whose job's
-    /// lease its heartbeat no longer finds, and a committed job holds none), so
-    /// in-process workers alone may leave a done run `running`.
-    static func withFinisher<Result: Sendable>(pool: PostgresPool, _ body: () async throws -> Result) async throws -> Result {
+    /// Runs `finisher` while `body` runs.
+    static func withFinisher<Result: Sendable>(_ finisher: RunFinisher, _ body: () async throws -> Result) async throws -> Result {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await RunFinisherService(pool: pool, interval: .milliseconds(100), logger: TestDatabase.quietLogger).run()
-            }
+            group.addTask { try await finisher.run() }
             defer { group.cancelAll() }
             return try await body()
         }

@@ -1,0 +1,42 @@
+import Logging
+import Synchronization
+
+/// A lease this worker holds, shared by the job's task, the heartbeat and the
+/// completer: the ``Lease`` state machine behind a lock, and the signal that
+/// stops the job's handler when the machine says so.
+final class HeldLease: Sendable {
+    let job: ClaimedJob
+    /// The worker's logger with the job's metadata.
+    let logger: Logger
+    /// When the claim that gave it was sent.
+    let claimedAt: ContinuousClock.Instant
+    private let lease: Mutex<Lease>
+    private let stop = StopSignal()
+
+    init(job: ClaimedJob, claimedAt: ContinuousClock.Instant, logger: Logger) {
+        self.job = job
+        self.logger = logger
+        self.claimedAt = claimedAt
+        self.lease = Mutex(Lease(job: job, setAt: claimedAt))
+    }
+
+    var state: Lease.State { lease.withLock { $0.state } }
+
+    /// How the attempt ended, once it has.
+    var outcome: AttemptOutcome? { lease.withLock { $0.outcome } }
+
+    /// Applies an event under the lock; fires the stop signal when the action says to stop the handler.
+    @discardableResult
+    func apply(_ event: Lease.Event) throws(LeaseTransitionError) -> Lease.Action {
+        let action = try lease.withLock { (lease: inout Lease) throws(LeaseTransitionError) -> Lease.Action in
+            try lease.apply(event)
+        }
+        if case .stopHandler(let reason) = action { stop.fire(reason) }
+        return action
+    }
+
+    /// Returns when the handler must stop, with why; nil if the waiting task is cancelled first.
+    func stopRequested() async -> Lease.StopReason? {
+        await stop.wait()
+    }
+}

@@ -1,0 +1,235 @@
+/// One attempt's lease on a job, from its claim to its end, as the worker that
+/// holds it sees it: a value with an explicit state machine.
+///
+/// The database decides who holds a job (the token it carries, and its expiry
+/// by the server's clock); a `Lease` is what this worker knows and must do
+/// about its own attempt. Every event the worker sees — the handler starting,
+/// returning or throwing, a heartbeat's answer, the fenced commit, the
+/// database's answer when the attempt's end is written — is applied with
+/// ``apply(_:)``, which moves the state and returns what the worker must do
+/// next. An event the state does not allow is a bug in the worker and throws
+/// ``LeaseTransitionError``; the tests walk every state and event.
+///
+/// ```
+/// claimed ─start─▶ running ─beginCommit────────▶ committing ─recorded(succeeded)─▶ committed
+///                    │  ▲   (handler's fenced       │  ├─recorded(retry|dead)───▶ failed
+///                    │  └──commitFailed──────────────┘  ├─recorded(cancelled)────▶ cancelled
+///                    ├─handlerReturned─▶ committing      ├─recorded(released)─────▶ released
+///                    │  (batched completion)             ├─recorded(fenced)───────▶ fenced
+///                    ├─handlerThrew─▶ committing         └─recordingAbandoned─────▶ expired
+///                    │  (failure or cancellation to write)
+///                    ├─handlerStopped(shutdown)─▶ committing (release to write)
+///                    └─lost, or deadline passed─▶ expired (handler stopped; the rescuer takes the job)
+/// ```
+///
+/// `committing` means the attempt's end is being written: its handler's fenced
+/// commit, its batched completion, its failure, cancellation or release. The
+/// heartbeat neither extends nor judges a lease in that state: once a write
+/// holds the job row nobody else can take the lease (the rescuer skips locked
+/// rows), and before that the write's own fence decides.
+public struct Lease: Sendable {
+    public enum State: String, Sendable, CaseIterable {
+        /// Claimed; the handler has not started.
+        case claimed
+        /// The handler runs; heartbeats extend the lease.
+        case running
+        /// The attempt's end is being written.
+        case committing
+        /// The job's completion committed under this lease.
+        case committed
+        /// A failure was recorded: the job retries later or is dead.
+        case failed
+        /// The handler found the job's work no longer wanted; the job is cancelled.
+        case cancelled
+        /// The lease was gone when the attempt's end was written: nothing was committed.
+        case fenced
+        /// Given back at shutdown without counting the attempt.
+        case released
+        /// This worker can no longer vouch for the lease (a heartbeat did not find it,
+        /// or its local deadline passed): the handler is stopped and the job left to
+        /// the rescuer, or to whoever holds it now.
+        case expired
+
+        /// Whether this worker is done with the lease.
+        public var isFinal: Bool {
+            switch self {
+            case .claimed, .running, .committing: false
+            case .committed, .failed, .cancelled, .fenced, .released, .expired: true
+            }
+        }
+    }
+
+    /// How a handler's error asks the job to end.
+    public enum Failure: Sendable, Equatable {
+        /// Try again after a backoff delay, unless attempts are used up.
+        case retryable
+        /// No retry can help: the job goes dead.
+        case permanent
+        /// The work is no longer wanted (``JobCancelled``): the job is cancelled.
+        case cancelled
+    }
+
+    /// Why a handler is stopped from outside.
+    public enum StopReason: Sendable, Equatable {
+        /// The lease is gone, or can no longer be vouched for.
+        case leaseLost
+        /// The worker is shutting down and the grace period is over.
+        case shutdown
+    }
+
+    /// Something that happened to the attempt.
+    public enum Event: Sendable, Equatable {
+        case start
+        /// A heartbeat found the lease and extended it; this worker vouches for it until `until`.
+        case extended(until: ContinuousClock.Instant)
+        /// A heartbeat did not find the lease: someone else holds the job now.
+        case lost
+        /// The local clock reads `now` (the heartbeat's check when it cannot reach the database).
+        case clock(now: ContinuousClock.Instant)
+        /// Shutdown's grace period is over.
+        case shutdownGraceOver
+        /// The handler opens its fenced commit.
+        case beginCommit
+        /// The fenced commit failed without a verdict on the lease (a constraint, a lost
+        /// connection, the handler's own error inside it): nothing was written.
+        case commitFailed
+        /// The handler returned without error.
+        case handlerReturned
+        /// The handler threw.
+        case handlerThrew(Failure)
+        /// The handler ended because it was stopped.
+        case handlerStopped(StopReason)
+        /// The database's answer when the attempt's end was written.
+        case recorded(AttemptOutcome)
+        /// The attempt's end could not be written before the lease would have run out:
+        /// the rescuer will end it.
+        case recordingAbandoned
+    }
+
+    /// What the worker must do after an event.
+    public enum Action: Sendable, Equatable {
+        case none
+        /// Stop the handler (cancel its task).
+        case stopHandler(StopReason)
+        /// Go on with the fenced commit.
+        case commit
+        /// Refuse the fenced commit without writing: throw ``LeaseLost``.
+        case refuseCommit
+        /// Queue the job for the next batched completion.
+        case completeInBatch
+        /// Write the failure: retry, dead or cancelled.
+        case recordFailure(Failure)
+        /// Give the job back without counting the attempt.
+        case release
+    }
+
+    /// The job this lease is on.
+    public let job: ClaimedJob
+    public private(set) var state: State = .claimed
+    /// How the attempt ended, once it has: what the database recorded, or
+    /// `leaseExpired` when this worker gave the lease up.
+    public private(set) var outcome: AttemptOutcome?
+    /// When this worker can no longer vouch for the lease, by its own clock: counted
+    /// from before the statement that set the server's expiry was sent, so it falls
+    /// before the server's.
+    public private(set) var deadline: ContinuousClock.Instant
+
+    /// A lease whose server-side expiry was set by a statement sent at `setAt`.
+    public init(job: ClaimedJob, setAt: ContinuousClock.Instant) {
+        self.job = job
+        self.deadline = setAt + job.leaseDuration
+    }
+
+    /// Applies an event; returns what to do next.
+    public mutating func apply(_ event: Event) throws(LeaseTransitionError) -> Action {
+        switch (state, event) {
+        case (.claimed, .start):
+            state = .running
+            return .none
+
+        case (.claimed, .extended(let until)), (.running, .extended(let until)):
+            deadline = until
+            return .none
+        case (_, .extended):
+            // An answer to a heartbeat sent before the attempt began to end.
+            return .none
+
+        case (.claimed, .lost), (.running, .lost):
+            expire()
+            return .stopHandler(.leaseLost)
+        case (.claimed, .clock(let now)) where now >= deadline, (.running, .clock(let now)) where now >= deadline:
+            expire()
+            return .stopHandler(.leaseLost)
+        case (_, .lost), (_, .clock):
+            return .none
+
+        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver):
+            return .stopHandler(.shutdown)
+        case (_, .shutdownGraceOver):
+            return .none
+
+        case (.running, .beginCommit):
+            state = .committing
+            return .commit
+        case (.expired, .beginCommit):
+            return .refuseCommit
+        case (.committing, .commitFailed):
+            state = .running
+            return .none
+
+        case (.running, .handlerReturned):
+            state = .committing
+            return .completeInBatch
+        // It committed its own effects, or there is nothing left to write.
+        case (.committed, .handlerReturned), (.fenced, .handlerReturned), (.expired, .handlerReturned):
+            return .none
+
+        case (.running, .handlerThrew(let failure)):
+            state = .committing
+            return .recordFailure(failure)
+        // An error after the attempt's end was decided changes nothing.
+        case (.committed, .handlerThrew), (.fenced, .handlerThrew), (.expired, .handlerThrew):
+            return .none
+
+        case (.running, .handlerStopped(.shutdown)):
+            state = .committing
+            return .release
+        // Stopped for either reason after the lease was lost: nothing to give back.
+        case (.expired, .handlerStopped):
+            return .none
+
+        case (.committing, .recorded(let outcome)):
+            switch outcome {
+            case .succeeded: state = .committed
+            case .retry, .dead: state = .failed
+            case .cancelled: state = .cancelled
+            case .released: state = .released
+            case .fenced: state = .fenced
+            case .running, .leaseExpired: throw LeaseTransitionError(from: state, event: event)
+            }
+            self.outcome = outcome
+            return .none
+        case (.committing, .recordingAbandoned):
+            expire()
+            return .none
+
+        default:
+            throw LeaseTransitionError(from: state, event: event)
+        }
+    }
+}
+
+extension Lease {
+    private mutating func expire() {
+        state = .expired
+        outcome = .leaseExpired
+    }
+}
+
+/// An event the lease's state does not allow: a bug in the worker, never the database's doing.
+public struct LeaseTransitionError: Error, Equatable, CustomStringConvertible {
+    public let from: Lease.State
+    public let event: Lease.Event
+
+    public var description: String { "lease: event \(event) is not allowed in state \(from.rawValue)" }
+}

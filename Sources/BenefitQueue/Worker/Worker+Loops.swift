@@ -1,0 +1,104 @@
+import BenefitCore
+import PostgresClient
+
+/// The worker's background loops: the listener, the heartbeat, the completer, the rescuer.
+extension Worker {
+    /// LISTEN on a connection of its own (waiting in `poll` holds it); wakes the
+    /// claim loop when a job arrives on one of this worker's queues.
+    func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(to: queue.pool.configuration, logger: logger)
+                try await connection.listen(JobQueries.channel)
+                failures = 0
+                // Anything enqueued while we were not listening has not been announced.
+                wakeup.signal()
+                for try await notification in connection.notifications()
+                where configuration.queues.contains(notification.payload) {
+                    wakeup.signal()
+                }
+                return
+            } catch {
+                failures += 1
+                outage.failed("listening for new jobs", error, logger: logger)
+                try? await Task.sleep(for: Self.reconnectDelay(failures))
+            }
+        }
+    }
+
+    /// Every third of the shortest lease held (20 ms to 10 s), extends every lease
+    /// whose handler runs, in one statement. A lease the answer leaves out is gone;
+    /// when the database cannot be reached, each lease is judged by its local deadline.
+    func heartbeat() async {
+        while !Task.isCancelled {
+            let shortestLease = inFlight.snapshot().map(\.job.leaseDuration).min() ?? .seconds(1)
+            try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
+            // Leases whose end is being written are neither extended nor judged: the write's fence decides.
+            let leases = inFlight.snapshot().filter { $0.state == .claimed || $0.state == .running }
+            guard !leases.isEmpty, !Task.isCancelled else { continue }
+            let sentAt = ContinuousClock.now
+            do {
+                let held = try await queue.extendLeases(leases.map(\.job.leaseKey))
+                for lease in leases {
+                    apply(held.contains(lease.job.leaseKey) ? .extended(until: sentAt + lease.job.leaseDuration) : .lost, to: lease)
+                }
+            } catch {
+                outage.failed("extending leases", error, logger: logger)
+                // A worker that cannot extend its lease stops that job's work.
+                let now = ContinuousClock.now
+                for lease in inFlight.snapshot() { apply(.clock(now: now), to: lease) }
+            }
+        }
+    }
+
+    /// Completes finished jobs that no claim took along: those that have waited
+    /// `completionDelay` (the queue went quiet, or every slot is taken by long
+    /// jobs), or a full batch at once.
+    func completeInBatches() async {
+        while !Task.isCancelled {
+            let (_, oldest) = completions.waiting
+            let waited = oldest.map { ContinuousClock.now - $0 } ?? .zero
+            await completionWakeup.wait(timeout: configuration.completionDelay - waited)
+            guard !Task.isCancelled else { return }
+            let (count, since) = completions.waiting
+            guard let since else { continue }
+            if count < configuration.completionBatchSize, ContinuousClock.now - since < configuration.completionDelay { continue }
+            await flushCompletions()
+        }
+    }
+
+    /// Writes every waiting completion, retrying through an outage (at shutdown, up
+    /// to 50 tries; the rescuer takes what is left).
+    func flushCompletions() async {
+        var failures = 0
+        while true {
+            let batch = completions.drain(max: configuration.completionBatchSize)
+            if batch.isEmpty { return }
+            do {
+                let outcomes = try await queue.completeMany(batch.map(\.job.leaseKey))
+                outage.recovered(logger: logger)
+                settleCompletions(batch, outcomes)
+            } catch {
+                completions.putBack(batch)
+                failures += 1
+                outage.failed("completing jobs", error, logger: logger)
+                if Task.isCancelled || failures > 50 { return }
+                try? await Task.sleep(for: Self.reconnectDelay(failures))
+            }
+        }
+    }
+
+    func rescue() async {
+        let rescuer = JobRescuer(pool: queue.pool, configuration: configuration.rescuer, logger: logger)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.rescuer.interval)
+            guard !Task.isCancelled else { return }
+            do {
+                try await rescuer.runOnce()
+            } catch {
+                outage.failed("rescuing expired leases", error, logger: logger)
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+@testable import BenefitQueue
+import Testing
+
+/// The lease state machine, without a database: every state meets every event.
+@Suite("Lease state machine")
+struct LeaseTests {
+    typealias State = Lease.State
+    typealias Event = Lease.Event
+    typealias Action = Lease.Action
+
+    static let claimedAt = ContinuousClock.now
+    static let job = ClaimedJob(
+        id: 7, queue: "q", kind: "k", payload: "{}", attempt: 1, maxAttempts: 3, leaseToken: LeaseToken(70),
+        leaseDuration: .seconds(10), backoffInitial: .seconds(1), backoffMax: .seconds(2), group: nil)
+    static let beforeDeadline = claimedAt + .seconds(5)
+    static let afterDeadline = claimedAt + .seconds(11)
+
+    /// Every kind of event, with the values that make a difference.
+    static let events: [Event] = [
+        .start, .extended(until: claimedAt + .seconds(20)), .lost, .clock(now: beforeDeadline), .clock(now: afterDeadline),
+        .shutdownGraceOver, .beginCommit, .commitFailed, .handlerReturned,
+        .handlerThrew(.retryable), .handlerThrew(.permanent), .handlerThrew(.cancelled),
+        .handlerStopped(.leaseLost), .handlerStopped(.shutdown), .recordingAbandoned,
+    ] + AttemptOutcome.allCases.map { .recorded($0) }
+
+    /// The events that lead from a new lease to each state.
+    static let paths: [State: [Event]] = [
+        .claimed: [],
+        .running: [.start],
+        .committing: [.start, .beginCommit],
+        .committed: [.start, .beginCommit, .recorded(.succeeded)],
+        .failed: [.start, .handlerThrew(.retryable), .recorded(.retry)],
+        .cancelled: [.start, .handlerThrew(.cancelled), .recorded(.cancelled)],
+        .fenced: [.start, .beginCommit, .recorded(.fenced)],
+        .released: [.start, .handlerStopped(.shutdown), .recorded(.released)],
+        .expired: [.start, .lost],
+    ]
+
+    /// Every allowed transition: (state, event) → (state after, action). Written
+    /// out by hand from docs/architecture.md's account of a lease's life, not
+    /// derived from the code: any pair missing here must be refused.
+    static func allowed(_ state: State, _ event: Event) -> (State, Action)? {
+        switch (state, event) {
+        case (.claimed, .start): (.running, .none)
+        case (.claimed, .extended), (.running, .extended): (state, .none)
+        case (_, .extended): (state, .none)
+        case (.claimed, .lost), (.running, .lost): (.expired, .stopHandler(.leaseLost))
+        case (_, .lost): (state, .none)
+        case (.claimed, .clock(afterDeadline)), (.running, .clock(afterDeadline)): (.expired, .stopHandler(.leaseLost))
+        case (_, .clock): (state, .none)
+        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver): (state, .stopHandler(.shutdown))
+        case (_, .shutdownGraceOver): (state, .none)
+        case (.running, .beginCommit): (.committing, .commit)
+        case (.expired, .beginCommit): (.expired, .refuseCommit)
+        case (.committing, .commitFailed): (.running, .none)
+        case (.running, .handlerReturned): (.committing, .completeInBatch)
+        case (.committed, .handlerReturned), (.fenced, .handlerReturned), (.expired, .handlerReturned): (state, .none)
+        case (.running, .handlerThrew(let failure)): (.committing, .recordFailure(failure))
+        case (.committed, .handlerThrew), (.fenced, .handlerThrew), (.expired, .handlerThrew): (state, .none)
+        case (.running, .handlerStopped(.shutdown)): (.committing, .release)
+        case (.expired, .handlerStopped): (.expired, .none)
+        case (.committing, .recorded(.succeeded)): (.committed, .none)
+        case (.committing, .recorded(.retry)), (.committing, .recorded(.dead)): (.failed, .none)
+        case (.committing, .recorded(.cancelled)): (.cancelled, .none)
+        case (.committing, .recorded(.released)): (.released, .none)
+        case (.committing, .recorded(.fenced)): (.fenced, .none)
+        case (.committing, .recordingAbandoned): (.expired, .none)
+        default: nil
+        }
+    }
+
+    static func lease(in state: State) throws -> Lease {
+        var lease = Lease(job: job, setAt: claimedAt)
+        for event in paths[state] ?? [] { _ = try lease.apply(event) }
+        try #require(lease.state == state)
+        return lease
+    }
+
+    @Test("every state meets every event: allowed ones move as specified, every other one is refused and changes nothing",
+          arguments: State.allCases)
+    func everyTransition(_ state: State) throws {
+        for event in Self.events {
+            var lease = try Self.lease(in: state)
+            if let (next, action) = Self.allowed(state, event) {
+                #expect(try lease.apply(event) == action, "\(state) + \(event)")
+                #expect(lease.state == next, "\(state) + \(event)")
+            } else {
+                #expect(throws: LeaseTransitionError(from: state, event: event), "\(state) + \(event) must be refused") {
+                    try lease.apply(event)
+                }
+                #expect(lease.state == state, "a refused \(event) moved \(state)")
+            }
+        }
+    }
+
+    @Test("the outcome is set once the attempt ends, and only then")
+    func outcomeFollowsTheEnd() throws {
+        for state in State.allCases {
+            let lease = try Self.lease(in: state)
+            let expected: AttemptOutcome? = switch state {
+            case .claimed, .running, .committing: nil
+            case .committed: .succeeded
+            case .failed: .retry
+            case .cancelled: .cancelled
+            case .fenced: .fenced
+            case .released: .released
+            case .expired: .leaseExpired
+            }
+            #expect(lease.outcome == expected, "\(state)")
+            #expect(state.isFinal == (expected != nil), "\(state)")
+        }
+    }
+
+    @Test("a heartbeat's extension moves the local deadline; the clock then judges against the new one")
+    func extensionMovesTheDeadline() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(lease.deadline == Self.claimedAt + .seconds(10))
+        _ = try lease.apply(.extended(until: Self.claimedAt + .seconds(20)))
+        #expect(try lease.apply(.clock(now: Self.afterDeadline)) == .none)
+        #expect(lease.state == .running)
+        #expect(try lease.apply(.clock(now: Self.claimedAt + .seconds(20))) == .stopHandler(.leaseLost))
+        #expect(lease.state == .expired)
+    }
+
+    @Test("a commit that fails without a verdict lets the handler go on, and then end another way")
+    func failedCommitReturnsToRunning() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(try lease.apply(.beginCommit) == .commit)
+        #expect(try lease.apply(.commitFailed) == .none)
+        #expect(try lease.apply(.handlerThrew(.permanent)) == .recordFailure(.permanent))
+        #expect(try lease.apply(.recorded(.dead)) == .none)
+        #expect(lease.state == .failed && lease.outcome == .dead)
+    }
+
+    @Test("a second commit by one attempt is refused")
+    func secondCommitIsRefused() throws {
+        var lease = try Self.lease(in: .committed)
+        #expect(throws: LeaseTransitionError.self) { try lease.apply(.beginCommit) }
+    }
+}

@@ -1,0 +1,115 @@
+import BenefitMigrations
+import BenefitQueue
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import PostgresClient
+import Subprocess
+import SystemPackage
+import Testing
+
+/// A database migrated and filled by the release before 0009 (Tests/Fixtures/upgrade-0008.sql,
+/// made by Tests/Fixtures/make-upgrade-0008.sh) upgrades to today's schema.
+@Suite("Upgrade from 0008")
+struct UpgradeTests {
+    /// Every view docs/sql.md documents.
+    static let documentedViews = [
+        "run_history", "jobs", "job_attempts", "dead_jobs", "campaigns", "members",
+        "grants", "waitlist", "budgets", "appointments", "allocations",
+    ]
+
+    @Test("every documented view answers the same rows and columns after the upgrade; the queue's table keeps no run or campaign column")
+    func viewsAnswerTheSameAfterUpgrade() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Self.loadFixture(into: configuration)
+            var before: [String: String] = [:]
+            for view in Self.documentedViews { before[view] = try await Self.snapshot(view, on: connection) }
+            #expect(try await connection.query("SELECT count(*) FROM benefit.run_history").single(Int.self) == 9)
+
+            let applied = try await Migrator(migrations: try Migration.bundled()).migrate(on: connection)
+            #expect(applied.first?.version == 9, "applied: \(applied.map(\.fileName))")
+
+            for view in Self.documentedViews {
+                let after = try await Self.snapshot(view, on: connection)
+                #expect(after == before[view], "benefit.\(view) changed in the upgrade")
+            }
+            let jobColumns = try await connection.query("""
+                SELECT column_name FROM information_schema.columns WHERE table_schema = 'benefit' AND table_name = 'job'
+                """).decode(String.self)
+            for gone in ["run_id", "campaign_id", "members", "result_amount"] {
+                #expect(!jobColumns.contains(gone), "benefit.job still has \(gone)")
+            }
+        }
+    }
+
+    @Test("runs in progress at the upgrade go on to their end on today's workers, each member served once")
+    func runsInProgressFinishAfterUpgrade() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await Self.loadFixture(into: configuration)
+            try await Migrator(migrations: try Migration.bundled()).migrate(on: connection)
+            // The fixture's running batches are held by a worker killed with kill -9: let their leases run out.
+            try await connection.query("UPDATE benefit.job SET lease_expires_at = now() - interval '1 second' WHERE state = 'running'")
+            let unfinished = try await connection.query("""
+                SELECT run_id, campaign FROM benefit.run_history WHERE state IN ('pending', 'running') ORDER BY run_id
+                """).decode((Int, String).self)
+            #expect(unfinished.map(\.1) == ["drill-running", "autumn-education"])
+
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
+            let finisher = RunFinisher(pool: pool, logger: TestDatabase.quietLogger)
+            var workerConfiguration = Worker.Configuration.forTests(
+                queues: ["drill-slow", "relief", "default"], name: "upgraded", concurrency: 4)
+            workerConfiguration.observers = [finisher]
+            let worker = Worker(
+                pool: pool, registry: BenefitPrograms.registry(), configuration: workerConfiguration, logger: TestDatabase.quietLogger)
+            let ended = try await withWorker(worker) {
+                try await eventually(timeout: .seconds(60), every: .milliseconds(50)) {
+                    try await finisher.finish()
+                    return try await pool.query("""
+                        SELECT count(*) FROM benefit.run WHERE id = ANY (\(unfinished.map(\.0))) AND state = 'succeeded'
+                        """).single(Int.self) == 2
+                }
+            }
+            #expect(ended, "the runs in progress did not finish")
+            let summary = try #require(try await RunHistory.find(unfinished[0].0, on: pool))
+            #expect(summary.batchesSucceeded == summary.batchesTotal)
+            #expect(summary.membersDone == summary.membersTotal)
+            // Each of the running run's members has exactly one drill effect, whichever release wrote it.
+            let (effects, members) = try await pool.query("""
+                SELECT count(*), count(DISTINCT member_id) FROM benefit.drill_effect WHERE run_id = \(unfinished[0].0)
+                """).single((Int, Int).self)
+            #expect(effects == summary.membersTotal)
+            #expect(members == summary.membersTotal)
+        }
+    }
+
+    /// Applies migrations 0001-0008 to an empty database and loads the fixture with psql,
+    /// as its script checked it loads.
+    static func loadFixture(into configuration: PostgresConfiguration) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(to: configuration)
+        try await Migrator(migrations: try Migration.bundled().filter { $0.version <= 8 }).migrate(on: connection)
+        let fixture = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/upgrade-0008.sql")
+        let result = try await Subprocess.run(
+            .name("psql"), arguments: ["-v", "ON_ERROR_STOP=1", "-q", "-X", "-f", fixture.path, try TestDatabase.url(of: configuration)],
+            output: .discarded, error: .string(limit: 1 << 20))
+        guard case .exited(0) = result.terminationStatus else {
+            throw TestSetupError("psql could not load \(fixture.lastPathComponent): \(result.standardError)")
+        }
+        return connection
+    }
+
+    /// A view's columns with their types, and every row as JSON, in a fixed order.
+    static func snapshot(_ view: String, on connection: PostgresConnection) async throws -> String {
+        let columns = try await connection.query("""
+            SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)
+            FROM information_schema.columns WHERE table_schema = 'benefit' AND table_name = \(view)
+            """).single(String.self)
+        let rows = try await connection.query("""
+            SELECT coalesce(json_agg(to_jsonb(v) ORDER BY to_jsonb(v)::text), '[]')::text FROM benefit.\(identifier: view) v
+            """).single(String.self)
+        return columns + "\n" + rows
+    }
+}
