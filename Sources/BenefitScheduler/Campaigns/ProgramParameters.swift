@@ -50,12 +50,6 @@ extension ParameterProblem {
     /// `batch_size`, `catch-up`), the usual slips of authors used to other
     /// naming conventions.
     public static func unknownKeyMessage(_ key: String, known: [String]) -> String {
-        func folded(_ text: String) -> String {
-            text.lowercased().filter { $0 != "-" && $0 != "_" }
-        }
-        if let suggestion = known.first(where: { folded($0) == folded(key) }) {
-            return "unknown key (did you mean \(suggestion)?)"
-        }
-        return "unknown key (known keys: \(known.joined(separator: ", ")))"
+        CampaignValueReader.unknownKeyMessage(key, known: known)
     }
 }
