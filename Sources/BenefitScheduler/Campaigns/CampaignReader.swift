@@ -133,18 +133,15 @@ struct CampaignReader {
 
     /// The `parameters` object, checked by the program's validator; left out or empty means `{}`.
     ///
-    /// The validator's paths are relative to `parameters`; each problem is
-    /// reported at the line of the value its path names, or of the nearest
-    /// enclosing value that is present when the path names a missing key.
+    /// The validator records its problems in ``source`` itself, each at its
+    /// path and line; a key it misses in a block left out is reported at the
+    /// line of the top of the file.
     private mutating func readParameters(_ value: SourceValue?, in top: SourceBlock, program: String?) -> JSONValue? {
         let empty = SourceValue(content: .mapping([]), text: nil, line: value?.line ?? top.line, path: top.path(of: "parameters"))
         let parameters = if let value, !value.isNull { value } else { empty }
         guard source.mapping(parameters, of: "the program's parameters") != nil else { return nil }
-        guard let program, let validator = validators?.first(where: { $0.program == program }) else { return parameters.jsonValue }
-        for problem in validator.problems(in: parameters.jsonValue) {
-            let path = problem.path.isEmpty ? "parameters"
-                : problem.path.hasPrefix("[") ? "parameters\(problem.path)" : "parameters.\(problem.path)"
-            source.add(problem.message, at: path, line: parameters.line(at: problem.path))
+        if let program, let validator = validators?.first(where: { $0.program == program }) {
+            validator.validate(parameters, with: &source)
         }
         return parameters.jsonValue
     }

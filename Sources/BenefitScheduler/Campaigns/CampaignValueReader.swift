@@ -3,11 +3,19 @@ import Foundation
 
 /// Reads typed values out of a campaign's ``SourceValue`` tree, recording a ``CampaignProblem`` for each value that does not fit.
 ///
+/// One reader serves the whole file: the engine reads the top-level fields
+/// with it and hands it to the program's ``ProgramParameterValidator`` for the
+/// `parameters` block, so a mistake is worded the same whichever layer owns the
+/// field, and each problem is recorded with its path and line when found.
+/// Programs read their stored parameters at run time with it too (see
+/// ``readStored(_:campaign:program:_:)``).
+///
 /// Every method reports what is wrong and returns `nil`, never throws, so that
 /// a reader can go on through the whole file and report every problem in it.
 /// Messages have one shape per kind of mistake: `expected WHAT, got WRITTEN`
 /// for a value of the wrong kind, `WRITTEN is out of range: WHAT must be from
-/// A to B`, `required: WHAT`, `unknown key (did you mean KEY?)`.
+/// A to B`, `required: WHAT`, `unknown key (did you mean KEY?)`, `WRITTEN is
+/// already listed at PATH`.
 public struct CampaignValueReader: Sendable {
     /// The file's name as problems show it.
     public let file: String
@@ -100,6 +108,27 @@ public struct CampaignValueReader: Sendable {
             add("expected text, got \(value.gotDescription)", at: value)
             return nil
         }
+    }
+
+    /// A name: text of 1 to 200 characters, not only spaces.
+    ///
+    /// Only a string is a name: a number would be stored as a number, and read
+    /// back in its canonical form (`1.50` as `1.5`), a different name.
+    public mutating func name(_ value: SourceValue) -> String? {
+        guard case .string(let text) = value.content, !text.allSatisfy(\.isWhitespace), text.count <= 200 else {
+            add("expected a name (1 to 200 characters), got \(value.gotDescription)", at: value)
+            return nil
+        }
+        return text
+    }
+
+    /// `true` or `false`.
+    public mutating func flag(_ value: SourceValue) -> Bool? {
+        guard case .bool(let flag) = value.content else {
+            add("expected true or false, got \(value.gotDescription)", at: value)
+            return nil
+        }
+        return flag
     }
 
     /// A whole number in `range`; `what` names it in messages (`the session's places`).

@@ -2,8 +2,9 @@ import Foundation
 
 /// A value read from a campaign file, with where it is: the line an author should look at to change it, and its key path.
 ///
-/// The campaign reader works on this tree rather than on Yams' nodes so that
-/// the same checks run on a YAML file and on a stored definition's JSON (see ``init(json:path:)``), and so that the
+/// The campaign reader and the programs' parameter readers work on this tree
+/// rather than on Yams' nodes so that the same checks run on a YAML file and
+/// on a stored definition's JSON (see ``init(json:path:)``), and so that the
 /// YAML rules about what is a number or a boolean are settled in one place
 /// (`SourceValue+YAML`).
 ///
@@ -99,54 +100,6 @@ public struct SourceValue: Sendable {
     /// The path of an item of the list at `parent`: `parent[index]`.
     static func path(_ parent: String, index: Int) -> String {
         "\(parent)[\(index)]"
-    }
-
-    /// The line of the value at a parameter path such as `amounts.4` or `hospitals[1].name`, or of its nearest present ancestor.
-    ///
-    /// A validator may name a key that is missing (`budget: required`); the
-    /// author then needs the line of the block that should hold it.
-    func line(at path: String) -> Int {
-        var current = self
-        for step in Self.steps(of: path) {
-            let next: SourceValue?
-            switch (step, current.content) {
-            case (.key(let key), .mapping(let entries)):
-                next = entries.first { $0.key == key }?.value
-            case (.index(let index), .list(let items)):
-                next = items.indices.contains(index) ? items[index] : nil
-            default:
-                next = nil
-            }
-            guard let next else { break }
-            current = next
-        }
-        return current.line
-    }
-
-    private enum Step {
-        case key(String)
-        case index(Int)
-    }
-
-    /// `hospitals[1].name` as key `hospitals`, index 1, key `name`.
-    private static func steps(of path: String) -> [Step] {
-        var steps: [Step] = []
-        for part in path.split(separator: ".", omittingEmptySubsequences: true) {
-            var rest = part[...]
-            if let bracket = rest.firstIndex(of: "[") {
-                if bracket > rest.startIndex { steps.append(.key(String(rest[..<bracket]))) }
-                rest = rest[bracket...]
-                while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-                    if let index = Int(rest[rest.index(after: rest.startIndex)..<close]) {
-                        steps.append(.index(index))
-                    }
-                    rest = rest[rest.index(after: close)...]
-                }
-            } else {
-                steps.append(.key(String(rest)))
-            }
-        }
-        return steps
     }
 }
 

@@ -117,7 +117,7 @@ struct CampaignProblemTests {
         ])
     }
 
-    @Test("a missing key the validator asks for is reported at the line of its block; a missing block at the parameters line")
+    @Test("a validator's problems are at the lines of their values; a key it misses, at the line of its block, or of the file's top without one")
     func validatorPathsToLines() {
         let file = """
             name: relief
@@ -132,11 +132,14 @@ struct CampaignProblemTests {
             """
         #expect(CampaignFixtures.problems(file) == [
             #"5: parameters.season: expected one of spring-jobs, summer-cooling, autumn-education, winter-warmth, got "winter""#,
-            "7: parameters.amounts.1: expected a positive number of yuan",
-            "9: parameters.extra: unknown key",
+            "7: parameters.amounts.1: expected a positive number of yuan, got -5",
+            "9: parameters.extra: unknown key (known keys: season, amounts, budget, eligibility)",
         ])
         let noParameters = "name: relief\nprogram: test-program\nschedule: { timezone: UTC, cron: \"0 9 * * MON\" }\n"
-        #expect(CampaignFixtures.problems(noParameters) == ["1: parameters.season: required", "1: parameters.amounts: required"])
+        #expect(CampaignFixtures.problems(noParameters) == [
+            "1: parameters.season: required: one of spring-jobs, summer-cooling, autumn-education, winter-warmth",
+            "1: parameters.amounts: required: yuan per member by tier",
+        ])
     }
 
     @Test("a YAML syntax error is one problem with its line")
