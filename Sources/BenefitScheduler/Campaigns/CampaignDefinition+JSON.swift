@@ -72,12 +72,11 @@ extension CampaignDefinition: Codable {
     /// not make old revisions unreadable.
     public init(from decoder: any Decoder) throws {
         let json = try JSONValue(from: decoder)
-        var reader = CampaignReader(source: SourceReader(problems: ProblemList(file: "stored campaign")), validators: nil)
+        var reader = CampaignReader(source: CampaignValueReader(file: "stored campaign"), validators: nil)
         guard let definition = reader.read(SourceValue(json: json)) else {
-            let problems = reader.problems.map { $0.path.isEmpty ? $0.message : "\($0.path): \($0.message)" }
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
-                debugDescription: "not a valid campaign definition: " + problems.joined(separator: "; ")))
+                debugDescription: "not a valid campaign definition: " + reader.problems.map(\.pathAndMessage).joined(separator: "; ")))
         }
         self = definition
     }

@@ -20,11 +20,11 @@ public enum CampaignFile {
     public static func parse(
         text: String, fileName: String, validators: [any ProgramParameterValidator]
     ) throws(CampaignFileError) -> CampaignDefinition {
-        var problems = ProblemList(file: fileName)
-        guard let root = SourceValue.readYAML(text, problems: &problems) else {
-            throw CampaignFileError(problems: problems.problems)
+        var source = CampaignValueReader(file: fileName)
+        guard let root = SourceValue.readYAML(text, reader: &source) else {
+            throw CampaignFileError(problems: source.problems)
         }
-        var reader = CampaignReader(source: SourceReader(problems: problems), validators: validators)
+        var reader = CampaignReader(source: source, validators: validators)
         let definition = reader.read(root)
         // The YAML layer may have reported problems (a merge key, a second
         // document) yet handed on a tree, so the list decides, not the result.

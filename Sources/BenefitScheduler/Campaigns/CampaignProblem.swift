@@ -13,7 +13,7 @@ public struct CampaignProblem: Sendable, Hashable, CustomStringConvertible {
     public let line: Int
     /// The key's path from the top of the campaign, keys joined by `.`, list items as `[0]`; empty for the file as a whole.
     public let path: String
-    /// What is wrong, in one line, e.g. `expected an integer, got "big"`.
+    /// What is wrong, in one line, e.g. `expected attempts per job (a whole number), got "big"`.
     public let message: String
 
     /// Creates a problem.
@@ -26,10 +26,15 @@ public struct CampaignProblem: Sendable, Hashable, CustomStringConvertible {
 
     /// `FILE:LINE: PATH: MESSAGE`, or `FILE:LINE: MESSAGE` for the file as a whole, always one line.
     public var description: String {
+        "\(file):\(line): \(pathAndMessage)"
+    }
+
+    /// `PATH: MESSAGE`, or `MESSAGE` for the file as a whole, always one line: for a stored definition, which has no file or lines.
+    public var pathAndMessage: String {
         // Messages quote what the author wrote, which may hold line breaks;
         // one problem per line is what makes the list readable and greppable.
         let oneLine = message.replacing("\r\n", with: " ").replacing("\n", with: " ")
-        return path.isEmpty ? "\(file):\(line): \(oneLine)" : "\(file):\(line): \(path): \(oneLine)"
+        return path.isEmpty ? oneLine : "\(path): \(oneLine)"
     }
 }
 

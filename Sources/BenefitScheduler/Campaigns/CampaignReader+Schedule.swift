@@ -17,28 +17,24 @@ extension CampaignReader {
 
     /// The `schedule` block: a time zone, exactly one rule, an optional window, and the two policies.
     mutating func readSchedule(_ value: SourceValue) -> ScheduleParts? {
-        guard let block = source.block(value, path: "schedule", keys: Self.scheduleKeys) else { return nil }
-        let zone = source.required("timezone", in: block).flatMap { readTimeZone($0, path: block.path(of: "timezone")) }
+        guard let block = source.block(value, keys: Self.scheduleKeys) else { return nil }
+        let zone = source.required("timezone", in: block, what: "an IANA time zone name such as Asia/Shanghai").flatMap { readTimeZone($0) }
 
         let written = Self.ruleKeys.filter { block[$0] != nil }
         if written.isEmpty {
-            source.problems.add("one of cron, lunar or at is required", at: "schedule", line: block.line)
+            source.add("one of cron, lunar or at is required", at: block.value)
         }
         for extra in written.dropFirst() {
-            source.problems.add(
-                "only one of cron, lunar or at may be given, and \(written[0]) is given too", at: block.path(of: extra),
-                line: block[extra]?.line ?? block.line)
+            if let extraValue = block[extra] {
+                source.add("only one of cron, lunar or at may be given, and \(written[0]) is given too", at: extraValue)
+            }
         }
         // Every rule written is read, so that its own mistakes are reported with the rest.
-        let kinds = written.map { key in block[key].flatMap { readRule(key, $0, path: block.path(of: key)) } }
+        let kinds = written.map { key in block[key].flatMap { readRule(key, $0) } }
 
-        let window: ScheduleWindow? = if let windowValue = block["window"] { readWindow(windowValue, path: block.path(of: "window")) } else { .unbounded }
-        let catchUp: CatchUpPolicy? = if let policy = block["catchUp"] {
-            source.choice(policy, path: block.path(of: "catchUp"), as: CatchUpPolicy.self)
-        } else { .latest }
-        let overlap: OverlapPolicy? = if let policy = block["overlap"] {
-            source.choice(policy, path: block.path(of: "overlap"), as: OverlapPolicy.self)
-        } else { .skip }
+        let window: ScheduleWindow? = if let windowValue = block["window"] { readWindow(windowValue) } else { .unbounded }
+        let catchUp: CatchUpPolicy? = if let policy = block["catchUp"] { source.choice(policy, as: CatchUpPolicy.self) } else { .latest }
+        let overlap: OverlapPolicy? = if let policy = block["overlap"] { source.choice(policy, as: OverlapPolicy.self) } else { .skip }
 
         guard written.count == 1, let kind = kinds.first ?? nil, let zone, let window, let catchUp, let overlap else { return nil }
         let schedule = Schedule(kind, timeZone: zone.timeZone, window: window)
@@ -51,8 +47,8 @@ extension CampaignReader {
     /// Foundation also accepts abbreviations (`CST`, `EST`) and offsets
     /// (`GMT+8`); they are refused, because `CST` is both China and US Central
     /// time, and a fixed offset silently ignores daylight-saving time.
-    private mutating func readTimeZone(_ value: SourceValue, path: String) -> (timeZone: TimeZone, identifier: String)? {
-        guard let identifier = source.text(value, path: path) else { return nil }
+    private mutating func readTimeZone(_ value: SourceValue) -> (timeZone: TimeZone, identifier: String)? {
+        guard let identifier = source.text(value) else { return nil }
         if identifier.contains("/") || identifier == "UTC" || identifier == "GMT", let zone = TimeZone(identifier: identifier) {
             return (zone, identifier)
         }
@@ -62,13 +58,13 @@ extension CampaignReader {
         } else {
             message += "; use an IANA name such as Asia/Shanghai or Europe/Berlin"
         }
-        source.problems.add(message, at: path, line: value.line)
+        source.add(message, at: value)
         return nil
     }
 
     /// One of `cron`, `lunar` or `at`, with each of the rule's problems reported.
-    private mutating func readRule(_ key: String, _ value: SourceValue, path: String) -> Schedule.Kind? {
-        guard let text = source.text(value, path: path) else { return nil }
+    private mutating func readRule(_ key: String, _ value: SourceValue) -> Schedule.Kind? {
+        guard let text = source.text(value) else { return nil }
         do throws(ScheduleError) {
             switch key {
             case "cron":
@@ -79,11 +75,11 @@ extension CampaignReader {
             case "lunar":
                 return .lunar(try LunarDate(parsing: text))
             default:
-                return readInstant(text, value: value, path: path).map(Schedule.Kind.at)
+                return readInstant(text, value: value).map(Schedule.Kind.at)
             }
         } catch {
             for message in error.messages {
-                source.problems.add(Self.withoutRulePrefix(message, key: key), at: path, line: value.line)
+                source.add(Self.withoutRulePrefix(message, key: key), at: value)
             }
             return nil
         }
@@ -94,7 +90,7 @@ extension CampaignReader {
         message.hasPrefix("\(key): ") ? String(message.dropFirst(key.count + 2)) : message
     }
 
-    private mutating func readInstant(_ text: String, value: SourceValue, path: String) -> Date? {
+    private mutating func readInstant(_ text: String, value: SourceValue) -> Date? {
         do throws(InstantText.Problem) {
             return try InstantText.parse(text)
         } catch {
@@ -103,22 +99,20 @@ extension CampaignReader {
             case .missingOffset: " (the UTC offset is missing)"
             case .nonexistentTime: " (no such time of day)"
             }
-            source.problems.add(
-                "expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(detail)",
-                at: path, line: value.line)
+            source.add("expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(detail)", at: value)
             return nil
         }
     }
 
     /// `window: {from, until}`, either side optional; null or left out means no bound.
-    private mutating func readWindow(_ value: SourceValue, path: String) -> ScheduleWindow? {
+    private mutating func readWindow(_ value: SourceValue) -> ScheduleWindow? {
         if value.isNull { return .unbounded }
-        guard let block = source.block(value, path: path, keys: ["from", "until"]) else { return nil }
+        guard let block = source.block(value, keys: ["from", "until"]) else { return nil }
         var valid = true
         func bound(_ key: String) -> CalendarDate? {
             guard let value = block[key] else { return nil }
             if value.isNull { return nil }
-            let date = source.calendarDate(value, path: block.path(of: key))
+            let date = source.calendarDate(value)
             if date == nil { valid = false }
             return date
         }
@@ -129,7 +123,7 @@ extension CampaignReader {
             return try ScheduleWindow(from: from, until: until)
         } catch {
             for message in error.messages {
-                source.problems.add(message, at: path, line: value.line)
+                source.add(message, at: value)
             }
             return nil
         }
@@ -143,22 +137,21 @@ extension CampaignReader {
     /// at 1970 for an open window, and a cron rule that matches no day is
     /// recognised within one Gregorian cycle (see ``Schedule/cronSearchHorizonInDays``).
     private mutating func checkFires(_ schedule: Schedule, block: SourceBlock, rule: String) {
-        let path = block.path(of: rule)
-        let line = block[rule]?.line ?? block.line
+        guard let ruleValue = block[rule] else { return }
         if case .at(let instant) = schedule.kind {
             if !schedule.window.contains(instant, in: schedule.timeZone) {
-                source.problems.add(
+                source.add(
                     "\(InstantText.format(instant, in: schedule.timeZone)) lies outside the window \(schedule.window), so the campaign would never fire",
-                    at: path, line: line)
+                    at: ruleValue)
             }
             return
         }
         let start = schedule.window.firstInstant(in: schedule.timeZone).map { $0.addingTimeInterval(-1) } ?? Date(timeIntervalSince1970: 0)
         guard schedule.nextFireTime(after: start) == nil else { return }
         if schedule.window == .unbounded {
-            source.problems.add("no date ever matches, so the campaign would never fire", at: path, line: line)
+            source.add("no date ever matches, so the campaign would never fire", at: ruleValue)
         } else {
-            source.problems.add("never fires within the window \(schedule.window)", at: path, line: line)
+            source.add("never fires within the window \(schedule.window)", at: ruleValue)
         }
     }
 }

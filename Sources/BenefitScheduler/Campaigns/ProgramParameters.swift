@@ -1,10 +1,13 @@
+import BenefitQueue
+
 /// Validates one program's `parameters` block; each program in BenefitWorkers implements one.
 ///
 /// The engine knows no program: it reads the rest of a campaign file itself
-/// and hands the `parameters` object to the validator whose ``program``
-/// matches the file's `program:`. The validator reports every problem it
-/// finds, by path, and the file parser turns each into a ``CampaignProblem``
-/// at the line of that path, prefixed with `parameters.`.
+/// and hands the `parameters` mapping, with the file's ``CampaignValueReader``,
+/// to the validator whose ``program`` matches the file's `program:`. The
+/// validator reads the block with that reader, so each problem is recorded at
+/// once with its path (`parameters.amounts.4`) and line, worded as the rest of
+/// the file's problems are.
 ///
 /// A validator only judges; it does not fill defaults or rewrite values, so
 /// the stored parameters are exactly what the operator wrote and a program
@@ -13,49 +16,35 @@ public protocol ProgramParameterValidator: Sendable {
     /// The program's name as operators write it in `program:`, e.g. `seasonal-relief`.
     var program: String { get }
 
-    /// Every problem in the parameters, in any order; empty if they are valid.
+    /// Records every problem in the parameters in `reader`; records nothing if they are valid.
     ///
-    /// - Parameter parameters: The `parameters` block, always an object (empty when the file has none).
-    func problems(in parameters: JSONValue) -> [ParameterProblem]
+    /// - Parameters:
+    ///   - parameters: The `parameters` block at path `parameters`, always a
+    ///     mapping: an empty one at the top's line when the file has none.
+    ///   - reader: The reader of the whole file.
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader)
 }
 
-/// One problem in a program's parameters, e.g. path `amounts.4`, message `tier 4 does not exist`.
-public struct ParameterProblem: Sendable, Hashable, CustomStringConvertible {
-    /// The path inside `parameters`: keys joined by `.`, list items as `[0]` (`hospitals[1].dailyCapacity`); empty for the block itself.
+extension CampaignValueReader {
+    /// A campaign's stored parameters, read by its program's reader, as a run needs them.
     ///
-    /// The path may name a key that is missing (`budget`); the problem is then
-    /// reported at the line of the nearest enclosing key that is present.
-    public let path: String
-    /// What is wrong, in one line.
-    public let message: String
-
-    /// Creates a problem at a path inside `parameters`.
-    public init(path: String, message: String) {
-        self.path = path
-        self.message = message
-    }
-
-    /// `PATH: MESSAGE`.
-    public var description: String {
-        path.isEmpty ? message : "\(path): \(message)"
-    }
-}
-
-extension ParameterProblem {
-    /// The engine's message for a key a block does not allow: a suggestion for
-    /// a near miss, otherwise the keys it does allow. Campaign files and every
-    /// program's parameters word unknown keys the same way.
+    /// The program reads them with the same code that validated them when the
+    /// campaign was applied, so a run sees what was checked. Problems here mean
+    /// the campaign was stored before a rule was added: no retry cures that, so
+    /// the job fails permanently, naming them.
     ///
-    /// A near miss differs only in letter case, `-` or `_` (`batchsize`,
-    /// `batch_size`, `catch-up`), the usual slips of authors used to other
-    /// naming conventions.
-    public static func unknownKeyMessage(_ key: String, known: [String]) -> String {
-        func folded(_ text: String) -> String {
-            text.lowercased().filter { $0 != "-" && $0 != "_" }
+    /// - Parameters:
+    ///   - parameters: The stored `parameters` object.
+    ///   - read: The program's reader: the parameters, sound when it recorded no problem.
+    public static func readStored<Parameters>(
+        _ parameters: JSONValue, campaign: String, program: String, _ read: (inout CampaignValueReader, SourceValue) -> Parameters?
+    ) throws(PermanentFailure) -> Parameters {
+        var reader = CampaignValueReader(file: "stored campaign")
+        let result = read(&reader, SourceValue(json: parameters, path: "parameters"))
+        guard let result, reader.problems.isEmpty else {
+            throw PermanentFailure("\(program): campaign \(campaign) has bad parameters: "
+                + reader.problems.map(\.pathAndMessage).joined(separator: "; "))
         }
-        if let suggestion = known.first(where: { folded($0) == folded(key) }) {
-            return "unknown key (did you mean \(suggestion)?)"
-        }
-        return "unknown key (known keys: \(known.joined(separator: ", ")))"
+        return result
     }
 }

@@ -22,8 +22,8 @@ extension SourceValue {
     /// a problem, because `campaign apply` maps files to campaigns one to one
     /// and a change to one campaign should be a change to one file.
     ///
-    /// - Returns: The first document's tree, or `nil` if the file could not be read (the reason is in `problems`).
-    static func readYAML(_ text: String, problems: inout ProblemList) -> SourceValue? {
+    /// - Returns: The first document's tree, or `nil` if the file could not be read (the reason is in `reader`'s problems).
+    static func readYAML(_ text: String, reader: inout CampaignValueReader) -> SourceValue? {
         var root: Node?
         do {
             var documents = try Yams.compose_all(yaml: text)
@@ -31,7 +31,7 @@ extension SourceValue {
                 if root == nil {
                     root = document
                 } else if !isEmptyDocument(document) {
-                    problems.add(
+                    reader.add(
                         "a campaign file holds one campaign, but a second document starts here; put each campaign in its own file",
                         at: "", line: document.mark?.line ?? 1)
                     break
@@ -40,67 +40,67 @@ extension SourceValue {
             if let error = documents.error { throw error }
         } catch {
             let (line, message) = describe(error, in: text)
-            problems.add(message, at: "", line: line)
+            reader.add(message, at: "", line: line)
             return nil
         }
         guard let root, !isEmptyDocument(root) else {
-            problems.add("the file holds no campaign", at: "", line: 1)
+            reader.add("the file holds no campaign", at: "", line: 1)
             return nil
         }
         var budget = maximumValueCount
-        return SourceValue(yaml: root, line: root.mark?.line ?? 1, path: "", problems: &problems, budget: &budget)
+        return SourceValue(yaml: root, line: root.mark?.line ?? 1, path: "", reader: &reader, budget: &budget)
     }
 
     /// Converts one node and, recursively, its children; a value in a mapping gets its key's line.
-    private init?(yaml node: Node, line: Int, path: String, problems: inout ProblemList, budget: inout Int) {
+    private init?(yaml node: Node, line: Int, path: String, reader: inout CampaignValueReader, budget: inout Int) {
         budget -= 1
         guard budget >= 0 else {
             if budget == -1 {
-                problems.add("the file expands to more than \(Self.maximumValueCount) values; are aliases (*name) repeating a large block?", at: path, line: line)
+                reader.add("the file expands to more than \(Self.maximumValueCount) values; are aliases (*name) repeating a large block?", at: path, line: line)
             }
             return nil
         }
         switch node {
         case .scalar(let scalar):
-            self.init(content: Self.content(ofScalar: scalar.string, tag: node.tag.rawValue), text: scalar.string, line: line)
+            self.init(content: Self.content(ofScalar: scalar.string, tag: node.tag.rawValue), text: scalar.string, line: line, path: path)
         case .sequence(let sequence):
             var items: [SourceValue] = []
             for (index, item) in sequence.enumerated() {
                 let itemLine = item.mark?.line ?? line
-                guard let value = SourceValue(yaml: item, line: itemLine, path: "\(path)[\(index)]", problems: &problems, budget: &budget)
+                guard let value = SourceValue(yaml: item, line: itemLine, path: Self.path(path, index: index), reader: &reader, budget: &budget)
                 else { return nil }
                 items.append(value)
             }
-            self.init(content: .list(items), text: nil, line: line)
+            self.init(content: .list(items), text: nil, line: line, path: path)
         case .mapping(let mapping):
             var entries: [(key: String, value: SourceValue)] = []
             var seenKeys: Set<String> = []
             for (keyNode, valueNode) in mapping {
                 let keyLine = keyNode.mark?.line ?? line
                 guard case .scalar(let keyScalar) = keyNode else {
-                    problems.add("a key must be plain text, not a list or mapping", at: path, line: keyLine)
+                    reader.add("a key must be plain text, not a list or mapping", at: path, line: keyLine)
                     continue
                 }
                 let key = keyScalar.string
-                let keyPath = path.isEmpty ? key : "\(path).\(key)"
+                let keyPath = Self.path(path, key: key)
                 if key == "<<", keyScalar.style == .plain {
-                    problems.add("merge keys (<<) are not supported; write the keys out", at: keyPath, line: keyLine)
+                    reader.add("merge keys (<<) are not supported; write the keys out", at: keyPath, line: keyLine)
                     continue
                 }
                 // Yams only refuses keys that are equal as YAML values, so `1:` and `"1":`
                 // both get here; as JSON object keys they would collide.
                 guard seenKeys.insert(key).inserted else {
-                    problems.add("key appears more than once in this mapping", at: keyPath, line: keyLine)
+                    reader.add("key appears more than once in this mapping", at: keyPath, line: keyLine)
                     continue
                 }
-                guard let value = SourceValue(yaml: valueNode, line: keyLine, path: keyPath, problems: &problems, budget: &budget)
+                guard let value = SourceValue(yaml: valueNode, line: keyLine, path: keyPath, reader: &reader, budget: &budget)
                 else { return nil }
                 entries.append((key, value))
             }
-            self.init(content: .mapping(entries), text: nil, line: line)
+            self.init(content: .mapping(entries), text: nil, line: line, path: path)
         case .alias:
             // The composer replaces aliases with the nodes they name; kept for completeness.
-            problems.add("unresolved alias", at: path, line: line)
+            reader.add("unresolved alias", at: path, line: line)
             return nil
         }
     }

@@ -1,18 +1,19 @@
 import Foundation
 
-/// A value read from a campaign file, with the line an author should look at to change it.
+/// A value read from a campaign file, with where it is: the line an author should look at to change it, and its key path.
 ///
-/// The campaign reader works on this tree rather than on Yams' nodes so that
-/// the same checks run on a YAML file and on a stored definition's JSON (see
-/// ``CampaignDefinition/init(from:)``), and so that the YAML rules about what
-/// is a number or a boolean are settled in one place (`SourceValue+YAML`).
+/// The campaign reader and the programs' parameter readers work on this tree
+/// rather than on Yams' nodes so that the same checks run on a YAML file and
+/// on a stored definition's JSON (see ``init(json:path:)``), and so that the
+/// YAML rules about what is a number or a boolean are settled in one place
+/// (`SourceValue+YAML`).
 ///
 /// A value inside a mapping carries the line of its key, which is where an
 /// author looks even when the value is a block on the following lines; a list
 /// item carries its own line.
-struct SourceValue: Sendable {
+public struct SourceValue: Sendable {
     /// What was written.
-    enum Content: Sendable {
+    public enum Content: Sendable {
         case null
         case bool(Bool)
         case number(Decimal)
@@ -22,19 +23,42 @@ struct SourceValue: Sendable {
         case mapping([(key: String, value: SourceValue)])
     }
 
-    let content: Content
+    public let content: Content
     /// The scalar as written, for messages and for text fields that accept any scalar; `nil` for lists and mappings.
-    let text: String?
+    public let text: String?
     /// The 1-based line, or 0 when the value did not come from a file.
-    let line: Int
+    public let line: Int
+    /// The key path from the top of the campaign: keys joined by `.`, list items as `[0]`
+    /// (`parameters.hospitals[1].name`); empty for the top itself.
+    public let path: String
+
+    init(content: Content, text: String?, line: Int, path: String) {
+        self.content = content
+        self.text = text
+        self.line = line
+        self.path = path
+    }
 
     /// Whether the value is null: written as `null`, `~` or nothing.
-    var isNull: Bool {
+    public var isNull: Bool {
         if case .null = content { true } else { false }
     }
 
+    /// The value as a whole number, if it is one that fits an `Int`.
+    public var wholeNumber: Int? {
+        wholeNumberDigits.flatMap { Int($0) }
+    }
+
+    /// The digits of the value if it is a whole number, however large: `-3`, `5000000`.
+    var wholeNumberDigits: String? {
+        // A whole number's canonical text has no decimal point, whatever exponent the Decimal holds.
+        guard case .number(let number) = content, case let digits = JSONValue.canonicalNumberText(number), !digits.contains(".")
+        else { return nil }
+        return digits
+    }
+
     /// The value as JSON, dropping the lines.
-    var jsonValue: JSONValue {
+    public var jsonValue: JSONValue {
         switch content {
         case .null: .null
         case .bool(let value): .bool(value)
@@ -45,19 +69,20 @@ struct SourceValue: Sendable {
         }
     }
 
-    /// What kind of value this is, as a message's "got …": `got "big"`, `got 12.5`, `got a list`, `got nothing`.
-    var gotDescription: String {
+    /// What was written, as a message's "got …": `got "big"`, `got 12.5`, `got a list`, `got nothing`.
+    public var gotDescription: String {
         switch content {
         case .null: text.map { $0.isEmpty ? "nothing" : $0 } ?? "nothing"
         case .bool, .number: text ?? ""
         case .string(let string): Self.quoted(string)
-        case .list: "a list"
+        // Said apart, because "expected a non-empty list …, got a list" would puzzle.
+        case .list(let items): items.isEmpty ? "an empty list" : "a list"
         case .mapping: "a mapping"
         }
     }
 
     /// The text in double quotes, with quotes, backslashes and line breaks escaped so it stays on one line.
-    static func quoted(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         let escaped = text
             .replacing("\\", with: "\\\\")
             .replacing("\"", with: "\\\"")
@@ -67,72 +92,38 @@ struct SourceValue: Sendable {
         return "\"\(escaped)\""
     }
 
-    /// The line of the value at a parameter path such as `amounts.4` or `hospitals[1].name`, or of its nearest present ancestor.
-    ///
-    /// A validator may name a key that is missing (`budget: required`); the
-    /// author then needs the line of the block that should hold it.
-    func line(at path: String) -> Int {
-        var current = self
-        for step in Self.steps(of: path) {
-            let next: SourceValue?
-            switch (step, current.content) {
-            case (.key(let key), .mapping(let entries)):
-                next = entries.first { $0.key == key }?.value
-            case (.index(let index), .list(let items)):
-                next = items.indices.contains(index) ? items[index] : nil
-            default:
-                next = nil
-            }
-            guard let next else { break }
-            current = next
-        }
-        return current.line
+    /// The path of a key of the mapping at `parent`: `parent.key`, or `key` at the top.
+    static func path(_ parent: String, key: String) -> String {
+        parent.isEmpty ? key : "\(parent).\(key)"
     }
 
-    private enum Step {
-        case key(String)
-        case index(Int)
-    }
-
-    /// `hospitals[1].name` as key `hospitals`, index 1, key `name`.
-    private static func steps(of path: String) -> [Step] {
-        var steps: [Step] = []
-        for part in path.split(separator: ".", omittingEmptySubsequences: true) {
-            var rest = part[...]
-            if let bracket = rest.firstIndex(of: "[") {
-                if bracket > rest.startIndex { steps.append(.key(String(rest[..<bracket]))) }
-                rest = rest[bracket...]
-                while rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-                    if let index = Int(rest[rest.index(after: rest.startIndex)..<close]) {
-                        steps.append(.index(index))
-                    }
-                    rest = rest[rest.index(after: close)...]
-                }
-            } else {
-                steps.append(.key(String(rest)))
-            }
-        }
-        return steps
+    /// The path of an item of the list at `parent`: `parent[index]`.
+    static func path(_ parent: String, index: Int) -> String {
+        "\(parent)[\(index)]"
     }
 }
 
 extension SourceValue {
-    /// The tree of a JSON value, as stored definitions are read back; every line is 0.
-    init(json: JSONValue) {
+    /// The tree of a JSON value, as stored definitions and parameters are read back; every line is 0.
+    ///
+    /// - Parameter path: Where the value sits in a campaign: empty for a whole
+    ///   definition, `parameters` for a stored parameters object.
+    public init(json: JSONValue, path: String = "") {
         switch json {
         case .null:
-            self.init(content: .null, text: "null", line: 0)
+            self.init(content: .null, text: "null", line: 0, path: path)
         case .bool(let value):
-            self.init(content: .bool(value), text: value ? "true" : "false", line: 0)
+            self.init(content: .bool(value), text: value ? "true" : "false", line: 0, path: path)
         case .number(let number):
-            self.init(content: .number(number), text: JSONValue.canonicalNumberText(number), line: 0)
+            self.init(content: .number(number), text: JSONValue.canonicalNumberText(number), line: 0, path: path)
         case .string(let string):
-            self.init(content: .string(string), text: string, line: 0)
+            self.init(content: .string(string), text: string, line: 0, path: path)
         case .array(let elements):
-            self.init(content: .list(elements.map(SourceValue.init(json:))), text: nil, line: 0)
+            let items = elements.enumerated().map { SourceValue(json: $0.element, path: Self.path(path, index: $0.offset)) }
+            self.init(content: .list(items), text: nil, line: 0, path: path)
         case .object(let members):
-            let entries = members.keys.sorted().map { (key: $0, value: SourceValue(json: members[$0] ?? .null)) }
-            self.init(content: .mapping(entries), text: nil, line: 0)
+            let entries = members.keys.sorted().map { (key: $0, value: SourceValue(json: members[$0] ?? .null, path: Self.path(path, key: $0))) }
+            self.init(content: .mapping(entries), text: nil, line: 0, path: path)
         }
     }
 }

@@ -11,12 +11,6 @@ public enum ScheduleError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCron(expression: String, problems: [CronProblem])
     /// A lunar date text with one or more problems, all of them listed.
     case invalidLunar(text: String, problems: [LunarProblem])
-    /// A calendar date that is malformed or does not exist, such as `2026-02-30`.
-    ///
-    /// ``CalendarDate`` only answers `nil` for such text; code that reads a
-    /// window's bounds from what an author wrote throws this, so the author
-    /// sees it alongside the schedule's other problems.
-    case invalidCalendarDate(String)
     /// A time zone identifier that is not in the IANA database known to this machine.
     case unknownTimeZone(String)
     /// A window whose first day comes after its last day, so it could never be active.
@@ -27,7 +21,6 @@ public enum ScheduleError: Error, Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .invalidCron(_, let problems): problems.map(\.description)
         case .invalidLunar(_, let problems): problems.map(\.description)
-        case .invalidCalendarDate(let text): ["\"\(text)\" is not a date of the form YYYY-MM-DD"]
         case .unknownTimeZone(let identifier): ["unknown time zone \"\(identifier)\""]
         case .invertedWindow(let from, let until): ["window starts \(from), after it ends \(until)"]
         }

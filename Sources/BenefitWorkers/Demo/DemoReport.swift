@@ -88,7 +88,7 @@ extension DemoReport.Campaign {
                 SELECT count(*) FILTER (WHERE run_id = \(runID)), count(*)
                 FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)
                 """).single((Int, Int?).self)
-            capacity = try ParameterReader.stored(parameters, campaign: campaign, program: program, RecuperationParameterReader.read)
+            capacity = try CampaignValueReader.readStored(parameters, campaign: campaign, program: program) { $0.recuperationParameters($1) }
                 .sessions.reduce(0) { $0 + $1.session.capacity }
         default:
             throw DemoError("the report knows no effects of program \(program) (campaign \(campaign))")

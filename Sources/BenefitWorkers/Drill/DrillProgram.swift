@@ -20,34 +20,16 @@ public struct DrillProgram: BenefitProgram {
 
     public init() {}
 
-    public func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        var reader = ParameterReader()
-        guard let block = reader.mapping(parameters, at: "", known: ["members", "failRanks", "sleepMs"], example: "{ members: 10000 }")
-        else { return reader.problems }
-        if let members = reader.required(block, "members", what: "how many synthetic members the run has") {
-            _ = reader.wholeNumber(members, at: "members", in: 0...Self.maximumMembers, what: "members")
-        }
-        if let ranks = block["failRanks"], let list = reader.list(ranks, at: "failRanks", of: "ranks") {
-            for (index, rank) in list.enumerated() {
-                _ = reader.wholeNumber(rank, at: "failRanks[\(index)]", in: 1...Self.maximumMembers, what: "a rank")
-            }
-        }
-        if let sleep = block["sleepMs"] {
-            _ = reader.wholeNumber(sleep, at: "sleepMs", in: 0...600_000, what: "milliseconds")
-        }
-        return reader.problems
-    }
-
     public func population(_ run: RunContext) throws -> PostgresQuery {
-        let members = ParameterReader.wholeNumber(run.parameters["members"]) ?? 0
+        let members = try parameters(of: run).members
         return "SELECT 'D-' || lpad(g::text, 7, '0'), g FROM generate_series(1, \(members)) AS g"
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
-        let parameters = batch.run.parameters
-        if let sleep = ParameterReader.wholeNumber(parameters["sleepMs"]), sleep > 0 { try await Task.sleep(for: .milliseconds(sleep)) }
+        let parameters = try parameters(of: batch.run)
+        if parameters.sleepMs > 0 { try await Task.sleep(for: .milliseconds(parameters.sleepMs)) }
         let ranks = batch.firstRank..<(batch.firstRank + batch.memberIDs.count)
-        let failing = (parameters["failRanks"]?.arrayValue ?? []).compactMap { ParameterReader.wholeNumber($0) }.filter(ranks.contains)
+        let failing = parameters.failRanks.filter(ranks.contains)
         if let rank = failing.first {
             throw DrillFailure(rank: rank)
         }

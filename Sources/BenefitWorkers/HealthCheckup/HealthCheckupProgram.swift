@@ -48,8 +48,8 @@ public struct HealthCheckupProgram: BenefitProgram {
 
     public init() {}
 
-    public func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        CheckupParameterReader.read(parameters).problems
+    public func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        _ = reader.checkupParameters(parameters)
     }
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
@@ -107,9 +107,9 @@ public struct HealthCheckupProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
-    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
+    /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).
     static func parameters(of run: RunContext) throws -> CheckupParameters {
-        try ParameterReader.stored(run, program: name, CheckupParameterReader.read)
+        try CampaignValueReader.readStored(run.parameters, campaign: run.campaign, program: name) { $0.checkupParameters($1) }
     }
 
     static func scope(of run: RunContext) throws -> DueQueries.Scope {

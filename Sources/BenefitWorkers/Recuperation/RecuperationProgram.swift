@@ -47,8 +47,8 @@ public struct RecuperationProgram: BenefitProgram {
 
     public init() {}
 
-    public func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        RecuperationParameterReader.read(parameters).problems
+    public func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        _ = reader.recuperationParameters(parameters)
     }
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
@@ -73,9 +73,9 @@ public struct RecuperationProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
-    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
+    /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).
     static func parameters(of run: RunContext) throws -> RecuperationParameters {
-        try ParameterReader.stored(run, program: name, RecuperationParameterReader.read)
+        try CampaignValueReader.readStored(run.parameters, campaign: run.campaign, program: name) { $0.recuperationParameters($1) }
     }
 
     static func scope(of run: RunContext) throws -> RankingQueries.Scope {

@@ -1,192 +1,139 @@
 import BenefitScheduler
 import Foundation
 
-/// Reads a seasonal-relief `parameters` block: every problem by path, and the
-/// parameters with defaults filled in when there is none.
-///
-/// The rules, documented for operators in docs/programs.md:
-/// - `season` is required, one of the four drives.
-/// - `eligibility` (default: the season's) needs at least one criterion;
-///   `hardshipTier` is a list of existing tiers, `frontline` and
-///   `childInCollege` are booleans.
-/// - `employment` (default: the season's) is a list of employment types.
-/// - Money: `amounts` (tier → yuan) and a flat `amount`, positive, at most two
-///   decimals. Each eligible tier needs its amount or the flat one; criteria
-///   that admit members without a tier (`frontline`, `childInCollege`) need the
-///   flat one. `budget` is required and must pay at least one grant.
-struct ReliefParameterReader {
+extension ReliefParameters {
+    /// The keys of a seasonal-relief `parameters` block.
     static let keys = ["season", "eligibility", "employment", "amounts", "amount", "budget"]
+    /// The keys of its `eligibility` block.
     static let eligibilityKeys = ["hardshipTier", "frontline", "childInCollege"]
+}
 
-    private var base = ParameterReader()
-    var problems: [ParameterProblem] { base.problems }
-
-    /// Reads `parameters`; the result is nil when there is any problem.
-    static func read(_ parameters: JSONValue) -> (parameters: ReliefParameters?, problems: [ParameterProblem]) {
-        var reader = ReliefParameterReader()
-        let result = reader.read(parameters)
-        return (reader.problems.isEmpty ? result : nil, reader.problems)
-    }
-
-    private mutating func add(_ path: String, _ message: String) {
-        base.add(path, message)
-    }
-
-    private mutating func read(_ parameters: JSONValue) -> ReliefParameters? {
-        guard let block = base.mapping(parameters, at: "", known: Self.keys, example: "{ season: winter-warmth, budget: 5000000, ... }")
-        else { return nil }
-        let season = readSeason(block["season"])
+extension CampaignValueReader {
+    /// A seasonal-relief `parameters` block, with defaults filled in; every problem is recorded.
+    ///
+    /// The parameters are sound only when no problem was recorded. The rules,
+    /// documented for operators in docs/programs.md:
+    /// - `season` is required, one of the four drives.
+    /// - `eligibility` (default: the season's) needs at least one criterion;
+    ///   `hardshipTier` is a list of existing tiers, `frontline` and
+    ///   `childInCollege` are booleans.
+    /// - `employment` (default: the season's) is a list of employment types.
+    /// - Money: `amounts` (tier → yuan) and a flat `amount`, positive, at most two
+    ///   decimals. Each eligible tier needs its amount or the flat one; criteria
+    ///   that admit members without a tier (`frontline`, `childInCollege`) need the
+    ///   flat one. `budget` is required and must pay at least one grant.
+    mutating func reliefParameters(_ parameters: SourceValue) -> ReliefParameters? {
+        guard let block = block(parameters, keys: ReliefParameters.keys) else { return nil }
+        let seasons = ReliefSeason.allCases.map(\.rawValue).joined(separator: ", ")
+        let season = required("season", in: block, what: "one of \(seasons)").flatMap { choice($0, as: ReliefSeason.self) }
         var eligibility = season?.defaultEligibility
-        if let given = block["eligibility"] { eligibility = readEligibility(given) }
+        if let given = block["eligibility"] { eligibility = reliefEligibility(given) }
         var employment = season?.defaultEmployment
-        if let given = block["employment"] { employment = base.employment(given, at: "employment") }
+        if let given = block["employment"] { employment = self.employment(given) }
         var amounts: [Int: Decimal]? = [:]
-        if let given = block["amounts"] { amounts = readAmounts(given) }
+        if let given = block["amounts"] { amounts = tierAmounts(given) }
         var flatAmount: Decimal?
         var flatAmountValid = true
         if let given = block["amount"] {
-            flatAmount = readMoney(given, path: "amount", maximum: Yuan.maximumAmount)
+            flatAmount = yuan(given, what: "the flat amount", maximum: Yuan.maximumAmount)
             flatAmountValid = flatAmount != nil
         }
-        let budget = readBudget(block["budget"])
+        let budgetValue = required("budget", in: block, what: "yuan the campaign may spend per cycle")
+        let budget = budgetValue.flatMap { yuan($0, what: "the budget", maximum: Yuan.maximumBudget) }
         // Coverage is only judged over amounts that read cleanly, so one slip is not reported twice.
         guard let season, let eligibility, let amounts, flatAmountValid else { return nil }
 
-        var parameters = ReliefParameters(
+        let parameters = ReliefParameters(
             season: season, eligibility: eligibility, eligibilityIsDefault: block["eligibility"] == nil,
             employment: employment ?? [], amounts: amounts, flatAmount: flatAmount, budget: budget ?? 0)
-        checkCoverage(of: parameters, amountsGiven: block["amounts"] != nil)
-        if let budget {
-            parameters.budget = budget
-            if let smallest = parameters.smallestAmount, budget < smallest {
-                add("budget", "\(Yuan.text(budget)) yuan cannot pay a single grant (the smallest amount is \(Yuan.text(smallest)))")
-            }
+        checkCoverage(of: parameters, in: block)
+        if let budget, let budgetValue, let smallest = parameters.smallestAmount, budget < smallest {
+            add("\(Yuan.text(budget)) yuan cannot pay a single grant (the smallest amount is \(Yuan.text(smallest)))", at: budgetValue)
         }
         return parameters
     }
 
-    private mutating func readSeason(_ value: JSONValue?) -> ReliefSeason? {
-        let known = ReliefSeason.allCases.map(\.rawValue)
-        guard let value else {
-            add("season", "required: one of \(known.joined(separator: ", "))")
-            return nil
-        }
-        if let text = value.stringValue, let season = ReliefSeason(rawValue: text) { return season }
-        var message = "expected one of \(known.joined(separator: ", ")), got \(value.canonicalText)"
-        if let text = value.stringValue, let match = known.first(where: { $0.lowercased() == text.lowercased() }) {
-            message += " (did you mean \(match)?)"
-        }
-        add("season", message)
-        return nil
-    }
-
-    private mutating func readEligibility(_ value: JSONValue) -> ReliefEligibility? {
-        let problemsBefore = base.problems.count
-        guard let block = base.mapping(value, at: "eligibility", known: Self.eligibilityKeys, example: "{ hardshipTier: [1, 2, 3] }")
-        else { return nil }
-        var valid = base.problems.count == problemsBefore
+    private mutating func reliefEligibility(_ value: SourceValue) -> ReliefEligibility? {
+        let problemsBefore = problems.count
+        guard let block = block(value, keys: ReliefParameters.eligibilityKeys, example: "{ hardshipTier: [1, 2, 3] }") else { return nil }
         var eligibility = ReliefEligibility()
-        if let tiers = block["hardshipTier"] {
-            if let read = readTiers(tiers) { eligibility.hardshipTiers = read } else { valid = false }
+        if let given = block["hardshipTier"] {
+            eligibility.hardshipTiers = hardshipTiers(given)?.sorted() ?? []
         }
         for (key, path) in [("frontline", \ReliefEligibility.frontline), ("childInCollege", \.childInCollege)] {
-            guard let flag = block[key] else { continue }
-            if let on = base.flag(flag, at: "eligibility.\(key)") { eligibility[keyPath: path] = on } else { valid = false }
+            if let given = block[key], let on = flag(given) { eligibility[keyPath: path] = on }
         }
-        guard valid else { return nil }
+        // An unknown key is a slip too: judged on half a block, the criteria would draw a second, misleading problem.
+        guard problems.count == problemsBefore else { return nil }
         if !eligibility.hasCriterion {
-            add("eligibility", "no criterion: give hardshipTier, frontline: true or childInCollege: true")
+            add("no criterion: give hardshipTier, frontline: true or childInCollege: true", at: value)
             return nil
         }
         return eligibility
     }
 
-    private mutating func readTiers(_ value: JSONValue) -> [Int]? {
-        let path = "eligibility.hardshipTier"
-        guard let list = base.nonEmptyList(value, at: path, of: "tiers (1, 2, 3)") else { return nil }
-        var tiers: [Int] = []
-        var valid = true
-        for (index, element) in list.enumerated() {
-            guard let tier = ParameterReader.wholeNumber(element) else {
-                add("\(path)[\(index)]", "expected a tier (1, 2 or 3), got \(element.canonicalText)")
-                valid = false
-                continue
+    /// A non-empty list of hardship tiers that exist, each once.
+    private mutating func hardshipTiers(_ value: SourceValue) -> [Int]? {
+        distinctList(value, of: "tiers (1, 2, 3)") { reader, element in
+            guard let tier = element.wholeNumber else {
+                reader.add("expected a tier (1, 2 or 3), got \(element.gotDescription)", at: element)
+                return nil
             }
-            if !ReliefEligibility.tiers.contains(tier) {
-                add("\(path)[\(index)]", "tier \(tier) does not exist")
-                valid = false
-            } else if tiers.contains(tier) {
-                add("\(path)[\(index)]", "tier \(tier) is listed twice")
-                valid = false
+            guard ReliefEligibility.tiers.contains(tier) else {
+                reader.add("tier \(tier) does not exist", at: element)
+                return nil
             }
-            tiers.append(tier)
+            return tier
         }
-        return valid ? tiers.sorted() : nil
     }
 
     /// `amounts` by tier; nil if it is not a mapping or has any bad entry.
-    private mutating func readAmounts(_ value: JSONValue) -> [Int: Decimal]? {
-        guard let block = value.objectValue else {
-            add("amounts", "expected a mapping of tier to yuan such as { \"1\": 2000, \"2\": 1200 }, got \(value.kindDescription)")
-            return nil
-        }
+    private mutating func tierAmounts(_ value: SourceValue) -> [Int: Decimal]? {
+        guard let block = mapping(value, of: #"tier to yuan (such as { "1": 2000, "2": 1200 })"#) else { return nil }
         var amounts: [Int: Decimal] = [:]
         var valid = true
-        for key in block.keys.sorted() {
+        for (key, entry) in block.entries {
             guard let tier = Int(key), String(tier) == key, ReliefEligibility.tiers.contains(tier) else {
-                add("amounts.\(key)", "tier \(key) does not exist")
+                add("tier \(key) does not exist", at: entry)
                 valid = false
                 continue
             }
-            if let amount = readMoney(block[key]!, path: "amounts.\(key)", maximum: Yuan.maximumAmount) {
-                amounts[tier] = amount
-            } else {
-                valid = false
-            }
+            amounts[tier] = yuan(entry, what: "yuan per member", maximum: Yuan.maximumAmount)
+            valid = valid && amounts[tier] != nil
         }
         return valid ? amounts : nil
     }
 
-    private mutating func readBudget(_ value: JSONValue?) -> Decimal? {
-        guard let value else {
-            add("budget", "required: yuan the campaign may spend per cycle")
-            return nil
-        }
-        return readMoney(value, path: "budget", maximum: Yuan.maximumBudget)
-    }
-
-    /// A positive number of yuan with at most two decimals, up to `maximum`.
-    private mutating func readMoney(_ value: JSONValue, path: String, maximum: Decimal) -> Decimal? {
-        guard let number = value.numberValue, number > 0, Yuan.isWholeCents(number) else {
-            add(path, "expected a positive number of yuan with at most 2 decimals, got \(value.canonicalText)")
+    /// A positive number of yuan with at most two decimals, up to `maximum`; `what` names it in messages.
+    private mutating func yuan(_ value: SourceValue, what: String, maximum: Decimal) -> Decimal? {
+        guard case .number(let number) = value.content, number > 0, Yuan.isWholeCents(number) else {
+            add("expected a positive number of yuan with at most 2 decimals, got \(value.gotDescription)", at: value)
             return nil
         }
         guard number <= maximum else {
-            add(path, "\(Yuan.text(number)) yuan is more than the most allowed, \(Yuan.text(maximum))")
+            outOfRange(value, what: what, from: "0.01", to: Yuan.text(maximum))
             return nil
         }
         return number
     }
 
     /// Every eligible member must have an amount: their tier's, or the flat one.
-    private mutating func checkCoverage(of parameters: ReliefParameters, amountsGiven: Bool) {
-        guard amountsGiven || parameters.flatAmount != nil else {
-            add("amounts", "required: yuan per member by tier, or a flat amount")
+    private mutating func checkCoverage(of parameters: ReliefParameters, in block: SourceBlock) {
+        // The flat amount pays every member their tier does not.
+        guard parameters.flatAmount == nil else { return }
+        guard let amounts = block["amounts"] else {
+            missing("amounts", in: block.value, what: "yuan per member by tier, or a flat amount")
             return
         }
-        let eligibility = parameters.eligibility
-        let source = parameters.eligibilityIsDefault
-            ? "the \(parameters.season.rawValue) default eligibility" : "eligibility.hardshipTier"
-        if parameters.flatAmount == nil {
-            for tier in eligibility.hardshipTiers where parameters.amounts[tier] == nil {
-                add("amounts.\(tier)", "missing: tier \(tier) is eligible (\(source)) but has no amount")
-            }
-            let tierless = eligibility.tierlessCriteria.joined(separator: " and ")
-            if !tierless.isEmpty {
-                let source = parameters.eligibilityIsDefault
-                    ? "the \(parameters.season.rawValue) default eligibility (\(tierless))" : "eligibility by \(tierless)"
-                add("amount", "required: \(source) admits members who have no tier in amounts; they get this flat amount")
-            }
+        let season = parameters.season.rawValue
+        let source = parameters.eligibilityIsDefault ? "the \(season) default eligibility" : "eligibility.hardshipTier"
+        for tier in parameters.eligibility.hardshipTiers where parameters.amounts[tier] == nil {
+            missing("\(tier)", in: amounts, what: "yuan for tier \(tier), which is eligible (\(source))")
+        }
+        let tierless = parameters.eligibility.tierlessCriteria.joined(separator: " and ")
+        if !tierless.isEmpty {
+            let source = parameters.eligibilityIsDefault ? "the \(season) default eligibility (\(tierless))" : "eligibility by \(tierless)"
+            missing("amount", in: block.value, what: "\(source) admits members who have no tier in amounts; they get this flat amount")
         }
     }
 }

@@ -45,8 +45,8 @@ public struct SeasonalReliefProgram: BenefitProgram {
 
     public init() {}
 
-    public func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        ReliefParameterReader.read(parameters).problems
+    public func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        _ = reader.reliefParameters(parameters)
     }
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
@@ -95,9 +95,9 @@ public struct SeasonalReliefProgram: BenefitProgram {
         return BatchOutcome(members: batch.memberIDs.count, amount: amount)
     }
 
-    /// The run's parameters (see ``ParameterReader/stored(_:program:_:)``).
+    /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).
     static func parameters(of run: RunContext) throws -> ReliefParameters {
-        try ParameterReader.stored(run, program: name, ReliefParameterReader.read)
+        try CampaignValueReader.readStored(run.parameters, campaign: run.campaign, program: name) { $0.reliefParameters($1) }
     }
 
     static func scope(of run: RunContext) throws -> EligibilityQueries.Scope {

@@ -5,8 +5,8 @@ import Foundation
 ///
 /// The engine must treat every program alike, so the tests use their own
 /// program rather than BenefitWorkers' real ones: what is proved here is how
-/// the file parser runs a validator and places its problems, not the rules of
-/// any program.
+/// the file parser runs a validator and where its problems land, not the rules
+/// of any program.
 struct ReliefTestValidator: ProgramParameterValidator {
     /// The program name it answers to; `test-program` unless a test needs the design's `seasonal-relief`.
     let program: String
@@ -19,41 +19,31 @@ struct ReliefTestValidator: ProgramParameterValidator {
     static let tiers = ["1", "2", "3"]
     static let keys = ["season", "amounts", "budget", "eligibility"]
 
-    func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        var problems: [ParameterProblem] = []
-        let members = parameters.objectValue ?? [:]
-        for key in members.keys.sorted() where !Self.keys.contains(key) {
-            problems.append(ParameterProblem(path: key, message: "unknown key"))
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        guard let block = reader.block(parameters, keys: Self.keys) else { return }
+        if let season = reader.required("season", in: block, what: "one of \(Self.seasons.joined(separator: ", "))") {
+            _ = reader.choice(season, among: Self.seasons)
         }
-        switch members["season"] {
-        case nil:
-            problems.append(ParameterProblem(path: "season", message: "required"))
-        case .string(let season) where Self.seasons.contains(season):
-            break
-        case let other?:
-            problems.append(ParameterProblem(path: "season", message: "expected one of \(Self.seasons.joined(separator: ", ")), got \(other.canonicalText)"))
-        }
-        switch members["amounts"] {
-        case nil:
-            problems.append(ParameterProblem(path: "amounts", message: "required"))
-        case .object(let amounts):
-            for tier in amounts.keys.sorted() {
-                guard Self.tiers.contains(tier) else {
-                    problems.append(ParameterProblem(path: "amounts.\(tier)", message: "tier \(tier) does not exist"))
-                    continue
-                }
-                guard let amount = amounts[tier]?.numberValue, amount > 0 else {
-                    problems.append(ParameterProblem(path: "amounts.\(tier)", message: "expected a positive number of yuan"))
-                    continue
+        if let given = reader.required("amounts", in: block, what: "yuan per member by tier"),
+           let amounts = reader.mapping(given, of: "tier to yuan") {
+            for (tier, amount) in amounts.entries {
+                if !Self.tiers.contains(tier) {
+                    reader.add("tier \(tier) does not exist", at: amount)
+                } else {
+                    Self.checkYuan(amount, with: &reader)
                 }
             }
-        case let other?:
-            problems.append(ParameterProblem(path: "amounts", message: "expected a mapping of tier to yuan, got \(other.kindDescription)"))
         }
-        if let budget = members["budget"], !(budget.numberValue.map { $0 > 0 } ?? false) {
-            problems.append(ParameterProblem(path: "budget", message: "expected a positive number of yuan"))
+        if let budget = block["budget"] {
+            Self.checkYuan(budget, with: &reader)
         }
-        return problems
+    }
+
+    private static func checkYuan(_ value: SourceValue, with reader: inout CampaignValueReader) {
+        guard case .number(let number) = value.content, number > 0 else {
+            reader.add("expected a positive number of yuan, got \(value.gotDescription)", at: value)
+            return
+        }
     }
 }
 
@@ -61,7 +51,7 @@ struct ReliefTestValidator: ProgramParameterValidator {
 struct NoParametersValidator: ProgramParameterValidator {
     let program = "no-parameters"
 
-    func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        (parameters.objectValue ?? [:]).keys.sorted().map { ParameterProblem(path: $0, message: "unknown key") }
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        _ = reader.block(parameters, keys: [])
     }
 }

@@ -11,7 +11,7 @@ struct ImportDuringPlanningProgram: BenefitProgram {
     let program = "import-during-planning"
     let database: PostgresConfiguration
 
-    func problems(in parameters: JSONValue) -> [ParameterProblem] { [] }
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {}
 
     func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let counted = try await transaction.query("SELECT count(*) FROM test_candidate").single(Int.self)

@@ -10,8 +10,8 @@ import PostgresClient
 struct FixableProgram: BenefitProgram {
     let program = "fixable"
 
-    func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        parameters["members"]?.numberValue == nil ? [ParameterProblem(path: "members", message: "required")] : []
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        reader.checkTestProgramParameters(parameters)
     }
 
     func population(_ run: RunContext) throws -> PostgresQuery {
@@ -35,8 +35,8 @@ struct FixableProgram: BenefitProgram {
 struct SyntheticProgram: BenefitProgram {
     let program = "synthetic"
 
-    func problems(in parameters: JSONValue) -> [ParameterProblem] {
-        parameters["members"]?.numberValue == nil ? [ParameterProblem(path: "members", message: "required")] : []
+    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
+        reader.checkTestProgramParameters(parameters)
     }
 
     func population(_ run: RunContext) throws -> PostgresQuery {
@@ -50,6 +50,19 @@ struct SyntheticProgram: BenefitProgram {
         }
         try await transaction.query("INSERT INTO test_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
         return BatchOutcome(members: batch.memberIDs.count)
+    }
+}
+
+extension CampaignValueReader {
+    /// The test programs' parameters: `members` (required) and `sleepMs`, whole numbers.
+    mutating func checkTestProgramParameters(_ parameters: SourceValue) {
+        guard let block = block(parameters, keys: ["members", "sleepMs"]) else { return }
+        if let members = required("members", in: block, what: "how many made-up members a run has") {
+            _ = wholeNumber(members, in: 0...1_000_000, what: "members")
+        }
+        if let sleep = block["sleepMs"] {
+            _ = wholeNumber(sleep, in: 0...60_000, what: "milliseconds")
+        }
     }
 }
 

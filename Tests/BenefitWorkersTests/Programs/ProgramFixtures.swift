@@ -45,6 +45,13 @@ enum ProgramFixtures {
         }
     }
 
+    /// `PATH: MESSAGE` for each problem a program finds in parameters as stored (JSON, no lines), in the order reported.
+    static func problems(of program: any ProgramParameterValidator, inStored parameters: JSONValue) -> [String] {
+        var reader = CampaignValueReader(file: "stored")
+        program.validate(SourceValue(json: parameters, path: "parameters"), with: &reader)
+        return reader.problems.map(\.pathAndMessage)
+    }
+
     /// The example campaign `ops/campaigns/NAME.yaml`, as compiled into the binary
     /// and parsed with the real programs (which throws if any example is invalid).
     static func exampleCampaign(_ name: String) throws -> CampaignDefinition {

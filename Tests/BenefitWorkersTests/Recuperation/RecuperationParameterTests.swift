@@ -12,6 +12,11 @@ struct RecuperationParameterTests {
         ProgramFixtures.problems(inFile: RecuperationFixtures.campaignYAML(name: "recuperation", parameters: parameters))
     }
 
+    /// Parameters as a run reads them from the stored definition.
+    static func stored(_ parameters: JSONValue) throws -> RecuperationParameters {
+        try CampaignValueReader.readStored(parameters, campaign: "recuperation", program: RecuperationProgram.name) { $0.recuperationParameters($1) }
+    }
+
     static let site = "{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }"
 
     @Test("good parameter blocks have no problem", arguments: [
@@ -39,24 +44,24 @@ struct RecuperationParameterTests {
           "parameters.sites: required: the sites and their sessions, such as [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 40 }] }]"]),
         ("{ sites: [], Seed: 1, rank_by: [frontline] }",
          ["parameters.Seed: unknown key (did you mean seed?)", "parameters.rank_by: unknown key (did you mean rankBy?)",
-          "parameters.sites: expected a non-empty list of sites, got []"]),
+          "parameters.sites: expected a non-empty list of sites, got an empty list"]),
         ("{ sites: [\(site)], employment: [staff, boss, staff], minServiceYears: 61, notWithinYears: -1, seed: 1.5 }",
-         [#"parameters.employment[1]: unknown employment type "boss" (known: staff, retired, migrant, gig)"#,
-          "parameters.employment[2]: staff is listed twice",
+         [#"parameters.employment[1]: expected one of staff, retired, migrant, gig, got "boss""#,
+          "parameters.employment[2]: staff is already listed at parameters.employment[0]",
           "parameters.minServiceYears: 61 is out of range: the years of service required must be from 0 to 60",
           "parameters.notWithinYears: -1 is out of range: the years since the last trip required must be from 0 to 100",
           "parameters.seed: expected the tie-break's seed (a whole number), got 1.5"]),
         ("{ sites: [\(site)], rankBy: [frontline, seniority, frontline] }",
-         [#"parameters.rankBy[1]: unknown criterion "seniority" (known: frontline, modelWorker, yearsSinceLast, serviceYears)"#,
-          "parameters.rankBy[2]: frontline is listed twice"]),
+         [#"parameters.rankBy[1]: expected one of frontline, modelWorker, yearsSinceLast, serviceYears, got "seniority""#,
+          "parameters.rankBy[2]: frontline is already listed at parameters.rankBy[0]"]),
         ("{ sites: [\(site)], rankBy: frontline }",
          [#"parameters.rankBy: expected a list of ranking criteria (frontline, modelWorker, yearsSinceLast, serviceYears), got "frontline""#]),
         ("{ sites: [\(site), { name: 沙家浜, sessions: [] }, { sessions: [{ start: 2027-04-06, days: 5, capacity: 1 }], beds: 3 }, 5] }",
-         ["parameters.sites[1].name: site 沙家浜 is already listed (sites[0])",
-          "parameters.sites[1].sessions: expected a non-empty list of sessions, got []",
+         ["parameters.sites[1].name: site 沙家浜 is already listed at parameters.sites[0]",
+          "parameters.sites[1].sessions: expected a non-empty list of sessions, got an empty list",
           "parameters.sites[2].beds: unknown key (known keys: name, sessions)",
           "parameters.sites[2].name: required: the site's name",
-          "parameters.sites[3]: expected a mapping such as { name: 沙家浜, sessions: [...] }, got a number"]),
+          "parameters.sites[3]: expected a mapping of name, sessions (such as { name: 沙家浜, sessions: [...] }), got 5"]),
         ("""
          { sites: [{ name: 尚湖, sessions: [
              { start: 2027-05-11, days: 5, capacity: 30 },
@@ -65,16 +70,16 @@ struct RecuperationParameterTests {
              { days: 5 },
              { start: 2300-01-01, days: 5, capacity: 2.5 } ] }] }
          """,
-         ["parameters.sites[0].sessions[1].start: 尚湖 already has a session starting 2027-05-11 (sessions[0])",
+         ["parameters.sites[0].sessions[1].start: a session starting 2027-05-11 is already listed at parameters.sites[0].sessions[0]",
           "parameters.sites[0].sessions[1].days: 0 is out of range: the session's days must be from 1 to 60",
           "parameters.sites[0].sessions[1].capacity: 100001 is out of range: the session's places must be from 1 to 100000",
           "parameters.sites[0].sessions[2].end: unknown key (known keys: start, days, capacity)",
-          #"parameters.sites[0].sessions[2].start: expected a date YYYY-MM-DD, got "2027-02-30""#,
+          #"parameters.sites[0].sessions[2].start: expected a date of the form YYYY-MM-DD, got "2027-02-30""#,
           "parameters.sites[0].sessions[2].days: 61 is out of range: the session's days must be from 1 to 60",
           "parameters.sites[0].sessions[2].capacity: 0 is out of range: the session's places must be from 1 to 100000",
           "parameters.sites[0].sessions[3].start: required: the session's first day",
           "parameters.sites[0].sessions[3].capacity: required: how many members it takes",
-          "parameters.sites[0].sessions[4].start: 2300-01-01 is out of range: a session starts in 1950 to 2200",
+          "parameters.sites[0].sessions[4].start: 2300-01-01 is out of range: the session's start must be from 1950-01-01 to 2200-12-31",
           "parameters.sites[0].sessions[4].capacity: expected the session's places (a whole number), got 2.5"]),
     ])
     func badBlocks(_ parameters: String, _ expected: [String]) {
@@ -83,14 +88,14 @@ struct RecuperationParameterTests {
 
     @Test("a block that is not a mapping is one problem")
     func notAMapping() {
-        #expect(RecuperationProgram().problems(in: [1, 2]).map(\.description) == ["expected a mapping such as { sites: [...] }, got a list"])
+        #expect(ProgramFixtures.problems(of: RecuperationProgram(), inStored: [1, 2]) == ["parameters: expected a mapping of employment, minServiceYears, notWithinYears, sites, rankBy, seed, got a list"])
     }
 
     @Test("defaults: working members, no minimum service, no limit on the last trip, all four criteria, seed 0")
     func defaults() throws {
         let block = try CampaignFile.parse(
             text: RecuperationFixtures.campaignYAML(name: "recuperation", parameters: "{ sites: [\(Self.site)] }"), fileName: "f.yaml", validators: BenefitPrograms.catalog.validators).parameters
-        let parameters = try #require(RecuperationParameterReader.read(block).parameters)
+        let parameters = try Self.stored(block)
         #expect(parameters.employment == [.staff, .migrant, .gig])
         #expect(parameters.minServiceYears == 0)
         #expect(parameters.notWithinYears == 0)
@@ -104,7 +109,7 @@ struct RecuperationParameterTests {
         let definition = try ProgramFixtures.exampleCampaign("spring-recuperation")
         #expect(definition.name == "spring-recuperation")
         #expect(definition.program == "recuperation")
-        let parameters = try #require(RecuperationParameterReader.read(definition.parameters).parameters)
+        let parameters = try Self.stored(definition.parameters)
         #expect(parameters.sessions.map(\.position) == [1, 2, 3])
     }
 }
