@@ -34,30 +34,13 @@ struct Campaign: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var sources: [CampaignStore.Source] = []
-            var problems: [String] = []
-            for file in files {
-                let text: String
-                do {
-                    text = try String(contentsOfFile: file, encoding: .utf8)
-                } catch {
-                    problems.append("\(file): cannot read: \(FileFailure.reason(error))")
-                    continue
-                }
-                do {
-                    let definition = try CampaignFile.parse(text: text, fileName: file, validators: BenefitPrograms.catalog.validators)
-                    sources.append(CampaignStore.Source(definition: definition, text: text, fileName: file))
-                } catch {
-                    problems += error.problems.map(\.description)
-                }
-            }
-            let names = sources.map(\.definition.name)
-            for name in Set(names) where names.filter({ $0 == name }).count > 1 {
-                problems.append("campaign \(name) is defined in more than one of the files")
-            }
-            guard problems.isEmpty else {
-                printToStandardError(problems)
-                throw CommandFailure("\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was applied")
+            let sources: [CampaignStore.Source]
+            do {
+                sources = try CampaignFiles.read(files, validators: BenefitPrograms.catalog.validators)
+            } catch {
+                printToStandardError(error.problems.map(\.description))
+                let count = error.problems.count
+                throw CommandFailure("\(count) problem\(count == 1 ? "" : "s") found; nothing was applied")
             }
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
             let changes = try await CampaignStore.apply(sources, dryRun: dryRun, by: OperatorIdentity.current, on: pool)

@@ -15,9 +15,9 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put jobs on the queue.",
             discussion: """
-                Kinds every worker runs: noop; sleep with {"ms": N}; drill with
+                Kinds every worker runs: noop; sleep with {"ms": N}; probe with
                 {"ms": N, "failAttempts": K, "permanent": true|false}, which writes one
-                row to benefit.drill_effect when it succeeds (for fire drills).
+                row to benefit.probe_effect when it succeeds (for fire drills).
 
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
                 """)
@@ -48,36 +48,39 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
         var uniqueKey: String?
 
+        private var job: NewJob {
+            NewJob(kind: kind, payload: payload, queue: queue, priority: priority, maxAttempts: maxAttempts, lease: lease, uniqueKey: uniqueKey)
+        }
+
         func validate() throws {
-            guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
-                throw ValidationError("--payload: not a JSON object: \(payload)")
+            do {
+                try job.validate()
+            } catch {
+                let option = switch error.field {
+                case .kind: "KIND"
+                case .queue: "--queue"
+                case .payload: "--payload"
+                case .priority: "--priority"
+                case .maxAttempts: "--max-attempts"
+                case .lease: "--lease"
+                case .uniqueKey: "--unique-key"
+                case .backoff, .group, .concurrency: error.field.rawValue
+                }
+                throw ValidationError("\(option): \(error.message)")
             }
             guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count must be between 1 and 10000000") }
-            guard maxAttempts >= 1, maxAttempts <= 1_000 else { throw ValidationError("--max-attempts must be between 1 and 1000") }
-            // The job table's CHECK: from 100 ms to a day.
-            guard lease >= .milliseconds(100), lease <= .seconds(86_400) else {
-                throw ValidationError("--lease: \(DurationText.format(lease)) is not between 100ms and 1 day")
-            }
             guard uniqueKey == nil || count == 1 else { throw ValidationError("--unique-key goes with a single job (--count 1)") }
-            guard (-32_768...32_767).contains(priority) else { throw ValidationError("--priority must fit in -32768...32767") }
         }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let queue = JobQueue(pool: pool)
-            let job = NewJob(
-                kind: kind, payload: payload, queue: self.queue, priority: priority, maxAttempts: maxAttempts,
-                lease: lease, uniqueKey: uniqueKey)
-            do {
-                if count == 1 {
-                    let (id, inserted) = try await queue.enqueue(job)
-                    print(inserted ? "enqueued job \(id)" : "job \(id) already holds unique key \(uniqueKey ?? "")")
-                } else {
-                    let added = try await queue.enqueueBulk(Array(repeating: job, count: count))
-                    print("enqueued \(added) jobs")
-                }
-            } catch let error as PostgresError where error.sqlState == "23514" || error.sqlState == "22P02" {
-                throw CommandFailure("the queue refused the job: \(error.message) (kind and queue are lowercase letters, digits, '_', '-', '.')")
+            if count == 1 {
+                let (id, inserted) = try await queue.enqueue(job)
+                print(inserted ? "enqueued job \(id)" : "job \(id) already holds unique key \(uniqueKey ?? "")")
+            } else {
+                let added = try await queue.enqueueBulk(Array(repeating: job, count: count))
+                print("enqueued \(added) jobs")
             }
         }
     }

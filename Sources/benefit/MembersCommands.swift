@@ -86,11 +86,8 @@ struct Members: AsyncParsableCommand {
             guard (0...50_000_000).contains(count) else { throw ValidationError("--count must be between 0 and 50000000") }
             if let asOf {
                 guard let date = CalendarDate(asOf) else { throw ValidationError("--as-of: \"\(asOf)\" is not a date (YYYY-MM-DD)") }
-                // Earlier, the oldest members would be born before 1900 or trips fall before 1950;
-                // later, members would be born in the future and the import would refuse them.
-                guard date >= CalendarDate(year: 1980, month: 1, day: 1)!, date <= .today() else {
-                    throw ValidationError("--as-of must be between 1980-01-01 and today")
-                }
+                let range = RosterGenerator.asOfRange
+                guard range.contains(date) else { throw ValidationError("--as-of must be between \(range.lowerBound) and today") }
             }
         }
 
@@ -99,20 +96,10 @@ struct Members: AsyncParsableCommand {
             guard let out else {
                 return try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: .standardOutput)
             }
-            // Written beside the target and renamed at the end, so an interrupted run
-            // never leaves a cut-short file that would import as a smaller roster.
-            let partial = out + ".partial"
-            guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
-                throw CommandFailure("cannot write \(partial): \(String(cString: strerror(errno)))")
-            }
             do {
-                try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: handle)
-                try handle.close()
-                if FileManager.default.fileExists(atPath: out) { try FileManager.default.removeItem(atPath: out) }
-                try FileManager.default.moveItem(atPath: partial, toPath: out)
+                try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, toFile: out)
             } catch {
-                try? FileManager.default.removeItem(atPath: partial)
-                throw CommandFailure("cannot write \(out): \(FileFailure.reason(error))")
+                throw CommandFailure(error.description)
             }
             print("wrote \(count) members to \(out) (seed \(seed), as of \(day))")
         }

@@ -19,7 +19,7 @@ struct WorkerCommand: AsyncParsableCommand {
             queue without counting the attempt, and exits 0. It survives a database
             restart: it logs one line, reconnects with backoff and carries on.
 
-            Every worker runs the diagnostic kinds noop, sleep ({"ms": N}) and drill
+            Every worker runs the diagnostic kinds noop, sleep ({"ms": N}) and probe
             besides the benefit programs.
             """)
 

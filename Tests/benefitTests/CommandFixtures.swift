@@ -6,8 +6,7 @@ enum CommandFixtures {
     /// Parses a campaign file with the programs `benefit` knows and applies it.
     @discardableResult
     static func apply(_ yaml: String, on pool: PostgresPool) async throws -> [CampaignStore.Change] {
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)
-        return try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+        let source = try CampaignStore.Source(parsing: yaml, fileName: "test.yaml", validators: BenefitPrograms.catalog.validators)
+        return try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
     }
 }

@@ -54,7 +54,7 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
 
 /// A job to put on the queue.
 public struct NewJob: Sendable {
-    /// Which handler runs it (`noop`, `relief.batch`, ...).
+    /// Which handler runs it (`noop`, `probe`, ...).
     public var kind: String
     /// Arguments for the handler, as JSON text.
     public var payload: String

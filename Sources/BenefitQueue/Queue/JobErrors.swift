@@ -12,7 +12,7 @@ public struct PermanentFailure: JobFailure, CustomStringConvertible {
 }
 
 /// Thrown by a handler that finds its job's work no longer wanted (the producer
-/// withdrew it, say a run an operator cancelled): the job ends `cancelled`, not
+/// withdrew it, or an operator cancelled what it belongs to): the job ends `cancelled`, not
 /// dead, and is not retried. Nothing the handler wrote in an uncommitted
 /// transaction is kept.
 public struct JobCancelled: Error, CustomStringConvertible {

@@ -49,7 +49,7 @@ public struct JobContext: Sendable {
     /// ``LeaseLost`` and nothing is written. Once per attempt.
     ///
     /// - Parameter isolation: `.repeatableRead` when `effects` must read the
-    ///   database as of one moment (a run's plan and its population); the commit
+    ///   database as of one moment (a plan made from counts it then reads); the commit
     ///   is then tried again, whole, if a concurrent writer makes it fail to
     ///   serialise.
     @discardableResult

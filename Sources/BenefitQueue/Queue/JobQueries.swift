@@ -14,7 +14,7 @@ enum JobQueries {
     /// The channel enqueues notify on; the payload is the queue name.
     static let channel = "benefit_jobs"
 
-    // MARK: Enqueue (run by `benefit jobs enqueue` and by producers: the runs layer's scheduler and planning)
+    // MARK: Enqueue (run by `benefit jobs enqueue` and by producers, often inside their own transactions)
 
     /// Inserts jobs given as parallel arrays, skipping any whose unique key is
     /// already held by a live job, and notifies each affected queue once. Returns

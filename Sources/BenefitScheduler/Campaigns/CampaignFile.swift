@@ -20,6 +20,13 @@ public enum CampaignFile {
     public static func parse(
         text: String, fileName: String, validators: [any ProgramParameterValidator]
     ) throws(CampaignFileError) -> CampaignDefinition {
+        try read(text: text, fileName: fileName, validators: validators).definition
+    }
+
+    /// Reads a campaign file as ``parse(text:fileName:validators:)`` does, and says on which line its name is.
+    static func read(
+        text: String, fileName: String, validators: [any ProgramParameterValidator]
+    ) throws(CampaignFileError) -> (definition: CampaignDefinition, nameLine: Int) {
         var source = CampaignValueReader(file: fileName)
         guard let root = SourceValue.readYAML(text, reader: &source) else {
             throw CampaignFileError(problems: source.problems)
@@ -29,7 +36,9 @@ public enum CampaignFile {
         // The YAML layer may have reported problems (a merge key, a second
         // document) yet handed on a tree, so the list decides, not the result.
         if let definition, reader.problems.isEmpty {
-            return definition
+            var nameLine = root.line
+            if case .mapping(let entries) = root.content, let name = entries.first(where: { $0.key == "name" }) { nameLine = name.value.line }
+            return (definition, nameLine)
         }
         guard reader.problems.isEmpty else {
             throw CampaignFileError(problems: reader.problems)

@@ -24,9 +24,10 @@ public struct CampaignProblem: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `FILE:LINE: PATH: MESSAGE`, or `FILE:LINE: MESSAGE` for the file as a whole, always one line.
+    /// `FILE:LINE: PATH: MESSAGE`, or `FILE:LINE: MESSAGE` for the file as a whole
+    /// (`FILE: MESSAGE` when there is no line), always one line.
     public var description: String {
-        "\(file):\(line): \(pathAndMessage)"
+        line > 0 ? "\(file):\(line): \(pathAndMessage)" : "\(file): \(pathAndMessage)"
     }
 
     /// `PATH: MESSAGE`, or `MESSAGE` for the file as a whole, always one line: for a stored definition, which has no file or lines.
@@ -53,6 +54,12 @@ public struct CampaignFileError: Error, Sendable, Hashable, CustomStringConverti
         self.problems = problems.indices
             .sorted { (problems[$0].line, $0) < (problems[$1].line, $1) }
             .map { problems[$0] }
+    }
+
+    /// The problems of several files, each file's in line order, the files in the order given.
+    init(files: [[CampaignProblem]]) {
+        self.problems = files.filter { !$0.isEmpty }.flatMap { CampaignFileError(problems: $0).problems }
+        precondition(!problems.isEmpty, "a campaign file error needs at least one problem")
     }
 
     /// One problem per line.

@@ -62,18 +62,6 @@ enum RunQueries {
         """
     }
 
-    /// Run by the scheduler each tick, per campaign: locks the campaign row, so two
-    /// schedulers that both think they lead handle one campaign one after the
-    /// other, the second seeing the first's `scheduled_through`.
-    static func lockCampaign(id: Int) -> PostgresQuery {
-        "\(subquery: CampaignQueries.record) WHERE id = \(id) FOR UPDATE"
-    }
-
-    /// Run by the scheduler after creating a tick's runs, in the same transaction.
-    static func advance(campaignID: Int, through: Date) -> PostgresQuery {
-        "UPDATE benefit.campaign SET scheduled_through = greatest(scheduled_through, \(through)) WHERE id = \(campaignID)"
-    }
-
     /// Run by the scheduler: are any of the campaign's runs still going?
     static func activeCount(campaignID: Int) -> PostgresQuery {
         "SELECT count(*) FROM benefit.run WHERE campaign_id = \(campaignID) AND state IN ('pending', 'running')"
@@ -97,9 +85,6 @@ enum RunQueries {
     static func recordPlanJob(runID: Int, jobID: Int) -> PostgresQuery {
         "UPDATE benefit.run SET plan_job_id = \(jobID) WHERE id = \(runID)"
     }
-
-    /// Run by the scheduler each tick: campaigns to look at.
-    static let activeCampaigns: PostgresQuery = "\(subquery: CampaignQueries.record) WHERE NOT paused ORDER BY id"
 
     /// Run by planning and batch jobs: the run, its campaign and the revision it fires.
     static func context(runID: Int) -> PostgresQuery {

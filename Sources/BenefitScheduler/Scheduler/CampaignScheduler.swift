@@ -84,7 +84,7 @@ public final class CampaignScheduler: Service, Sendable {
         // Read without locks; only campaigns with something to do are locked and
         // planned again in their own transaction (what another scheduler did in
         // between is seen there), so a quiet tick costs one query.
-        for campaign in try await pool.query(RunQueries.activeCampaigns).map(CampaignStore.record(from:)) {
+        for campaign in try await pool.query(CampaignQueries.activeCampaigns).map(CampaignStore.record(from:)) {
             let definition = campaign.definition
             let plan = planner.plan(
                 schedule: definition.schedule, handledThrough: campaign.scheduledThrough, now: now, catchUp: definition.catchUp)
@@ -102,7 +102,7 @@ public final class CampaignScheduler: Service, Sendable {
         let logger = logger
         return try await pool.transaction { transaction in
             var result = TickResult()
-            guard let row = try await transaction.query(RunQueries.lockCampaign(id: campaignID)).first else { return result }
+            guard let row = try await transaction.query(CampaignQueries.lockCampaign(id: campaignID)).first else { return result }
             let campaign = try CampaignStore.record(from: row)
             if campaign.paused { return result }
             let definition = campaign.definition
@@ -138,7 +138,7 @@ public final class CampaignScheduler: Service, Sendable {
                 try await RunLauncher.enqueuePlan(runID: queued, campaign: campaign, on: transaction)
                 result.runsStarted += 1
             }
-            try await transaction.query(RunQueries.advance(campaignID: campaignID, through: plan.handledThrough))
+            try await transaction.query(CampaignQueries.advance(campaignID: campaignID, through: plan.handledThrough))
             return result
         }
     }

@@ -94,10 +94,8 @@ public struct CampaignBenchmark: Sendable {
         let importSeconds = (clock.now - importStart).seconds
         logger.info("imported \(members) members in \(String(format: "%.1f", importSeconds)) s")
 
-        let definition = try CampaignFile.parse(text: campaignYAML, fileName: "bench-relief.yaml", validators: BenefitPrograms.catalog.validators)
-        _ = try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: campaignYAML, fileName: "bench-relief.yaml")],
-            dryRun: false, by: OperatorIdentity.current, on: pool)
+        let source = try CampaignStore.Source(parsing: campaignYAML, fileName: "bench-relief.yaml", validators: BenefitPrograms.catalog.validators)
+        _ = try await CampaignStore.apply([source], dryRun: false, by: OperatorIdentity.current, on: pool)
 
         let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline

@@ -6,8 +6,7 @@ public enum ExampleCampaigns {
     /// Every example file, parsed and checked with the programs of `catalog`, by file name.
     public static func all(catalog: ProgramCatalog = BenefitPrograms.catalog) throws -> [CampaignStore.Source] {
         try embeddedExampleCampaigns.map { file in
-            let definition = try CampaignFile.parse(text: file.text, fileName: file.name, validators: catalog.validators)
-            return CampaignStore.Source(definition: definition, text: file.text, fileName: file.name)
+            try CampaignStore.Source(parsing: file.text, fileName: file.name, validators: catalog.validators)
         }
     }
 

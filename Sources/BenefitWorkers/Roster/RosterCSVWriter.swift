@@ -133,4 +133,35 @@ extension RosterGenerator {
         }
         try writer.finish()
     }
+
+    /// Writes a generated roster to the file at `path`, replacing it. The rows go
+    /// to `PATH.partial` first, renamed into place at the end, so an interrupted
+    /// write never leaves a cut-short file that would import as a smaller roster.
+    public static func writeCSV(count: Int, seed: UInt64, asOf: CalendarDate, toFile path: String) throws(RosterWriteError) {
+        let partial = path + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
+            throw RosterWriteError(description: "cannot write \(partial): \(String(cString: strerror(errno)))")
+        }
+        do {
+            try writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
+            try handle.close()
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw RosterWriteError(description: "cannot write \(path): \(FileFailure.reason(error))")
+        }
+    }
+
+    /// The days a generated roster may describe: earlier, its oldest members would
+    /// be born before 1900 or trips fall before 1950; later, members would be born in
+    /// the future and the import would refuse them.
+    public static var asOfRange: ClosedRange<CalendarDate> {
+        CalendarDate(year: 1980, month: 1, day: 1)!...CalendarDate.today()
+    }
+}
+
+/// A generated roster could not be written; nothing is left at the path.
+public struct RosterWriteError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -5,35 +5,15 @@ import BenefitTestSupport
 import Foundation
 import PostgresClient
 
-/// A program whose batches fail while `test_broken` holds one of their ranks:
-/// an operator "fixes" it by deleting the row, then retries the dead batches.
-struct FixableProgram: BenefitProgram {
-    let program = "fixable"
-
-    func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
-        reader.checkTestProgramParameters(parameters)
-    }
-
-    func population(_ run: RunContext) throws -> PostgresQuery {
-        let members = Int(truncating: (run.parameters["members"]?.numberValue ?? 0) as NSDecimalNumber)
-        return "SELECT 'F-' || g, g FROM generate_series(1, \(members)) AS g"
-    }
-
-    func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
-        let last = batch.firstRank + batch.memberIDs.count - 1
-        if try await transaction.query("SELECT count(*) FROM test_broken WHERE rank BETWEEN \(batch.firstRank) AND \(last)").single(Int.self) > 0 {
-            throw PermanentFailure("test_broken holds a rank of this batch")
-        }
-        try await transaction.query("INSERT INTO test_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
-        return BatchOutcome(members: batch.memberIDs.count, amount: Decimal(batch.memberIDs.count) * Decimal(string: "12.50")!)
-    }
-}
-
 /// `synthetic`: `members` made-up members (`S-1`, ...); each batch writes one
 /// `test_effect` row per member in its fenced commit, after sleeping `sleepMs`.
 /// A stand-in for a real program, so the runs layer is tested without them.
 struct SyntheticProgram: BenefitProgram {
-    let program = "synthetic"
+    var program = "synthetic"
+    /// Money each member's effect counts for, if any.
+    var amountPerMember: Decimal?
+    /// Checked before a batch writes anything; a batch it throws for fails.
+    var check: @Sendable (RunBatch, PostgresConnection) async throws -> Void = { _, _ in }
 
     func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader) {
         reader.checkTestProgramParameters(parameters)
@@ -48,8 +28,19 @@ struct SyntheticProgram: BenefitProgram {
         if let sleep = batch.run.parameters["sleepMs"]?.numberValue {
             try await Task.sleep(for: .milliseconds(Int(truncating: sleep as NSDecimalNumber)))
         }
+        try await check(batch, transaction)
         try await transaction.query("INSERT INTO test_effect (job_id, run_id, member_id) SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))")
-        return BatchOutcome(members: batch.memberIDs.count)
+        return BatchOutcome(members: batch.memberIDs.count, amount: amountPerMember.map { $0 * Decimal(batch.memberIDs.count) })
+    }
+
+    /// `fixable`: batches fail while `test_broken` holds one of their ranks, so an
+    /// operator can "fix" it by deleting the row and retry the dead batches; each
+    /// member counts for 12.50.
+    static let fixable = SyntheticProgram(program: "fixable", amountPerMember: Decimal(string: "12.50")) { batch, transaction in
+        let last = batch.firstRank + batch.memberIDs.count - 1
+        if try await transaction.query("SELECT count(*) FROM test_broken WHERE rank BETWEEN \(batch.firstRank) AND \(last)").single(Int.self) > 0 {
+            throw PermanentFailure("test_broken holds a rank of this batch")
+        }
     }
 }
 
@@ -67,16 +58,15 @@ extension CampaignValueReader {
 }
 
 enum RunFixtures {
-    static let programs = ProgramCatalog([SyntheticProgram(), FixableProgram()])
+    static let programs = ProgramCatalog([SyntheticProgram(), SyntheticProgram.fixable])
 
     /// Parses a campaign file with the test programs and applies it; creates the
     /// programs' `test_effect` table the first time.
     @discardableResult
     static func apply(_ yaml: String, catalog: ProgramCatalog = programs, on pool: PostgresPool) async throws -> [CampaignStore.Change] {
         try await pool.query("CREATE TABLE IF NOT EXISTS test_effect (job_id bigint NOT NULL, run_id bigint NOT NULL, member_id text NOT NULL)")
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: catalog.validators)
-        return try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+        let source = try CampaignStore.Source(parsing: yaml, fileName: "test.yaml", validators: catalog.validators)
+        return try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
     }
 
     /// A worker running campaign jobs with the test programs.

@@ -66,9 +66,8 @@ enum ProgramFixtures {
     static func apply(
         _ yaml: String, catalog: ProgramCatalog = BenefitPrograms.catalog, on pool: PostgresPool
     ) async throws -> [CampaignStore.Change] {
-        let definition = try CampaignFile.parse(text: yaml, fileName: "test.yaml", validators: catalog.validators)
-        return try await CampaignStore.apply(
-            [CampaignStore.Source(definition: definition, text: yaml, fileName: "test.yaml")], dryRun: false, by: "test@host", on: pool)
+        let source = try CampaignStore.Source(parsing: yaml, fileName: "test.yaml", validators: catalog.validators)
+        return try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
     }
 
     /// An instant in `year` (1 December, 09:00 in Shanghai), so a run's cycle is that year.

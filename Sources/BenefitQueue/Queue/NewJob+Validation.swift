@@ -1,0 +1,58 @@
+import BenefitCore
+import Foundation
+
+extension NewJob {
+    /// Checks the job as `benefit.job`'s constraints will, before anything is sent,
+    /// so a producer (an operator's `jobs enqueue`) hears what is wrong in its own
+    /// terms instead of a constraint's name.
+    public func validate() throws(InvalidJob) {
+        if let problem = Self.nameProblem(kind, extraCharacters: "_.:-", maximum: 127) { throw InvalidJob(.kind, problem) }
+        if let problem = Self.nameProblem(queue, extraCharacters: "_.-", maximum: 63) { throw InvalidJob(.queue, problem) }
+        guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
+            throw InvalidJob(.payload, "not a JSON object: \(payload)")
+        }
+        guard (-32_768...32_767).contains(priority) else { throw InvalidJob(.priority, "must be from -32768 to 32767, got \(priority)") }
+        guard (1...1_000).contains(maxAttempts) else { throw InvalidJob(.maxAttempts, "must be from 1 to 1000, got \(maxAttempts)") }
+        let leases = Duration.milliseconds(100)...Duration.seconds(86_400)
+        guard leases.contains(lease) else {
+            throw InvalidJob(.lease, "\(DurationText.format(lease)) is not between 100ms and 1d")
+        }
+        let delays = Duration.zero...Duration.seconds(86_400)
+        guard delays.contains(backoffInitial), delays.contains(backoffMax), backoffInitial <= backoffMax else {
+            throw InvalidJob(.backoff, "the delays must be from 0s to 1d, the first no longer than the longest")
+        }
+        for (field, text) in [(InvalidJob.Field.uniqueKey, uniqueKey), (.group, group), (.concurrency, concurrency?.key)] {
+            if let text, !(1...200).contains(text.count) { throw InvalidJob(field, "must be 1 to 200 characters long") }
+        }
+        if let concurrency, concurrency.limit < 1 { throw InvalidJob(.concurrency, "the limit must be at least 1, got \(concurrency.limit)") }
+    }
+
+    /// What is wrong with a kind or queue name: a lowercase letter or digit, then
+    /// those, `extraCharacters` or nothing, at most `maximum` characters.
+    private static func nameProblem(_ name: String, extraCharacters: String, maximum: Int) -> String? {
+        func plain(_ character: Character) -> Bool { character.isASCII && (character.isLowercase || character.isNumber) }
+        guard let first = name.first, plain(first), name.allSatisfy({ plain($0) || extraCharacters.contains($0) }), name.count <= maximum
+        else {
+            let allowed = extraCharacters.map { "'\($0)'" }.joined(separator: ", ")
+            return "\"\(name)\" is not a valid name: a lowercase letter or digit, then those or \(allowed), at most \(maximum) characters"
+        }
+        return nil
+    }
+}
+
+/// A job the queue would refuse, with the field at fault.
+public struct InvalidJob: Error, CustomStringConvertible {
+    public enum Field: String, Sendable {
+        case kind, queue, payload, priority, maxAttempts, lease, backoff, uniqueKey, group, concurrency
+    }
+
+    public let field: Field
+    public let message: String
+
+    init(_ field: Field, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(field.rawValue): \(message)" }
+}
