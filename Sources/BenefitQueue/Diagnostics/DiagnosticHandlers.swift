@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Built-in kinds every worker runs, for smoke tests, benchmarks and fire drills.
 public enum DiagnosticHandlers {
@@ -40,6 +41,11 @@ public enum DiagnosticHandlers {
             var description: String { "probe failure on attempt \(attempt)" }
         }
 
+        /// Its one statement, in the fenced commit: the effect, in `benefit.probe_effect`.
+        static func recordEffect(_ job: ClaimedJob) -> PostgresQuery {
+            "INSERT INTO benefit.probe_effect (job_id, lease_token) VALUES (\(job.id), \(job.leaseToken.rawValue))"
+        }
+
         public func run(_ context: JobContext) async throws {
             let payload = try context.job.decodePayload(Payload.self)
             if let ms = payload.ms, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
@@ -47,11 +53,7 @@ public enum DiagnosticHandlers {
                 throw ProbeFailure(attempt: context.job.attempt, isRetryable: !(payload.permanent ?? false))
             }
             let job = context.job
-            try await context.commit { connection in
-                try await connection.query("""
-                    INSERT INTO benefit.probe_effect (job_id, lease_token) VALUES (\(job.id), \(job.leaseToken.rawValue))
-                    """)
-            }
+            try await context.commit { try await $0.query(Self.recordEffect(job)) }
         }
     }
 }

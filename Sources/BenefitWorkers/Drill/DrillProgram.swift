@@ -21,8 +21,7 @@ public struct DrillProgram: BenefitProgram {
     public init() {}
 
     public func population(_ run: RunContext) throws -> PostgresQuery {
-        let members = try parameters(of: run).members
-        return "SELECT 'D-' || lpad(g::text, 7, '0'), g FROM generate_series(1, \(members)) AS g"
+        DrillQueries.population(members: try parameters(of: run).members)
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
@@ -33,10 +32,7 @@ public struct DrillProgram: BenefitProgram {
         if let rank = failing.first {
             throw DrillFailure(rank: rank)
         }
-        try await transaction.query("""
-            INSERT INTO benefit.drill_effect (job_id, run_id, member_id)
-            SELECT \(batch.jobID), \(batch.run.runID), unnest(\(batch.memberIDs))
-            """)
+        try await transaction.query(DrillQueries.recordEffects(batch))
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
