@@ -130,4 +130,40 @@ struct RunCancelTests {
             }
         }
     }
+
+    @Test("a planning job and batches that meet their run's cancel in their commit end cancelled, never dead, writing nothing",
+          arguments: [false, true])
+    func jobsThatSeeTheCancelEndCancelled(_ afterPlanning: Bool) async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "late", program: "synthetic", batchSize: 10, parameters: "{ members: 50, sleepMs: 300 }"), on: pool)
+            let runID = try #require(try await CampaignStore.trigger("late", at: Date(), on: pool))
+            if afterPlanning {
+                // Planned, with its five slow batches on the queue; the worker stops after at most one or two.
+                try await withWorker(RunFixtures.worker(pool: pool, name: "planner", concurrency: 1)) { () async throws in
+                    #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesTotal == 5 })
+                }
+            }
+            let done = try #require(try await RunHistory.find(runID, on: pool)).batchesSucceeded
+            #expect(done < 5)
+            // The cancel as a job already claimed sees it: asked of the run, its jobs left on the queue.
+            try await pool.query("UPDATE benefit.run SET cancel_requested = true WHERE id = \(runID)")
+            try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
+                #expect(try await eventually {
+                    try await pool.query("SELECT count(*) FROM benefit.job WHERE state IN ('available', 'running')").single(Int.self) == 0
+                })
+            }
+            let kind = afterPlanning ? "campaign.batch" : "campaign.plan"
+            let states = try await pool.query("""
+                SELECT j.state, a.outcome, count(*) FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id
+                WHERE j.kind = \(kind) AND a.worker = 'w1' GROUP BY 1, 2
+                """).decode((String, String, Int).self)
+            #expect(states.map { "\($0.0)/\($0.1)" } == ["cancelled/cancelled"])
+            #expect(states.first?.2 == (afterPlanning ? 5 - done : 1))
+            #expect(try await DeadJobs.list(on: pool, runID: runID, limit: 10).isEmpty)
+            #expect(try await pool.query("SELECT count(*) FROM test_effect").single(Int.self) == done * 10)
+            #expect(try await RunFixtures.waitForFinalState(runID, pool: pool)?.state == .cancelled)
+        }
+    }
 }
