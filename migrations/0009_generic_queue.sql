@@ -26,7 +26,9 @@
 -- benefit.drill_effect (0002) now belongs to the `drill` program alone. The
 -- queue's own diagnostic kind that writes in its fenced commit is `probe`, and
 -- writes to benefit.probe_effect (rows the old `drill` job kind wrote stay in
--- drill_effect, with run_id NULL).
+-- drill_effect, with run_id NULL). No worker runs the old `drill` kind any more:
+-- a queued or dead job of that kind, retried, goes dead with "no handler";
+-- enqueue a `probe` instead.
 --
 -- Upgrade: stop every worker and scheduler first (as for every migration); jobs
 -- of runs in progress are carried over and go on when the new workers start.
@@ -57,8 +59,9 @@ SELECT j.run_id,
        row_number() OVER (PARTITION BY j.run_id ORDER BY (j.payload->>'firstRank')::bigint, j.id),
        (j.payload->>'firstRank')::bigint,
        ARRAY(SELECT jsonb_array_elements_text(j.payload->'members')),
-       coalesce(j.members, jsonb_array_length(j.payload->'members')),
+       jsonb_array_length(j.payload->'members'),
        j.id,
+       -- A batch's commit wrote what it did (members handled, money) on its job row.
        CASE WHEN j.state = 'succeeded' THEN j.finished_at END,
        CASE WHEN j.state = 'succeeded' THEN coalesce(j.members, jsonb_array_length(j.payload->'members')) END,
        CASE WHEN j.state = 'succeeded' THEN j.result_amount END
@@ -191,7 +194,9 @@ END
 $$;
 
 -- 6. The administrators' views, restated with the same names, columns and rows.
---    A job belongs to the run whose group it is in ('run:<id>').
+--    A job belongs to the run whose group it is in ('run:<id>'). The join is on a
+--    computed name: a run's jobs are found through job_group_idx, but a job's run
+--    is not found through the run's primary key (fine for these views' reads).
 CREATE VIEW benefit.jobs AS
 SELECT j.id AS job_id, j.queue, j.kind, j.state, j.priority, j.attempt, j.max_attempts, j.run_at, r.id AS run_id,
        j.unique_key, j.created_at, j.finished_at, j.last_error
@@ -244,3 +249,5 @@ GRANT SELECT ON benefit.run_history, benefit.jobs, benefit.job_attempts, benefit
 GRANT SELECT, INSERT ON benefit.run_batch TO benefit_worker;
 GRANT UPDATE (job_id, done_at, members_done, amount) ON benefit.run_batch TO benefit_worker;
 GRANT SELECT, INSERT ON benefit.probe_effect TO benefit_worker;
+-- A fan-out draws its jobs' ids before inserting them (see JobQueries.insertSelected).
+GRANT USAGE ON SEQUENCE benefit.job_id_seq TO benefit_worker;

@@ -54,7 +54,7 @@ struct Jobs: AsyncParsableCommand {
 
         func validate() throws {
             do {
-                try job.validate()
+                try job.validate(copies: count)
             } catch {
                 let option = switch error.field {
                 case .kind: "KIND"
@@ -64,23 +64,19 @@ struct Jobs: AsyncParsableCommand {
                 case .maxAttempts: "--max-attempts"
                 case .lease: "--lease"
                 case .uniqueKey: "--unique-key"
+                case .count: "--count"
                 case .backoff, .group, .concurrency: error.field.rawValue
                 }
                 throw ValidationError("\(option): \(error.message)")
             }
-            guard count >= 1, count <= 10_000_000 else { throw ValidationError("--count must be between 1 and 10000000") }
-            guard uniqueKey == nil || count == 1 else { throw ValidationError("--unique-key goes with a single job (--count 1)") }
         }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
-            let queue = JobQueue(pool: pool)
-            if count == 1 {
-                let (id, inserted) = try await queue.enqueue(job)
-                print(inserted ? "enqueued job \(id)" : "job \(id) already holds unique key \(uniqueKey ?? "")")
-            } else {
-                let added = try await queue.enqueueBulk(Array(repeating: job, count: count))
-                print("enqueued \(added) jobs")
+            switch try await JobQueue(pool: pool).enqueue(copies: count, of: job) {
+            case .one(let id): print("enqueued job \(id)")
+            case .held(let id): print("job \(id) already holds unique key \(uniqueKey ?? "")")
+            case .many(let added): print("enqueued \(added) jobs")
             }
         }
     }

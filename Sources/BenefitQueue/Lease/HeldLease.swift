@@ -12,6 +12,7 @@ final class HeldLease: Sendable {
     let claimedAt: ContinuousClock.Instant
     private let lease: Mutex<Lease>
     private let stop = StopSignal()
+    private let endTaken = Atomic<Bool>(false)
 
     init(job: ClaimedJob, claimedAt: ContinuousClock.Instant, logger: Logger) {
         self.job = job
@@ -25,6 +26,18 @@ final class HeldLease: Sendable {
     /// How the attempt ended, once it has.
     var outcome: AttemptOutcome? { lease.withLock { $0.outcome } }
 
+    /// What a heartbeat takes along (``Lease/heartbeatTicket``).
+    var heartbeatTicket: Int? { lease.withLock { $0.heartbeatTicket } }
+
+    /// The attempt's end, the first time this is asked once it has ended; nil
+    /// otherwise. Whoever gets it reports the end, so it is reported once.
+    func takeEnd() -> AttemptOutcome? {
+        lease.withLock { lease in
+            guard let outcome = lease.outcome, !endTaken.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+            return outcome
+        }
+    }
+
     /// Applies an event under the lock; fires the stop signal when the action says to stop the handler.
     @discardableResult
     func apply(_ event: Lease.Event) throws(LeaseTransitionError) -> Lease.Action {
@@ -35,8 +48,10 @@ final class HeldLease: Sendable {
         return action
     }
 
-    /// Returns when the handler must stop, with why; nil if the waiting task is cancelled first.
-    func stopRequested() async -> Lease.StopReason? {
-        await stop.wait()
+    /// Returns when the handler must stop, with why; throws `CancellationError` if
+    /// the waiting task is cancelled first (the worker itself is being torn down).
+    func stopRequested() async throws -> Lease.StopReason {
+        guard let reason = await stop.wait() else { throw CancellationError() }
+        return reason
     }
 }

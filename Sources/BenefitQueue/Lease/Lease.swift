@@ -80,10 +80,15 @@ public struct Lease: Sendable {
     /// Something that happened to the attempt.
     public enum Event: Sendable, Equatable {
         case start
-        /// A heartbeat found the lease and extended it; this worker vouches for it until `until`.
-        case extended(until: ContinuousClock.Instant)
-        /// A heartbeat did not find the lease: someone else holds the job now.
-        case lost
+        /// A heartbeat found the lease and extended it; this worker vouches for it
+        /// until `until`. `ticket` is the ``heartbeatTicket`` the heartbeat took
+        /// when it sent the extension: an answer to a heartbeat sent before the
+        /// attempt's last commit began is stale and changes nothing.
+        case extended(until: ContinuousClock.Instant, ticket: Int)
+        /// A heartbeat did not find the lease: someone else holds the job now
+        /// (unless the answer is stale, as for `extended`: a commit of this attempt
+        /// held the job row, and the heartbeat, skipping locked rows, left it out).
+        case lost(ticket: Int)
         /// The local clock reads `now` (the heartbeat's check when it cannot reach the database).
         case clock(now: ContinuousClock.Instant)
         /// Shutdown's grace period is over.
@@ -133,6 +138,15 @@ public struct Lease: Sendable {
     /// from before the statement that set the server's expiry was sent, so it falls
     /// before the server's.
     public private(set) var deadline: ContinuousClock.Instant
+    /// How many fenced commits the attempt has begun: what tells a heartbeat's
+    /// answer sent before the last one apart from a fresh one.
+    private var commitsBegun = 0
+
+    /// What a heartbeat takes along when it sends an extension: nil when the
+    /// lease is not the heartbeat's to extend (its end is being written, or has been).
+    public var heartbeatTicket: Int? {
+        state == .claimed || state == .running ? commitsBegun : nil
+    }
 
     /// A lease whose server-side expiry was set by a statement sent at `setAt`.
     public init(job: ClaimedJob, setAt: ContinuousClock.Instant) {
@@ -146,15 +160,19 @@ public struct Lease: Sendable {
         case (.claimed, .start):
             state = .running
             return .none
+        // Lost before its handler started (a heartbeat, an operator's cancel): it must not start.
+        case (.expired, .start):
+            return .stopHandler(.leaseLost)
 
-        case (.claimed, .extended(let until)), (.running, .extended(let until)):
+        case (.claimed, .extended(let until, let ticket)) where ticket == commitsBegun,
+             (.running, .extended(let until, let ticket)) where ticket == commitsBegun:
             deadline = until
             return .none
         case (_, .extended):
-            // An answer to a heartbeat sent before the attempt began to end.
+            // An answer to a heartbeat sent before the attempt's last commit began.
             return .none
 
-        case (.claimed, .lost), (.running, .lost):
+        case (.claimed, .lost(let ticket)) where ticket == commitsBegun, (.running, .lost(let ticket)) where ticket == commitsBegun:
             expire()
             return .stopHandler(.leaseLost)
         case (.claimed, .clock(let now)) where now >= deadline, (.running, .clock(let now)) where now >= deadline:
@@ -170,6 +188,7 @@ public struct Lease: Sendable {
 
         case (.running, .beginCommit):
             state = .committing
+            commitsBegun += 1
             return .commit
         case (.expired, .beginCommit):
             return .refuseCommit
@@ -194,8 +213,9 @@ public struct Lease: Sendable {
         case (.running, .handlerStopped(.shutdown)):
             state = .committing
             return .release
-        // Stopped for either reason after the lease was lost: nothing to give back.
-        case (.expired, .handlerStopped):
+        // Stopped after the lease was lost: nothing to give back. Stopped at
+        // shutdown while its commit was already on its way: the commit decided.
+        case (.expired, .handlerStopped), (.committed, .handlerStopped(.shutdown)), (.fenced, .handlerStopped(.shutdown)):
             return .none
 
         case (.committing, .recorded(let outcome)):

@@ -57,30 +57,31 @@ enum JobQueries {
         """
 
     /// Inserts one job per row of `rows`, a query of `payload jsonb, reference bigint`,
-    /// each otherwise like `template`, in the rows' order; returns each new id with its
-    /// row's reference, and notifies the queue once if any was inserted. The producer's
-    /// way to fan out many jobs from its own tables in one statement.
+    /// each otherwise like `template` (but for its payload), and notifies the queue
+    /// once if any was inserted; returns each new id with its row's reference. The
+    /// producer's way to fan out many jobs from its own tables in one statement.
+    /// Each row's id is drawn beside its reference, so the pairing does not rest
+    /// on the order an INSERT draws identities in.
     static func insertSelected(_ template: NewJob, rows: PostgresQuery) -> PostgresQuery {
         """
-        WITH input AS (
-            SELECT r.payload, r.reference, row_number() OVER () AS position
+        WITH input AS MATERIALIZED (
+            SELECT nextval(pg_get_serial_sequence('benefit.job', 'id')) AS id, r.payload, r.reference
             FROM (\(subquery: rows)) AS r(payload, reference)
         ), inserted AS (
-            INSERT INTO benefit.job (queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
+            INSERT INTO benefit.job (id, queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
                                      backoff_max_ms, group_key, concurrency_key, concurrency_limit)
-            SELECT \(template.queue), \(template.kind), payload, \(template.priority), coalesce(\(template.runAt), now()),
+            OVERRIDING SYSTEM VALUE
+            SELECT id, \(template.queue), \(template.kind), payload, \(template.priority), coalesce(\(template.runAt), now()),
                    \(template.maxAttempts), \(template.lease.wholeMilliseconds), \(template.backoffInitial.wholeMilliseconds),
                    \(template.backoffMax.wholeMilliseconds), \(template.group), \(template.concurrency?.key),
                    \(template.concurrency?.limit)
-            FROM input ORDER BY position
-            RETURNING id, payload
-        ), numbered AS (
-            SELECT i.id, row_number() OVER (ORDER BY i.id) AS position FROM inserted i
+            FROM input ORDER BY id
+            RETURNING id
         ), notified AS (
             SELECT pg_notify(\(channel), \(template.queue)) WHERE EXISTS (SELECT 1 FROM inserted)
         )
-        SELECT n.id, input.reference FROM numbered n JOIN input USING (position), (SELECT count(*) FROM notified) x
-        ORDER BY n.id
+        SELECT i.id, i.reference FROM input i JOIN inserted USING (id), (SELECT count(*) FROM notified) x
+        ORDER BY i.id
         """
     }
 
@@ -371,6 +372,39 @@ enum JobQueries {
         SELECT id, queue, kind, group_key, attempt, last_error, finished_at FROM benefit.job
         WHERE state = 'dead' AND (\(group)::text IS NULL OR group_key = \(group))
         ORDER BY finished_at DESC, id DESC LIMIT \(limit)
+        """
+    }
+
+    // MARK: Statistics (run by benchmarks)
+
+    static func stateCounts(queue: String) -> PostgresQuery {
+        "SELECT state, count(*) FROM benefit.job WHERE queue = \(queue) GROUP BY state ORDER BY state"
+    }
+
+    /// The first probe is an index scan of job_claim_idx; the second runs only once
+    /// it is false (OR stops at the first true), near the end of a drain.
+    static func hasLiveJobs(queue: String) -> PostgresQuery {
+        """
+        SELECT EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(queue) AND state = 'available')
+            OR EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(queue) AND state = 'running')
+        """
+    }
+
+    static func completionWindow(queue: String) -> PostgresQuery {
+        """
+        SELECT (SELECT count(*) FROM benefit.job WHERE queue = \(queue) AND state = 'succeeded'),
+               extract(epoch FROM
+                   (SELECT max(finished_at) FROM benefit.job WHERE queue = \(queue))
+                   - (SELECT min(a.started_at) FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
+                      WHERE j.queue = \(queue)))::float8
+        """
+    }
+
+    static func pickupLatencies(queue: String) -> PostgresQuery {
+        """
+        SELECT extract(epoch FROM a.started_at - j.created_at)::float8 * 1000
+        FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.attempt = 1
+        WHERE j.queue = \(queue)
         """
     }
 }

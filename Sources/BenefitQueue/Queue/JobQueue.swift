@@ -64,8 +64,30 @@ public struct JobQueue: Sendable {
     public static func enqueue(
         _ template: NewJob, rows: PostgresQuery, on connection: PostgresConnection
     ) async throws -> [EnqueuedJob] {
-        try await connection.query(JobQueries.insertSelected(template, rows: rows))
+        precondition(template.uniqueKey == nil, "a fan-out from a query takes a template without a unique key")
+        return try await connection.query(JobQueries.insertSelected(template, rows: rows))
             .decode((Int, Int).self).map { EnqueuedJob(id: $0.0, reference: $0.1) }
+    }
+
+    /// What enqueuing copies of a job did.
+    public enum CopiesEnqueued: Sendable, Equatable {
+        /// One job, new.
+        case one(id: Int)
+        /// None: the job's unique key is held by this live job.
+        case held(byJob: Int)
+        /// That many new jobs.
+        case many(count: Int)
+    }
+
+    /// `count` copies of `job`, checked first (``NewJob/validate(copies:)``): one
+    /// enqueue, or a bulk load.
+    public func enqueue(copies count: Int, of job: NewJob) async throws -> CopiesEnqueued {
+        try job.validate(copies: count)
+        guard count > 1 else {
+            let (id, inserted) = try await enqueue(job)
+            return inserted ? .one(id: id) : .held(byJob: id)
+        }
+        return .many(count: try await enqueueBulk(Array(repeating: job, count: count)))
     }
 
     /// Bulk enqueue through COPY, for jobs without unique keys: the fastest path.

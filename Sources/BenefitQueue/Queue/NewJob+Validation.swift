@@ -4,8 +4,11 @@ import Foundation
 extension NewJob {
     /// Checks the job as `benefit.job`'s constraints will, before anything is sent,
     /// so a producer (an operator's `jobs enqueue`) hears what is wrong in its own
-    /// terms instead of a constraint's name.
-    public func validate() throws(InvalidJob) {
+    /// terms instead of a constraint's name; with `copies`, that so many of it may
+    /// be enqueued at once (at most ten million, and one when it has a unique key).
+    public func validate(copies: Int = 1) throws(InvalidJob) {
+        guard (1...10_000_000).contains(copies) else { throw InvalidJob(.count, "must be from 1 to 10000000, got \(copies)") }
+        guard copies == 1 || uniqueKey == nil else { throw InvalidJob(.uniqueKey, "goes with a single job (a count of 1)") }
         if let problem = Self.nameProblem(kind, extraCharacters: "_.:-", maximum: 127) { throw InvalidJob(.kind, problem) }
         if let problem = Self.nameProblem(queue, extraCharacters: "_.-", maximum: 63) { throw InvalidJob(.queue, problem) }
         guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
@@ -43,7 +46,7 @@ extension NewJob {
 /// A job the queue would refuse, with the field at fault.
 public struct InvalidJob: Error, CustomStringConvertible {
     public enum Field: String, Sendable {
-        case kind, queue, payload, priority, maxAttempts, lease, backoff, uniqueKey, group, concurrency
+        case kind, queue, payload, priority, maxAttempts, lease, backoff, uniqueKey, group, concurrency, count
     }
 
     public let field: Field

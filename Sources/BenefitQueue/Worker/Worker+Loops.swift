@@ -34,14 +34,17 @@ extension Worker {
         while !Task.isCancelled {
             let shortestLease = inFlight.snapshot().map(\.job.leaseDuration).min() ?? .seconds(1)
             try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
-            // Leases whose end is being written are neither extended nor judged: the write's fence decides.
-            let leases = inFlight.snapshot().filter { $0.state == .claimed || $0.state == .running }
+            // Leases whose end is being written are neither extended nor judged: the
+            // write's fence decides. Each goes with its ticket, so that an answer that
+            // crossed one of the attempt's commits is known to be stale.
+            let leases = inFlight.snapshot().compactMap { lease in lease.heartbeatTicket.map { (lease: lease, ticket: $0) } }
             guard !leases.isEmpty, !Task.isCancelled else { continue }
             let sentAt = ContinuousClock.now
             do {
-                let held = try await queue.extendLeases(leases.map(\.job.leaseKey))
-                for lease in leases {
-                    apply(held.contains(lease.job.leaseKey) ? .extended(until: sentAt + lease.job.leaseDuration) : .lost, to: lease)
+                let held = try await queue.extendLeases(leases.map(\.lease.job.leaseKey))
+                for (lease, ticket) in leases {
+                    let found = held.contains(lease.job.leaseKey)
+                    apply(found ? .extended(until: sentAt + lease.job.leaseDuration, ticket: ticket) : .lost(ticket: ticket), to: lease)
                 }
             } catch {
                 outage.failed("extending leases", error, logger: logger)

@@ -203,11 +203,12 @@ public final class Worker: Service, Sendable {
     /// Runs one job's handler and carries out what its lease says to do when it ends.
     private func execute(_ lease: HeldLease) async {
         let job = lease.job
-        apply(.start, to: lease)
         let context = JobContext(job: job, logger: lease.logger, queue: queue, lease: lease)
         let ending: Lease.Event
         var failure: (any Error)?
         do {
+            // Lost before it started (its lease was taken away meanwhile): not run at all.
+            guard apply(.start, to: lease) == .none else { throw HandlerStopped(reason: .leaseLost) }
             guard let handler = registry.handler(for: job.kind) else {
                 throw PermanentFailure("no handler for kind \"\(job.kind)\" on this worker (it runs: \(registry.kinds.joined(separator: ", ")))")
             }
@@ -215,7 +216,9 @@ public final class Worker: Service, Sendable {
             ending = .handlerReturned
         } catch let stopped as HandlerStopped {
             ending = .handlerStopped(stopped.reason)
-        } catch is CancellationError where stopping.isFired {
+        } catch is CancellationError {
+            // The worker is going away (SIGTERM's grace is over, or its task was
+            // cancelled): the job is given back, not failed.
             ending = .handlerStopped(.shutdown)
         } catch {
             failure = error
@@ -238,7 +241,7 @@ public final class Worker: Service, Sendable {
         if configuration.concurrency - inFlight.remove(job.id) >= slotsWanted.load(ordering: .relaxed) {
             wakeup.signal()
         }
-        if lease.state.isFinal { ended(lease) }
+        ended(lease)
     }
 
     /// How a handler's error asks its job to end.
@@ -252,9 +255,7 @@ public final class Worker: Service, Sendable {
     static func runUntilStopped(_ lease: HeldLease, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await body() }
-            group.addTask {
-                if let reason = await lease.stopRequested() { throw HandlerStopped(reason: reason) }
-            }
+            group.addTask { throw HandlerStopped(reason: try await lease.stopRequested()) }
             defer { group.cancelAll() }
             try await group.next()
         }
@@ -305,9 +306,10 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// An attempt came to its end: log it, tell the observers.
+    /// If the attempt has come to its end and nobody reported it yet: log it, tell
+    /// the observers. Called wherever an end may have been written; reports once.
     func ended(_ lease: HeldLease) {
-        guard let outcome = lease.outcome else { return }
+        guard let outcome = lease.takeEnd() else { return }
         let duration = ContinuousClock.now - lease.claimedAt
         lease.logger.log(level: outcome == .succeeded ? .info : .notice, "job \(outcome.rawValue)", metadata: [
             "duration_ms": "\(duration.wholeMilliseconds)",

@@ -35,8 +35,9 @@ public enum RunControl {
     /// running, and ends again when they do. Returns the jobs retried; nil when there is no such run.
     public static func retryDead(runID: Int, on pool: PostgresPool) async throws -> [RetriedJob]? {
         try await pool.transaction { transaction in
-            // The run's lock first: a finisher pass that read the dead jobs before
-            // this retry cannot then end the run (it skips, or waits and reads again).
+            // The run's lock first: a finisher pass that holds it (it read the dead
+            // jobs before this retry) is waited for, and what it wrote is reopened
+            // below; a pass that comes later skips the run until this commits.
             guard try await transaction.query(RunQueries.lock(runID: runID)).first != nil else { return nil }
             let retried = try await JobQueue.retryDead(group: RunGroup.key(runID: runID), on: transaction)
             if !retried.isEmpty { try await transaction.query(RunQueries.reopen(runIDs: [runID])) }

@@ -18,8 +18,9 @@ import ServiceLifecycle
 /// batch commit ever waits on the run row, and a dead batch retried by an
 /// operator simply makes the run go on (``RunControl/retryDead(runID:on:)``).
 /// Passes lock the runs they judge with SKIP LOCKED: concurrent passes on many
-/// hosts are safe, and an operator's retry, which locks the run first, is never
-/// judged on a stale read.
+/// hosts are safe, and an operator's retry, which updates the run row after
+/// putting its jobs back, waits for a pass that judged the run before it and then
+/// reopens what that pass ended (``RunQueries/reopen(runIDs:)``).
 public final class RunFinisher: Service, JobObserver, Sendable {
     /// What one pass did.
     public struct Result: Sendable, Equatable {

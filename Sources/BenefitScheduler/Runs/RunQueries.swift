@@ -4,12 +4,13 @@ import PostgresClient
 
 /// The statements on `benefit.run`, named for who runs them.
 enum RunQueries {
-    /// Run by the finisher: locks the runs that may be done (running, or pending
-    /// with a cancel asked), skipping those another finisher or an operator holds.
+    /// Run by the finisher: locks the runs that may be done (running; pending with
+    /// a cancel asked, or with a planning job that may have died), skipping those
+    /// another finisher or an operator holds.
     static func lockUnfinished(runIDs: [Int]?) -> PostgresQuery {
         """
         SELECT id, cancel_requested FROM benefit.run
-        WHERE (state = 'running' OR (state = 'pending' AND cancel_requested))
+        WHERE (state = 'running' OR (state = 'pending' AND (cancel_requested OR plan_job_id IS NOT NULL)))
           AND (\(runIDs)::bigint[] IS NULL OR id = ANY (\(runIDs)::bigint[]))
         ORDER BY id
         FOR UPDATE SKIP LOCKED
@@ -44,11 +45,19 @@ enum RunQueries {
         "SELECT state FROM benefit.run WHERE id = \(runID) FOR UPDATE"
     }
 
-    /// Run by an operator's retry: a failed run whose dead jobs are back goes on; the finisher ends it again.
+    /// Run by an operator's retry, after the queue put the run's dead jobs back: a
+    /// failed run goes on, and the finisher ends it again.
+    ///
+    /// A running run is matched too, though it stays running: the update takes its
+    /// row lock, so a finisher pass that already holds it (having read the dead job
+    /// before the retry) is waited for, and the row it then writes, `failed`, is
+    /// matched again and reopened; a pass that comes later skips the locked row.
+    /// A pending run whose planning job died is reopened as pending.
     static func reopen(runIDs: [Int]) -> PostgresQuery {
         """
-        UPDATE benefit.run SET state = 'running', finished_at = NULL
-        WHERE id = ANY (\(runIDs)::bigint[]) AND state = 'failed'
+        UPDATE benefit.run
+        SET state = CASE WHEN started_at IS NULL THEN 'pending' ELSE 'running' END, finished_at = NULL
+        WHERE id = ANY (\(runIDs)::bigint[]) AND state IN ('failed', 'running', 'pending')
         """
     }
 

@@ -135,25 +135,13 @@ public struct QueueBenchmark: Sendable {
     /// window from the database and checks that every job succeeded.
     private func drain(_ queue: JobQueue) async throws -> Report.Throughput {
         let deadline = ContinuousClock.now + drainDeadline
-        let pending: PostgresQuery = """
-            SELECT EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'available')
-                OR EXISTS (SELECT 1 FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'running')
-            """
-        // The first probe is an index scan of job_claim_idx; the second runs only once
-        // it is false (OR stops at the first true), near the end.
-        while try await queue.pool.query(pending).single(Bool.self) {
+        while try await queue.hasLiveJobs(queue: Self.throughputQueue) {
             guard ContinuousClock.now < deadline else {
                 throw BenchmarkError("the workers did not finish \(jobs) jobs within \(drainDeadline) (\(try await stateCounts(queue)))")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let (succeeded, windowSeconds) = try await queue.pool.query("""
-            SELECT (SELECT count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) AND state = 'succeeded'),
-                   extract(epoch FROM
-                       (SELECT max(finished_at) FROM benefit.job WHERE queue = \(Self.throughputQueue))
-                       - (SELECT min(a.started_at) FROM benefit.job_attempt a JOIN benefit.job j ON j.id = a.job_id
-                          WHERE j.queue = \(Self.throughputQueue)))::float8
-            """).single((Int, Double?).self)
+        let (succeeded, windowSeconds) = try await queue.completionWindow(queue: Self.throughputQueue)
         guard succeeded == jobs, let windowSeconds, windowSeconds > 0 else {
             throw BenchmarkError("only \(succeeded) of \(jobs) jobs succeeded (\(try await stateCounts(queue)))")
         }
@@ -177,11 +165,7 @@ public struct QueueBenchmark: Sendable {
             } while try await queue.state(of: id) == .available
             try await Task.sleep(for: .milliseconds(20))
         }
-        let measured: [Double] = try await queue.pool.query("""
-            SELECT extract(epoch FROM a.started_at - j.created_at)::float8 * 1000
-            FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.attempt = 1
-            WHERE j.queue = \(Self.latencyQueue)
-            """).decode(Double.self)
+        let measured = try await queue.pickupLatencies(queue: Self.latencyQueue)
         let latencies = measured.sorted()
         guard latencies.count == latencySamples else {
             throw BenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
@@ -203,10 +187,8 @@ public struct QueueBenchmark: Sendable {
 
     /// `available 10, running 2, dead 1`: for error messages.
     private func stateCounts(_ queue: JobQueue) async throws -> String {
-        let rows = try await queue.pool.query("""
-            SELECT state, count(*) FROM benefit.job WHERE queue = \(Self.throughputQueue) GROUP BY state ORDER BY state
-            """).decode((String, Int).self)
-        return rows.isEmpty ? "no jobs" : rows.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+        let rows = try await queue.stateCounts(queue: Self.throughputQueue).sorted { $0.key.rawValue < $1.key.rawValue }
+        return rows.isEmpty ? "no jobs" : rows.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
     }
 
     // MARK: Worker processes

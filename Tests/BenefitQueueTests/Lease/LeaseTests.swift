@@ -17,7 +17,8 @@ struct LeaseTests {
 
     /// Every kind of event, with the values that make a difference.
     static let events: [Event] = [
-        .start, .extended(until: claimedAt + .seconds(20)), .lost, .clock(now: beforeDeadline), .clock(now: afterDeadline),
+        .start, .extended(until: claimedAt + .seconds(20), ticket: 0), .extended(until: claimedAt + .seconds(20), ticket: 1),
+        .lost(ticket: 0), .lost(ticket: 1), .clock(now: beforeDeadline), .clock(now: afterDeadline),
         .shutdownGraceOver, .beginCommit, .commitFailed, .handlerReturned,
         .handlerThrew(.retryable), .handlerThrew(.permanent), .handlerThrew(.cancelled),
         .handlerStopped(.leaseLost), .handlerStopped(.shutdown), .recordingAbandoned,
@@ -33,18 +34,20 @@ struct LeaseTests {
         .cancelled: [.start, .handlerThrew(.cancelled), .recorded(.cancelled)],
         .fenced: [.start, .beginCommit, .recorded(.fenced)],
         .released: [.start, .handlerStopped(.shutdown), .recorded(.released)],
-        .expired: [.start, .lost],
+        .expired: [.start, .lost(ticket: 0)],
     ]
 
     /// Every allowed transition: (state, event) → (state after, action). Written
     /// out by hand from docs/architecture.md's account of a lease's life, not
-    /// derived from the code: any pair missing here must be refused.
+    /// derived from the code: any pair missing here must be refused. Heartbeat
+    /// answers carry ticket 0 (taken before any commit: fresh for the states the
+    /// paths reach without one) or 1 (never current on those paths: stale).
     static func allowed(_ state: State, _ event: Event) -> (State, Action)? {
         switch (state, event) {
         case (.claimed, .start): (.running, .none)
-        case (.claimed, .extended), (.running, .extended): (state, .none)
+        case (.expired, .start): (.expired, .stopHandler(.leaseLost))
         case (_, .extended): (state, .none)
-        case (.claimed, .lost), (.running, .lost): (.expired, .stopHandler(.leaseLost))
+        case (.claimed, .lost(0)), (.running, .lost(0)): (.expired, .stopHandler(.leaseLost))
         case (_, .lost): (state, .none)
         case (.claimed, .clock(afterDeadline)), (.running, .clock(afterDeadline)): (.expired, .stopHandler(.leaseLost))
         case (_, .clock): (state, .none)
@@ -59,6 +62,7 @@ struct LeaseTests {
         case (.committed, .handlerThrew), (.fenced, .handlerThrew), (.expired, .handlerThrew): (state, .none)
         case (.running, .handlerStopped(.shutdown)): (.committing, .release)
         case (.expired, .handlerStopped): (.expired, .none)
+        case (.committed, .handlerStopped(.shutdown)), (.fenced, .handlerStopped(.shutdown)): (state, .none)
         case (.committing, .recorded(.succeeded)): (.committed, .none)
         case (.committing, .recorded(.retry)), (.committing, .recorded(.dead)): (.failed, .none)
         case (.committing, .recorded(.cancelled)): (.cancelled, .none)
@@ -115,7 +119,7 @@ struct LeaseTests {
     func extensionMovesTheDeadline() throws {
         var lease = try Self.lease(in: .running)
         #expect(lease.deadline == Self.claimedAt + .seconds(10))
-        _ = try lease.apply(.extended(until: Self.claimedAt + .seconds(20)))
+        _ = try lease.apply(.extended(until: Self.claimedAt + .seconds(20), ticket: try #require(lease.heartbeatTicket)))
         #expect(try lease.apply(.clock(now: Self.afterDeadline)) == .none)
         #expect(lease.state == .running)
         #expect(try lease.apply(.clock(now: Self.claimedAt + .seconds(20))) == .stopHandler(.leaseLost))
@@ -136,5 +140,42 @@ struct LeaseTests {
     func secondCommitIsRefused() throws {
         var lease = try Self.lease(in: .committed)
         #expect(throws: LeaseTransitionError.self) { try lease.apply(.beginCommit) }
+    }
+
+    @Test("a heartbeat's answer that crossed a commit is stale: the job the commit held is not taken for lost")
+    func staleHeartbeatAfterFailedCommit() throws {
+        var lease = try Self.lease(in: .running)
+        // The heartbeat sends while the lease runs, ...
+        let ticket = try #require(lease.heartbeatTicket)
+        // ... the handler's commit holds the job row (the heartbeat skips it) and fails, ...
+        #expect(try lease.apply(.beginCommit) == .commit)
+        #expect(lease.heartbeatTicket == nil)
+        #expect(try lease.apply(.commitFailed) == .none)
+        // ... and the answer, which left the job out, arrives: stale, so nothing happens.
+        #expect(try lease.apply(.lost(ticket: ticket)) == .none)
+        #expect(try lease.apply(.extended(until: Self.afterDeadline + .seconds(60), ticket: ticket)) == .none)
+        #expect(lease.state == .running && lease.deadline == Self.claimedAt + .seconds(10))
+        // A fresh answer still counts.
+        #expect(try lease.apply(.lost(ticket: try #require(lease.heartbeatTicket))) == .stopHandler(.leaseLost))
+        #expect(lease.state == .expired)
+    }
+
+    @Test("a lease lost before its handler starts says not to start it")
+    func lostBeforeStart() throws {
+        var lease = try Self.lease(in: .claimed)
+        #expect(try lease.apply(.lost(ticket: 0)) == .stopHandler(.leaseLost))
+        #expect(try lease.apply(.start) == .stopHandler(.leaseLost))
+        #expect(try lease.apply(.handlerStopped(.leaseLost)) == .none)
+        #expect(lease.outcome == .leaseExpired)
+    }
+
+    @Test("shutdown's stop that comes while the commit is on its way changes nothing: the commit decided")
+    func shutdownStopAfterCommit() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(try lease.apply(.shutdownGraceOver) == .stopHandler(.shutdown))
+        #expect(try lease.apply(.beginCommit) == .commit)
+        #expect(try lease.apply(.recorded(.succeeded)) == .none)
+        #expect(try lease.apply(.handlerStopped(.shutdown)) == .none)
+        #expect(lease.state == .committed && lease.outcome == .succeeded)
     }
 }

@@ -30,8 +30,9 @@ struct RunTests {
         }
     }
 
-    @Test("a batch that keeps failing makes the run fail with one dead job; retrying the run's dead jobs brings it to succeeded")
-    func failedRunRecoversAfterRetry() async throws {
+    @Test("a batch that keeps failing makes the run fail with one dead job; retrying its dead jobs brings it to succeeded",
+          arguments: [false, true])
+    func failedRunRecoversAfterRetry(_ byRun: Bool) async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             try await pool.query("CREATE TABLE test_broken (rank int)")
@@ -50,9 +51,12 @@ struct RunTests {
                 #expect(dead.first?.lastError?.contains("test_broken") == true)
 
                 try await pool.query("DELETE FROM test_broken")
-                // Retried by its job id, as `jobs retry JOB` does: the run goes on all the same.
+                // Retried by the run (`jobs retry --run`) or by its job id (`jobs retry JOB`): the run goes on either way.
                 let deadJob = try #require(dead.first?.jobID)
-                #expect(try await RunControl.retryDead(jobID: deadJob, on: pool).map(\.id) == [deadJob])
+                let retried = byRun
+                    ? try await RunControl.retryDead(runID: runID, on: pool)
+                    : try await RunControl.retryDead(jobID: deadJob, on: pool)
+                #expect(retried?.map(\.id) == [deadJob])
                 #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
                 let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(recovered?.state == .succeeded)
@@ -99,6 +103,69 @@ struct RunTests {
                     WHERE j.concurrency_key = \("campaign:\(campaignID)")) s
                 """).single(Int.self)
             #expect(overlap <= 2)
+        }
+    }
+
+    @Test("a run whose planning job dies ends failed; retried, it plans and succeeds")
+    func deadPlanningFailsTheRun() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            try await RunFixtures.apply(CampaignText.yaml(name: "unplanned", program: "fixable", parameters: "{ members: 20 }"), on: pool)
+            try await pool.query("CREATE TABLE test_broken (rank int)")
+            let runID = try #require(try await CampaignStore.trigger("unplanned", at: Date(), on: pool))
+            // This worker does not have the campaign's program: the planning job dies at once.
+            let lacking = RunFixtures.worker(pool: pool, name: "w1", catalog: ProgramCatalog([SyntheticProgram()]))
+            let failed = try await withWorker(lacking) { try await RunFixtures.waitForFinalState(runID, pool: pool) }
+            #expect(failed?.state == .failed)
+            #expect(failed?.batchesTotal == 0)
+            #expect(try await RunControl.retryDead(runID: runID, on: pool)?.count == 1)
+            #expect(try await RunHistory.find(runID, on: pool)?.state == .pending)
+            let recovered = try await withWorker(RunFixtures.worker(pool: pool, name: "w2")) {
+                try await RunFixtures.waitForFinalState(runID, pool: pool)
+            }
+            #expect(recovered?.state == .succeeded)
+            #expect(recovered?.membersDone == 20)
+        }
+    }
+
+    @Test("an operator's retry that meets a finisher pass about to fail the run leaves it running", arguments: [false, true])
+    func retryRacingTheFinisherReopens(_ byRun: Bool) async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            try await pool.query("CREATE TABLE test_broken (rank int)")
+            try await pool.query("INSERT INTO test_broken VALUES (15)")
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "fixable", program: "fixable", batchSize: 10, parameters: "{ members: 20 }"), on: pool)
+            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), on: pool))
+            // No finisher runs beside this worker: the run stays running with its dead batch.
+            try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
+                #expect(try await eventually { try await DeadJobs.list(on: pool, runID: runID, limit: 1).count == 1 })
+            }
+            let deadJob = try #require(try await DeadJobs.list(on: pool, runID: runID, limit: 1).first?.jobID)
+            try await pool.query("DELETE FROM test_broken")
+
+            // A finisher pass has locked the run and read its dead job, and is about to write `failed`.
+            let finisher = try await PostgresConnection.connect(to: configuration)
+            try await finisher.query("BEGIN")
+            try await finisher.query("SELECT id FROM benefit.run WHERE id = \(runID) FOR UPDATE")
+            let retry = Task {
+                byRun ? try await RunControl.retryDead(runID: runID, on: pool)?.map(\.id)
+                      : try await RunControl.retryDead(jobID: deadJob, on: pool).map(\.id)
+            }
+            // The retry waits for the pass's lock ...
+            #expect(try await eventually {
+                try await pool.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+                    .single(Int.self) == 1
+            })
+            // ... which then commits what it read.
+            try await finisher.query("UPDATE benefit.run SET state = 'failed', finished_at = now() WHERE id = \(runID)")
+            try await finisher.query("COMMIT")
+            #expect(try await retry.value == [deadJob])
+            #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
+            let recovered = try await withWorker(RunFixtures.worker(pool: pool, name: "w2")) {
+                try await RunFixtures.waitForFinalState(runID, pool: pool)
+            }
+            #expect(recovered?.state == .succeeded)
         }
     }
 }
