@@ -134,6 +134,10 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(
+            name: "BenefitCoreTests",
+            dependencies: ["BenefitCore", "BenefitTestSupport"]
+        ),
+        .testTarget(
             name: "PostgresClientTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitTestSupport"]
         ),
