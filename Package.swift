@@ -150,6 +150,10 @@ let package = Package(
             dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
         ),
         .testTarget(
+            name: "BenefitToolsTests",
+            dependencies: ["BenefitCore", "BenefitTools", "BenefitTestSupport"]
+        ),
+        .testTarget(
             name: "BenefitWorkersTests",
             dependencies: [
                 "BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
