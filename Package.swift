@@ -134,6 +134,10 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(
+            name: "BenefitCoreTests",
+            dependencies: ["BenefitCore", "BenefitTestSupport"]
+        ),
+        .testTarget(
             name: "PostgresClientTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitTestSupport"]
         ),
@@ -144,6 +148,10 @@ let package = Package(
         .testTarget(
             name: "BenefitSchedulerTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitToolsTests",
+            dependencies: ["BenefitCore", "BenefitTools", "BenefitTestSupport"]
         ),
         .testTarget(
             name: "BenefitWorkersTests",

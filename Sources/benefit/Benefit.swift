@@ -13,7 +13,8 @@ struct Benefit: AsyncParsableCommand {
 
             Every command connects to --database-url, else $DATABASE_URL, else an
             embedded PostgreSQL it creates and starts under .benefit/pg (or
-            $BENEFIT_HOME/pg).
+            $BENEFIT_HOME/pg; as root, under /var/lib/benefit/ when the postgres
+            account cannot reach that folder).
             """,
         subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
     )

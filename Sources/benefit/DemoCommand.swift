@@ -10,8 +10,10 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             On the embedded PostgreSQL (or the server of --database-url / $DATABASE_URL):
 
-            1. creates the database --database (default benefit_demo) afresh,
-               dropping an older one (the role needs CREATEDB), and migrates it;
+            1. creates the database --database (default benefit_demo) afresh
+               (the role needs CREATEDB) and migrates it; an older one is dropped
+               only if an earlier demo created it, and any other database of that
+               name is refused, with nothing dropped;
             2. generates a roster of --members members and imports it;
             3. applies the example campaigns (ops/campaigns, compiled into this
                binary): winter warmth, summer cooling, autumn education aid, the
@@ -38,7 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Jobs each worker runs at once.")
     var concurrency = 4
 
-    @Option(help: "The demo's database on the server (dropped and created afresh).")
+    @Option(help: "The demo's database on the server (created afresh; only an earlier demo's is dropped).")
     var database = "benefit_demo"
 
     @Flag(help: "Print only the report, as one JSON object (steps go to stderr).")

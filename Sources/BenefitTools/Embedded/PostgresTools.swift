@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// Where the system's PostgreSQL server programs are.
@@ -24,30 +25,47 @@ struct PostgresTools {
     }
 }
 
-/// The unprivileged account the server runs as when the caller is root.
-enum ServerAccount {
-    /// Creates `path` (mode 0700), gives it to `user`, and tells whether `user` can
-    /// write there, which needs every parent folder to be searchable by it.
-    static func prepareDirectory(_ path: String, for user: String?) async throws -> Bool {
-        let manager = FileManager.default
-        if manager.fileExists(atPath: path), !manager.fileExists(atPath: path + "/PG_VERSION") {
-            // Left over from an initdb that did not finish: ours to clear.
-            try manager.removeItem(atPath: path)
+/// The account that runs the server and owns its data folder: the caller, or
+/// the unprivileged `postgres` account when the caller is root (the server
+/// refuses to run as root).
+struct ServerAccount: Sendable {
+    /// Whom to run the server programs as through `runuser`; nil for the caller itself.
+    let user: String?
+    /// Who must own the data folder and the server's log.
+    let owner: FileGuard.Owner
+    /// The account's own group, given to what is handed over to it.
+    let group: gid_t
+
+    static let unprivileged = "postgres"
+
+    static func current() throws -> ServerAccount {
+        guard getuid() == 0 else { return ServerAccount(user: nil, owner: .caller, group: getegid()) }
+        guard let entry = getpwnam(unprivileged) else {
+            throw EmbeddedPostgresError(
+                "running as root needs the unprivileged '\(unprivileged)' account to run PostgreSQL: apt-get install postgresql-15")
         }
-        try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let owner = FileGuard.Owner(uid: entry.pointee.pw_uid, name: unprivileged)
+        return ServerAccount(user: unprivileged, owner: owner, group: entry.pointee.pw_gid)
+    }
+
+    /// Whether the account can search the folder `path`, which needs every parent
+    /// folder to be searchable by it too.
+    func canSearch(_ path: String) async throws -> Bool {
         guard let user else { return true }
-        try handOver(path, to: user)
+        return try await ChildProcess.run("/usr/bin/test", ["-d", path, "-a", "-x", path], as: user).succeeded
+    }
+
+    /// Whether the account can make files in the folder `path`.
+    func canWrite(_ path: String) async throws -> Bool {
+        guard let user else { return true }
         return try await ChildProcess.run("/usr/bin/test", ["-w", path, "-a", "-x", path], as: user).succeeded
     }
 
-    /// Gives a file or folder to `user` (no-op when nil).
-    static func handOver(_ path: String, to user: String?) throws {
-        guard let user else { return }
-        guard let account = getpwnam(user) else {
-            throw EmbeddedPostgresError("running as root needs the unprivileged '\(user)' account to run PostgreSQL: apt-get install postgresql-15")
-        }
-        guard chown(path, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
-            throw EmbeddedPostgresError("cannot give \(path) to \(user): \(String(cString: strerror(errno)))")
+    /// Gives a file or folder the caller just made to the account (a link is never followed).
+    func handOver(_ path: String) throws {
+        guard user != nil else { return }
+        guard lchown(path, owner.uid, group) == 0 else {
+            throw EmbeddedPostgresError("cannot give \(path) to \(owner.name): \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -46,11 +46,11 @@ final class FileLock: Sendable {
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
-    /// Waits, on a thread of its own, until the lock is ours.
+    /// Waits, on a thread of its own, until the lock is ours. The file is the
+    /// caller's, never a link (``FileGuard/openForLocking(_:owner:)``).
     static func acquire(_ path: String) async throws -> FileLock {
         try await runBlocking("flock") {
-            let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw EmbeddedPostgresError("cannot open \(path): \(String(cString: strerror(errno)))") }
+            let descriptor = try FileGuard.openForLocking(path)
             while flock(descriptor, LOCK_EX) != 0 {
                 guard errno == EINTR else {
                     close(descriptor)

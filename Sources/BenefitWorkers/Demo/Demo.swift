@@ -9,7 +9,8 @@ import PostgresClient
 /// `benefit demo`: the whole story, from nothing, on one PostgreSQL server.
 ///
 /// 1. Creates the demo's own database afresh (``database``, default
-///    `benefit_demo`) and migrates it.
+///    `benefit_demo`) and migrates it; an existing database of that name is
+///    dropped only when an earlier demo created it (``DemoDatabase``).
 /// 2. Generates a roster of ``members`` members (seeded: the same roster every
 ///    time) and imports it as an operator would, through a CSV file.
 /// 3. Applies the example campaigns compiled into the binary (`ops/campaigns/`,
@@ -30,7 +31,7 @@ public struct Demo: Sendable {
     public var workers = 2
     /// Jobs each worker runs at once.
     public var concurrency = 4
-    /// The demo's database on the server, recreated on each run.
+    /// The demo's database on the server, recreated on each run (only if a demo made it).
     public var database = "benefit_demo"
     /// How long the runs may take before the demo gives up.
     public var deadline: Duration = .seconds(600)

@@ -135,21 +135,17 @@ extension RosterGenerator {
     }
 
     /// Writes a generated roster to the file at `path`, replacing it. The rows go
-    /// to `PATH.partial` first, renamed into place at the end, so an interrupted
-    /// write never leaves a cut-short file that would import as a smaller roster.
+    /// to a new file beside it first (``FileGuard/replace(_:mode:owner:with:)``),
+    /// renamed into place at the end, so an interrupted write never leaves a
+    /// cut-short file that would import as a smaller roster. A `path` that is a
+    /// link or another account's file is refused and left as it is.
     public static func writeCSV(count: Int, seed: UInt64, asOf: CalendarDate, toFile path: String) throws(RosterWriteError) {
-        let partial = path + ".partial"
-        guard FileManager.default.createFile(atPath: partial, contents: nil), let handle = FileHandle(forWritingAtPath: partial) else {
-            throw RosterWriteError(description: "cannot write \(partial): \(String(cString: strerror(errno)))")
-        }
         do {
-            try writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
-            try handle.close()
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            try FileGuard.replace(path, mode: 0o644) { handle in
+                try writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
+            }
         } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw RosterWriteError(description: "cannot write \(path): \(FileFailure.reason(error))")
+            throw RosterWriteError(description: "\(error)")
         }
     }
 

@@ -10,12 +10,9 @@ extension RosterImport {
     public static func generated(count: Int, seed: UInt64, asOf: CalendarDate = RosterGenerator.defaultAsOf, on pool: PostgresPool) async throws -> Summary {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-roster-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: file) }
-        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw RosterError(code: .unreadable, file: file.path, reason: "cannot create the file")
+        try await runBlocking("roster-file") {
+            try FileGuard.replace(file.path, mode: 0o600) { try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, to: $0) }
         }
-        let handle = try FileHandle(forWritingTo: file)
-        try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
-        try handle.close()
         return try await run(path: file.path, on: pool)
     }
 }
