@@ -13,15 +13,19 @@ public struct LeaseToken: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var description: String { String(rawValue) }
 }
 
-/// One attempt's hold on a job: the job and the lease token its claim was given.
-/// What every statement that ends or extends an attempt is fenced on.
+/// One attempt's hold on a job: the job, the lease token its claim was given, and
+/// the secret that proves the holder is the claimer. What every statement that
+/// ends or extends an attempt is fenced on; the secret is never printed.
 public struct LeaseKey: Hashable, Sendable, CustomStringConvertible {
     public let jobID: Int
     public let token: LeaseToken
+    /// Random, given to the claimer alone; the database keeps it from every role but its owner.
+    public let secret: UUID
 
-    public init(jobID: Int, token: LeaseToken) {
+    public init(jobID: Int, token: LeaseToken, secret: UUID) {
         self.jobID = jobID
         self.token = token
+        self.secret = secret
     }
 
     public var description: String { "job \(jobID) lease \(token)" }
@@ -120,6 +124,8 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let attempt: Int
     public let maxAttempts: Int
     public let leaseToken: LeaseToken
+    /// The lease's secret (see ``LeaseKey``).
+    let leaseSecret: UUID
     /// How long the lease lasts without a heartbeat.
     public let leaseDuration: Duration
     public let backoffInitial: Duration
@@ -128,7 +134,7 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let group: String?
 
     /// This attempt's hold on the job.
-    public var leaseKey: LeaseKey { LeaseKey(jobID: id, token: leaseToken) }
+    public var leaseKey: LeaseKey { LeaseKey(jobID: id, token: leaseToken, secret: leaseSecret) }
 
     /// Decodes the JSON payload.
     public func decodePayload<T: Decodable>(_ type: T.Type) throws -> T {
@@ -179,4 +185,9 @@ public struct EnqueuedJob: Sendable, Equatable {
 public struct RetriedJob: Sendable, Equatable {
     public let id: Int
     public let group: String?
+
+    public init(id: Int, group: String?) {
+        self.id = id
+        self.group = group
+    }
 }

@@ -21,7 +21,7 @@ extension JobQueue {
         guard !done.isEmpty else { return (try await claim(queues: queues, limit: limit, worker: worker), [:]) }
         let results = try await pool.withConnection { connection in
             try await connection.pipeline([
-                JobQueries.completeMany(ids: done.map(\.jobID), tokens: done.map(\.token.rawValue)),
+                JobQueries.completeMany(done),
                 JobQueries.claim(queues: queues, limit: limit, worker: worker),
             ])
         }
@@ -30,11 +30,11 @@ extension JobQueue {
 
     private static func claimedJobs(_ rows: PostgresRows) throws -> [ClaimedJob] {
         try rows.map { row in
-            let (id, queue, kind, payload, attempt, maxAttempts, token, leaseMs, initialMs, maxMs, group) =
-                try row.decode((Int, String, String, String, Int, Int, Int64, Int, Int, Int, String?).self)
+            let (id, queue, kind, payload, attempt, maxAttempts, token, secret, leaseMs, initialMs, maxMs, group) =
+                try row.decode((Int, String, String, String, Int, Int, Int64, UUID, Int, Int, Int, String?).self)
             return ClaimedJob(
                 id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts,
-                leaseToken: LeaseToken(token), leaseDuration: .milliseconds(leaseMs),
+                leaseToken: LeaseToken(token), leaseSecret: secret, leaseDuration: .milliseconds(leaseMs),
                 backoffInitial: .milliseconds(initialMs), backoffMax: .milliseconds(maxMs), group: group)
         }
     }
@@ -42,16 +42,15 @@ extension JobQueue {
     /// Extends the given leases; returns those still held.
     public func extendLeases(_ leases: [LeaseKey]) async throws -> Set<LeaseKey> {
         guard !leases.isEmpty else { return [] }
-        let rows = try await pool.query(JobQueries.extendLeases(ids: leases.map(\.jobID), tokens: leases.map(\.token.rawValue)))
-        return Set(try rows.decode((Int, Int64).self).map { LeaseKey(jobID: $0.0, token: LeaseToken($0.1)) })
+        let held = Set(try await pool.query(JobQueries.extendLeases(leases)).decode((Int, Int64).self).map(\.1))
+        return Set(leases.filter { held.contains($0.token.rawValue) })
     }
 
     /// Completes attempts that wrote no effects; returns each one's outcome
     /// (`succeeded`, or `fenced` when its lease was lost first).
     public func completeMany(_ leases: [LeaseKey]) async throws -> [LeaseKey: AttemptOutcome] {
         guard !leases.isEmpty else { return [:] }
-        let rows = try await pool.query(JobQueries.completeMany(ids: leases.map(\.jobID), tokens: leases.map(\.token.rawValue)))
-        return try Self.outcomes(of: leases, rows)
+        return try Self.outcomes(of: leases, try await pool.query(JobQueries.completeMany(leases)))
     }
 
     /// The outcome the completion gave each lease: `succeeded` if it says so, else
@@ -72,13 +71,15 @@ extension JobQueue {
         // changed a row it locks after its snapshot): tried again from the start.
         let attempts = isolation == .readCommitted ? 1 : 3
         let outcome: Result? = try await pool.transaction(isolation: isolation, maxAttempts: attempts) { connection in
-            let row = try await connection.query(JobQueries.lockForCommit(id: lease.jobID)).first((Int64?, String).self)
-            guard let row, row.0 == lease.token.rawValue, row.1 == JobState.running.rawValue else {
-                try await connection.query(JobQueries.markFenced(token: lease.token.rawValue))
-                return nil
-            }
+            // Locks the job row and checks the lease; on a lost one it records the
+            // attempt fenced, which this transaction commits without the effects.
+            guard try await connection.query(JobQueries.openFencedCommit(lease)).single(Bool.self) else { return nil }
             let result = try await effects(connection)
-            try await connection.query(JobQueries.markSucceeded(id: lease.jobID, token: lease.token.rawValue))
+            // The job row has been locked since the open: this only fails if the
+            // effects undid the transaction's mark (a handler's own set_config).
+            guard try await connection.query(JobQueries.closeFencedCommit(lease)).single(Bool.self) else {
+                throw LeaseLost(lease: lease)
+            }
             return result
         }
         guard let outcome else { throw LeaseLost(lease: lease) }
@@ -93,7 +94,7 @@ extension JobQueue {
         let delay = Backoff.delay(attempt: job.attempt, initial: job.backoffInitial, max: job.backoffMax)
         let message = String(String(describing: error).prefix(4000))
         let rows = try await pool.query(JobQueries.fail(
-            id: job.id, token: job.leaseToken.rawValue, error: message, failure: failure, delayMilliseconds: delay.wholeMilliseconds))
+            job.leaseKey, error: message, failure: failure, delayMilliseconds: delay.wholeMilliseconds))
         return try rows.first(String.self).flatMap(AttemptOutcome.init(rawValue:)) ?? .fenced
     }
 
@@ -101,8 +102,7 @@ extension JobQueue {
     @discardableResult
     public func release(_ leases: [LeaseKey]) async throws -> Set<LeaseKey> {
         guard !leases.isEmpty else { return [] }
-        let tokens = try await pool.query(JobQueries.release(ids: leases.map(\.jobID), tokens: leases.map(\.token.rawValue)))
-            .decode(Int64.self)
+        let tokens = try await pool.query(JobQueries.release(leases)).decode(Int64.self)
         return Set(leases.filter { tokens.contains($0.token.rawValue) })
     }
 }

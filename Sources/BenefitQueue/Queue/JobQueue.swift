@@ -90,27 +90,12 @@ public struct JobQueue: Sendable {
         return .many(count: try await enqueueBulk(Array(repeating: job, count: count)))
     }
 
-    /// Bulk enqueue through COPY, for jobs without unique keys: the fastest path.
-    /// One transaction; each queue is notified once, at commit. Returns the count.
+    /// Many jobs without unique keys, in one transaction: each queue is notified
+    /// once per statement, delivered at commit. Returns the count.
     @discardableResult
     public func enqueueBulk(_ jobs: [NewJob]) async throws -> Int {
         precondition(jobs.allSatisfy { $0.uniqueKey == nil }, "enqueueBulk takes jobs without unique keys")
-        return try await pool.transaction { connection in
-            // The server's clock, as every other enqueue and the claim use: a client
-            // clock running ahead would hold bulk jobs back. Formatted once: most
-            // bulk jobs run now.
-            let now = TimestampText.format(try await connection.query("SELECT now()").single(Date.self))
-            let count = try await connection.copyIn(JobQueries.copyJobs) { writer in
-                for job in jobs {
-                    try writer.appendRow(
-                        job.queue, job.kind, job.payload, job.priority, job.runAt.map(TimestampText.format) ?? now, job.maxAttempts,
-                        job.lease.wholeMilliseconds, job.backoffInitial.wholeMilliseconds, job.backoffMax.wholeMilliseconds,
-                        job.group, job.concurrency?.key, job.concurrency?.limit)
-                }
-            }
-            try await connection.query(JobQueries.notify(queues: Array(Set(jobs.map(\.queue))).sorted()))
-            return count
-        }
+        return try await pool.transaction { try await Self.enqueueMany(jobs, on: $0).count }
     }
 
     // MARK: Producers and operators

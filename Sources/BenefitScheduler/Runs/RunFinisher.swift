@@ -13,14 +13,14 @@ import ServiceLifecycle
 /// ``attemptEnded(_:outcome:)``), so a run ends within moments of its last batch.
 /// `benefit runs cancel` calls it once for the run it cancelled.
 ///
-/// A run is finished from what the queue says of its group (any job that may
-/// still run? any that died?), not from counters bumped by each batch, so no
-/// batch commit ever waits on the run row, and a dead batch retried by an
-/// operator simply makes the run go on (``RunControl/retryDead(runID:on:)``).
-/// Passes lock the runs they judge with SKIP LOCKED: concurrent passes on many
-/// hosts are safe, and an operator's retry, which updates the run row after
-/// putting its jobs back, waits for a pass that judged the run before it and then
-/// reopens what that pass ended (``RunQueries/reopen(runIDs:)``).
+/// A pass is `benefit.finish_runs` (migrations/0010_least_privilege.sql): a run
+/// is finished from what the queue says of its group (any job that may still
+/// run? any that died?), not from counters bumped by each batch, so no batch
+/// commit ever waits on the run row, and a dead batch retried by an operator
+/// simply makes the run go on (``RunControl/retryDead(runID:on:)``). Passes lock
+/// the runs they judge with SKIP LOCKED: concurrent passes on many hosts are
+/// safe, and an operator's retry waits for a pass that judged the run before it,
+/// then reopens what that pass ended.
 public final class RunFinisher: Service, JobObserver, Sendable {
     /// What one pass did.
     public struct Result: Sendable, Equatable {
@@ -74,20 +74,8 @@ public final class RunFinisher: Service, JobObserver, Sendable {
     /// that are); logs only what it finished.
     @discardableResult
     public func finish(runIDs: [Int]? = nil) async throws -> Result {
-        let finished = try await pool.transaction { transaction -> [(id: Int, state: RunState)] in
-            let candidates = try await transaction.query(RunQueries.lockUnfinished(runIDs: runIDs)).decode((Int, Bool).self)
-            guard !candidates.isEmpty else { return [] }
-            let status = try await JobQueue.status(of: candidates.map { RunGroup.key(runID: $0.0) }, on: transaction)
-            let finished = candidates.compactMap { id, cancelRequested -> (id: Int, state: RunState)? in
-                let jobs = status[RunGroup.key(runID: id)] ?? GroupStatus(hasLive: false, hasDead: false)
-                guard !jobs.hasLive else { return nil }
-                return (id, cancelRequested ? .cancelled : jobs.hasDead ? .failed : .succeeded)
-            }
-            if !finished.isEmpty {
-                try await transaction.query(RunQueries.finish(runIDs: finished.map(\.id), states: finished.map(\.state.rawValue)))
-            }
-            return finished
-        }
+        let finished = try await pool.query(RunQueries.finish(runIDs: runIDs)).decode((Int, String).self)
+            .compactMap { id, state in RunState(rawValue: state).map { (id: id, state: $0) } }
         var result = Result()
         for (id, state) in finished {
             switch state {

@@ -4,61 +4,27 @@ import PostgresClient
 
 /// The statements on `benefit.run`, named for who runs them.
 enum RunQueries {
-    /// Run by the finisher: locks the runs that may be done (running; pending with
-    /// a cancel asked, or with a planning job that may have died), skipping those
-    /// another finisher or an operator holds.
-    static func lockUnfinished(runIDs: [Int]?) -> PostgresQuery {
-        """
-        SELECT id, cancel_requested FROM benefit.run
-        WHERE (state = 'running' OR (state = 'pending' AND (cancel_requested OR plan_job_id IS NOT NULL)))
-          AND (\(runIDs)::bigint[] IS NULL OR id = ANY (\(runIDs)::bigint[]))
-        ORDER BY id
-        FOR UPDATE SKIP LOCKED
-        """
+    /// Run by the finisher, every second and when a run's job ends: ends the runs
+    /// (all, or those given) with no job left to run (`benefit.finish_runs`,
+    /// migrations/0010_least_privilege.sql, which says how it locks).
+    static func finish(runIDs: [Int]?) -> PostgresQuery {
+        "SELECT run_id, state FROM benefit.finish_runs(\(runIDs)::bigint[])"
     }
 
-    /// Run by the finisher, in the transaction that locked them: the runs' final states.
-    static func finish(runIDs: [Int], states: [String]) -> PostgresQuery {
-        """
-        UPDATE benefit.run r SET state = f.state, finished_at = now()
-        FROM unnest(\(runIDs)::bigint[], \(states)::text[]) AS f(id, state)
-        WHERE r.id = f.id
-        """
-    }
-
-    /// Run by `benefit runs cancel`: asks the run to stop; returns whether it took and the state it was in.
+    /// Run by `benefit runs cancel`: asks the run to stop and cancels its jobs that
+    /// have not started. A row `(requested, stopped, state before)`, or none when there is no such run.
     static func requestCancel(runID: Int) -> PostgresQuery {
-        """
-        WITH requested AS (
-            UPDATE benefit.run SET cancel_requested = true
-            WHERE id = \(runID) AND state IN ('pending', 'running')
-            RETURNING id
-        )
-        SELECT (SELECT count(*) FROM requested), (SELECT state FROM benefit.run WHERE id = \(runID))
-        """
+        "SELECT requested, stopped, state_before FROM benefit.request_run_cancel(\(runID))"
     }
 
-    /// Run by an operator's retry, before the queue puts a run's dead jobs back: the
-    /// finisher waits for this lock, or skips the run, so it cannot end the run on
-    /// what it read before the retry.
-    static func lock(runID: Int) -> PostgresQuery {
-        "SELECT state FROM benefit.run WHERE id = \(runID) FOR UPDATE"
+    /// Run by `benefit jobs retry --run`: the run's dead jobs back, a failed run reopened.
+    static func retry(runID: Int) -> PostgresQuery {
+        "SELECT id, group_key FROM benefit.retry_run(\(runID))"
     }
 
-    /// Run by an operator's retry, after the queue put the run's dead jobs back: a
-    /// failed run goes on, and the finisher ends it again.
-    ///
-    /// A running run is matched too, though it stays running: the update takes its
-    /// row lock, so a finisher pass that already holds it (having read the dead job
-    /// before the retry) is waited for, and the row it then writes, `failed`, is
-    /// matched again and reopened; a pass that comes later skips the locked row.
-    /// A pending run whose planning job died is reopened as pending.
-    static func reopen(runIDs: [Int]) -> PostgresQuery {
-        """
-        UPDATE benefit.run
-        SET state = CASE WHEN started_at IS NULL THEN 'pending' ELSE 'running' END, finished_at = NULL
-        WHERE id = ANY (\(runIDs)::bigint[]) AND state IN ('failed', 'running', 'pending')
-        """
+    /// Run by `benefit jobs retry JOB`: a dead job back, the run it belongs to reopened.
+    static func retry(jobID: Int) -> PostgresQuery {
+        "SELECT id, group_key FROM benefit.retry_job(\(jobID))"
     }
 
     /// Run by the scheduler and `campaign trigger`: one run per campaign and fire time.
@@ -106,14 +72,9 @@ enum RunQueries {
         """
     }
 
-    /// Run by the planning job, in its fenced commit, once its batches are on the queue.
+    /// Run by the planning job, in its fenced commit, once its batches are on the
+    /// queue: the run is running, with its totals (`batches_total, members_total`).
     static func markPlanned(runID: Int) -> PostgresQuery {
-        """
-        UPDATE benefit.run r
-        SET state = 'running', started_at = coalesce(r.started_at, now()), batches_total = b.batches, members_total = b.members
-        FROM (SELECT count(*) AS batches, coalesce(sum(members), 0) AS members FROM benefit.run_batch WHERE run_id = \(runID)) b
-        WHERE r.id = \(runID)
-        RETURNING r.batches_total, r.members_total
-        """
+        "SELECT batches_total, members_total FROM benefit.mark_run_planned(\(runID))"
     }
 }

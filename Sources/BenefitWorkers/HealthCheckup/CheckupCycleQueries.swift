@@ -7,33 +7,21 @@ import PostgresClient
 /// Nothing here writes an appointment; the appointment table's constraints
 /// refuse any that would put a hospital's day over its capacity.
 enum CheckupCycleQueries {
-    /// Run by the planning job, in `prepare`: opens the cycle with the run's
-    /// calendar. A later run of the cycle finds it open and books on its calendar.
-    static func open(campaignID: Int, cycle: String, _ parameters: CheckupParameters) -> PostgresQuery {
-        """
-        INSERT INTO benefit.checkup_cycle (campaign_id, cycle, start_date, holidays)
-        VALUES (\(campaignID), \(cycle), \(parameters.startDate), \(parameters.holidays)::date[])
-        ON CONFLICT (campaign_id, cycle) DO NOTHING
-        """
+    /// Run by the planning job, in `prepare`: opens the cycle with its calendar and
+    /// its hospitals with their daily capacities, as the campaign revision the run
+    /// fires says (the database reads them there: no caller chooses a capacity). A
+    /// later run of the cycle finds them open and books on its calendar, with the
+    /// capacities of the hospitals already open. (`benefit.open_checkup_cycle`,
+    /// migration 0010; hospitals are inserted in "C" order of name, the order
+    /// ``lockHospitals(campaignID:cycle:names:)`` takes, so two planners of one
+    /// cycle wait for each other rather than deadlock.)
+    static func open(runID: Int) -> PostgresQuery {
+        "SELECT benefit.open_checkup_cycle(\(runID))"
     }
 
     /// Run by a batch job: the cycle's calendar, `start_date, holidays`.
     static func calendar(campaignID: Int, cycle: String) -> PostgresQuery {
         "SELECT start_date, holidays FROM benefit.checkup_cycle WHERE campaign_id = \(campaignID) AND cycle = \(cycle)"
-    }
-
-    /// Run by the planning job, in `prepare`: opens the run's hospitals in the
-    /// cycle with their capacities; hospitals already open keep theirs.
-    /// Inserted in "C" order of name, the order ``lockHospitals(campaignID:cycle:names:)``
-    /// takes, so two planners of one cycle wait for each other rather than deadlock.
-    static func openHospitals(campaignID: Int, cycle: String, _ hospitals: [CheckupHospital]) -> PostgresQuery {
-        """
-        INSERT INTO benefit.checkup_hospital (campaign_id, cycle, hospital, daily_capacity)
-        SELECT \(campaignID), \(cycle), h.name, h.capacity
-        FROM unnest(\(hospitals.map(\.name))::text[], \(hospitals.map(\.dailyCapacity))::int[]) AS h(name, capacity)
-        ORDER BY h.name COLLATE "C"
-        ON CONFLICT (campaign_id, cycle, hospital) DO NOTHING
-        """
     }
 
     /// Run by the planning job, in `prepare`: locks the run's hospitals' rows

@@ -55,8 +55,7 @@ public struct HealthCheckupProgram: BenefitProgram {
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let scope = try Self.scope(of: run)
         let hospitals = scope.parameters.hospitals
-        try await transaction.query(CheckupCycleQueries.open(campaignID: run.campaignID, cycle: run.cycle, scope.parameters))
-        try await transaction.query(CheckupCycleQueries.openHospitals(campaignID: run.campaignID, cycle: run.cycle, hospitals))
+        try await transaction.query(CheckupCycleQueries.open(runID: run.runID))
         // Locked before counting: `seats_taken` is then current (a planning that reserved
         // seats since this transaction's snapshot makes this one fail and be retried), so
         // two runs' reservations never overlap. Members an overlapping run reserved seats

@@ -2,12 +2,12 @@ import BenefitScheduler
 import Foundation
 import PostgresClient
 
-/// The statement on `benefit.allocation`, `benefit.waitlist_entry` and the
-/// members' trip year: one recuperation batch's effects.
+/// The statement on `benefit.allocation` and `benefit.waitlist_entry`: one
+/// recuperation batch's effects.
 enum AllocationQueries {
     /// Run by a batch job in its fenced transaction: places the batch's members
-    /// as the run's plan says, waitlists those past its last place, and records
-    /// each placed member's trip year, in one statement.
+    /// as the run's plan says and waitlists those past its last place, in one
+    /// statement.
     ///
     /// - Rank `r` (the batch's first rank plus the member's index) falls in at
     ///   most one share of the plan, and then sits in seat
@@ -19,7 +19,7 @@ enum AllocationQueries {
     ///   in this cycle (an overlapping run got there first); `ON CONFLICT DO
     ///   NOTHING` on the member key covers the same race at insert time.
     /// - A placed member's `last_recuperation_year` becomes their session's
-    ///   starting year.
+    ///   starting year: the allocation table's trigger writes it (migration 0010).
     ///
     /// Seats are bounded by the session's capacity and held once by the
     /// allocation table's constraints: were a plan ever wrong, the statement
@@ -42,14 +42,6 @@ enum AllocationQueries {
                 JOIN benefit.recuperation_session s
                   ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = c.position
                 ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
-                RETURNING member_id, position
-            ), trip AS (
-                UPDATE benefit.member m
-                SET last_recuperation_year = extract(year FROM s.session_start), updated_at = now()
-                FROM placed p
-                JOIN benefit.recuperation_session s
-                  ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = p.position
-                WHERE m.member_id = p.member_id
             )
             INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
             SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),

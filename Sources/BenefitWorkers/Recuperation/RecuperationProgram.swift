@@ -53,7 +53,7 @@ public struct RecuperationProgram: BenefitProgram {
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let scope = try Self.scope(of: run)
-        try await transaction.query(SessionQueries.open(campaignID: run.campaignID, cycle: run.cycle, scope.parameters))
+        try await transaction.query(SessionQueries.open(runID: run.runID))
         let sessions = try await transaction.query(SessionQueries.lockToPlan(campaignID: run.campaignID, cycle: run.cycle))
             .decode((Int, Int, Int).self)
             .map { PlacementPlan.Session(position: $0.0, capacity: $0.1, placesTaken: $0.2) }

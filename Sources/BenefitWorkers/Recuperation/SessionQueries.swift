@@ -4,25 +4,18 @@ import PostgresClient
 /// The statements on `benefit.recuperation_session`: the places of one
 /// campaign's cycle, and how many of them runs' plans have taken.
 enum SessionQueries {
-    /// Run by the planning job, in `prepare`: opens the cycle's sessions from the
-    /// campaign's parameters, in file order. Only the cycle's first run opens
-    /// them; a later run finds them open and shares them, even if a newer
-    /// revision of the campaign lists other sessions (they count from the next
-    /// cycle). Two first runs planning at once: the second's snapshot (planning
-    /// is REPEATABLE READ) does not see the first's sessions, so its insert meets
-    /// their keys, fails to serialise, and its planning starts over, finding the
-    /// sessions open: a cycle never mixes the sessions of two revisions.
-    static func open(campaignID: Int, cycle: String, _ parameters: RecuperationParameters) -> PostgresQuery {
-        let sessions = parameters.sessions
-        return """
-            INSERT INTO benefit.recuperation_session (campaign_id, cycle, position, site, session_start, days, capacity)
-            SELECT \(campaignID), \(cycle), s.position, s.site, s.session_start, s.days, s.capacity
-            FROM unnest(\(sessions.map(\.position)), \(sessions.map(\.site)), \(sessions.map(\.session.start)),
-                        \(sessions.map(\.session.days)), \(sessions.map(\.session.capacity)))
-                 AS s(position, site, session_start, days, capacity)
-            WHERE NOT EXISTS (SELECT 1 FROM benefit.recuperation_session o WHERE o.campaign_id = \(campaignID) AND o.cycle = \(cycle))
-            ON CONFLICT DO NOTHING
-            """
+    /// Run by the planning job, in `prepare`: opens the cycle's sessions, in file
+    /// order, with the capacities of the campaign revision the run fires (the
+    /// database reads them there: no caller chooses a capacity). Only the cycle's
+    /// first run opens them; a later run finds them open and shares them, even if a
+    /// newer revision of the campaign lists other sessions (they count from the next
+    /// cycle). Two first runs planning at once: the second's snapshot (planning is
+    /// REPEATABLE READ) does not see the first's sessions, so its insert meets their
+    /// keys, fails to serialise, and its planning starts over, finding the sessions
+    /// open: a cycle never mixes the sessions of two revisions.
+    /// (`benefit.open_recuperation_sessions`, migration 0010.)
+    static func open(runID: Int) -> PostgresQuery {
+        "SELECT benefit.open_recuperation_sessions(\(runID))"
     }
 
     /// Run by the planning job, in `prepare`: locks the cycle's sessions in

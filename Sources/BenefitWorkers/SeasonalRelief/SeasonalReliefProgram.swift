@@ -52,9 +52,7 @@ public struct SeasonalReliefProgram: BenefitProgram {
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let scope = try Self.scope(of: run)
         let parameters = scope.parameters
-        try await transaction.query(BudgetLedgerQueries.open(campaignID: run.campaignID, cycle: run.cycle, budget: parameters.budget))
-        let remaining = try await transaction.query(BudgetLedgerQueries.remaining(campaignID: run.campaignID, cycle: run.cycle))
-            .single(Decimal.self)
+        let remaining = try await transaction.query(BudgetLedgerQueries.open(runID: run.runID)).single(Decimal.self)
         // Every eligible tier has an amount (the population only takes payable tiers).
         let tiers = try await transaction.query(EligibilityQueries.tiers(scope)).decode((Int?, Int, String).self)
             .compactMap { tier, eligible, last in
@@ -83,10 +81,8 @@ public struct SeasonalReliefProgram: BenefitProgram {
         // shares it with others like it. Either way the lock comes before the grant
         // statement, whose snapshot then sees every batch that held it before.
         let grants = try await transaction.query(GrantQueries.plannedMembers(batch)).single(Int.self) > 0
-        let lock = grants
-            ? BudgetLedgerQueries.lockToGrant(campaignID: run.campaignID, cycle: run.cycle)
-            : BudgetLedgerQueries.lockToWaitlist(campaignID: run.campaignID, cycle: run.cycle)
-        guard let remaining = try await transaction.query(lock).first(Decimal.self) else {
+        let lock = BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: grants)
+        guard let remaining: Decimal = try await transaction.query(lock).single(Decimal?.self) else {
             throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
         }
         let (_, amount) = try await transaction.query(

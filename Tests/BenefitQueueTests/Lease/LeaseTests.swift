@@ -1,4 +1,5 @@
 @testable import BenefitQueue
+import Foundation
 import Testing
 
 /// The lease state machine, without a database: every state meets every event.
@@ -10,7 +11,7 @@ struct LeaseTests {
 
     static let claimedAt = ContinuousClock.now
     static let job = ClaimedJob(
-        id: 7, queue: "q", kind: "k", payload: "{}", attempt: 1, maxAttempts: 3, leaseToken: LeaseToken(70),
+        id: 7, queue: "q", kind: "k", payload: "{}", attempt: 1, maxAttempts: 3, leaseToken: LeaseToken(70), leaseSecret: UUID(),
         leaseDuration: .seconds(10), backoffInitial: .seconds(1), backoffMax: .seconds(2), group: nil)
     static let beforeDeadline = claimedAt + .seconds(5)
     static let afterDeadline = claimedAt + .seconds(11)

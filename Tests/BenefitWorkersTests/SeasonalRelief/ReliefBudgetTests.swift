@@ -115,7 +115,7 @@ struct ReliefBudgetTests {
                 #expect(try await eventually {
                     try await pool.query("""
                         SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM benefit.relief_budget%'
+                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%lock_relief_budget%'
                         """).single(Int.self) == 1
                 })
                 // Meanwhile 15,000 go elsewhere: 5,000 are left for a plan that promised 14,000.
