@@ -540,7 +540,7 @@ AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM benefit.run r WHERE r.id = p_run_id AND r.plan_job_id = benefit.fenced_commit_job()) THEN
         RAISE EXCEPTION 'run %: only the fenced commit of its planning job may mark it planned', p_run_id
-            USING ERRCODE = 'insufficient_privilege';
+            USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     RETURN QUERY
     UPDATE benefit.run r

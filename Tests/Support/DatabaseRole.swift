@@ -6,8 +6,10 @@ import PostgresClient
 public enum DatabaseRole: String, Sendable {
     /// Reads the administrators' views and nothing else.
     case admin = "benefit_admin"
-    /// Runs jobs; cannot change campaigns.
+    /// Runs jobs and the scheduler; cannot change campaigns.
     case worker = "benefit_worker"
+    /// Applies and drives campaigns, imports the roster, cancels and retries.
+    case `operator` = "benefit_operator"
 }
 
 extension PostgresConnection {
@@ -46,6 +48,25 @@ extension TestDatabase {
             return result
         } catch {
             _ = try? await server.query(drop)
+            throw error
+        }
+    }
+
+    /// Runs `body` with a connection that logs in as a new role, member of `role`
+    /// only, on the database of `configuration`; the role is dropped at the end.
+    public static func withLogin<Result: Sendable>(
+        memberOf role: DatabaseRole, on configuration: PostgresConfiguration,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let name = "login_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let server = try await PostgresConnection.connect(to: try server())
+        try await server.query("CREATE ROLE \(identifier: String(name)) LOGIN IN ROLE \(identifier: role.rawValue)")
+        do {
+            let result = try await body(try await PostgresConnection.connect(to: configuration.with(user: String(name))))
+            try await server.query("DROP ROLE \(identifier: String(name))")
+            return result
+        } catch {
+            _ = try? await server.query("DROP ROLE IF EXISTS \(identifier: String(name))")
             throw error
         }
     }
