@@ -26,9 +26,13 @@ public enum CampaignStore {
             self.fileName = fileName
         }
 
-        /// Parses a campaign file's text (see ``CampaignFile``).
-        public init(parsing text: String, fileName: String, validators: [any ProgramParameterValidator]) throws(CampaignFileError) {
-            self.init(definition: try CampaignFile.parse(text: text, fileName: fileName, validators: validators), text: text, fileName: fileName)
+        /// Parses a campaign file's text (see ``CampaignFile``), as applied at `now`.
+        public init(
+            parsing text: String, fileName: String, validators: [any ProgramParameterValidator], now: Date = Date()
+        ) throws(CampaignFileError) {
+            self.init(
+                definition: try CampaignFile.parse(text: text, fileName: fileName, validators: validators, now: now), text: text,
+                fileName: fileName)
         }
     }
 
