@@ -149,7 +149,7 @@ extension RosterGenerator {
             try FileManager.default.moveItem(atPath: partial, toPath: path)
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
-            throw RosterWriteError(description: "cannot write \(path): \(FileFailure.reason(error))")
+            throw RosterWriteError(description: "cannot write \(path): \(FileFailure.reason(error, file: path))")
         }
     }
 
