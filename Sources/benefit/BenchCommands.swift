@@ -19,18 +19,14 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "Single-row inserts per mode.")
+        @Option(parsing: .unconditional, help: "Single-row inserts per mode. (default: 10000)", transform: OptionValues.wholeNumber(1...10_000_000))
         var inserts = 10_000
 
-        @Option(help: "Rows loaded by COPY.")
+        @Option(parsing: .unconditional, help: "Rows loaded by COPY. (default: 100000)", transform: OptionValues.wholeNumber(1...100_000_000))
         var copyRows = 100_000
 
         @Flag(help: "Print one JSON object instead of a table.")
         var json = false
-
-        func validate() throws {
-            guard inserts > 0, copyRows > 0 else { throw ValidationError("--inserts and --copy-rows must be positive") }
-        }
 
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
@@ -74,27 +70,20 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "Jobs enqueued in bulk and worked through.")
+        @Option(parsing: .unconditional, help: "Jobs enqueued in bulk and worked through. (default: 50000)", transform: OptionValues.wholeNumber(1...10_000_000))
         var jobs = 50_000
 
         @OptionGroup var processes: WorkerProcessOptions
 
-        @Option(help: "Jobs each worker runs at once.")
+        @Option(parsing: .unconditional, help: "Jobs each worker runs at once. (default: 50)", transform: OptionValues.wholeNumber(1...1_000))
         var concurrency = 50
 
-        @Option(help: "Single jobs whose pickup latency is measured.")
+        @Option(
+            parsing: .unconditional, help: "Single jobs whose pickup latency is measured. (default: 200)", transform: OptionValues.wholeNumber(1...100_000))
         var latencySamples = 200
 
         @Flag(help: "Print one JSON object instead of lines.")
         var json = false
-
-        func validate() throws {
-            var problems: [String] = []
-            if jobs < 1 { problems.append("--jobs must be positive (got \(jobs))") }
-            if !(1...1_000).contains(concurrency) { problems.append("--concurrency must be between 1 and 1000 (got \(concurrency))") }
-            if latencySamples < 1 { problems.append("--latency-samples must be positive (got \(latencySamples))") }
-            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
-        }
 
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
@@ -146,27 +135,19 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "Members in the generated roster.")
+        @Option(parsing: .unconditional, help: "Members in the generated roster. (default: 1000000)", transform: OptionValues.wholeNumber(1...10_000_000))
         var members = 1_000_000
 
         @OptionGroup var processes: WorkerProcessOptions
 
-        @Option(help: "Jobs each worker runs at once.")
+        @Option(parsing: .unconditional, help: "Jobs each worker runs at once. (default: 4)", transform: OptionValues.wholeNumber(1...100))
         var concurrency = 4
 
-        @Option(help: "Members per batch job.")
+        @Option(parsing: .unconditional, help: "Members per batch job. (default: 1000)", transform: OptionValues.wholeNumber(1...100_000))
         var batchSize = 1_000
 
         @Flag(help: "Print one JSON object instead of lines.")
         var json = false
-
-        func validate() throws {
-            var problems: [String] = []
-            if !(1...10_000_000).contains(members) { problems.append("--members must be between 1 and 10,000,000 (got \(members))") }
-            if !(1...100).contains(concurrency) { problems.append("--concurrency must be between 1 and 100 (got \(concurrency))") }
-            if !(1...100_000).contains(batchSize) { problems.append("--batch-size must be between 1 and 100000 (got \(batchSize))") }
-            if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
-        }
 
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")

@@ -112,20 +112,21 @@ struct Campaign: AsyncParsableCommand {
                     nextFireTimes: next, revisions: revisions, lastRuns: runs)))
                 return
             }
-            print("campaign \(campaign.name) — \(campaign.definition.title ?? "(no title)")")
-            print("program \(campaign.definition.program), revision \(campaign.revision)"
+            printEscaped("campaign \(campaign.name) — \(campaign.definition.title ?? "(no title)")")
+            printEscaped("program \(campaign.definition.program), revision \(campaign.revision)"
                 + (campaign.paused ? ", PAUSED: \(campaign.pausedReason ?? "")" : ""))
             print("\nnext fire times (\(campaign.definition.timeZoneIdentifier)):")
             if next.isEmpty { print("  none") }
-            for time in next { print("  \(CampaignSummary.local(time, in: campaign.definition.schedule.timeZone))") }
+            for time in next { printEscaped("  \(CampaignSummary.local(time, in: campaign.definition.schedule.timeZone))") }
             print("\nlast runs:")
             if runs.isEmpty { print("  none") }
-            for run in runs { print("  " + RunProgress.plainLine(run)) }
+            for run in runs { printEscaped("  " + RunProgress.plainLine(run)) }
             print("\nrevisions:")
             for revision in revisions {
-                print("  \(revision.revision)  \(TextTable.instant(revision.appliedAt))  \(revision.appliedBy)  \(revision.file ?? "")")
+                printEscaped("  \(revision.revision)  \(TextTable.instant(revision.appliedAt))  \(revision.appliedBy)  \(revision.file ?? "")")
             }
-            print("\ndefinition:\n" + campaign.definition.canonicalJSON)
+            print("\ndefinition:")
+            printEscaped(campaign.definition.canonicalJSON)
         }
     }
 
@@ -141,6 +142,10 @@ struct Campaign: AsyncParsableCommand {
 
         @Option(help: "Why, for the record (shown by list and show).")
         var reason: String
+
+        func validate() throws {
+            if let problem = CampaignStore.pauseReasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
+        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
@@ -180,15 +185,11 @@ struct Campaign: AsyncParsableCommand {
         @Argument(help: "The campaign's name.")
         var name: String
 
-        @Option(help: "How many.")
+        @Option(parsing: .unconditional, help: "How many. (default: 10)", transform: OptionValues.wholeNumber(1...1_000))
         var count = 10
 
         @Flag(help: "Print JSON instead of lines: fireTime (UTC) and local (the schedule's zone, with its offset).")
         var json = false
-
-        func validate() throws {
-            guard (1...1_000).contains(count) else { throw ValidationError("--count must be between 1 and 1000") }
-        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")

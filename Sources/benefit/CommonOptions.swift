@@ -64,12 +64,13 @@ enum CommandLogging {
 
 /// `--workers`, for commands that start `benefit worker` processes of this binary.
 struct WorkerProcessOptions: ParsableArguments {
-    @Option(help: "Worker processes to start (at most 16).")
+    @Option(parsing: .unconditional, help: "Worker processes to start (at most 16). (default: 2)", transform: OptionValues.wholeNumber(1...16))
     var workers = 2
+}
 
-    func validate() throws {
-        guard (1...16).contains(workers) else { throw ValidationError("--workers must be between 1 and 16 (got \(workers))") }
-    }
+/// Prints a line that holds text from a user's file or the database, its control characters escaped (``PrintableText``).
+func printEscaped(_ line: String) {
+    print(PrintableText.escaping(line))
 }
 
 /// Writes lines to stderr (problems, progress), keeping stdout for a command's output.

@@ -29,15 +29,15 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "Members in the generated roster.")
+    @Option(parsing: .unconditional, help: "Members in the generated roster. (default: 50000)", transform: OptionValues.wholeNumber(1...10_000_000))
     var members = 50_000
 
-    @Option(help: "Seed of the roster generator (the same seed, the same roster).")
+    @Option(parsing: .unconditional, help: "Seed of the roster generator (the same seed, the same roster). (default: 2027)", transform: OptionValues.seed)
     var seed: UInt64 = 2027
 
     @OptionGroup var processes: WorkerProcessOptions
 
-    @Option(help: "Jobs each worker runs at once.")
+    @Option(parsing: .unconditional, help: "Jobs each worker runs at once. (default: 4)", transform: OptionValues.wholeNumber(1...100))
     var concurrency = 4
 
     @Option(help: "The demo's database on the server (created afresh; only an earlier demo's is dropped).")
@@ -45,11 +45,6 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(help: "Print only the report, as one JSON object (steps go to stderr).")
     var json = false
-
-    func validate() throws {
-        guard (1...10_000_000).contains(members) else { throw ValidationError("--members must be between 1 and 10,000,000 (got \(members))") }
-        guard (1...100).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 100") }
-    }
 
     func run() async throws {
         guard Demo.isValidDatabaseName(database) else {

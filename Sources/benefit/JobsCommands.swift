@@ -30,19 +30,23 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "Arguments for the handler: a JSON object.")
         var payload = "{}"
 
-        @Option(help: "How many identical jobs (bulk-loaded in one transaction).")
+        @Option(
+            parsing: .unconditional, help: "How many identical jobs (bulk-loaded in one transaction). (default: 1)",
+            transform: OptionValues.wholeNumber(1...10_000_000))
         var count = 1
 
         @Option(help: "Queue to put them on.")
         var queue = "default"
 
-        @Option(help: "Lower runs first.")
+        @Option(parsing: .unconditional, help: "Lower runs first. (default: 0)", transform: OptionValues.wholeNumber(NewJob.priorities))
         var priority = 0
 
-        @Option(help: "Tries before a job is dead.")
+        @Option(parsing: .unconditional, help: "Tries before a job is dead. (default: 5)", transform: OptionValues.wholeNumber(NewJob.attemptLimits))
         var maxAttempts = 5
 
-        @Option(help: ArgumentHelp("How long a claim lasts without a heartbeat.", valueName: "duration"))
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("How long a claim lasts without a heartbeat. (default: 1m)", valueName: "duration"),
+            transform: OptionValues.duration(NewJob.leaseDurations))
         var lease: Duration = .seconds(60)
 
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
@@ -86,18 +90,14 @@ struct Jobs: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "Only the dead jobs of this run.")
+        @Option(parsing: .unconditional, help: "Only the dead jobs of this run.", transform: OptionValues.wholeNumber(1...Int.max))
         var run: Int?
 
-        @Option(help: "Show at most this many.")
+        @Option(parsing: .unconditional, help: "Show at most this many. (default: 100)", transform: OptionValues.wholeNumber(1...Int.max))
         var limit = 100
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
-
-        func validate() throws {
-            guard limit >= 1 else { throw ValidationError("--limit must be at least 1 (got \(limit))") }
-        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
@@ -127,7 +127,7 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "The dead job to retry.")
         var job: Int?
 
-        @Option(help: "Retry every dead job of this run.")
+        @Option(parsing: .unconditional, help: "Retry every dead job of this run.", transform: OptionValues.wholeNumber(1...Int.max))
         var run: Int?
 
         func validate() throws {

@@ -68,10 +68,10 @@ struct Members: AsyncParsableCommand {
                 Example: benefit members generate --count 1000000 --seed 7 --out roster.csv
                 """)
 
-        @Option(help: "How many members.")
+        @Option(parsing: .unconditional, help: "How many members.", transform: OptionValues.wholeNumber(0...50_000_000))
         var count: Int
 
-        @Option(help: "Fixes the roster: the same seed gives the same file.")
+        @Option(parsing: .unconditional, help: "Fixes the roster: the same seed gives the same file. (default: 1)", transform: OptionValues.seed)
         var seed: UInt64 = 1
 
         @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
@@ -83,7 +83,6 @@ struct Members: AsyncParsableCommand {
         var asOf: String?
 
         func validate() throws {
-            guard (0...50_000_000).contains(count) else { throw ValidationError("--count must be between 0 and 50000000") }
             if let asOf {
                 guard let date = CalendarDate(asOf) else { throw ValidationError("--as-of: \"\(asOf)\" is not a date (YYYY-MM-DD)") }
                 let range = RosterGenerator.asOfRange

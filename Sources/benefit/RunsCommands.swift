@@ -22,15 +22,11 @@ struct Runs: AsyncParsableCommand {
         @Option(help: "Only runs in this state.")
         var state: RunState?
 
-        @Option(help: "Show at most this many.")
+        @Option(parsing: .unconditional, help: "Show at most this many. (default: 50)", transform: OptionValues.wholeNumber(1...Int.max))
         var limit = 50
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
-
-        func validate() throws {
-            guard limit >= 1 else { throw ValidationError("--limit must be at least 1 (got \(limit))") }
-        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.runs")
@@ -66,17 +62,17 @@ struct Runs: AsyncParsableCommand {
                 struct Shown: Encodable { let run: RunSummary; let deadJobs: [DeadJobSummary] }
                 return print(try TextTable.json(Shown(run: summary, deadJobs: dead)))
             }
-            print("run \(summary.runID) of \(summary.campaign) (\(summary.program)), cycle \(summary.cycle)")
-            print("fire time  \(TextTable.instant(summary.fireTime)) (\(summary.trigger))")
-            print("state      \(summary.state.rawValue)")
-            print("started    \(TextTable.instant(summary.startedAt))")
-            print("finished   \(TextTable.instant(summary.finishedAt))")
-            print("batches    \(summary.batchesSucceeded) succeeded, \(summary.batchesDead) dead, of \(summary.batchesTotal)")
-            print("members    \(summary.membersDone) of \(summary.membersTotal)")
-            print("amount     \(summary.amountTotal)")
+            printEscaped("run \(summary.runID) of \(summary.campaign) (\(summary.program)), cycle \(summary.cycle)")
+            printEscaped("fire time  \(TextTable.instant(summary.fireTime)) (\(summary.trigger))")
+            printEscaped("state      \(summary.state.rawValue)")
+            printEscaped("started    \(TextTable.instant(summary.startedAt))")
+            printEscaped("finished   \(TextTable.instant(summary.finishedAt))")
+            printEscaped("batches    \(summary.batchesSucceeded) succeeded, \(summary.batchesDead) dead, of \(summary.batchesTotal)")
+            printEscaped("members    \(summary.membersDone) of \(summary.membersTotal)")
+            printEscaped("amount     \(summary.amountTotal)")
             if !dead.isEmpty {
                 print("\ndead batches (retry with: benefit jobs retry --run \(summary.runID)):")
-                for job in dead { print("  job \(job.jobID), \(job.attempts) attempts: \(TextTable.cell(job.lastError, limit: 120))") }
+                for job in dead { printEscaped("  job \(job.jobID), \(job.attempts) attempts: \(TextTable.cell(job.lastError, limit: 120))") }
             }
         }
     }
@@ -91,12 +87,10 @@ struct Runs: AsyncParsableCommand {
         @Argument(help: "The run's id.")
         var run: Int
 
-        @Option(help: ArgumentHelp("How often to look.", valueName: "duration"))
+        @Option(
+            parsing: .unconditional, help: ArgumentHelp("How often to look. (default: 500ms)", valueName: "duration"),
+            transform: OptionValues.duration(.milliseconds(50)...(.seconds(3_600))))
         var every: Duration = .milliseconds(500)
-
-        func validate() throws {
-            guard every >= .milliseconds(50) else { throw ValidationError("--every: \(DurationText.format(every)) is shorter than 50ms") }
-        }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.runs")

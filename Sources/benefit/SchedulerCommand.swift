@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenefitCore
 import BenefitMigrations
+import BenefitQueue
 import BenefitScheduler
 import PostgresClient
 import ServiceLifecycle
@@ -18,10 +19,14 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: ArgumentHelp("Time between ticks.", valueName: "duration"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Time between ticks. (default: 1s)", valueName: "duration"),
+        transform: OptionValues.duration(.milliseconds(10)...(.seconds(3_600))))
     var tick: Duration = .seconds(1)
 
-    @Option(help: ArgumentHelp("How long leadership lasts without renewal.", valueName: "duration"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("How long leadership lasts without renewal. (default: 10s)", valueName: "duration"),
+        transform: OptionValues.duration(.milliseconds(20)...(.seconds(86_400))))
     var leaderLease: Duration = .seconds(10)
 
     @Option(help: "Name in the leader lease (default: HOST-PID).")
@@ -31,8 +36,8 @@ struct SchedulerCommand: AsyncParsableCommand {
     var clockFile: String?
 
     func validate() throws {
-        guard tick >= .milliseconds(10) else { throw ValidationError("--tick: \(DurationText.format(tick)) is shorter than 10ms") }
         guard leaderLease > tick else { throw ValidationError("--leader-lease must be longer than --tick") }
+        if let name, let problem = WorkerIdentity.nameProblem(name) { throw ValidationError("--name: \(problem)") }
     }
 
     func run() async throws {

@@ -28,22 +28,25 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Queues to claim from, comma-separated.", valueName: "a,b"))
     var queues = "default"
 
-    @Option(help: "Jobs run at once.")
+    @Option(parsing: .unconditional, help: "Jobs run at once. (default: 10)", transform: OptionValues.wholeNumber(1...1_000))
     var concurrency = 10
 
     @Option(help: "Name recorded in attempt rows (default: HOST-PID).")
     var name: String?
 
-    @Option(help: ArgumentHelp("How long running jobs may finish after SIGTERM.", valueName: "duration"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("How long running jobs may finish after SIGTERM. (default: 30s)", valueName: "duration"),
+        transform: OptionValues.duration(.zero...(.seconds(86_400))))
     var gracePeriod: Duration = .seconds(30)
 
-    @Option(help: ArgumentHelp("Poll interval when no notification arrives.", valueName: "duration"))
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("Poll interval when no notification arrives. (default: 1s)", valueName: "duration"),
+        transform: OptionValues.duration(.milliseconds(1)...(.seconds(3_600))))
     var pollInterval: Duration = .seconds(1)
 
     func validate() throws {
-        guard concurrency >= 1, concurrency <= 1_000 else { throw ValidationError("--concurrency must be between 1 and 1000") }
-        guard pollInterval > .zero else { throw ValidationError("--poll-interval must be a positive duration (like 500ms, 1s)") }
         guard !queueList.isEmpty else { throw ValidationError("--queues: give at least one queue") }
+        if let name, let problem = WorkerIdentity.nameProblem(name) { throw ValidationError("--name: \(problem)") }
     }
 
     private var queueList: [String] {

@@ -141,7 +141,7 @@ public struct ClaimedJob: Sendable, Identifiable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(payload.utf8))
         } catch {
-            throw PermanentFailure("job \(id) (\(kind)): payload does not match \(T.self): \(error)")
+            throw PermanentFailure("job \(id) (\(kind)): payload \(PayloadText.describe(error, decoding: T.self))")
         }
     }
 }

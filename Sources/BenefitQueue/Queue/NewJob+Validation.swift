@@ -1,23 +1,26 @@
 import BenefitCore
 import Foundation
+import PostgresClient
 
 extension NewJob {
     /// Checks the job as `benefit.job`'s constraints will, before anything is sent,
     /// so a producer (an operator's `jobs enqueue`) hears what is wrong in its own
     /// terms instead of a constraint's name; with `copies`, that so many of it may
     /// be enqueued at once (at most ten million, and one when it has a unique key).
+    /// The payload must be a JSON object that `jsonb` stores and handlers read (see ``PayloadText``).
     public func validate(copies: Int = 1) throws(InvalidJob) {
         guard (1...10_000_000).contains(copies) else { throw InvalidJob(.count, "must be from 1 to 10000000, got \(copies)") }
         guard copies == 1 || uniqueKey == nil else { throw InvalidJob(.uniqueKey, "goes with a single job (a count of 1)") }
         if let problem = Self.nameProblem(kind, extraCharacters: "_.:-", maximum: 127) { throw InvalidJob(.kind, problem) }
         if let problem = Self.nameProblem(queue, extraCharacters: "_.-", maximum: 63) { throw InvalidJob(.queue, problem) }
-        guard (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) is [String: Any] else {
-            throw InvalidJob(.payload, "not a JSON object: \(payload)")
+        if let problem = PayloadText.problem(payload) { throw InvalidJob(.payload, problem) }
+        guard Self.priorities.contains(priority) else {
+            throw InvalidJob(.priority, "must be from \(Self.priorities.lowerBound) to \(Self.priorities.upperBound), got \(priority)")
         }
-        guard (-32_768...32_767).contains(priority) else { throw InvalidJob(.priority, "must be from -32768 to 32767, got \(priority)") }
-        guard (1...1_000).contains(maxAttempts) else { throw InvalidJob(.maxAttempts, "must be from 1 to 1000, got \(maxAttempts)") }
-        let leases = Duration.milliseconds(100)...Duration.seconds(86_400)
-        guard leases.contains(lease) else {
+        guard Self.attemptLimits.contains(maxAttempts) else {
+            throw InvalidJob(.maxAttempts, "must be from \(Self.attemptLimits.lowerBound) to \(Self.attemptLimits.upperBound), got \(maxAttempts)")
+        }
+        guard Self.leaseDurations.contains(lease) else {
             throw InvalidJob(.lease, "\(DurationText.format(lease)) is not between 100ms and 1d")
         }
         let delays = Duration.zero...Duration.seconds(86_400)
@@ -25,10 +28,19 @@ extension NewJob {
             throw InvalidJob(.backoff, "the delays must be from 0s to 1d, the first no longer than the longest")
         }
         for (field, text) in [(InvalidJob.Field.uniqueKey, uniqueKey), (.group, group), (.concurrency, concurrency?.key)] {
-            if let text, !(1...200).contains(text.count) { throw InvalidJob(field, "must be 1 to 200 characters long") }
+            guard let text else { continue }
+            if !(1...200).contains(text.count) { throw InvalidJob(field, "must be 1 to 200 characters long") }
+            if let problem = StorableText.unstorableCharacterProblem(text) { throw InvalidJob(field, problem) }
         }
         if let concurrency, concurrency.limit < 1 { throw InvalidJob(.concurrency, "the limit must be at least 1, got \(concurrency.limit)") }
     }
+
+    /// The priorities `benefit.job` takes (a smallint): lower runs first.
+    public static let priorities = -32_768...32_767
+    /// The tries per job `benefit.job` takes.
+    public static let attemptLimits = 1...1_000
+    /// How long a lease may last: long enough for a heartbeat to get through, short enough to rescue a job the same day.
+    public static let leaseDurations = Duration.milliseconds(100)...Duration.seconds(86_400)
 
     /// What is wrong with a kind or queue name: a lowercase letter or digit, then
     /// those, `extraCharacters` or nothing, at most `maximum` characters.

@@ -14,7 +14,7 @@ import Foundation
 public struct CampaignDefinition: Sendable, Hashable {
     /// The campaign's unique slug, the key for `apply`, `pause` and `trigger`: `^[a-z0-9][a-z0-9-]{0,62}$`.
     public var name: String
-    /// A human title such as `冬送温暖 2026`, or `nil`.
+    /// A human title such as `冬送温暖 2026`, or `nil`; at most ``maximumTitleLength`` characters.
     public var title: String?
     /// The program whose handler runs the campaign, e.g. `seasonal-relief`.
     public var program: String
@@ -50,6 +50,9 @@ public struct CampaignDefinition: Sendable, Hashable {
         self.cycle = cycle
         self.parameters = parameters
     }
+
+    /// The most characters a title may have: a line in `campaign list`, not a document.
+    public static let maximumTitleLength = 200
 
     /// Whether the text is a valid campaign name: a lowercase letter or digit, then up to 62 lowercase letters, digits or hyphens.
     public static func isValidName(_ text: String) -> Bool {

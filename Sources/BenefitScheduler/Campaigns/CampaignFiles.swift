@@ -8,8 +8,10 @@ public enum CampaignFiles {
     /// cannot be read; each file's own problems, as ``CampaignFile`` finds them; a
     /// campaign defined in more than one of the files), so the whole set is
     /// applied or none of it.
+    ///
+    /// - Parameter now: When the files are applied (see ``CampaignFile/parse(text:fileName:validators:now:)``).
     public static func read(
-        _ paths: [String], validators: [any ProgramParameterValidator]
+        _ paths: [String], validators: [any ProgramParameterValidator], now: Date = Date()
     ) throws(CampaignFileError) -> [CampaignStore.Source] {
         var sources: [CampaignStore.Source] = []
         var problems: [[CampaignProblem]] = []
@@ -19,13 +21,13 @@ public enum CampaignFiles {
             defer { problems.append(found) }
             let text: String
             do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
+                text = try FileFailure.readText(atPath: path, maximumBytes: CampaignFile.maximumBytes, what: CampaignFile.what)
             } catch {
-                found.append(CampaignProblem(file: path, line: 0, path: "", message: "cannot read: \(FileFailure.reason(error))"))
+                found.append(CampaignProblem(file: path, line: 0, path: "", message: "cannot read: \(error)"))
                 continue
             }
             do {
-                let (definition, nameLine) = try CampaignFile.read(text: text, fileName: path, validators: validators)
+                let (definition, nameLine) = try CampaignFile.read(text: text, fileName: path, validators: validators, now: now)
                 if let other = firstFile[definition.name] {
                     found.append(CampaignProblem(
                         file: path, line: nameLine, path: "name", message: "campaign \(definition.name) is also defined in \(other)"))

@@ -1,3 +1,5 @@
+import BenefitCore
+
 /// One thing wrong in a campaign file, with where it is: `FILE:LINE: PATH: MESSAGE`.
 ///
 /// Problems are values rather than thrown one by one, because an operator
@@ -25,17 +27,22 @@ public struct CampaignProblem: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `FILE:LINE: PATH: MESSAGE`, or `FILE:LINE: MESSAGE` for the file as a whole
-    /// (`FILE: MESSAGE` when there is no line), always one line.
+    /// (`FILE: MESSAGE` when there is no line), always one line, control characters escaped.
     public var description: String {
-        line > 0 ? "\(file):\(line): \(pathAndMessage)" : "\(file): \(pathAndMessage)"
+        let place = line > 0 ? "\(file):\(line)" : file
+        return "\(PrintableText.escaping(place)): \(pathAndMessage)"
     }
 
     /// `PATH: MESSAGE`, or `MESSAGE` for the file as a whole, always one line: for a stored definition, which has no file or lines.
+    ///
+    /// Paths and messages quote what the author wrote, so their control
+    /// characters are escaped (``PrintableText``): an ESC sequence in a key or a
+    /// value must not reach the operator's terminal as itself.
     public var pathAndMessage: String {
-        // Messages quote what the author wrote, which may hold line breaks;
-        // one problem per line is what makes the list readable and greppable.
+        // Line breaks become spaces rather than escapes: one problem per line is
+        // what makes the list readable and greppable.
         let oneLine = message.replacing("\r\n", with: " ").replacing("\n", with: " ")
-        return path.isEmpty ? oneLine : "\(path): \(oneLine)"
+        return PrintableText.escaping(path.isEmpty ? oneLine : "\(path): \(oneLine)")
     }
 }
 

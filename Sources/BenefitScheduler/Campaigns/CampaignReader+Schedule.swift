@@ -129,7 +129,8 @@ extension CampaignReader {
         }
     }
 
-    /// Reports a schedule that can never fire: a cron rule no date matches, or a rule that finds no time within its window.
+    /// Reports a schedule that can never fire: a cron rule no date matches, a rule that finds no time within its window,
+    /// or an `at` instant that has passed when the file is applied.
     ///
     /// Such a file is almost always a typo (`0 9 31 4 *`, or a window in the
     /// wrong year), and accepting it would leave a campaign that silently never
@@ -139,7 +140,13 @@ extension CampaignReader {
     private mutating func checkFires(_ schedule: Schedule, block: SourceBlock, rule: String) {
         guard let ruleValue = block[rule] else { return }
         if case .at(let instant) = schedule.kind {
-            if !schedule.window.contains(instant, in: schedule.timeZone) {
+            // A past instant is never a fire time: the scheduler looks forward from
+            // when the campaign is applied, so the campaign would silently do nothing.
+            if let now, instant <= now {
+                source.add(
+                    "\(InstantText.format(instant, in: schedule.timeZone)) has already passed (it is now \(InstantText.format(now, in: schedule.timeZone))), so the campaign would never fire",
+                    at: ruleValue)
+            } else if !schedule.window.contains(instant, in: schedule.timeZone) {
                 source.add(
                     "\(InstantText.format(instant, in: schedule.timeZone)) lies outside the window \(schedule.window), so the campaign would never fire",
                     at: ruleValue)

@@ -9,6 +9,9 @@ struct CampaignReader {
     var source: CampaignValueReader
     /// The programs' validators, or `nil` to accept any program and its parameters unchecked (reading a stored definition back).
     let validators: [any ProgramParameterValidator]?
+    /// The instant a file is applied at, before which an `at:` schedule is refused; `nil` when reading a stored definition
+    /// back, which must still load after its one fire time has passed.
+    var now: Date? = nil
 
     /// The keys of the top of a campaign file, in the order the documentation lists them.
     static let keys = ["name", "title", "program", "schedule", "execution", "cycle", "parameters"]
@@ -25,7 +28,7 @@ struct CampaignReader {
         guard let top = source.block(root, keys: Self.keys) else { return nil }
         let name = source.required("name", in: top, what: "the campaign's name, such as winter-warmth").flatMap { readName($0) }
         // A title that is wrong leaves a problem, which the guard below checks.
-        let title = top["title"].flatMap { $0.isNull ? nil : source.text($0) }
+        let title = top["title"].flatMap { $0.isNull ? nil : source.text($0, maximumLength: CampaignDefinition.maximumTitleLength) }
         let program = source.required("program", in: top, what: programDescription).flatMap { readProgram($0) }
         let timing = source.required("schedule", in: top, what: "when the campaign fires, such as { timezone: Asia/Shanghai, cron: \"0 9 * * MON\" }")
             .flatMap { readSchedule($0) }

@@ -26,9 +26,13 @@ public enum CampaignStore {
             self.fileName = fileName
         }
 
-        /// Parses a campaign file's text (see ``CampaignFile``).
-        public init(parsing text: String, fileName: String, validators: [any ProgramParameterValidator]) throws(CampaignFileError) {
-            self.init(definition: try CampaignFile.parse(text: text, fileName: fileName, validators: validators), text: text, fileName: fileName)
+        /// Parses a campaign file's text (see ``CampaignFile``), as applied at `now`.
+        public init(
+            parsing text: String, fileName: String, validators: [any ProgramParameterValidator], now: Date = Date()
+        ) throws(CampaignFileError) {
+            self.init(
+                definition: try CampaignFile.parse(text: text, fileName: fileName, validators: validators, now: now), text: text,
+                fileName: fileName)
         }
     }
 
@@ -68,8 +72,25 @@ public enum CampaignStore {
     }
 
     /// Pauses a campaign: the scheduler creates no runs for it until it is resumed.
+    ///
+    /// - Throws: ``InvalidPauseReason`` for a reason ``pauseReasonProblem(_:)`` refuses, before anything is sent.
     public static func pause(_ name: String, reason: String, on pool: PostgresPool) async throws -> Bool {
-        try await pool.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1
+        if let problem = pauseReasonProblem(reason) { throw InvalidPauseReason(description: problem) }
+        return try await pool.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1
+    }
+
+    /// The most characters a pause reason may have: a sentence or two for the record, shown by `campaign show`.
+    public static let maximumPauseReasonLength = 500
+
+    /// What is wrong with a pause reason, or nil: it must say something, in at most ``maximumPauseReasonLength`` characters.
+    public static func pauseReasonProblem(_ reason: String) -> String? {
+        reason.allSatisfy(\.isWhitespace) ? "empty; say why the campaign is paused"
+            : StorableText.problem(reason, maximumLength: maximumPauseReasonLength)
+    }
+
+    /// A pause reason ``pause(_:reason:on:)`` refuses, with why.
+    public struct InvalidPauseReason: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Resumes it: fire times missed while paused follow its `catchUp` policy.

@@ -1,5 +1,6 @@
 import BenefitCore
 import Foundation
+import PostgresClient
 
 /// Reads typed values out of a campaign's ``SourceValue`` tree, recording a ``CampaignProblem`` for each value that does not fit.
 ///
@@ -27,8 +28,9 @@ public struct CampaignValueReader: Sendable {
         self.file = file
     }
 
-    /// Records a problem with a value, at its path and line.
+    /// Records a problem with a value, at its path and line; nothing for a value refused as it was read, whose problem is recorded.
     public mutating func add(_ message: String, at value: SourceValue) {
+        guard !value.isRefused else { return }
         add(message, at: value.path, line: value.line)
     }
 
@@ -110,6 +112,16 @@ public struct CampaignValueReader: Sendable {
         }
     }
 
+    /// Any non-null scalar as written, as ``text(_:)``, of at most `maximumLength` characters.
+    public mutating func text(_ value: SourceValue, maximumLength: Int) -> String? {
+        guard let text = text(value) else { return nil }
+        if let problem = StorableText.problem(text, maximumLength: maximumLength) {
+            add(problem, at: value)
+            return nil
+        }
+        return text
+    }
+
     /// A name: text of 1 to 200 characters, not only spaces.
     ///
     /// Only a string is a name: a number would be stored as a number, and read
@@ -133,6 +145,11 @@ public struct CampaignValueReader: Sendable {
 
     /// A whole number in `range`; `what` names it in messages (`the session's places`).
     public mutating func wholeNumber(_ value: SourceValue, in range: ClosedRange<Int>, what: String) -> Int? {
+        // A number too large for a Decimal is out of any range too.
+        if value.isOutsizedNumber {
+            outOfRange(value, what: what, from: "\(range.lowerBound)", to: "\(range.upperBound)")
+            return nil
+        }
         guard let digits = value.wholeNumberDigits else {
             add("expected \(what) (a whole number), got \(value.gotDescription)", at: value)
             return nil

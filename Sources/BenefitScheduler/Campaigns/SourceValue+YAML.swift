@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Yams
 
 extension SourceValue {
@@ -22,78 +23,100 @@ extension SourceValue {
     /// a problem, because `campaign apply` maps files to campaigns one to one
     /// and a change to one campaign should be a change to one file.
     ///
+    /// A key written twice in one mapping is reported at its second occurrence
+    /// (see ``RepeatedKeys``).
+    ///
     /// - Returns: The first document's tree, or `nil` if the file could not be read (the reason is in `reader`'s problems).
     static func readYAML(_ text: String, reader: inout CampaignValueReader) -> SourceValue? {
-        var root: Node?
+        var repeatedKeys = RepeatedKeys()
+        let documents: [Node]
         do {
-            var documents = try Yams.compose_all(yaml: text)
-            while let document = documents.next() {
-                if root == nil {
-                    root = document
-                } else if !isEmptyDocument(document) {
-                    reader.add(
-                        "a campaign file holds one campaign, but a second document starts here; put each campaign in its own file",
-                        at: "", line: document.mark?.line ?? 1)
-                    break
-                }
-            }
-            if let error = documents.error { throw error }
+            // Reading stops at a second document that holds anything: it is refused below.
+            documents = try repeatedKeys.compose(text) { $0.dropFirst().contains { !isEmptyDocument($0) } }
         } catch {
             let (line, message) = describe(error, in: text)
             reader.add(message, at: "", line: line)
             return nil
         }
-        guard let root, !isEmptyDocument(root) else {
+        if let second = documents.dropFirst().first(where: { !isEmptyDocument($0) }) {
+            reader.add(
+                "a campaign file holds one campaign, but a second document starts here; put each campaign in its own file",
+                at: "", line: second.mark?.line ?? 1)
+        }
+        guard let root = documents.first, !isEmptyDocument(root) else {
             reader.add("the file holds no campaign", at: "", line: 1)
             return nil
         }
+        var context = Context(repeatedKeys: repeatedKeys)
+        return SourceValue(yaml: root, line: root.mark?.line ?? 1, path: "", reader: &reader, context: &context)
+    }
+
+    /// What converting one file's tree carries from node to node.
+    private struct Context {
+        /// The keys renamed to compose the file, to be given their names back.
+        let repeatedKeys: RepeatedKeys
+        /// How many more values the file may expand to (see ``maximumValueCount``).
         var budget = maximumValueCount
-        return SourceValue(yaml: root, line: root.mark?.line ?? 1, path: "", reader: &reader, budget: &budget)
     }
 
     /// Converts one node and, recursively, its children; a value in a mapping gets its key's line.
-    private init?(yaml node: Node, line: Int, path: String, reader: inout CampaignValueReader, budget: inout Int) {
-        budget -= 1
-        guard budget >= 0 else {
-            if budget == -1 {
+    ///
+    /// A scalar PostgreSQL cannot store (one holding U+0000, which YAML's `\0`
+    /// escape writes) is reported here, where its line is known, and marked
+    /// refused so that no reader reports it again.
+    private init?(yaml node: Node, line: Int, path: String, reader: inout CampaignValueReader, context: inout Context) {
+        context.budget -= 1
+        guard context.budget >= 0 else {
+            if context.budget == -1 {
                 reader.add("the file expands to more than \(Self.maximumValueCount) values; are aliases (*name) repeating a large block?", at: path, line: line)
             }
             return nil
         }
         switch node {
         case .scalar(let scalar):
-            self.init(content: Self.content(ofScalar: scalar.string, tag: node.tag.rawValue), text: scalar.string, line: line, path: path)
+            let problem = StorableText.unstorableCharacterProblem(scalar.string)
+            if let problem { reader.add(problem, at: path, line: line) }
+            let content = Self.content(ofScalar: scalar.string, tag: node.tag.rawValue)
+            self.init(
+                content: content, text: scalar.string, line: line, path: path, isRefused: problem != nil,
+                isOutsizedNumber: Self.isOutsizedNumber(content, tag: node.tag.rawValue))
         case .sequence(let sequence):
             var items: [SourceValue] = []
             for (index, item) in sequence.enumerated() {
                 let itemLine = item.mark?.line ?? line
-                guard let value = SourceValue(yaml: item, line: itemLine, path: Self.path(path, index: index), reader: &reader, budget: &budget)
+                guard let value = SourceValue(yaml: item, line: itemLine, path: Self.path(path, index: index), reader: &reader, context: &context)
                 else { return nil }
                 items.append(value)
             }
             self.init(content: .list(items), text: nil, line: line, path: path)
         case .mapping(let mapping):
             var entries: [(key: String, value: SourceValue)] = []
-            var seenKeys: Set<String> = []
+            var firstLines: [String: Int] = [:]
             for (keyNode, valueNode) in mapping {
                 let keyLine = keyNode.mark?.line ?? line
                 guard case .scalar(let keyScalar) = keyNode else {
                     reader.add("a key must be plain text, not a list or mapping", at: path, line: keyLine)
                     continue
                 }
-                let key = keyScalar.string
+                let key = context.repeatedKeys.originalKey(keyScalar.string, at: keyNode.mark)
                 let keyPath = Self.path(path, key: key)
                 if key == "<<", keyScalar.style == .plain {
                     reader.add("merge keys (<<) are not supported; write the keys out", at: keyPath, line: keyLine)
                     continue
                 }
-                // Yams only refuses keys that are equal as YAML values, so `1:` and `"1":`
-                // both get here; as JSON object keys they would collide.
-                guard seenKeys.insert(key).inserted else {
-                    reader.add("key appears more than once in this mapping", at: keyPath, line: keyLine)
+                if let problem = StorableText.unstorableCharacterProblem(key) {
+                    reader.add("the key \(problem)", at: keyPath, line: keyLine)
                     continue
                 }
-                guard let value = SourceValue(yaml: valueNode, line: keyLine, path: keyPath, reader: &reader, budget: &budget)
+                // Yams only refuses keys that are equal as YAML values, so `1:` and `"1":`
+                // both get here, as do keys it refused and ``RepeatedKeys`` renamed;
+                // as JSON object keys they would collide.
+                if let first = firstLines[key] {
+                    reader.add("key appears more than once in this mapping (first at line \(first))", at: keyPath, line: keyLine)
+                    continue
+                }
+                firstLines[key] = keyLine
+                guard let value = SourceValue(yaml: valueNode, line: keyLine, path: keyPath, reader: &reader, context: &context)
                 else { return nil }
                 entries.append((key, value))
             }
@@ -123,8 +146,14 @@ extension SourceValue {
         }
     }
 
+    /// Whether a scalar YAML reads as a number was left as text because no Decimal holds it exactly.
+    private static func isOutsizedNumber(_ content: Content, tag: String) -> Bool {
+        guard case .string(let text) = content, tag == Tag.Name.int.rawValue || tag == Tag.Name.float.rawValue else { return false }
+        return DecimalText.isOutOfRange(text)
+    }
+
     /// Whether a document is empty: what a trailing `---` or a file of comments composes to.
-    private static func isEmptyDocument(_ node: Node) -> Bool {
+    static func isEmptyDocument(_ node: Node) -> Bool {
         if case .scalar(let scalar) = node, scalar.string.isEmpty, node.tag.rawValue == Tag.Name.null.rawValue {
             return true
         }

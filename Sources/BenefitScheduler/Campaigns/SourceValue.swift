@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// A value read from a campaign file, with where it is: the line an author should look at to change it, and its key path.
@@ -31,12 +32,24 @@ public struct SourceValue: Sendable {
     /// The key path from the top of the campaign: keys joined by `.`, list items as `[0]`
     /// (`parameters.hospitals[1].name`); empty for the top itself.
     public let path: String
+    /// Whether the value was refused as it was read from the file (it holds a character PostgreSQL cannot store).
+    ///
+    /// Its problem is recorded once, then; a reader that refuses it again for
+    /// being of the wrong kind adds nothing (see ``CampaignValueReader/add(_:at:)``).
+    let isRefused: Bool
+    /// Whether the value is written as a number but cannot be held exactly (`1e300`, 40 significant digits).
+    ///
+    /// Its content is then the text as written, which a text field takes as it
+    /// is; a field that wants a number says it is out of range (see ``gotDescription``).
+    let isOutsizedNumber: Bool
 
-    init(content: Content, text: String?, line: Int, path: String) {
+    init(content: Content, text: String?, line: Int, path: String, isRefused: Bool = false, isOutsizedNumber: Bool = false) {
         self.content = content
         self.text = text
         self.line = line
         self.path = path
+        self.isRefused = isRefused
+        self.isOutsizedNumber = isOutsizedNumber
     }
 
     /// Whether the value is null: written as `null`, `~` or nothing.
@@ -69,9 +82,11 @@ public struct SourceValue: Sendable {
         }
     }
 
-    /// What was written, as a message's "got …": `got "big"`, `got 12.5`, `got a list`, `got nothing`.
+    /// What was written, as a message's "got …": `got "big"`, `got 12.5`, `got a list`, `got nothing`,
+    /// `got 1e300, a number too large or too precise to hold exactly`.
     public var gotDescription: String {
-        switch content {
+        if isOutsizedNumber, let text { return "\(text), \(Self.outsizedNumberDescription)" }
+        return switch content {
         case .null: text.map { $0.isEmpty ? "nothing" : $0 } ?? "nothing"
         case .bool, .number: text ?? ""
         case .string(let string): Self.quoted(string)
@@ -81,15 +96,13 @@ public struct SourceValue: Sendable {
         }
     }
 
-    /// The text in double quotes, with quotes, backslashes and line breaks escaped so it stays on one line.
+    /// What is wrong with a number that cannot be held exactly.
+    static let outsizedNumberDescription =
+        "a number too large or too precise to hold exactly (at most \(DecimalText.maximumSignificantDigits) significant digits, within 10^±100)"
+
+    /// The text in double quotes for a message, escaped to stay on one line and harmless on a terminal (see ``PrintableText/quoted(_:limit:)``).
     public static func quoted(_ text: String) -> String {
-        let escaped = text
-            .replacing("\\", with: "\\\\")
-            .replacing("\"", with: "\\\"")
-            .replacing("\n", with: "\\n")
-            .replacing("\r", with: "\\r")
-            .replacing("\t", with: "\\t")
-        return "\"\(escaped)\""
+        PrintableText.quoted(text)
     }
 
     /// The path of a key of the mapping at `parent`: `parent.key`, or `key` at the top.

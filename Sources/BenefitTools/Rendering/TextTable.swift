@@ -1,10 +1,12 @@
+import BenefitCore
 import Foundation
 import PostgresClient
 
 /// Plain-text tables for list commands: a header row, columns padded to fit.
 public enum TextTable {
+    /// The table as lines; cells hold text from files and the database, so their control characters are escaped (``PrintableText``).
     public static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(PrintableText.escaping) }
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
@@ -30,9 +32,9 @@ public enum TextTable {
         return (number < 0 ? "-" : "") + String(out.reversed())
     }
 
-    /// The first line of a text, cut to `limit` characters, for one table cell.
+    /// The first line of a text, cut to `limit` characters, for one table cell; control characters escaped.
     public static func cell(_ text: String?, limit: Int = 80) -> String {
-        let line = (text ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        let line = PrintableText.escaping((text ?? "").split(whereSeparator: \.isNewline).first.map(String.init) ?? "")
         return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
     }
 

@@ -145,7 +145,8 @@ extension RosterGenerator {
                 try writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
             }
         } catch {
-            throw RosterWriteError(description: "\(error)")
+            if let refused = error as? FileGuardError { throw RosterWriteError(description: refused.description) }
+            throw RosterWriteError(description: "cannot write \(path): \(FileFailure.reason(error, file: path))")
         }
     }
 

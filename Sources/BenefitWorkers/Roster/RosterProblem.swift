@@ -1,3 +1,5 @@
+import BenefitCore
+
 /// One thing wrong in a roster file, with where it is: `FILE:LINE: COLUMN: MESSAGE`.
 ///
 /// An operator fixing a spreadsheet export wants to jump to the line and the
@@ -21,19 +23,18 @@ public struct RosterProblem: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `FILE:LINE: COLUMN: MESSAGE`, or `FILE:LINE: MESSAGE`, always one line.
+    /// `FILE:LINE: COLUMN: MESSAGE`, or `FILE:LINE: MESSAGE`, always one line, control characters escaped.
     public var description: String {
         // Values quoted in messages may hold line breaks (a quoted name spanning
         // lines); one problem per output line keeps the list greppable.
         let oneLine = message.replacing("\r", with: " ").replacing("\n", with: " ")
-        guard let column else { return "\(file):\(line): \(oneLine)" }
-        return "\(file):\(line): \(column.rawValue): \(oneLine)"
+        guard let column else { return PrintableText.escaping("\(file):\(line): \(oneLine)") }
+        return PrintableText.escaping("\(file):\(line): \(column.rawValue): \(oneLine)")
     }
 
-    /// A value as messages quote it: in double quotes, cut at 40 characters, line breaks shown as `\n`.
+    /// A value as messages quote it: in double quotes, cut at 40 characters, control characters escaped.
     static func quoted(_ value: String) -> String {
-        let cut = value.count > 40 ? value.prefix(40) + "…" : Substring(value)
-        return "\"" + cut.replacing("\r", with: "\\r").replacing("\n", with: "\\n") + "\""
+        PrintableText.quoted(value, limit: 40)
     }
 }
 

@@ -41,7 +41,7 @@ public struct RosterReader {
             records = try CSVRecordReader(path: path)
             size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error))")
+            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error, file: path))")
         }
         try self.init(file: path, records: records, today: today)
         // Records run 80 to 120 bytes: sizing the duplicate check up front spares
@@ -58,7 +58,7 @@ public struct RosterReader {
         do {
             header = try self.records.next()
         } catch {
-            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error))")
+            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
         }
         guard let header else {
             throw RosterError(code: .badHeader, file: file, reason: "the file is empty; a roster starts with the header \(RosterColumn.header)")
@@ -80,7 +80,7 @@ public struct RosterReader {
             do {
                 record = try records.next()
             } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error))")
+                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
             }
             guard let record else { return nil }
             recordCount += 1

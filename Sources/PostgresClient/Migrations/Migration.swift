@@ -22,17 +22,29 @@ public struct Migration: Sendable, Equatable {
     }
 
     /// Reads `NNNN_name.sql` files from a folder, in version order.
+    ///
+    /// A migration is one script sent whole, so each file may hold up to ``maximumBytes``.
     public static func load(from directory: URL) throws -> [Migration] {
-        let files: [(name: String, text: String)]
+        let names: [String]
         do {
-            files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }.map { file in
-                (name: file, text: try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8))
-            }
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
         } catch {
-            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(FileFailure.reason(error))")
+            throw MigrationError.catalog("cannot read migrations from \(directory.path): \(FileFailure.reason(error, folder: directory.path))")
+        }
+        var files: [(name: String, text: String)] = []
+        for name in names {
+            let path = directory.appendingPathComponent(name).path
+            do {
+                files.append((name, try FileFailure.readText(atPath: path, maximumBytes: maximumBytes, what: "a migration")))
+            } catch {
+                throw MigrationError.catalog("cannot read migration \(path): \(error)")
+            }
         }
         return try parse(files)
     }
+
+    /// The most bytes a migration file may hold: 16 MiB, far above any schema change.
+    public static let maximumBytes = 16 << 20
 
     /// Checks names (`NNNN_name.sql`, unique versions) and sorts by version.
     public static func parse(_ files: [(name: String, text: String)]) throws -> [Migration] {

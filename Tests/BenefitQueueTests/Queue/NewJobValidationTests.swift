@@ -10,25 +10,33 @@ struct NewJobValidationTests {
         String(repeating: "k", count: 127), String(repeating: "k", count: 128), "Upper", "-lead", "_lead", "", "sp ace", "ü", "a/b",
     ]
 
-    @Test("a kind or queue name passes the check exactly when the job table's constraint accepts it")
-    func namesAgreeWithTheTable() async throws {
+    /// The jobs on which the check and the table disagree, each with what each said; the table refuses
+    /// by a constraint (23514) or by `jsonb`'s reading of the payload (class 22, data exception).
+    static func disagreements(_ jobs: [NewJob]) async throws -> [String] {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 1)
             defer { pool.close() }
-            for name in Self.names {
-                for job in [NewJob(kind: name), NewJob(kind: "noop", queue: name)] {
-                    let checked = (try? job.validate()) != nil
-                    let stored: Bool
-                    do {
-                        try await JobQueue(pool: pool).enqueue(job)
-                        stored = true
-                    } catch let error as PostgresError where error.sqlState == "23514" {
-                        stored = false
-                    }
-                    #expect(checked == stored, "\(job.kind) on \(job.queue): checked \(checked), stored \(stored)")
+            var disagreements: [String] = []
+            for job in jobs {
+                let checked = (try? job.validate()) != nil
+                let stored: Bool
+                do {
+                    try await JobQueue(pool: pool).enqueue(job)
+                    stored = true
+                } catch let error as PostgresError where error.sqlState == "23514" || error.sqlState?.hasPrefix("22") == true {
+                    stored = false
+                }
+                if checked != stored {
+                    disagreements.append("\(job.kind) on \(job.queue) with \(job.payload): checked \(checked), stored \(stored)")
                 }
             }
+            return disagreements
         }
+    }
+
+    @Test("a kind or queue name passes the check exactly when the job table's constraint accepts it")
+    func namesAgreeWithTheTable() async throws {
+        #expect(try await Self.disagreements(Self.names.flatMap { [NewJob(kind: $0), NewJob(kind: "noop", queue: $0)] }) == [])
     }
 
     @Test("each field out of bounds is refused, naming the field")
@@ -53,6 +61,62 @@ struct NewJobValidationTests {
         #expect(throws: Never.self) {
             try NewJob(kind: "noop", payload: #"{"ms": 5}"#, maxAttempts: 1_000, lease: .milliseconds(100), group: "run:1",
                        concurrency: ConcurrencyGroup(key: "campaign:1", limit: 1)).validate()
+        }
+    }
+
+    static let payloads = [
+        #"{}"#, #"{"ms": 200}"#, #"{"a": "\u0000"}"#, #"{"a": {"b": ["x", "nul \u0000 inside"]}}"#, #"{"\u0000": 1}"#,
+        #"{"a": "\ud800"}"#, #"{"a": "\udc00\ud800"}"#, #"{"a": "\ud83e\udde7"}"#, #"{"a": 1,}"#, #"{"a" 1}"#, "{\"a\": \"\u{1}\"}",
+        #"{"a": "冬送温暖 🧧"}"#, #"{"a": -0.5e-3, "b": [true, false, null]}"#,
+    ]
+
+    @Test("a payload passes the check exactly when jsonb stores it: no U+0000, no half surrogate pair, valid JSON")
+    func payloadsAgreeWithJSONB() async throws {
+        #expect(try await Self.disagreements(Self.payloads.map { NewJob(kind: "noop", payload: $0) }) == [])
+    }
+
+    @Test("a payload's mistake is named with where it is", arguments: [
+        (#"{"note": "a\u0000b"}"#, "note: contains U+0000 (NUL), which PostgreSQL cannot store in text"),
+        (#"{"a": {"b": [1, "\u0000"]}}"#, "a.b[1]: contains U+0000 (NUL), which PostgreSQL cannot store in text"),
+        (#"{"a": "\ud800"}"#, #"not valid JSON: \ud800 is half of a surrogate pair at character 8"#),
+        (#"{"a": 1,}"#, "not valid JSON: expected a key in double quotes at character 9"),
+        (#"[1]"#, #"not a JSON object: "[1]""#),
+        (#"{"ms": 1e30}"#, "ms: 1e30 is out of range: numbers in a payload must be from -9223372036854775808 to 9223372036854775807"),
+        (#"{"ms": 1e400}"#, "ms: 1e400 is out of range: numbers in a payload must be from -9223372036854775808 to 9223372036854775807"),
+        (#"{"n": [9223372036854775808]}"#,
+         "n[0]: 9223372036854775808 is out of range: numbers in a payload must be from -9223372036854775808 to 9223372036854775807"),
+    ])
+    func payloadProblems(payload: String, expected: String) {
+        do {
+            try NewJob(kind: "noop", payload: payload).validate()
+            Issue.record("\(payload) passed the check")
+        } catch {
+            #expect(error.field == .payload)
+            #expect(error.message == expected)
+        }
+    }
+
+    @Test("the numbers a handler can read pass, to the ends of a 64-bit integer")
+    func payloadNumbersInRange() {
+        #expect(throws: Never.self) {
+            try NewJob(kind: "noop", payload: #"{"a": 9223372036854775807, "b": -9223372036854775808, "c": 1.5e-300, "d": 12.25}"#).validate()
+        }
+    }
+
+    @Test("a unique key, group or concurrency key holding U+0000 is refused, naming the field")
+    func nulInKeys() {
+        for (job, field) in [
+            (NewJob(kind: "noop", uniqueKey: "a\u{0}"), InvalidJob.Field.uniqueKey),
+            (NewJob(kind: "noop", group: "run:\u{0}"), .group),
+            (NewJob(kind: "noop", concurrency: ConcurrencyGroup(key: "\u{0}", limit: 1)), .concurrency),
+        ] {
+            do {
+                try job.validate()
+                Issue.record("\(field) passed the check")
+            } catch {
+                #expect(error.field == field)
+                #expect(error.message.contains("U+0000"))
+            }
         }
     }
 }

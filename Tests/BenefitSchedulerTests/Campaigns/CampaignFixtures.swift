@@ -8,6 +8,9 @@ enum CampaignFixtures {
         ReliefTestValidator(), ReliefTestValidator(program: "seasonal-relief"), NoParametersValidator(),
     ]
 
+    /// When the suites' files are applied: before every `at:` instant they use, whatever the day the tests run.
+    static let appliedAt = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+
     /// The example campaign file of DESIGN.md, "Campaign file (YAML)", verbatim.
     static let designExample = """
         name: winter-warmth                 # unique slug; the key for apply/pause/trigger
@@ -49,13 +52,13 @@ enum CampaignFixtures {
 
     /// Parses a file that must be valid.
     static func parse(_ text: String, file: String = "test.yaml") throws -> CampaignDefinition {
-        try CampaignFile.parse(text: text, fileName: file, validators: validators)
+        try CampaignFile.parse(text: text, fileName: file, validators: validators, now: appliedAt)
     }
 
     /// The problems of a file that must be invalid, as `LINE: PATH: MESSAGE` strings (the file name left out).
     static func problems(_ text: String) -> [String] {
         do {
-            _ = try CampaignFile.parse(text: text, fileName: "f.yaml", validators: validators)
+            _ = try CampaignFile.parse(text: text, fileName: "f.yaml", validators: validators, now: appliedAt)
             return []
         } catch {
             return error.problems.map { $0.path.isEmpty ? "\($0.line): \($0.message)" : "\($0.line): \($0.path): \($0.message)" }

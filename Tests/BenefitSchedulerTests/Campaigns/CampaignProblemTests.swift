@@ -151,10 +151,10 @@ struct CampaignProblemTests {
         #expect(problems.first?.hasSuffix(#"a value starting with * must be quoted, as in cron: "* * * * *""#) == true)
     }
 
-    @Test("a key written twice is a problem")
+    @Test("a key written twice is a problem at the second, naming the first")
     func duplicateKey() {
         #expect(CampaignFixtures.problems(CampaignFixtures.minimal("cycle: yearly\ncycle: monthly")) == [
-            #"6: key "cycle" appears more than once in one mapping"#,
+            "7: cycle: key appears more than once in this mapping (first at line 6)",
         ])
     }
 

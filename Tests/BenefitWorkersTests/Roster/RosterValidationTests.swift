@@ -1,5 +1,6 @@
 import BenefitCore
 import BenefitWorkers
+import Foundation
 import Testing
 
 @Suite("Roster validation")
@@ -81,6 +82,28 @@ struct RosterValidationTests {
         } throws: { error in
             guard let error = error as? RosterError else { return false }
             return error.code == .badHeader && error.summary.contains(RosterColumn.header) && error.summary.contains("line 1")
+        }
+    }
+
+    @Test("a problem shows the control characters of what was written escaped, and Chinese as it is")
+    func controlCharactersEscaped() throws {
+        let (_, reader) = try Self.read(["M1,王伟,U,\u{1B}[2J女,1980-01-01,,staff,,\u{1B}]0;x\u{7},,,,"])
+        #expect(reader.problems.map(\.description) == [
+            #"roster.csv:2: gender: "\u{1B}[2J女" is not F or M"#,
+            #"roster.csv:2: frontline: "\u{1B}]0;x\u{7}" is not true or false (also yes/no, 1/0; empty for false)"#,
+        ])
+    }
+
+    @Test("a folder given as the roster is named as such")
+    func folderIsNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            _ = try RosterReader(path: folder.path, today: Self.today)
+            Issue.record("a folder was read as a roster")
+        } catch {
+            #expect(error.summary == "\(folder.path): cannot read: is a directory; nothing was imported")
         }
     }
 }

@@ -27,4 +27,26 @@ struct MigrationTests {
             #expect(try await migrator.migrate(on: connection).isEmpty)
         }
     }
+
+    @Test("a migrations folder that is a file, or a migration that is a folder, is named as such")
+    func foldersAndFilesNamed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("0001_tables.sql"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: MigrationError.self) { try Migration.load(from: directory) }
+        do {
+            _ = try Migration.load(from: directory)
+        } catch {
+            #expect("\(error)" == "cannot read migration \(directory.path)/0001_tables.sql: is a directory")
+        }
+
+        let file = directory.appendingPathComponent("notes.txt")
+        try "not a folder".write(to: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try Migration.load(from: file)
+            Issue.record("a file was read as a folder of migrations")
+        } catch {
+            #expect("\(error)" == "cannot read migrations from \(file.path): not a directory")
+        }
+    }
 }

@@ -1,0 +1,58 @@
+import ArgumentParser
+import BenefitCore
+
+/// How numeric options read their values: whatever the value looks like, and checked against the option's range as it is read.
+///
+/// swift-argument-parser takes `-5` after `--count` for an option's name and
+/// says "Missing value for '--count <count>'". Every numeric option is declared
+/// with `parsing: .unconditional` and one of these transforms instead, so `-5`
+/// is read as the value, and a value out of range or not a number is refused
+/// with the option and its range named:
+/// `The value '-5' is invalid for '--count <count>': out of range; expected a whole number from 1 to 1000`.
+enum OptionValues {
+    /// A whole number in `range`.
+    static func wholeNumber(_ range: ClosedRange<Int>) -> @Sendable (String) throws -> Int {
+        { text in
+            let expected = "a whole number \(describe(range))"
+            guard let number = Int(text) else {
+                // All digits (with a sign) is a number, only too long for an Int.
+                let digits = text.drop { $0 == "-" || $0 == "+" }
+                let isNumber = !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+                throw OptionValueError(isNumber ? "out of range; expected \(expected)" : "not a whole number; expected one \(describe(range))")
+            }
+            guard range.contains(number) else { throw OptionValueError("out of range; expected \(expected)") }
+            return number
+        }
+    }
+
+    /// A seed: any whole number from 0 to 2^64 − 1.
+    static let seed: @Sendable (String) throws -> UInt64 = { text in
+        guard let seed = UInt64(text) else {
+            throw OptionValueError("not a seed; expected a whole number from 0 to \(UInt64.max)")
+        }
+        return seed
+    }
+
+    /// A duration such as `500ms`, `30s` or `2m` (see ``DurationText``) in `range`.
+    static func duration(_ range: ClosedRange<Duration>) -> @Sendable (String) throws -> Duration {
+        { text in
+            let bounds = "from \(DurationText.format(range.lowerBound)) to \(DurationText.format(range.upperBound))"
+            guard let duration = DurationText.parse(text) else {
+                throw OptionValueError("not a duration; expected one such as 500ms, 30s or 2m, \(bounds)")
+            }
+            guard range.contains(duration) else { throw OptionValueError("out of range; expected a duration \(bounds)") }
+            return duration
+        }
+    }
+
+    /// `from 1 to 1000`, or `of at least 1` when the range has no upper bound to speak of.
+    private static func describe(_ range: ClosedRange<Int>) -> String {
+        range.upperBound == .max ? "of at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+    }
+}
+
+/// Why an option's value was refused; swift-argument-parser prints it after the option's name.
+struct OptionValueError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
