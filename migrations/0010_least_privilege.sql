@@ -39,7 +39,11 @@
 --
 -- Every function with the owner's rights pins its search_path (pg_catalog, then
 -- pg_temp last, so no temporary object can stand in for one of ours) and names
--- every object of the schema with it.
+-- every object of the schema with it. Those a worker calls for every batch of
+-- jobs are planned once per session (force_generic_plan), each access an index
+-- lookup (enable_seqscan off), as 0008 explains for claim_jobs: left to choose,
+-- the plan cache sometimes settled on a generic plan that scanned the attempts,
+-- and a worker's completions ran at a third of their speed.
 
 -- Roles. Cluster-wide, created only if missing (see 0003).
 DO $$
@@ -91,31 +95,58 @@ RETURNS TABLE (id bigint, ordinal bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO benefit.job_concurrency_group (key)
-    SELECT DISTINCT k FROM unnest(p_concurrency_key) AS k WHERE k IS NOT NULL
-    ON CONFLICT (key) DO NOTHING;
-    RETURN QUERY
-    WITH input AS MATERIALIZED (
-        SELECT nextval(pg_get_serial_sequence('benefit.job', 'id')) AS id, i.*
-        FROM unnest(p_queue, p_kind, p_payload, p_priority, p_run_at, p_max_attempts, p_lease_ms,
-                    p_backoff_initial_ms, p_backoff_max_ms, p_unique_key, p_group_key, p_concurrency_key,
-                    p_concurrency_limit)
-             WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
-                                  backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit, ordinal)
-    ), inserted AS (
-        INSERT INTO benefit.job (id, queue, kind, payload, priority, run_at, max_attempts, lease_ms,
-                                 backoff_initial_ms, backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit)
-        OVERRIDING SYSTEM VALUE
-        SELECT i.id, i.queue, i.kind, i.payload, i.priority, coalesce(i.run_at, now()), i.max_attempts, i.lease_ms,
-               i.backoff_initial_ms, i.backoff_max_ms, i.unique_key, i.group_key, i.concurrency_key, i.concurrency_limit
-        FROM input i ORDER BY i.ordinal
-        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
-        RETURNING benefit.job.id, benefit.job.queue
-    ), notified AS (
-        SELECT pg_notify('benefit_jobs', q.queue) FROM (SELECT DISTINCT queue FROM inserted) q
-    )
-    SELECT i.id, i.ordinal FROM input i JOIN inserted USING (id), (SELECT count(*) FROM notified) n
-    ORDER BY i.ordinal;
+    IF EXISTS (SELECT 1 FROM unnest(p_concurrency_key) AS k WHERE k IS NOT NULL) THEN
+        INSERT INTO benefit.job_concurrency_group (key)
+        SELECT DISTINCT k FROM unnest(p_concurrency_key) AS k WHERE k IS NOT NULL
+        ON CONFLICT (key) DO NOTHING;
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(p_unique_key) AS k WHERE k IS NOT NULL) THEN
+        -- Keyed jobs: one that a live job's key already holds is skipped.
+        RETURN QUERY
+        WITH input AS MATERIALIZED (
+            SELECT nextval('benefit.job_id_seq'::regclass) AS id, i.*
+            FROM unnest(p_queue, p_kind, p_payload, p_priority, p_run_at, p_max_attempts, p_lease_ms,
+                        p_backoff_initial_ms, p_backoff_max_ms, p_unique_key, p_group_key, p_concurrency_key,
+                        p_concurrency_limit)
+                 WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
+                                      backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit, ordinal)
+        ), inserted AS (
+            INSERT INTO benefit.job (id, queue, kind, payload, priority, run_at, max_attempts, lease_ms,
+                                     backoff_initial_ms, backoff_max_ms, unique_key, group_key, concurrency_key, concurrency_limit)
+            OVERRIDING SYSTEM VALUE
+            SELECT i.id, i.queue, i.kind, i.payload, i.priority, coalesce(i.run_at, now()), i.max_attempts, i.lease_ms,
+                   i.backoff_initial_ms, i.backoff_max_ms, i.unique_key, i.group_key, i.concurrency_key, i.concurrency_limit
+            FROM input i ORDER BY i.ordinal
+            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running') DO NOTHING
+            RETURNING benefit.job.id, benefit.job.queue
+        ), notified AS (
+            SELECT pg_notify('benefit_jobs', q.queue) FROM (SELECT DISTINCT queue FROM inserted) q
+        )
+        SELECT i.id, i.ordinal FROM input i JOIN inserted USING (id), (SELECT count(*) FROM notified) n
+        ORDER BY i.ordinal;
+    ELSE
+        -- No keys (a bulk load, a fan-out): every row goes in, without the
+        -- speculative insertion an ON CONFLICT costs per row.
+        RETURN QUERY
+        WITH input AS MATERIALIZED (
+            SELECT nextval('benefit.job_id_seq'::regclass) AS id, i.*
+            FROM unnest(p_queue, p_kind, p_payload, p_priority, p_run_at, p_max_attempts, p_lease_ms,
+                        p_backoff_initial_ms, p_backoff_max_ms, p_group_key, p_concurrency_key, p_concurrency_limit)
+                 WITH ORDINALITY AS i(queue, kind, payload, priority, run_at, max_attempts, lease_ms, backoff_initial_ms,
+                                      backoff_max_ms, group_key, concurrency_key, concurrency_limit, ordinal)
+        ), inserted AS (
+            INSERT INTO benefit.job (id, queue, kind, payload, priority, run_at, max_attempts, lease_ms,
+                                     backoff_initial_ms, backoff_max_ms, group_key, concurrency_key, concurrency_limit)
+            OVERRIDING SYSTEM VALUE
+            SELECT i.id, i.queue, i.kind, i.payload, i.priority, coalesce(i.run_at, now()), i.max_attempts, i.lease_ms,
+                   i.backoff_initial_ms, i.backoff_max_ms, i.group_key, i.concurrency_key, i.concurrency_limit
+            FROM input i ORDER BY i.ordinal
+        ), notified AS (
+            SELECT pg_notify('benefit_jobs', q.queue) FROM (SELECT DISTINCT i.queue FROM input i) q
+        )
+        SELECT i.id, i.ordinal FROM input i, (SELECT count(*) FROM notified) n
+        ORDER BY i.ordinal;
+    END IF;
 END
 $$;
 
@@ -205,10 +236,16 @@ $$;
 -- proves it holds. Every function below acts only on those.
 CREATE FUNCTION benefit.held_attempts(p_tokens bigint[], p_secrets uuid[])
 RETURNS TABLE (lease_token bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
+BEGIN
+    -- plpgsql, not sql: its plan is kept for the session instead of made at every call.
+    RETURN QUERY
     SELECT a.lease_token FROM benefit.job_attempt a
-    JOIN unnest(p_tokens, p_secrets) AS h(token, secret) ON a.lease_token = h.token AND a.lease_secret = h.secret
+    JOIN unnest(p_tokens, p_secrets) AS h(token, secret) ON a.lease_token = h.token AND a.lease_secret = h.secret;
+END
 $$;
 
 -- The heartbeat: extends the leases the caller holds and still carries; a job
@@ -217,6 +254,8 @@ $$;
 CREATE FUNCTION benefit.extend_leases(p_ids bigint[], p_tokens bigint[], p_secrets uuid[])
 RETURNS TABLE (id bigint, lease_token bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 BEGIN
     RETURN QUERY
@@ -239,10 +278,15 @@ $$;
 CREATE FUNCTION benefit.complete_jobs(p_ids bigint[], p_tokens bigint[], p_secrets uuid[])
 RETURNS TABLE (lease_token bigint, outcome text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
-    v_held bigint[] := ARRAY(SELECT t.lease_token FROM benefit.held_attempts(p_tokens, p_secrets) t);
+    v_held bigint[];
 BEGIN
+    v_held := ARRAY(
+        SELECT a.lease_token FROM benefit.job_attempt a
+        JOIN unnest(p_tokens, p_secrets) AS h(token, secret) ON a.lease_token = h.token AND a.lease_secret = h.secret);
     RETURN QUERY
     WITH finished AS (
         UPDATE benefit.job j
@@ -279,13 +323,15 @@ $$;
 CREATE FUNCTION benefit.open_fenced_commit(p_id bigint, p_token bigint, p_secret uuid)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
     v_token    bigint;
     v_state    text;
     v_lease_ms integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM benefit.held_attempts(ARRAY[p_token], ARRAY[p_secret])) THEN
+    IF NOT EXISTS (SELECT 1 FROM benefit.job_attempt a WHERE a.lease_token = p_token AND a.lease_secret = p_secret) THEN
         RETURN false;
     END IF;
     SELECT j.lease_token, j.state, j.lease_ms INTO v_token, v_state, v_lease_ms
@@ -309,6 +355,8 @@ $$;
 CREATE FUNCTION benefit.fenced_commit_job()
 RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
     v_parts text[] := pg_catalog.string_to_array(pg_catalog.current_setting('benefit.fenced_commit', true), ':');
@@ -331,6 +379,8 @@ $$;
 CREATE FUNCTION benefit.close_fenced_commit(p_id bigint, p_token bigint, p_secret uuid)
 RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 BEGIN
     IF benefit.fenced_commit_job() IS DISTINCT FROM p_id THEN
@@ -353,6 +403,8 @@ CREATE FUNCTION benefit.fail_job(
     p_id bigint, p_token bigint, p_secret uuid, p_error text, p_disposition text, p_delay_ms bigint)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
     v_outcome text;
@@ -361,7 +413,7 @@ BEGIN
         RAISE EXCEPTION 'fail_job: disposition must be retry, dead or cancel, not %', p_disposition
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM benefit.held_attempts(ARRAY[p_token], ARRAY[p_secret])) THEN
+    IF NOT EXISTS (SELECT 1 FROM benefit.job_attempt a WHERE a.lease_token = p_token AND a.lease_secret = p_secret) THEN
         RETURN 'fenced';
     END IF;
     WITH moment AS MATERIALIZED (
@@ -396,6 +448,8 @@ $$;
 CREATE FUNCTION benefit.release_jobs(p_ids bigint[], p_tokens bigint[], p_secrets uuid[])
 RETURNS SETOF bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 BEGIN
     RETURN QUERY
