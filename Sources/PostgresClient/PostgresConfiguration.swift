@@ -14,6 +14,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     private let parsed: [String: String]
     /// Sent as `fallback_application_name`, so `pg_stat_activity` shows who is connected.
     public var applicationName = "benefit"
+    /// Bounds every session of this configuration sets at connect, if any.
+    public var limits: SessionLimits?
 
     /// Parses the URL or conninfo; a malformed one is an error that does not echo a password.
     public init(_ conninfo: String) throws {
@@ -78,7 +80,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     func connectParameters() -> [(key: String, value: String)] {
         // Every connection reads and writes dates in one unambiguous form; the
         // decoders rely on it.
-        let session = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+        var session = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+        for setting in limits?.serverSettings ?? [] { session += " -c \(setting.name)=\(setting.value)" }
         var parameters: [(key: String, value: String)] = [
             (key: "dbname", value: conninfo),
             (key: "fallback_application_name", value: applicationName),
@@ -86,6 +89,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             (key: "options", value: [parsed["options"], session].compactMap { $0 }.joined(separator: " ")),
         ]
         if parsed["connect_timeout"] == nil { parameters.append((key: "connect_timeout", value: "10")) }
+        parameters += limits?.clientParameters ?? []
         parameters += overrides
         return parameters
     }

@@ -16,6 +16,7 @@ public actor PostgresConnection {
     private let handle: ConnectionHandle
     /// The server process serving this connection (`pg_backend_pid()`).
     public nonisolated let backendPID: Int32
+    private nonisolated let canceller: StatementCanceller
     public nonisolated let logger: Logger
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -26,6 +27,7 @@ public actor PostgresConnection {
         self.executor = executor
         self.handle = ConnectionHandle(raw.pointer)
         self.backendPID = PQbackendPID(raw.pointer)
+        self.canceller = StatementCanceller(raw.pointer)
         self.logger = logger
     }
 
@@ -40,6 +42,13 @@ public actor PostgresConnection {
     }
 
     var raw: OpaquePointer { handle.raw }
+
+    /// Asks the server to cancel the statement this connection is running, if any;
+    /// returns at once. Whoever calls it must not reuse the connection for another
+    /// statement until the cancelled one has returned (the request may arrive late).
+    public nonisolated func cancelRunningStatement() {
+        canceller.cancel()
+    }
 
     // MARK: Statements
 

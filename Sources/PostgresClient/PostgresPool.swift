@@ -50,12 +50,22 @@ public final class PostgresPool: Sendable {
         _ body: @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let connection = try await lease()
+        // A task cancelled while it holds the connection (a worker shutting down, an
+        // operator's Ctrl-C) cancels the statement it waits for: a statement blocked
+        // on a lock or running long does not hold the task. The cancel request may
+        // arrive after the statement ended, so such a connection is not lent again.
+        let cancelled = Atomic<Bool>(false)
         do {
-            let result = try await body(connection)
-            await giveBack(connection)
+            let result = try await withTaskCancellationHandler {
+                try await body(connection)
+            } onCancel: {
+                cancelled.store(true, ordering: .relaxed)
+                connection.cancelRunningStatement()
+            }
+            await giveBack(connection, discard: cancelled.load(ordering: .relaxed))
             return result
         } catch {
-            await giveBack(connection)
+            await giveBack(connection, discard: cancelled.load(ordering: .relaxed))
             throw error
         }
     }
@@ -166,8 +176,8 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func giveBack(_ connection: PostgresConnection) async {
-        guard await connection.isReusable() else {
+    private func giveBack(_ connection: PostgresConnection, discard: Bool = false) async {
+        guard !discard, await connection.isReusable() else {
             logger.debug("closing a connection returned broken or inside a transaction")
             discardSlot()
             return

@@ -19,9 +19,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "How much to log on stderr (default: $BENEFIT_LOG_LEVEL, else info).")
     var logLevel: Logger.Level?
 
-    /// Sets up logging and opens a pool on the database (one connection suits a command).
-    func pool(label: String, maxConnections: Int = 1) async throws -> (PostgresPool, Logger) {
-        let (database, logger) = try await configuration(label: label)
+    /// Sets up logging and opens a pool on the database (one connection suits a
+    /// command); daemons pass `limits`, which every session sets at connect.
+    func pool(label: String, maxConnections: Int = 1, limits: SessionLimits? = nil) async throws -> (PostgresPool, Logger) {
+        var (database, logger) = try await configuration(label: label)
+        database.limits = limits
         return (PostgresPool(configuration: database, maxConnections: maxConnections, logger: logger), logger)
     }
 

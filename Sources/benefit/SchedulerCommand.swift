@@ -41,7 +41,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4)
+        let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick

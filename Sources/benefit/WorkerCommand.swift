@@ -54,7 +54,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4)
+        let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
 
         var configuration = Worker.Configuration()

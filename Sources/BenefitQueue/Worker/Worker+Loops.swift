@@ -47,11 +47,23 @@ extension Worker {
                     apply(found ? .extended(until: sentAt + lease.job.leaseDuration, ticket: ticket) : .lost(ticket: ticket), to: lease)
                 }
             } catch {
+                // A worker that cannot extend its lease stops that job's work, when its
+                // deadline passes (watchDeadlines).
                 outage.failed("extending leases", error, logger: logger)
-                // A worker that cannot extend its lease stops that job's work.
-                let now = ContinuousClock.now
-                for lease in inFlight.snapshot() { apply(.clock(now: now), to: lease) }
             }
+        }
+    }
+
+    /// Judges every lease by its local deadline, often (a tenth of the shortest lease,
+    /// 20 ms to 1 s), whatever the heartbeat is doing: a heartbeat statement stuck on
+    /// a cut network must not keep a handler running past the lease it can no
+    /// longer vouch for.
+    func watchDeadlines() async {
+        while !Task.isCancelled {
+            let shortestLease = inFlight.snapshot().map(\.job.leaseDuration).min() ?? .seconds(1)
+            try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 10, .seconds(1))))
+            let now = ContinuousClock.now
+            for lease in inFlight.snapshot() { apply(.clock(now: now), to: lease) }
         }
     }
 

@@ -36,6 +36,11 @@ public final class Worker: Service, Sendable {
         public var pollInterval: Duration = .seconds(1)
         /// How long running jobs may finish after shutdown begins. Default 30 s.
         public var shutdownGracePeriod: Duration = .seconds(30)
+        /// After the grace period, how long giving back the jobs left and writing the
+        /// last completions may take; what is not written by then the rescuer takes
+        /// when its lease runs out. Default 5 s: shutdown ends within the grace
+        /// period and this, even when the database blocks or cannot be reached.
+        public var shutdownWriteTimeout: Duration = .seconds(5)
         /// Effect-free completions per statement, at most. Default 500.
         public var completionBatchSize = 500
         /// How long a finished job may wait for its batched completion. Default 5 ms.
@@ -90,6 +95,7 @@ public final class Worker: Service, Sendable {
             await withTaskGroup(of: Void.self) { loops in
                 loops.addTask { await self.listen() }
                 loops.addTask { await self.heartbeat() }
+                loops.addTask { await self.watchDeadlines() }
                 loops.addTask { await self.completeInBatches() }
                 loops.addTask { await self.rescue() }
                 await self.claimAndRun()
@@ -98,7 +104,7 @@ public final class Worker: Service, Sendable {
         } onGracefulShutdown: {
             self.beginShutdown()
         }
-        await flushCompletions()
+        _ = try? await withDeadline(ContinuousClock.now + configuration.shutdownWriteTimeout) { await self.flushCompletions() }
         logger.info("worker stopped")
     }
 
@@ -146,11 +152,20 @@ public final class Worker: Service, Sendable {
                 let done = completions.drain(max: configuration.completionBatchSize)
                 let sentAt = ContinuousClock.now
                 do {
-                    let (claimed, completed) = try await queue.completeAndClaim(
-                        done.map(\.job.leaseKey), queues: configuration.queues, limit: free, worker: configuration.identity)
+                    // A claim waiting on the database when shutdown begins is cancelled
+                    // (with the completions it carries: the flush at the end writes them).
+                    let (claimed, completed) = try await withDeadline(nil, or: stopping) { [queue, configuration] in
+                        try await queue.completeAndClaim(
+                            done.map(\.job.leaseKey), queues: configuration.queues, limit: free, worker: configuration.identity)
+                    }
                     failures = 0
                     outage.recovered(logger: logger)
                     settleCompletions(done, completed)
+                    if isStopping {
+                        // Claimed as shutdown began: given back at once, never run.
+                        await giveBack(claimed)
+                        break
+                    }
                     for job in claimed {
                         let lease = HeldLease(job: job, claimedAt: sentAt, logger: jobLogger(job))
                         inFlight.insert(lease)
@@ -163,6 +178,7 @@ public final class Worker: Service, Sendable {
                     }
                 } catch {
                     completions.putBack(done)
+                    if isStopping { break }
                     busy = false
                     failures += 1
                     outage.failed("claiming jobs", error, logger: logger)
@@ -170,6 +186,21 @@ public final class Worker: Service, Sendable {
                 }
             }
             await drain()
+        }
+    }
+
+    /// Gives back jobs claimed as shutdown began, within the shutdown's write timeout;
+    /// what is not given back the rescuer takes when its lease runs out.
+    private func giveBack(_ claimed: [ClaimedJob]) async {
+        guard !claimed.isEmpty else { return }
+        do {
+            _ = try await withDeadline(.now + configuration.shutdownWriteTimeout) { [queue] in
+                try await queue.release(claimed.map(\.leaseKey))
+            }
+        } catch {
+            logger.notice("jobs claimed as shutdown began were not given back; the rescuer will take them", metadata: [
+                "jobs": "\(claimed.count)", "error": "\(error)",
+            ])
         }
     }
 
@@ -232,7 +263,10 @@ public final class Worker: Service, Sendable {
             let error = failure ?? PermanentFailure("failed")
             await record(lease, "failed") { try await self.queue.fail(job, kind, error: error) }
         case .release:
-            await record(lease, "released") { try await self.queue.release([job.leaseKey]).isEmpty ? .fenced : .released }
+            // Shutdown's grace is over: a bounded try, and then the rescuer's.
+            await record(lease, "released", within: configuration.shutdownWriteTimeout) {
+                try await self.queue.release([job.leaseKey]).isEmpty ? .fenced : .released
+            }
         case .none, .stopHandler, .commit, .refuseCommit:
             break
         }
@@ -262,13 +296,15 @@ public final class Worker: Service, Sendable {
     }
 
     /// Writes an attempt's end, retrying through a database outage while the lease
-    /// lasts; after that the rescuer owns the job.
-    private func record(_ lease: HeldLease, _ what: String, _ write: @Sendable () async throws -> AttemptOutcome) async {
+    /// lasts (or for `within`, when shorter); after that the rescuer owns the job.
+    private func record(
+        _ lease: HeldLease, _ what: String, within limit: Duration? = nil, _ write: @escaping @Sendable () async throws -> AttemptOutcome
+    ) async {
         var failures = 0
-        let giveUp = ContinuousClock.now + lease.job.leaseDuration
+        let giveUp = ContinuousClock.now + min(lease.job.leaseDuration, limit ?? lease.job.leaseDuration)
         while true {
             do {
-                let outcome = try await write()
+                let outcome = try await withDeadline(giveUp, write)
                 outage.recovered(logger: logger)
                 apply(.recorded(outcome), to: lease)
                 return
