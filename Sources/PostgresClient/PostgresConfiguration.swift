@@ -26,7 +26,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 reason = PostgresError.oneLine(String(cString: errorMessage))
                 PQfreemem(errorMessage)
             }
-            throw PostgresError(code: .invalidConfiguration, message: "invalid database URL: \(reason)")
+            throw PostgresError(
+                code: .invalidConfiguration, message: "invalid database URL: \(ConnectionSecrets.redact(reason, conninfo: conninfo))")
         }
         defer { PQconninfoFree(options) }
         var parsed: [String: String] = [:]

@@ -148,7 +148,7 @@ struct ConnectionHandle: ~Copyable {
             throw PostgresError(code: .connectionFailed, message: "cannot allocate a connection")
         }
         guard PQstatus(raw) == CONNECTION_OK else {
-            let reason = PostgresError.oneLine(String(cString: PQerrorMessage(raw)))
+            let reason = ConnectionSecrets.redact(PostgresError.oneLine(String(cString: PQerrorMessage(raw))), conninfo: configuration.conninfo)
             PQfinish(raw)
             throw PostgresError(code: .connectionFailed, message: "cannot connect to PostgreSQL (\(configuration)): \(reason)")
         }

@@ -58,3 +58,20 @@ struct MigrationCommandTests {
         }
     }
 }
+
+@Suite("Connection errors from the command line")
+struct ConnectionErrorCommandTests {
+    @Test("a malformed database URL, given as --database-url or $DATABASE_URL, is one line without its password")
+    func malformedURLHidesPassword() async throws {
+        let url = "postgresql://admin:Secret123@[::1"
+        for (arguments, environment) in [(["db", "status", "--database-url", url], [String: String]()),
+                                         (["db", "status"], ["DATABASE_URL": url])] {
+            let outcome = try await BenefitProcess.run(arguments, environment: environment)
+            #expect(outcome.exitCode != 0)
+            #expect(!outcome.standardError.contains("Secret123"), "stderr: \(outcome.standardError)")
+            #expect(!outcome.standardOutput.contains("Secret123"))
+            #expect(outcome.standardError.contains("invalid database URL"))
+            #expect(outcome.standardError.split(whereSeparator: \.isNewline).count == 1, "one line: \(outcome.standardError)")
+        }
+    }
+}
