@@ -30,12 +30,15 @@
 --    (row-level security, checked by benefit.fenced_commit_job()).
 -- 3. Ledgers and capacities are opened by functions that read the budget,
 --    hospitals' daily capacities and sessions' capacities from the campaign
---    revision the run fires, never from the caller; `spent` is kept by triggers
---    that run with the owner's rights. No other role may insert, update or
---    delete a ledger row, or change a capacity.
+--    revision the run fires, never from the caller; `spent`, `seats_taken` and
+--    `places_taken` are kept by triggers that run with the owner's rights, from
+--    the grants and plans inserted. No other role may insert, update or delete a
+--    ledger row, or change a capacity or a counter.
 -- 4. Runs change state only through functions: planned (by the transaction
 --    committing its planning job), finished (from what the queue says of its
---    jobs), cancel asked, reopened by a retry.
+--    jobs), cancel asked, reopened by a retry. A new run is inserted pending
+--    (the columns a caller may give are its campaign, revision, fire time,
+--    trigger and cycle), and its planning job is recorded once.
 --
 -- Every function with the owner's rights pins its search_path (pg_catalog, then
 -- pg_temp last, so no temporary object can stand in for one of ours) and names
@@ -753,6 +756,54 @@ $$;
 ALTER FUNCTION benefit.grant_charge_budget() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION benefit.grant_refund_budget() SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 
+-- The seats and places runs' plans have taken are counted by the database, from
+-- the plans themselves (which only the run's planning commit may insert: see the
+-- row-level security below), in the planning transaction that already holds the
+-- hospitals' or sessions' rows locked. No other role may change a counter.
+CREATE FUNCTION benefit.checkup_plan_takes_seats() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE benefit.checkup_hospital h
+    SET seats_taken = h.seats_taken + p.members, updated_at = now()
+    FROM (SELECT r.campaign_id, r.cycle, n.hospital, sum(n.last_rank - n.first_rank + 1) AS members
+          FROM planned n JOIN benefit.run r ON r.id = n.run_id
+          GROUP BY r.campaign_id, r.cycle, n.hospital) p
+    WHERE h.campaign_id = p.campaign_id AND h.cycle = p.cycle AND h.hospital = p.hospital;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER checkup_plan_takes_seats AFTER INSERT ON benefit.checkup_plan
+    REFERENCING NEW TABLE AS planned FOR EACH STATEMENT EXECUTE FUNCTION benefit.checkup_plan_takes_seats();
+
+CREATE FUNCTION benefit.recuperation_plan_takes_places() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE benefit.recuperation_session s
+    SET places_taken = s.places_taken + p.places, updated_at = now()
+    FROM (SELECT n.campaign_id, n.cycle, n.position, sum(n.last_rank - n.first_rank + 1) AS places
+          FROM planned n GROUP BY n.campaign_id, n.cycle, n.position) p
+    WHERE s.campaign_id = p.campaign_id AND s.cycle = p.cycle AND s.position = p.position;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER recuperation_plan_takes_places AFTER INSERT ON benefit.recuperation_plan
+    REFERENCING NEW TABLE AS planned FOR EACH STATEMENT EXECUTE FUNCTION benefit.recuperation_plan_takes_places();
+
+-- A run's planning job is recorded once: the planning commit's rights (its plans,
+-- batches and planned mark) follow from it.
+CREATE FUNCTION benefit.run_plan_job_is_final() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'run % already has its planning job (%)', OLD.id, OLD.plan_job_id
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+END
+$$;
+CREATE TRIGGER run_plan_job_is_final BEFORE UPDATE OF plan_job_id ON benefit.run
+    FOR EACH ROW WHEN (OLD.plan_job_id IS NOT NULL AND NEW.plan_job_id IS DISTINCT FROM OLD.plan_job_id)
+    EXECUTE FUNCTION benefit.run_plan_job_is_final();
+
 -- Opens a health-checkup run's cycle: its calendar and its hospitals with their
 -- daily capacities, from the campaign revision the run fires. A later run of the
 -- cycle finds them open and keeps them (hospitals it adds are opened). Hospitals
@@ -782,6 +833,21 @@ BEGIN
 END
 $$;
 
+-- Locks a planning run's hospitals' rows in "C" order of name (the one lock
+-- order) until the transaction ends, and reads what they hold: see
+-- CheckupCycleQueries.lockHospitals. A function, because locking a row asks for
+-- the right to update it, which no role but the owner has.
+CREATE FUNCTION benefit.lock_checkup_hospitals(p_campaign_id bigint, p_cycle text, p_names text[])
+RETURNS TABLE (hospital text, daily_capacity integer, seats_taken bigint)
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT h.hospital, h.daily_capacity, h.seats_taken
+    FROM benefit.checkup_hospital h
+    WHERE h.campaign_id = p_campaign_id AND h.cycle = p_cycle AND h.hospital = ANY (p_names)
+    ORDER BY h.hospital COLLATE "C"
+    FOR NO KEY UPDATE
+$$;
+
 -- Opens a recuperation run's cycle: its sessions, in file order across sites, with
 -- their capacities, from the campaign revision the run fires. Only the cycle's
 -- first run opens them (see SessionQueries for two first runs at once).
@@ -807,6 +873,19 @@ BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM benefit.recuperation_session o WHERE o.campaign_id = v_campaign AND o.cycle = v_cycle)
     ON CONFLICT DO NOTHING;
 END
+$$;
+
+-- Locks a cycle's sessions in position order (the one lock order) until the
+-- transaction ends, and reads what they hold: see SessionQueries.lockToPlan.
+CREATE FUNCTION benefit.lock_recuperation_sessions(p_campaign_id bigint, p_cycle text)
+RETURNS TABLE (session_position integer, capacity integer, places_taken integer)
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.position, s.capacity, s.places_taken
+    FROM benefit.recuperation_session s
+    WHERE s.campaign_id = p_campaign_id AND s.cycle = p_cycle
+    ORDER BY s.position
+    FOR NO KEY UPDATE
 $$;
 
 -- A placed member's trip year, recorded by the database for every allocation
@@ -929,9 +1008,12 @@ GRANT EXECUTE ON FUNCTION
     benefit.open_relief_budget(bigint),
     benefit.lock_relief_budget(bigint, text, boolean),
     benefit.open_checkup_cycle(bigint),
-    benefit.open_recuperation_sessions(bigint)
+    benefit.lock_checkup_hospitals(bigint, text, text[]),
+    benefit.open_recuperation_sessions(bigint),
+    benefit.lock_recuperation_sessions(bigint, text)
     TO benefit_worker;
-GRANT INSERT ON benefit.run TO benefit_worker;
+-- A new run is pending, with nothing done: its state, times and counts are the defaults.
+GRANT INSERT (campaign_id, campaign_revision, fire_time, trigger, cycle) ON benefit.run TO benefit_worker;
 GRANT UPDATE (plan_job_id) ON benefit.run TO benefit_worker;
 GRANT UPDATE (scheduled_through) ON benefit.campaign TO benefit_worker;
 GRANT INSERT, UPDATE ON benefit.scheduler_lease TO benefit_worker;
@@ -939,8 +1021,6 @@ GRANT INSERT ON benefit.run_batch TO benefit_worker;
 GRANT UPDATE (job_id, done_at, members_done, amount) ON benefit.run_batch TO benefit_worker;
 GRANT INSERT ON benefit.relief_allotment, benefit.checkup_plan, benefit.checkup_plan_unit, benefit.recuperation_plan
     TO benefit_worker;
-GRANT UPDATE (seats_taken, updated_at) ON benefit.checkup_hospital TO benefit_worker;
-GRANT UPDATE (places_taken, updated_at) ON benefit.recuperation_session TO benefit_worker;
 GRANT INSERT ON benefit.grant, benefit.waitlist_entry, benefit.appointment, benefit.allocation, benefit.drill_effect,
     benefit.probe_effect TO benefit_worker;
 GRANT USAGE ON SEQUENCE benefit.run_id_seq, benefit.drill_effect_id_seq, benefit.probe_effect_id_seq TO benefit_worker;
@@ -949,7 +1029,7 @@ GRANT USAGE ON SEQUENCE benefit.run_id_seq, benefit.drill_effect_id_seq, benefit
 GRANT INSERT, UPDATE ON benefit.campaign TO benefit_operator;
 GRANT INSERT ON benefit.campaign_revision TO benefit_operator;
 GRANT INSERT, UPDATE ON benefit.member TO benefit_operator;
-GRANT INSERT ON benefit.run TO benefit_operator;
+GRANT INSERT (campaign_id, campaign_revision, fire_time, trigger, cycle) ON benefit.run TO benefit_operator;
 GRANT UPDATE (plan_job_id) ON benefit.run TO benefit_operator;
 GRANT USAGE ON SEQUENCE benefit.campaign_id_seq, benefit.run_id_seq TO benefit_operator;
 GRANT EXECUTE ON FUNCTION

@@ -28,28 +28,13 @@ enum CheckupCycleQueries {
     /// until the plan commits and reads `hospital, daily_capacity, seats_taken`.
     ///
     /// The lock makes seat reservations of one cycle one at a time, so two runs
-    /// never reserve the same seats. NO KEY UPDATE, the lock the reservation's
+    /// never reserve the same seats. (The reservation itself is the plan's insert:
+    /// `benefit.checkup_plan_takes_seats`, migration 0010, adds its seats to
+    /// `seats_taken`.) NO KEY UPDATE, the lock the reservation's
     /// UPDATE takes, leaves the key-share locks of appointments' foreign keys
-    /// free: batches keep booking while a run plans.
+    /// free: batches keep booking while a run plans. (`benefit.lock_checkup_hospitals`,
+    /// migration 0010: locking a row asks for the right to update it.)
     static func lockHospitals(campaignID: Int, cycle: String, names: [String]) -> PostgresQuery {
-        """
-        SELECT hospital, daily_capacity, seats_taken
-        FROM benefit.checkup_hospital
-        WHERE campaign_id = \(campaignID) AND cycle = \(cycle) AND hospital = ANY (\(names)::text[])
-        ORDER BY hospital COLLATE "C"
-        FOR NO KEY UPDATE
-        """
-    }
-
-    /// Run by the planning job, in `prepare`, holding the hospitals' locks:
-    /// reserves the plan's seats.
-    static func reserve(campaignID: Int, cycle: String, _ plan: CheckupPlan) -> PostgresQuery {
-        let reservations = plan.reservations
-        return """
-            UPDATE benefit.checkup_hospital h
-            SET seats_taken = h.seats_taken + r.members, updated_at = now()
-            FROM unnest(\(reservations.map(\.hospital))::text[], \(reservations.map(\.members))::bigint[]) AS r(hospital, members)
-            WHERE h.campaign_id = \(campaignID) AND h.cycle = \(cycle) AND h.hospital = r.hospital
-            """
+        "SELECT hospital, daily_capacity, seats_taken FROM benefit.lock_checkup_hospitals(\(campaignID), \(cycle), \(names))"
     }
 }

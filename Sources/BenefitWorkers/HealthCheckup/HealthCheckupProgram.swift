@@ -75,7 +75,6 @@ public struct HealthCheckupProgram: BenefitProgram {
             .map { UnitAssignment.Unit(name: $0.0, members: $0.1) }
         let plan = CheckupPlan(units: units, hospitals: open)
         guard !plan.reservations.isEmpty else { return }
-        try await transaction.query(CheckupCycleQueries.reserve(campaignID: run.campaignID, cycle: run.cycle, plan))
         try await transaction.query(CheckupPlanQueries.recordReservations(runID: run.runID, plan))
         try await transaction.query(CheckupPlanQueries.recordUnits(runID: run.runID, plan))
     }

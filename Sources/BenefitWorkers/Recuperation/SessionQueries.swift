@@ -27,13 +27,9 @@ enum SessionQueries {
     /// UPDATE, the lock the plan's UPDATE of `places_taken` takes anyway, is
     /// enough: it leaves free the key-share locks that the allocations' foreign
     /// key takes, so batches of an earlier run keep writing while a run plans.
+    /// (`benefit.lock_recuperation_sessions`, migration 0010: locking a row asks for
+    /// the right to update it.)
     static func lockToPlan(campaignID: Int, cycle: String) -> PostgresQuery {
-        """
-        SELECT position, capacity, places_taken
-        FROM benefit.recuperation_session
-        WHERE campaign_id = \(campaignID) AND cycle = \(cycle)
-        ORDER BY position
-        FOR NO KEY UPDATE
-        """
+        "SELECT session_position, capacity, places_taken FROM benefit.lock_recuperation_sessions(\(campaignID), \(cycle))"
     }
 }

@@ -130,14 +130,22 @@ struct GrantMatrixTests {
                 readable.append(column)
             }
             can += Self.columnCell("select", readable, of: object.columns)
-            switch try await allowed("INSERT INTO \(object.name) DEFAULT VALUES") {
-            case .failure(let error) where error.sqlState == "42501" && error.message.contains("row-level security"):
-                can.append("insert (fenced commit)")
-            case let result where permitted(result):
-                can.append("insert")
-            default:
-                break
+            // A row-level security refusal is 42501 too: it means the privilege is there.
+            func insertable(_ result: Result<Void, PostgresError>) -> Bool {
+                if case .failure(let error) = result, error.message.contains("row-level security") { return true }
+                return permitted(result)
             }
+            let fencedOnly: Bool
+            if case .failure(let error) = try await allowed("INSERT INTO \(object.name) DEFAULT VALUES") {
+                fencedOnly = error.message.contains("row-level security")
+            } else {
+                fencedOnly = false
+            }
+            var insertColumns: [String] = []
+            for column in object.columns where insertable(try await allowed("INSERT INTO \(object.name) (\(column)) VALUES (DEFAULT)")) {
+                insertColumns.append(column)
+            }
+            can += Self.columnCell("insert", insertColumns, of: object.columns).map { fencedOnly && $0 == "insert" ? "insert (fenced commit)" : $0 }
             var writable: [String] = []
             for column in object.columns {
                 var result = try await allowed("UPDATE \(object.name) SET \(column) = \(column) WHERE false")
