@@ -4,7 +4,7 @@ public enum CampaignText {
     public static func yaml(
         name: String, program: String, cron: String = "0 9 * * *", timezone: String = "UTC",
         catchUp: String = "latest", overlap: String = "skip", batchSize: Int = 500, concurrency: Int? = nil,
-        queue: String = "runs", parameters: String
+        queue: String = "runs", lease: String = "10s", parameters: String
     ) -> String {
         """
         name: \(name)
@@ -19,7 +19,7 @@ public enum CampaignText {
           batchSize: \(batchSize)
           maxAttempts: 2
           backoff: { initial: 1s, max: 2s }
-          lease: 10s
+          lease: \(lease)
         \(concurrency.map { "  concurrency: \($0)" } ?? "")
         parameters: \(parameters)
         """

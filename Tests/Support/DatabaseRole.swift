@@ -58,15 +58,37 @@ extension TestDatabase {
         memberOf role: DatabaseRole, on configuration: PostgresConfiguration,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let name = "login_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try await withLogins([role], on: configuration) { logins in
+            try await body(try await PostgresConnection.connect(to: logins[role]!))
+        }
+    }
+
+    /// Runs `body` with, for each of `roles`, the configuration of a new login that
+    /// is a member of that role only, on the database of `configuration`: what a
+    /// least-privilege deployment gives its processes (`DATABASE_URL` from
+    /// ``url(of:)``). The logins are dropped at the end, also when `body` throws.
+    public static func withLogins<Result: Sendable>(
+        _ roles: [DatabaseRole], on configuration: PostgresConfiguration,
+        _ body: ([DatabaseRole: PostgresConfiguration]) async throws -> Result
+    ) async throws -> Result {
         let server = try await PostgresConnection.connect(to: try server())
-        try await server.query("CREATE ROLE \(identifier: String(name)) LOGIN IN ROLE \(identifier: role.rawValue)")
+        var logins: [DatabaseRole: PostgresConfiguration] = [:]
+        var names: [String] = []
+        func dropAll() async {
+            for name in names { _ = try? await server.query("DROP ROLE IF EXISTS \(identifier: name)") }
+        }
         do {
-            let result = try await body(try await PostgresConnection.connect(to: configuration.with(user: String(name))))
-            try await server.query("DROP ROLE \(identifier: String(name))")
+            for role in roles {
+                let name = "login_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+                try await server.query("CREATE ROLE \(identifier: String(name)) LOGIN IN ROLE \(identifier: role.rawValue)")
+                names.append(String(name))
+                logins[role] = configuration.with(user: String(name))
+            }
+            let result = try await body(logins)
+            await dropAll()
             return result
         } catch {
-            _ = try? await server.query("DROP ROLE IF EXISTS \(identifier: String(name))")
+            await dropAll()
             throw error
         }
     }

@@ -181,7 +181,12 @@ public struct Lease: Sendable {
         case (_, .lost), (_, .clock):
             return .none
 
-        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver):
+        // A handler's fenced commit still in flight is stopped too: a commit the
+        // database blocks (a lock held elsewhere) must not hold the shutdown past its
+        // grace. Cancelled, the server rolls it back and the job is given back, unless
+        // its COMMIT already went through (then it is recorded as committed). Other
+        // writes in `committing` have no handler left to stop and bound themselves.
+        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver), (.committing, .shutdownGraceOver):
             return .stopHandler(.shutdown)
         case (_, .shutdownGraceOver):
             return .none

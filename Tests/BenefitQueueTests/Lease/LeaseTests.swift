@@ -52,7 +52,7 @@ struct LeaseTests {
         case (_, .lost): (state, .none)
         case (.claimed, .clock(afterDeadline)), (.running, .clock(afterDeadline)): (.expired, .stopHandler(.leaseLost))
         case (_, .clock): (state, .none)
-        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver): (state, .stopHandler(.shutdown))
+        case (.claimed, .shutdownGraceOver), (.running, .shutdownGraceOver), (.committing, .shutdownGraceOver): (state, .stopHandler(.shutdown))
         case (_, .shutdownGraceOver): (state, .none)
         case (.running, .beginCommit): (.committing, .commit)
         case (.expired, .beginCommit): (.expired, .refuseCommit)
@@ -178,5 +178,16 @@ struct LeaseTests {
         #expect(try lease.apply(.recorded(.succeeded)) == .none)
         #expect(try lease.apply(.handlerStopped(.shutdown)) == .none)
         #expect(lease.state == .committed && lease.outcome == .succeeded)
+    }
+
+    @Test("shutdown's grace over during a commit the database blocks stops it: cancelled, the job is given back")
+    func shutdownStopsABlockedCommit() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(try lease.apply(.beginCommit) == .commit)
+        #expect(try lease.apply(.shutdownGraceOver) == .stopHandler(.shutdown))
+        #expect(try lease.apply(.commitFailed) == .none)
+        #expect(try lease.apply(.handlerStopped(.shutdown)) == .release)
+        #expect(try lease.apply(.recorded(.released)) == .none)
+        #expect(lease.state == .released && lease.outcome == .released)
     }
 }

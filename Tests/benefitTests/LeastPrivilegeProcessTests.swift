@@ -1,0 +1,148 @@
+import BenefitQueue
+import BenefitTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+/// The deployment docs/operations.md describes, with real processes and real
+/// logins: operators' commands as a `benefit_operator` login, `benefit worker`
+/// and `benefit scheduler` as a `benefit_worker` login, nothing as the owner.
+@Suite("Least privilege: the commands under their roles")
+struct LeastPrivilegeProcessTests {
+    static let relief = #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 48000 }"#
+
+    /// Writes `text` to a new file in the temporary folder and returns its path.
+    static func file(_ name: String, _ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)").path
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `benefit ARGUMENTS` as `login` and expects exit 0; returns its standard output.
+    @discardableResult
+    static func succeed(_ arguments: [String], as login: PostgresConfiguration) async throws -> String {
+        let outcome = try await BenefitProcess.run(arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: login)])
+        #expect(outcome.exitCode == 0, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
+        return outcome.standardOutput
+    }
+
+    @Test("operators set up, a scheduler and a worker logged in as benefit_worker alone run a relief campaign to the end")
+    func workerLoginRunsACampaign() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let owner = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { owner.close() }
+            try await TestDatabase.withLogins([.operator, .worker], on: configuration) { logins in
+                let (operatorLogin, workerLogin) = (logins[.operator]!, logins[.worker]!)
+                let roster = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString.prefix(8)).csv").path
+                try await Self.succeed(["members", "generate", "--count", "400", "--seed", "7", "--out", roster], as: operatorLogin)
+                try await Self.succeed(["members", "import", roster], as: operatorLogin)
+                let campaign = try Self.file("winter.yaml", CampaignText.yaml(
+                    name: "winter-warmth", program: "seasonal-relief", cron: "0 9 * * *", batchSize: 50, parameters: Self.relief))
+                try await Self.succeed(["campaign", "apply", campaign], as: operatorLogin)
+
+                // The worker's credential applies nothing: one line, naming what it lacks.
+                let another = try Self.file("extra.yaml", CampaignText.yaml(name: "winter-extra", program: "seasonal-relief", parameters: Self.relief))
+                let refused = try await BenefitProcess.run(
+                    ["campaign", "apply", another], environment: ["DATABASE_URL": try TestDatabase.url(of: workerLogin)])
+                #expect(refused.exitCode != 0)
+                #expect(refused.standardError.contains("permission denied"), "\(refused.standardError)")
+                #expect(refused.standardError.split(whereSeparator: \.isNewline).count == 1, "\(refused.standardError)")
+
+                // The schedulers' clock, moved by the test: the 09:00 fire time has come.
+                let clockFile = try Self.file("clock", "2030-06-01T09:00:30Z")
+                try await owner.query("UPDATE benefit.campaign SET scheduled_through = timestamptz '2030-06-01 08:00:00+00'")
+                let environment = ["DATABASE_URL": try TestDatabase.url(of: workerLogin)]
+                let state = try await withProcessGroup { (processes: ProcessGroup) async throws -> String? in
+                    let scheduler = await processes.start(
+                        "lp-scheduler", ["scheduler", "--tick", "100ms", "--leader-lease", "2s", "--clock-file", clockFile], environment: environment)
+                    let worker = await processes.start(
+                        "lp-worker", ["worker", "--queues", "runs", "--concurrency", "4", "--poll-interval", "100ms"], environment: environment)
+                    let ended = try await eventually(timeout: .seconds(90)) {
+                        try await owner.query("SELECT count(*) FROM benefit.run WHERE state IN ('succeeded', 'failed', 'cancelled')").single(Int.self) == 1
+                    }
+                    #expect(ended, "scheduler: \(scheduler.logTail())\nworker: \(worker.logTail())")
+                    #expect(await processes.terminate(scheduler) == 0)
+                    #expect(await processes.terminate(worker) == 0)
+                    // Neither daemon met a refusal on the way.
+                    for handle in [scheduler, worker] {
+                        #expect(!handle.logTail(200).contains("permission denied"), "\(handle.name): \(handle.logTail())")
+                    }
+                    return try await owner.query("SELECT state FROM benefit.run").first(String.self)
+                }
+                #expect(state == "succeeded")
+                let (runs, fireTime, attemptsByLogin) = try await owner.query("""
+                    SELECT (SELECT count(*) FROM benefit.run), (SELECT min(fire_time) FROM benefit.run),
+                           (SELECT count(*) FROM benefit.job_attempt WHERE outcome = 'succeeded')
+                    """).single((Int, Date, Int).self)
+                #expect(runs == 1)
+                #expect(fireTime == (try Date("2030-06-01T09:00:00Z", strategy: .iso8601)))
+                #expect(attemptsByLogin >= 2)
+                let (budget, spent, granted, paid, both) = try await owner.query("""
+                    SELECT b.budget, b.spent, (SELECT count(*) FROM benefit.grant), (SELECT coalesce(sum(amount), 0) FROM benefit.grant),
+                           (SELECT count(*) FROM benefit.grant g JOIN benefit.waitlist_entry w USING (member_id))
+                    FROM benefit.relief_budget b
+                    """).single((Decimal, Decimal, Int, Decimal, Int).self)
+                #expect(budget == 48_000)
+                #expect(granted > 0)
+                #expect(spent == paid && spent <= budget)
+                #expect(both == 0)
+            }
+        }
+    }
+
+    @Test("a benefit_operator login alone applies, inspects, pauses, resumes, previews and triggers campaigns, and cancels and retries runs and jobs")
+    func operatorCommandsWork() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let owner = PostgresPool(configuration: configuration, maxConnections: 4)
+            defer { owner.close() }
+            try await TestDatabase.withLogins([.operator], on: configuration) { logins in
+                let login = logins[.operator]!
+                let campaign = try Self.file("drill.yaml", CampaignText.yaml(
+                    name: "fire-drill", program: "drill", cron: "0 9 * * *", batchSize: 10, parameters: "{ members: 30 }"))
+                try await Self.succeed(["campaign", "apply", campaign], as: login)
+                #expect(try await Self.succeed(["campaign", "list"], as: login).contains("fire-drill"))
+                #expect(try await Self.succeed(["campaign", "show", "fire-drill"], as: login).contains("fire-drill"))
+                #expect(try await Self.succeed(["campaign", "preview", "fire-drill"], as: login).contains("09:00"))
+                try await Self.succeed(["campaign", "pause", "fire-drill", "--reason", "budget review"], as: login)
+                #expect(try await owner.query("SELECT paused FROM benefit.campaign").single(Bool.self))
+                try await Self.succeed(["campaign", "resume", "fire-drill"], as: login)
+                #expect(try await owner.query("SELECT paused FROM benefit.campaign").single(Bool.self) == false)
+
+                // A manual run: created with its planning job; then cancelled before any worker takes it.
+                try await Self.succeed(["campaign", "trigger", "fire-drill"], as: login)
+                let run = try await owner.query("SELECT id FROM benefit.run").single(Int.self)
+                #expect(try await owner.query("SELECT count(*) FROM benefit.job WHERE group_key = \("run:\(run)")").single(Int.self) == 1)
+                #expect(try await Self.succeed(["runs", "list"], as: login).contains("fire-drill"))
+                #expect(try await Self.succeed(["runs", "show", "\(run)"], as: login).contains("fire-drill"))
+                try await Self.succeed(["runs", "cancel", "\(run)"], as: login)
+                #expect(try await owner.query("SELECT cancel_requested FROM benefit.run").single(Bool.self))
+
+                // Jobs: one to cancel, one that goes dead under a worker, retried.
+                try await Self.succeed(["jobs", "enqueue", "probe", "--queue", "later"], as: login)
+                try await Self.succeed(
+                    ["jobs", "enqueue", "probe", "--queue", "op", "--max-attempts", "1", "--payload", #"{"failAttempts": 1, "permanent": true}"#],
+                    as: login)
+                let later = try await owner.query("SELECT id FROM benefit.job WHERE queue = 'later'").single(Int.self)
+                try await Self.succeed(["jobs", "cancel", "\(later)"], as: login)
+                #expect(try await owner.query("SELECT state FROM benefit.job WHERE id = \(later)").single(String.self) == "cancelled")
+                let worker = Worker(
+                    pool: owner, registry: HandlerRegistry(DiagnosticHandlers.all),
+                    configuration: .forTests(queues: ["op"], name: "op-worker"), logger: TestDatabase.quietLogger)
+                let dead = try await withWorker(worker) {
+                    try await eventually { try await owner.query("SELECT count(*) FROM benefit.job WHERE state = 'dead'").single(Int.self) == 1 }
+                }
+                #expect(dead)
+                let deadJob = try await owner.query("SELECT id FROM benefit.job WHERE state = 'dead'").single(Int.self)
+                #expect(try await Self.succeed(["jobs", "dead"], as: login).contains("\(deadJob)"))
+                try await Self.succeed(["jobs", "retry", "\(deadJob)"], as: login)
+                #expect(try await owner.query("SELECT state FROM benefit.job WHERE id = \(deadJob)").single(String.self) == "available")
+
+                // The roster.
+                let roster = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString.prefix(8)).csv").path
+                try await Self.succeed(["members", "generate", "--count", "50", "--out", roster], as: login)
+                try await Self.succeed(["members", "import", roster], as: login)
+                #expect(try await owner.query("SELECT count(*) FROM benefit.member").single(Int.self) == 50)
+            }
+        }
+    }
+}
