@@ -54,7 +54,7 @@ struct Bench: AsyncParsableCommand {
                 benefit_bench_<random> that it creates on the same server, migrates, and
                 drops at the end (also on failure or Ctrl-C). Nothing else is touched.
 
-                1. Enqueue: --jobs noop jobs on queue bench in one COPY (jobs/s).
+                1. Enqueue: --jobs noop jobs on queue bench in one transaction (jobs/s).
                 2. Throughput: --workers processes of this binary (benefit worker
                    --concurrency C) work through them; jobs/s over the window from the
                    first claim to the last completion, by the database's clock. Every

@@ -19,6 +19,8 @@ struct Campaign: AsyncParsableCommand {
                 becomes a new revision (earlier ones are kept, with who applied them). If any
                 file is invalid, every problem in every file is listed (FILE:LINE: PATH: what
                 is wrong) and nothing is written.
+
+                \(RequiredRole.operator)
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -56,7 +58,7 @@ struct Campaign: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List campaigns.")
+        static let configuration = CommandConfiguration(abstract: "List campaigns.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -83,7 +85,7 @@ struct Campaign: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a campaign: its definition, next fire times, revisions and last runs.")
+        static let configuration = CommandConfiguration(abstract: "Show a campaign: its definition, next fire times, revisions and last runs.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -133,7 +135,7 @@ struct Campaign: AsyncParsableCommand {
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pause a campaign: no runs are created for it until it is resumed.",
-            discussion: "Runs already going are not stopped (see benefit runs cancel).")
+            discussion: "Runs already going are not stopped (see benefit runs cancel).\n\n\(RequiredRole.operator)")
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -160,7 +162,7 @@ struct Campaign: AsyncParsableCommand {
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resume a paused campaign.",
-            discussion: "Fire times missed while it was paused follow its catchUp policy (none, latest or all).")
+            discussion: "Fire times missed while it was paused follow its catchUp policy (none, latest or all).\n\n\(RequiredRole.operator)")
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -178,7 +180,7 @@ struct Campaign: AsyncParsableCommand {
     }
 
     struct Preview: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a campaign's next fire times.")
+        static let configuration = CommandConfiguration(abstract: "Print a campaign's next fire times.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -219,6 +221,8 @@ struct Campaign: AsyncParsableCommand {
                 The run is planned at once, whatever the campaign's overlap policy. Effects
                 stay unique per member within the campaign's cycle: triggering again in the
                 same cycle grants nothing twice.
+
+                \(RequiredRole.operator)
                 """)
 
         @OptionGroup var connection: ConnectionOptions

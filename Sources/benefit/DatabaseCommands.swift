@@ -18,6 +18,8 @@ struct Database: AsyncParsableCommand {
                 Safe to run from several hosts at once: migrators take turns under an
                 advisory lock, and each migration is applied once. Refuses to run if an
                 applied migration's file changed since.
+
+                \(RequiredRole.owner)
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -37,7 +39,7 @@ struct Database: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.")
+        static let configuration = CommandConfiguration(abstract: "List applied and pending migrations.", discussion: RequiredRole.reader)
 
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var source: MigrationSource

@@ -20,6 +20,8 @@ struct Jobs: AsyncParsableCommand {
                 row to benefit.probe_effect when it succeeds (for fire drills).
 
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
+
+                \(RequiredRole.operator)
                 """)
 
         @OptionGroup var connection: ConnectionOptions
@@ -86,7 +88,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct Dead: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead jobs (the dead-letter list), newest first.")
+        static let configuration = CommandConfiguration(abstract: "List dead jobs (the dead-letter list), newest first.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -120,7 +122,7 @@ struct Jobs: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put dead jobs back on the queue with fresh attempts.",
-            discussion: "Give a job id, or --run RUN for every dead job of a run.")
+            discussion: "Give a job id, or --run RUN for every dead job of a run.\n\n\(RequiredRole.operator)")
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -154,7 +156,7 @@ struct Jobs: AsyncParsableCommand {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cancel a job that has not finished.",
-            discussion: "A running job's worker is fenced out: whatever it has not committed is never committed.")
+            discussion: "A running job's worker is fenced out: whatever it has not committed is never committed.\n\n\(RequiredRole.operator)")
 
         @OptionGroup var connection: ConnectionOptions
 

@@ -25,6 +25,8 @@ struct Members: AsyncParsableCommand {
                 All or nothing: if any record is bad, the first 50 problems are listed
                 (FILE:LINE: COLUMN: what is wrong) with a count of the rest, and nothing is
                 written.
+
+                \(RequiredRole.operator)
                 """)
 
         @OptionGroup var connection: ConnectionOptions

@@ -12,7 +12,7 @@ struct Runs: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Watch.self, Cancel.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -44,7 +44,7 @@ struct Runs: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one run and its dead batches.")
+        static let configuration = CommandConfiguration(abstract: "Show one run and its dead batches.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -80,7 +80,7 @@ struct Runs: AsyncParsableCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a run until it ends: a progress bar on a terminal, plain lines otherwise.",
-            discussion: "Exits 0 when the run succeeds, 1 when it fails or is cancelled.")
+            discussion: "Exits 0 when the run succeeds, 1 when it fails or is cancelled.\n\n\(RequiredRole.operator)")
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -119,7 +119,7 @@ struct Runs: AsyncParsableCommand {
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cancel a run: no new batch starts; it is marked cancelled when running batches end.")
+            abstract: "Cancel a run: no new batch starts; it is marked cancelled when running batches end.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
 

@@ -15,6 +15,8 @@ struct SchedulerCommand: AsyncParsableCommand {
             within the leader lease when it dies, and a fire time is never run twice or
             lost. Missed fire times follow each campaign's catchUp policy, overlapping ones
             its overlap policy (docs/campaigns.md).
+
+            \(RequiredRole.worker)
             """)
 
     @OptionGroup var connection: ConnectionOptions

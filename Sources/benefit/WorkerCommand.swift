@@ -21,6 +21,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
             Every worker runs the diagnostic kinds noop, sleep ({"ms": N}) and probe
             besides the benefit programs.
+
+            \(RequiredRole.worker)
             """)
 
     @OptionGroup var connection: ConnectionOptions

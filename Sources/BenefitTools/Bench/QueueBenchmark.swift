@@ -11,7 +11,8 @@ import PostgresClient
 /// so the role needs CREATEDB), migrated with the bundled migrations and dropped
 /// at the end, also when the run fails or is cancelled. Three phases:
 ///
-/// 1. **Enqueue**: `jobs` `noop` jobs on queue `bench` through ``JobQueue/enqueueBulk(_:)`` (COPY),
+/// 1. **Enqueue**: `jobs` `noop` jobs on queue `bench` through ``JobQueue/enqueueBulk(_:)`` (one call of
+///    `benefit.enqueue_jobs` with arrays),
 ///    timed on this process's clock.
 /// 2. **Throughput**: `workers` processes of the `benefit` binary (`benefit worker
 ///    --queues bench,bench-latency --concurrency C`) work through them. The window is
@@ -58,7 +59,7 @@ public struct QueueBenchmark: Sendable {
             public var concurrency: Int
             public var latencySamples: Int
         }
-        /// Phase 1: the bulk enqueue, timed on this process's clock (COPY and commit).
+        /// Phase 1: the bulk enqueue, timed on this process's clock (the enqueue function and commit).
         public struct Enqueue: Sendable, Codable {
             public var jobs: Int
             public var seconds: Double
