@@ -135,7 +135,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BenefitCoreTests",
-            dependencies: ["BenefitCore", "BenefitTestSupport"]
+            dependencies: [
+                "BenefitCore", "BenefitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PostgresClientTests",

@@ -4,8 +4,9 @@ import Foundation
 /// Where and how to connect: a libpq URL (`postgresql://user@host:5432/db`) or a
 /// conninfo string (`host=... dbname=...`).
 ///
-/// The printed form lists host, port, database and user only: a password in the
-/// URL never reaches a log line or an error message.
+/// The printed form lists host, port, database, user and the TLS mode and root
+/// certificate only: a password in the URL never reaches a log line or an error
+/// message.
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// The URL or conninfo string as given. Contains the password, if any: never print it.
     let conninfo: String
@@ -17,13 +18,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Bounds every session of this configuration sets at connect, if any.
     public var limits: SessionLimits?
 
-    /// Parses the URL or conninfo; a malformed one is an error that does not echo a password.
+    /// Parses the URL or conninfo; a malformed one is an error that quotes none of
+    /// it but libpq's keywords (``ConnectionStringProblem``), so never a password.
     public init(_ conninfo: String) throws {
+        if let problem = ConnectionStringProblem.misplacedSeparator(in: conninfo) {
+            throw PostgresError(code: .invalidConfiguration, message: "invalid database URL: \(problem)")
+        }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             var reason = "out of memory"
             if let errorMessage {
-                reason = PostgresError.oneLine(String(cString: errorMessage))
+                reason = ConnectionStringProblem(libpqMessage: String(cString: errorMessage), input: conninfo).description
                 PQfreemem(errorMessage)
             }
             throw PostgresError(
@@ -95,8 +100,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return parameters
     }
 
+    /// Where it connects and how the server is checked (`sslmode`, `sslrootcert`):
+    /// what an operator needs to read a connection error, and nothing secret.
     public var description: String {
-        let keys = ["host", "hostaddr", "port", "dbname", "user"]
+        let keys = ["host", "hostaddr", "port", "dbname", "user", "sslmode", "sslrootcert"]
         let shown = keys.compactMap { key in parameter(key).map { "\(key)=\($0)" } }
         return shown.isEmpty ? "(libpq defaults)" : shown.joined(separator: " ")
     }

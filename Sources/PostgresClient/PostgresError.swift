@@ -71,12 +71,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     }
 
     /// libpq's message as one line: its messages can span lines ("...failed: Connection
-    /// refused\n\tIs the server running...?"), and an error here is printed on one.
+    /// refused\n\tIs the server running...?", "root certificate file ... does not
+    /// exist\nEither provide the file or..."), and an error here is printed on one,
+    /// its lines kept apart by "; ".
     static func oneLine(_ message: String) -> String {
         message.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
-            .joined(separator: " ")
+            .joined(separator: "; ")
     }
 
     /// True when the connection itself failed, so a retry on a new connection may succeed.

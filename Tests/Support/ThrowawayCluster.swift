@@ -13,9 +13,16 @@ public struct ThrowawayCluster: Sendable {
     public let configuration: PostgresConfiguration
 
     /// Starts a cluster, runs `body` with it, and removes it.
-    public static func with<Result: Sendable>(_ body: (ThrowawayCluster) async throws -> Result) async throws -> Result {
+    ///
+    /// With `tls`, a folder holding `server.crt` and `server.key`, the server runs
+    /// with `ssl = on` and accepts TLS connections only (`ops/pg-throwaway start
+    /// DIR --tls CERTDIR`).
+    public static func with<Result: Sendable>(
+        tls certificates: URL? = nil, _ body: (ThrowawayCluster) async throws -> Result
+    ) async throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-cluster-\(UUID().uuidString)")
-        let url = try await script("start", directory).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tlsArguments = certificates.map { ["--tls", $0.path] } ?? []
+        let url = try await script("start", directory, tlsArguments).trimmingCharacters(in: .whitespacesAndNewlines)
         let cluster = ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url))
         do {
             let result = try await body(cluster)
@@ -32,11 +39,14 @@ public struct ThrowawayCluster: Sendable {
         _ = try await Self.script("restart", directory)
     }
 
-    /// Runs `ops/pg-throwaway ACTION DIR`; returns its standard output.
-    private static func script(_ action: String, _ directory: URL) async throws -> String {
+    /// The port it listens on, at 127.0.0.1.
+    public var port: String { configuration.parameter("port") ?? "" }
+
+    /// Runs `ops/pg-throwaway ACTION DIR [OPTIONS]`; returns its standard output.
+    private static func script(_ action: String, _ directory: URL, _ options: [String] = []) async throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let result = try await Subprocess.run(
-            .path(FilePath(root.appendingPathComponent("ops/pg-throwaway").path)), arguments: [action, directory.path],
+            .path(FilePath(root.appendingPathComponent("ops/pg-throwaway").path)), arguments: Arguments([action, directory.path] + options),
             output: .string(limit: 1 << 20), error: .string(limit: 1 << 20))
         guard case .exited(0) = result.terminationStatus else {
             throw TestSetupError("ops/pg-throwaway \(action) failed: \(result.standardError)")
