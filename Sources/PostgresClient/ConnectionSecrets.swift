@@ -3,7 +3,9 @@ import Foundation
 /// Takes secrets out of text that may quote a connection string: libpq's parse
 /// and connection errors quote the URL or conninfo they were given, password
 /// included, and such text reaches logs and terminals. The one redaction every
-/// message that may quote a connection string goes through.
+/// message that may quote a connection string goes through, last: a parse error
+/// has already had every fragment it quotes from the input elided
+/// (``ConnectionStringProblem``); this pass catches what any message still spells.
 enum ConnectionSecrets {
     /// `text` with every password it may hold replaced by `****`: the one in
     /// `conninfo` (the string the text is about), any `user:password@` of a URL,

@@ -19,7 +19,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var limits: SessionLimits?
 
     /// Parses the URL or conninfo; a malformed one is an error that quotes none of
-    /// it but libpq's keywords (``ConnectionStringProblem``), so never a password.
+    /// it but libpq's keywords (``ConnectionStringProblem``, then
+    /// ``ConnectionSecrets/redact(_:conninfo:)``), so never a password.
     public init(_ conninfo: String) throws {
         if let problem = ConnectionStringProblem.misplacedSeparator(in: conninfo) {
             throw PostgresError(code: .invalidConfiguration, message: "invalid database URL: \(problem)")
