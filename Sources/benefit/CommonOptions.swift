@@ -110,11 +110,11 @@ enum Interruptible {
 }
 
 /// The database role each command needs, the last paragraph of its --help: the
-/// same list as docs/operations.md's "Roles". A login that is a member of that
+/// same list as docs/sql.md's "Roles". A login that is a member of that
 /// role alone is enough (the tests run each command so).
 enum RequiredRole {
-    static let `operator` = "Database role: benefit_operator (docs/operations.md, Roles)."
-    static let worker = "Database role: benefit_worker (docs/operations.md, Roles)."
-    static let owner = "Database role: the schema's owner, the login that creates and migrates it (docs/operations.md, Roles)."
-    static let reader = "Database role: benefit_operator, benefit_worker or the owner (docs/operations.md, Roles)."
+    static let `operator` = "Database role: benefit_operator (docs/sql.md, Roles)."
+    static let worker = "Database role: benefit_worker (docs/sql.md, Roles)."
+    static let owner = "Database role: the schema's owner, the login that creates and migrates it (docs/sql.md, Roles)."
+    static let reader = "Database role: benefit_operator, benefit_worker or the owner (docs/sql.md, Roles)."
 }

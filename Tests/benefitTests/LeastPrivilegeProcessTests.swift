@@ -142,7 +142,24 @@ struct LeastPrivilegeProcessTests {
                 try await Self.succeed(["members", "generate", "--count", "50", "--out", roster], as: login)
                 try await Self.succeed(["members", "import", roster], as: login)
                 #expect(try await owner.query("SELECT count(*) FROM benefit.member").single(Int.self) == 50)
+                #expect(try await Self.succeed(["db", "status"], as: login).contains("0010_least_privilege"))
             }
         }
+    }
+
+    @Test("every command that touches the database names the role it needs in its --help", arguments: [
+        (["campaign", "apply"], "benefit_operator"), (["campaign", "list"], "benefit_operator"), (["campaign", "show"], "benefit_operator"),
+        (["campaign", "pause"], "benefit_operator"), (["campaign", "resume"], "benefit_operator"),
+        (["campaign", "preview"], "benefit_operator"), (["campaign", "trigger"], "benefit_operator"),
+        (["members", "import"], "benefit_operator"), (["runs", "list"], "benefit_operator"), (["runs", "show"], "benefit_operator"),
+        (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
+        (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
+        (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"), (["db", "status"], "benefit_operator"),
+    ])
+    func helpNamesTheRole(_ command: [String], _ role: String) async throws {
+        let help = try await BenefitProcess.run(command + ["--help"])
+        #expect(help.exitCode == 0)
+        let line = help.standardOutput.split(whereSeparator: \.isNewline).first { $0.contains("Database role:") }
+        #expect(line?.contains(role) == true, "\(command): \(help.standardOutput)")
     }
 }
