@@ -67,13 +67,15 @@ struct FencingTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 10)
             let queue = JobQueue(pool: pool)
             let (jobID, _) = try await queue.enqueue(NewJob(
-                kind: "probe", payload: #"{"ms": 30000}"#, queue: "lost", lease: .seconds(3)))
+                kind: "probe", payload: #"{"ms": 30000}"#, queue: "lost", lease: .seconds(10)))
             let worker = Worker(
                 pool: pool, registry: HandlerRegistry(DiagnosticHandlers.all),
                 configuration: .forTests(queues: ["lost"], name: "holder"), logger: TestDatabase.quietLogger)
             try await withWorker(worker) { () async throws in
                 #expect(try await eventually { try await queue.state(of: jobID) == .running })
                 // An operator cancels the running job: the next heartbeat finds the token gone.
+                // (The lease is long enough that a loaded machine's late heartbeat cannot let
+                // the rescuer take the job back first, which would leave nothing running to cancel.)
                 #expect(try await queue.cancel(jobID: jobID))
                 #expect(try await eventually {
                     try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(jobID) AND outcome = 'fenced'").single(Int.self) == 1
