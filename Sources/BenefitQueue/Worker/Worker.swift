@@ -327,10 +327,26 @@ public final class Worker: Service, Sendable {
     @discardableResult
     func apply(_ event: Lease.Event, to lease: HeldLease) -> Lease.Action {
         do {
-            return try lease.apply(event)
+            let action = try lease.apply(event)
+            if case .stopHandler(.leaseLost) = action, let cause = Self.lossCause(event) {
+                // Said when it happens: the attempt's end is logged only once its
+                // handler returns, which a handler that ignores the stop may do late.
+                lease.logger.notice("lease lost: handler stopped", metadata: ["cause": "\(cause)"])
+            }
+            return action
         } catch {
             lease.logger.error("\(error)")
             return .none
+        }
+    }
+
+    /// Why a lease was given up, for the log; nil for an event that only repeats
+    /// an earlier loss (a handler about to start on a lease already lost).
+    private static func lossCause(_ event: Lease.Event) -> String? {
+        switch event {
+        case .lost: "a heartbeat did not find it"
+        case .clock: "its deadline passed with no heartbeat to vouch for it"
+        default: nil
         }
     }
 
