@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitQueue
 import BenefitTestSupport
 import Foundation
@@ -64,6 +65,45 @@ struct NetworkPartitionTests {
                 }
             }
             try await Self.expectEachJobDoneOnce(jobs, pool: pool, cutOff: cutOff, takeover: takeover)
+        }
+    }
+
+    @Test("SIGTERM to a worker cut off mid-batch: it exits 0 within its grace period and bounded writes")
+    func cutOffWorkerStopsOnSigterm() async throws {
+        try await TestDatabase.withFresh(migrated: true) { (configuration: PostgresConfiguration) async throws in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
+            defer { pool.close() }
+            // Long leases: the handlers are still running, under leases the worker
+            // vouches for, when shutdown's grace period ends.
+            _ = try await JobQueue(pool: pool).enqueueBulk((0..<2).map { _ in
+                NewJob(kind: "probe", payload: #"{"ms": 60000}"#, queue: "partition", lease: .seconds(60))
+            })
+            let grace = Duration.seconds(2)
+            let writeTimeout = Worker.Configuration().shutdownWriteTimeout
+            let cutLimit = PostgresPool.cancelAnswerLimit
+            // Every wait of shutdown, one after the other: the run finisher's pass and
+            // the claim in flight, each cut when its cancel goes unanswered; the grace
+            // period; giving the running jobs back (the write timeout, then cut); the
+            // loops' statements, cut; the last completions (the write timeout, then cut).
+            let shutdownBound = cutLimit + cutLimit + grace + (writeTimeout + cutLimit) + cutLimit + (writeTimeout + cutLimit) + Self.margin
+            try await withFreezableProxy(to: configuration) { (proxy: FreezableProxy) async throws in
+                try await withProcessGroup { (processes: ProcessGroup) async throws in
+                    var arguments = Self.arguments
+                    arguments[arguments.firstIndex(of: "--grace-period")! + 1] = DurationText.format(grace)
+                    let worker = await processes.start(
+                        "partition-sigterm", arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
+                    let pid = Int(try #require(worker.processID))
+                    try #require(try await eventually(timeout: .seconds(60)) {
+                        try await pool.query(
+                            "SELECT count(*) FROM benefit.job_attempt WHERE pid = \(pid) AND outcome = 'running'").single(Int.self) == 2
+                    })
+                    try await proxy.freeze()
+                    worker.signal(SIGTERM)
+                    #expect(try await eventually(timeout: shutdownBound) { worker.exitCode != nil },
+                            "the worker cut off did not exit within \(shutdownBound) of SIGTERM")
+                    #expect(worker.exitCode == .some(0))
+                }
+            }
         }
     }
 

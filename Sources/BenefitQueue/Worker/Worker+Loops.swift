@@ -20,6 +20,8 @@ extension Worker {
                 }
                 return
             } catch {
+                // Stopped while connecting (shutdown): not an outage.
+                if Task.isCancelled { return }
                 failures += 1
                 outage.failed("listening for new jobs", error, logger: logger)
                 try? await Task.sleep(for: Self.reconnectDelay(failures))

@@ -39,7 +39,9 @@ public final class Worker: Service, Sendable {
         /// After the grace period, how long giving back the jobs left and writing the
         /// last completions may take; what is not written by then the rescuer takes
         /// when its lease runs out. Default 5 s: shutdown ends within the grace
-        /// period and this, even when the database blocks or cannot be reached.
+        /// period, this twice (giving back, then the last completions) and a few
+        /// `PostgresPool.cancelAnswerLimit` (statements cancelled on the way), even
+        /// when the database blocks, cannot be reached or answers nothing.
         public var shutdownWriteTimeout: Duration = .seconds(5)
         /// Effect-free completions per statement, at most. Default 500.
         public var completionBatchSize = 500
