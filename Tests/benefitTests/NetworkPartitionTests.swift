@@ -14,6 +14,8 @@ struct NetworkPartitionTests {
     private static let lease = Duration.seconds(3)
     /// Both workers' poll interval.
     private static let pollInterval = Duration.milliseconds(200)
+    /// Both workers' grace period at shutdown.
+    private static let gracePeriod = Duration.seconds(5)
     /// What starting worker B and a two-core machine busy with other builds may add to a bound.
     private static let margin = Duration.seconds(5)
     /// How long after the cut B must hold every job A held. The server ends A's
@@ -47,11 +49,13 @@ struct NetworkPartitionTests {
         var all: [Int] { [trigger] + yielding + stubborn }
     }
 
-    /// `benefit worker` options shared by both workers.
-    private static let arguments = [
-        "worker", "--queues", "partition", "--concurrency", "8", "--poll-interval", "200ms", "--grace-period", "5s",
-        "--log-level", "info",
-    ]
+    /// `benefit worker` with the test's options; info logs tell when a lease is given up.
+    private static func workerArguments(grace: Duration = gracePeriod) -> [String] {
+        [
+            "worker", "--queues", "partition", "--concurrency", "8", "--poll-interval", DurationText.format(pollInterval),
+            "--grace-period", DurationText.format(grace), "--log-level", "info",
+        ]
+    }
 
     @Test("a worker cut off mid-batch: another takes its jobs within the bound, its handlers stop, its late commits are fenced, nothing is lost or doubled")
     func cutOffWorkerIsTakenOverAndFenced() async throws {
@@ -88,10 +92,8 @@ struct NetworkPartitionTests {
             let shutdownBound = cutLimit + cutLimit + grace + (writeTimeout + cutLimit) + cutLimit + (writeTimeout + cutLimit) + Self.margin
             try await withFreezableProxy(to: configuration) { (proxy: FreezableProxy) async throws in
                 try await withProcessGroup { (processes: ProcessGroup) async throws in
-                    var arguments = Self.arguments
-                    arguments[arguments.firstIndex(of: "--grace-period")! + 1] = DurationText.format(grace)
                     let worker = await processes.start(
-                        "partition-sigterm", arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
+                        "partition-sigterm", Self.workerArguments(grace: grace), environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
                     let pid = Int(try #require(worker.processID))
                     try #require(try await eventually(timeout: .seconds(60)) {
                         try await pool.query(
@@ -128,7 +130,7 @@ struct NetworkPartitionTests {
         // start sends the migrations' text, which names the function too.
         try await proxy.freeze(afterClientSends: "SELECT benefit.open_fenced_commit($1, $2, $3)")
         let cutOff = await processes.start(
-            "partition-a", arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
+            "partition-a", workerArguments(), environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
         let cutOffPID = Int(try #require(cutOff.processID))
         try #require(try await proxy.waitUntilFrozen(timeout: .seconds(60)), "worker A never began a commit")
         let frozenAt = ContinuousClock.now
@@ -141,7 +143,7 @@ struct NetworkPartitionTests {
         let openCommit = try await openCommitSession(pool)
 
         let takeover = await processes.start(
-            "partition-b", arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: configuration)])
+            "partition-b", workerArguments(), environment: ["DATABASE_URL": try TestDatabase.url(of: configuration)])
         let takeoverPID = Int(try #require(takeover.processID))
 
         // The server ends the cut-off commit's session within its lease, which frees the job row.
@@ -172,11 +174,11 @@ struct NetworkPartitionTests {
         })
         #expect(cutOff.exitCode == nil && takeover.exitCode == nil, "workers must not crash on a partition")
 
-        // Both stop on SIGTERM with nothing left to run: within the grace period
-        // (5 s) and shutdown's writes (5 s, the library's default).
+        // Both stop on SIGTERM with nothing left to run, within the grace period and shutdown's writes.
         for worker in [cutOff, takeover] {
             worker.signal(SIGTERM)
-            #expect(try await eventually(timeout: .seconds(10) + margin) { worker.exitCode != nil }, "\(worker.name) did not exit on SIGTERM")
+            let bound = gracePeriod + Worker.Configuration().shutdownWriteTimeout + margin
+            #expect(try await eventually(timeout: bound) { worker.exitCode != nil }, "\(worker.name) did not exit on SIGTERM")
             #expect(worker.exitCode == .some(0), "\(worker.name) exit code")
         }
         return (cutOffPID, takeoverPID)
