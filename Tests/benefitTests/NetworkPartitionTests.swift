@@ -77,10 +77,12 @@ struct NetworkPartitionTests {
         try await TestDatabase.withFresh(migrated: true) { (configuration: PostgresConfiguration) async throws in
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             defer { pool.close() }
-            // Long leases: the handlers are still running, under leases the worker
-            // vouches for, when shutdown's grace period ends.
+            // The handlers are still running when shutdown's grace period ends, under
+            // leases the worker still vouches for: the cut comes right after a
+            // heartbeat, and the grace period is shorter than what remains of a lease.
+            let lease = Duration.seconds(6)
             _ = try await JobQueue(pool: pool).enqueueBulk((0..<2).map { _ in
-                NewJob(kind: "probe", payload: #"{"ms": 60000}"#, queue: "partition", lease: .seconds(60))
+                NewJob(kind: "probe", payload: #"{"ms": 60000}"#, queue: "partition", lease: lease)
             })
             let grace = Duration.seconds(2)
             let writeTimeout = Worker.Configuration().shutdownWriteTimeout
@@ -95,9 +97,14 @@ struct NetworkPartitionTests {
                     let worker = await processes.start(
                         "partition-sigterm", Self.workerArguments(grace: grace), environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
                     let pid = Int(try #require(worker.processID))
+                    // A heartbeat extended both leases: the worker got the claim's answer and
+                    // runs the handlers (a claim whose answer the cut holds leaves the worker
+                    // with nothing to give back, which would not test that).
                     try #require(try await eventually(timeout: .seconds(60)) {
-                        try await pool.query(
-                            "SELECT count(*) FROM benefit.job_attempt WHERE pid = \(pid) AND outcome = 'running'").single(Int.self) == 2
+                        try await pool.query("""
+                            SELECT count(*) FROM benefit.job j JOIN benefit.job_attempt a ON a.lease_token = j.lease_token
+                            WHERE a.pid = \(pid) AND j.lease_expires_at > a.started_at + j.lease_ms * interval '1 millisecond'
+                            """).single(Int.self) == 2
                     })
                     try await proxy.freeze()
                     worker.signal(SIGTERM)
