@@ -154,12 +154,7 @@ public final class Worker: Service, Sendable {
                 let done = completions.drain(max: configuration.completionBatchSize)
                 let sentAt = ContinuousClock.now
                 do {
-                    // A claim waiting on the database when shutdown begins is cancelled
-                    // (with the completions it carries: the flush at the end writes them).
-                    let (claimed, completed) = try await withDeadline(nil, or: stopping) { [queue, configuration] in
-                        try await queue.completeAndClaim(
-                            done.map(\.job.leaseKey), queues: configuration.queues, limit: free, worker: configuration.identity)
-                    }
+                    let (claimed, completed) = try await claim(completing: done, limit: free)
                     failures = 0
                     outage.recovered(logger: logger)
                     settleCompletions(done, completed)
@@ -188,6 +183,36 @@ public final class Worker: Service, Sendable {
                 }
             }
             await drain()
+        }
+    }
+
+    /// Sends a claim, with the completions that ride along. A claim waiting on the
+    /// database when shutdown begins is cancelled, and its answer still awaited:
+    /// the server may have claimed before the cancel reached it, and then the claim
+    /// returns its jobs, which are given back. Dropping that answer left them
+    /// running until their leases ran out. The wait is bounded even when the
+    /// database answers nothing: the pool cuts a connection whose cancel goes
+    /// unanswered. A cancelled claim's completions are written by the last flush.
+    private func claim(
+        completing done: [HeldLease], limit: Int
+    ) async throws -> (claimed: [ClaimedJob], completed: [LeaseKey: AttemptOutcome]) {
+        try await withThrowingTaskGroup(of: (claimed: [ClaimedJob], completed: [LeaseKey: AttemptOutcome])?.self) { group in
+            group.addTask { [queue, configuration] in
+                try await queue.completeAndClaim(
+                    done.map(\.job.leaseKey), queues: configuration.queues, limit: limit, worker: configuration.identity)
+            }
+            group.addTask { [stopping] in
+                _ = await stopping.wait()
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let answer = next { return answer }
+                // Shutdown began: the claim is cancelled, and its answer awaited.
+                group.cancelAll()
+            }
+            // Not reached: the claim's task ends with an answer or an error.
+            throw CancellationError()
         }
     }
 
