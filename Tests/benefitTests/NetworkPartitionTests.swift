@@ -50,10 +50,10 @@ struct NetworkPartitionTests {
     }
 
     /// `benefit worker` with the test's options; info logs tell when a lease is given up.
-    private static func workerArguments(grace: Duration = gracePeriod) -> [String] {
+    private static func workerArguments(grace: Duration = gracePeriod, logLevel: String = "info") -> [String] {
         [
             "worker", "--queues", "partition", "--concurrency", "8", "--poll-interval", DurationText.format(pollInterval),
-            "--grace-period", DurationText.format(grace), "--log-level", "info",
+            "--grace-period", DurationText.format(grace), "--log-level", logLevel,
         ]
     }
 
@@ -113,6 +113,52 @@ struct NetworkPartitionTests {
                     #expect(worker.exitCode == .some(0))
                 }
             }
+        }
+    }
+
+    @Test("SIGTERM while the network holds a claim's answer: once it comes, the jobs are given back, not left running")
+    func claimAnsweredAfterSigtermIsGivenBack() async throws {
+        try await TestDatabase.withFresh(migrated: true) { (configuration: PostgresConfiguration) async throws in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
+            defer { pool.close() }
+            // A lease longer than the test: a job left running stays so, and shows.
+            _ = try await JobQueue(pool: pool).enqueueBulk((0..<2).map { _ in
+                NewJob(kind: "probe", payload: #"{"ms": 60000}"#, queue: "partition", lease: .seconds(120))
+            })
+            try await withFreezableProxy(to: configuration) { (proxy: FreezableProxy) async throws in
+                // The claim as sent, with its binds (the migrations' text names the function too).
+                try await proxy.freeze(afterClientSends: "FROM benefit.claim_jobs($1")
+                try await withProcessGroup { (processes: ProcessGroup) async throws in
+                    let worker = await processes.start(
+                        "partition-claim", Self.workerArguments(logLevel: "debug"),
+                        environment: ["DATABASE_URL": try TestDatabase.url(of: proxy.route(configuration))])
+                    let pid = Int(try #require(worker.processID))
+                    try #require(try await proxy.waitUntilFrozen(timeout: .seconds(60)), "the worker never claimed")
+                    // The server claimed both; the worker has not heard.
+                    try #require(try await eventually(timeout: .seconds(10)) {
+                        try await pool.query(
+                            "SELECT count(*) FROM benefit.job_attempt WHERE pid = \(pid) AND outcome = 'running'").single(Int.self) == 2
+                    })
+                    worker.signal(SIGTERM)
+                    // The worker's shutdown has begun (service-lifecycle says so just before
+                    // it tells the worker), so its claim is cancelled: the answer comes after.
+                    try #require(try await eventually(timeout: .seconds(10)) {
+                        (try? String(contentsOfFile: worker.logPath, encoding: .utf8))?.split(separator: "\n").contains {
+                            $0.contains("sl-service=BenefitQueue.Worker") && $0.hasSuffix("Triggering graceful shutdown for service")
+                        } ?? false
+                    })
+                    try await proxy.thaw()
+                    let bound = Self.gracePeriod + Worker.Configuration().shutdownWriteTimeout + Self.margin
+                    #expect(try await eventually(timeout: bound) { worker.exitCode != nil }, "the worker did not exit on SIGTERM")
+                    #expect(worker.exitCode == .some(0))
+                }
+            }
+            let states = try await pool.query("SELECT state, attempt FROM benefit.job ORDER BY id").decode((String, Int).self)
+            #expect(states.map(\.0) == ["available", "available"], "claimed as shutdown began, the jobs must be given back")
+            #expect(states.map(\.1) == [0, 0], "a released attempt is not counted")
+            let released = try await pool.query(
+                "SELECT count(*) FROM benefit.job_attempt WHERE outcome = 'released'").single(Int.self)
+            #expect(released == 2)
         }
     }
 
