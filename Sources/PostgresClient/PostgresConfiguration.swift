@@ -70,6 +70,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         overriding("user", with: user)
     }
 
+    /// The same database and credentials at another address (a proxy, say). A
+    /// `hostaddr` in the URL still wins over `host`, as libpq decides.
+    public func with(host: String, port: Int) -> PostgresConfiguration {
+        overriding("host", with: host).overriding("port", with: String(port))
+    }
+
     private func overriding(_ key: String, with value: String) -> PostgresConfiguration {
         var copy = self
         copy.overrides.removeAll { $0.key == key }

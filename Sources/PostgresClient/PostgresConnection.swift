@@ -17,6 +17,7 @@ public actor PostgresConnection {
     /// The server process serving this connection (`pg_backend_pid()`).
     public nonisolated let backendPID: Int32
     private nonisolated let canceller: StatementCanceller
+    private nonisolated let cutter: SocketCutter
     public nonisolated let logger: Logger
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -28,6 +29,7 @@ public actor PostgresConnection {
         self.handle = ConnectionHandle(raw.pointer)
         self.backendPID = PQbackendPID(raw.pointer)
         self.canceller = StatementCanceller(raw.pointer)
+        self.cutter = SocketCutter(socket: PQsocket(raw.pointer))
         self.logger = logger
     }
 
@@ -37,7 +39,12 @@ public actor PostgresConnection {
         logger: Logger = Logger(label: "benefit.postgres")
     ) async throws -> PostgresConnection {
         let executor = ConnectionExecutor(label: "benefit.postgres.connection")
-        let raw = try await runBlocking("connect") { try TransferredPointer(ConnectionHandle.open(configuration)) }
+        // A cancelled caller stops waiting at once: connect_timeout bounds the
+        // connect itself, but not in a way a shutdown can wait for (a server that
+        // accepts and answers nothing holds it that long).
+        let raw = try await runBlocking("connect", discardingOnCancel: { PQfinish($0.pointer) }) {
+            try TransferredPointer(ConnectionHandle.open(configuration))
+        }
         return PostgresConnection(executor: executor, raw: raw, logger: logger)
     }
 
@@ -48,6 +55,14 @@ public actor PostgresConnection {
     /// statement until the cancelled one has returned (the request may arrive late).
     public nonisolated func cancelRunningStatement() {
         canceller.cancel()
+    }
+
+    /// Shuts the connection's socket down, from any thread: a call waiting on it
+    /// returns at once with a connection error, and the connection is broken for
+    /// good. For a server that answers nothing, not even a cancel request (hung,
+    /// or behind a network that holds the connection open and passes nothing).
+    public nonisolated func cutConnection() {
+        cutter.cut()
     }
 
     // MARK: Statements

@@ -1,3 +1,5 @@
+import BenefitCore
+import Dispatch
 import Logging
 import Synchronization
 
@@ -54,21 +56,30 @@ public final class PostgresPool: Sendable {
         // operator's Ctrl-C) cancels the statement it waits for: a statement blocked
         // on a lock or running long does not hold the task. The cancel request may
         // arrive after the statement ended, so such a connection is not lent again.
-        let cancelled = Atomic<Bool>(false)
+        // A server that does not answer the cancel (hung, or cut off by a network
+        // that holds the connection open) would hold the task until TCP gives up, or
+        // for good: the connection is cut if the body has not returned by then.
+        let watch = CancelWatch()
         do {
             let result = try await withTaskCancellationHandler {
                 try await body(connection)
             } onCancel: {
-                cancelled.store(true, ordering: .relaxed)
-                connection.cancelRunningStatement()
+                watch.cancel(connection, cutAfter: Self.cancelAnswerLimit)
             }
-            await giveBack(connection, discard: cancelled.load(ordering: .relaxed))
+            watch.bodyReturned()
+            await giveBack(connection, discard: watch.wasCancelled)
             return result
         } catch {
-            await giveBack(connection, discard: cancelled.load(ordering: .relaxed))
+            watch.bodyReturned()
+            await giveBack(connection, discard: watch.wasCancelled)
             throw error
         }
     }
+
+    /// How long a statement of a cancelled task may take to return before its
+    /// connection is cut (``PostgresConnection/cutConnection()``). A server answers
+    /// a cancel within milliseconds: one silent for 2 s is taken as not answering at all.
+    public static let cancelAnswerLimit: Duration = .seconds(2)
 
     /// Runs `body` in a transaction on a pooled connection; see ``PostgresConnection/transaction(isolation:maxAttempts:_:)``.
     @discardableResult
@@ -202,5 +213,30 @@ public final class PostgresPool: Sendable {
             return nil
         }
         waiter?.resume(returning: .openSlot)
+    }
+}
+
+/// What became of a task that holds a lent connection: whether it was cancelled,
+/// and whether its body has returned since.
+private final class CancelWatch: Sendable {
+    private let state = Mutex<(cancelled: Bool, returned: Bool)>((false, false))
+
+    var wasCancelled: Bool { state.withLock { $0.cancelled } }
+
+    func bodyReturned() {
+        state.withLock { $0.returned = true }
+    }
+
+    /// Asks the server to cancel the statement; cuts the connection if the body
+    /// has not returned within `limit`.
+    func cancel(_ connection: PostgresConnection, cutAfter limit: Duration) {
+        state.withLock { $0.cancelled = true }
+        connection.cancelRunningStatement()
+        // Weakly: a connection given back and closed meanwhile is not kept open for this.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(limit.wholeMilliseconds)) { [weak connection] in
+            guard let connection, !self.state.withLock({ $0.returned }) else { return }
+            connection.logger.debug("cutting a connection whose cancelled statement did not return")
+            connection.cutConnection()
+        }
     }
 }

@@ -16,8 +16,10 @@ struct Jobs: AsyncParsableCommand {
             abstract: "Put jobs on the queue.",
             discussion: """
                 Kinds every worker runs: noop; sleep with {"ms": N}; probe with
-                {"ms": N, "failAttempts": K, "permanent": true|false}, which writes one
-                row to benefit.probe_effect when it succeeds (for fire drills).
+                {"ms": N, "failAttempts": K, "permanent": true|false, "stubborn": true|false},
+                which writes one row to benefit.probe_effect when it succeeds (for fire
+                drills; a stubborn probe ignores the worker's stop and tries its commit
+                anyway).
 
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
 

@@ -23,10 +23,18 @@ public enum DiagnosticHandlers {
         }
     }
 
-    /// `probe` with payload `{"ms": N, "failAttempts": K, "permanent": bool}`:
+    /// `probe` with payload `{"ms": N, "failAttempts": K, "permanent": bool, "stubborn": bool}`:
     /// sleeps, fails its first K attempts (permanently if asked), then writes one
     /// row to `benefit.probe_effect` in its fenced commit. A duplicated effect
-    /// during a fire drill (kill -9, server restart) shows as a second row.
+    /// during a fire drill (kill -9, server restart, a network cut) shows as a
+    /// second row.
+    ///
+    /// `"stubborn": true` makes it a handler that does not stop when told: its
+    /// sleep ignores cancellation, so a worker that lost the lease cannot cut it
+    /// short, and it then tries its fenced commit anyway, as a handler stuck in
+    /// code that never checks for cancellation would. What a drill shows with it
+    /// is that such a late commit writes nothing. Default false: the sleep ends
+    /// as soon as the worker stops the handler.
     public struct Probe: JobHandler {
         public let kind = "probe"
         public init() {}
@@ -34,6 +42,7 @@ public enum DiagnosticHandlers {
             var ms: Int?
             var failAttempts: Int?
             var permanent: Bool?
+            var stubborn: Bool?
         }
         struct ProbeFailure: JobFailure, CustomStringConvertible {
             let attempt: Int
@@ -48,7 +57,16 @@ public enum DiagnosticHandlers {
 
         public func run(_ context: JobContext) async throws {
             let payload = try context.job.decodePayload(Payload.self)
-            if let ms = payload.ms, ms > 0 { try await Task.sleep(for: .milliseconds(ms)) }
+            if let ms = payload.ms, ms > 0 {
+                if payload.stubborn ?? false {
+                    // An unstructured task does not inherit this task's cancellation:
+                    // the worker's stop cannot reach the sleep, and nothing here checks
+                    // for it before the commit below.
+                    await Task { try? await Task.sleep(for: .milliseconds(ms)) }.value
+                } else {
+                    try await Task.sleep(for: .milliseconds(ms))
+                }
+            }
             if context.job.attempt <= payload.failAttempts ?? 0 {
                 throw ProbeFailure(attempt: context.job.attempt, isRetryable: !(payload.permanent ?? false))
             }

@@ -58,7 +58,10 @@ public struct JobContext: Sendable {
     ) async throws -> Result {
         // This worker already gave the lease up (its deadline passed, or a heartbeat
         // did not find it): write nothing, whatever the database would say.
-        guard try lease.apply(.beginCommit) == .commit else { throw LeaseLost(lease: job.leaseKey) }
+        guard try lease.apply(.beginCommit) == .commit else {
+            logger.notice("commit refused: this worker gave the lease up")
+            throw LeaseLost(lease: job.leaseKey)
+        }
         do {
             let result = try await queue.commit(job.leaseKey, isolation: isolation, effects)
             try lease.apply(.recorded(.succeeded))

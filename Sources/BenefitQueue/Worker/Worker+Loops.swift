@@ -20,6 +20,8 @@ extension Worker {
                 }
                 return
             } catch {
+                // Stopped in the middle (shutdown): not an outage.
+                if Task.isCancelled { return }
                 failures += 1
                 outage.failed("listening for new jobs", error, logger: logger)
                 try? await Task.sleep(for: Self.reconnectDelay(failures))
@@ -47,6 +49,8 @@ extension Worker {
                     apply(found ? .extended(until: sentAt + lease.job.leaseDuration, ticket: ticket) : .lost(ticket: ticket), to: lease)
                 }
             } catch {
+                // Stopped in the middle (shutdown): not an outage.
+                if Task.isCancelled { return }
                 // A worker that cannot extend its lease stops that job's work, when its
                 // deadline passes (watchDeadlines).
                 outage.failed("extending leases", error, logger: logger)
@@ -112,6 +116,7 @@ extension Worker {
             do {
                 try await rescuer.runOnce()
             } catch {
+                if Task.isCancelled { return }
                 outage.failed("rescuing expired leases", error, logger: logger)
             }
         }

@@ -39,7 +39,9 @@ public final class Worker: Service, Sendable {
         /// After the grace period, how long giving back the jobs left and writing the
         /// last completions may take; what is not written by then the rescuer takes
         /// when its lease runs out. Default 5 s: shutdown ends within the grace
-        /// period and this, even when the database blocks or cannot be reached.
+        /// period, this twice (giving back, then the last completions) and a few
+        /// `PostgresPool.cancelAnswerLimit` (statements cancelled on the way), even
+        /// when the database blocks, cannot be reached or answers nothing.
         public var shutdownWriteTimeout: Duration = .seconds(5)
         /// Effect-free completions per statement, at most. Default 500.
         public var completionBatchSize = 500
@@ -152,12 +154,7 @@ public final class Worker: Service, Sendable {
                 let done = completions.drain(max: configuration.completionBatchSize)
                 let sentAt = ContinuousClock.now
                 do {
-                    // A claim waiting on the database when shutdown begins is cancelled
-                    // (with the completions it carries: the flush at the end writes them).
-                    let (claimed, completed) = try await withDeadline(nil, or: stopping) { [queue, configuration] in
-                        try await queue.completeAndClaim(
-                            done.map(\.job.leaseKey), queues: configuration.queues, limit: free, worker: configuration.identity)
-                    }
+                    let (claimed, completed) = try await claim(completing: done, limit: free)
                     failures = 0
                     outage.recovered(logger: logger)
                     settleCompletions(done, completed)
@@ -186,6 +183,36 @@ public final class Worker: Service, Sendable {
                 }
             }
             await drain()
+        }
+    }
+
+    /// Sends a claim, with the completions that ride along. A claim waiting on the
+    /// database when shutdown begins is cancelled, and its answer still awaited:
+    /// the server may have claimed before the cancel reached it, and then the claim
+    /// returns its jobs, which are given back. Dropping that answer left them
+    /// running until their leases ran out. The wait is bounded even when the
+    /// database answers nothing: the pool cuts a connection whose cancel goes
+    /// unanswered. A cancelled claim's completions are written by the last flush.
+    private func claim(
+        completing done: [HeldLease], limit: Int
+    ) async throws -> (claimed: [ClaimedJob], completed: [LeaseKey: AttemptOutcome]) {
+        try await withThrowingTaskGroup(of: (claimed: [ClaimedJob], completed: [LeaseKey: AttemptOutcome])?.self) { group in
+            group.addTask { [queue, configuration] in
+                try await queue.completeAndClaim(
+                    done.map(\.job.leaseKey), queues: configuration.queues, limit: limit, worker: configuration.identity)
+            }
+            group.addTask { [stopping] in
+                _ = await stopping.wait()
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let answer = next { return answer }
+                // Shutdown began: the claim is cancelled, and its answer awaited.
+                group.cancelAll()
+            }
+            // Not reached: the claim's task ends with an answer or an error.
+            throw CancellationError()
         }
     }
 
@@ -327,10 +354,26 @@ public final class Worker: Service, Sendable {
     @discardableResult
     func apply(_ event: Lease.Event, to lease: HeldLease) -> Lease.Action {
         do {
-            return try lease.apply(event)
+            let action = try lease.apply(event)
+            if case .stopHandler(.leaseLost) = action, let cause = Self.lossCause(event) {
+                // Said when it happens: the attempt's end is logged only once its
+                // handler returns, which a handler that ignores the stop may do late.
+                lease.logger.notice("lease lost: handler stopped", metadata: ["cause": "\(cause)"])
+            }
+            return action
         } catch {
             lease.logger.error("\(error)")
             return .none
+        }
+    }
+
+    /// Why a lease was given up, for the log; nil for an event that only repeats
+    /// an earlier loss (a handler about to start on a lease already lost).
+    private static func lossCause(_ event: Lease.Event) -> String? {
+        switch event {
+        case .lost: "a heartbeat did not find it"
+        case .clock: "its deadline passed with no heartbeat to vouch for it"
+        default: nil
         }
     }
 

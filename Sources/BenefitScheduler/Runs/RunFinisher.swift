@@ -58,9 +58,12 @@ public final class RunFinisher: Service, JobObserver, Sendable {
         let outage = OutageLog()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                try await finish()
+                // A pass waiting on a database that answers nothing must not hold up
+                // the services that shut down after this one (a worker's, say).
+                _ = try await cancelWhenGracefulShutdown { try await self.finish() }
                 outage.recovered(logger: logger)
             } catch {
+                if Task.isShuttingDownGracefully { break }
                 outage.failed("finishing runs", error, logger: logger)
             }
             try? await cancelWhenGracefulShutdown {
