@@ -123,75 +123,11 @@ CREATE TABLE benefit.probe_effect (
 );
 CREATE INDEX probe_effect_job_idx ON benefit.probe_effect (job_id);
 
--- 5. claim_jobs (0008's), with concurrency groups in place of campaigns. The
---    behaviour is the same: limited groups first, one at a time under a
---    transaction-level advisory lock taken before their running jobs are counted
---    (in a fresh snapshot: plpgsql takes one per statement), so two claimers never
---    fill one free slot twice; then the rest in (priority, run_at, id) order; rows
---    other workers hold are skipped, never waited for. The lock key is the
---    group's hash: two groups that share one only wait on each other.
-CREATE OR REPLACE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
-RETURNS SETOF benefit.job
-LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
-AS $$
-DECLARE
-    v_group     text;
-    v_free      integer;
-    v_remaining integer := p_limit;
-    v_chosen    bigint[];
-    v_ids       bigint[] := '{}';
-BEGIN
-    FOR v_group IN
-        SELECT DISTINCT j.concurrency_key FROM benefit.job j
-        WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL AND j.queue = ANY (p_queues) AND j.run_at <= now()
-    LOOP
-        EXIT WHEN v_remaining <= 0;
-        PERFORM pg_advisory_xact_lock(1650814565, hashtext(v_group));
-        SELECT min(j.concurrency_limit) - (SELECT count(*) FROM benefit.job r WHERE r.concurrency_key = v_group AND r.state = 'running')
-        INTO v_free
-        FROM benefit.job j WHERE j.concurrency_key = v_group AND j.state = 'available';
-        CONTINUE WHEN coalesce(v_free, 0) <= 0;
-        v_chosen := ARRAY(
-            SELECT j.id FROM benefit.job j
-            WHERE j.concurrency_key = v_group AND j.state = 'available' AND j.queue = ANY (p_queues) AND j.run_at <= now()
-            ORDER BY j.priority, j.run_at, j.id
-            LIMIT least(v_free, v_remaining)
-            FOR UPDATE SKIP LOCKED);
-        v_ids := v_ids || v_chosen;
-        v_remaining := v_remaining - cardinality(v_chosen);
-    END LOOP;
-
-    IF v_remaining > 0 THEN
-        -- Each queue is one range scan of job_claim_idx in claim order.
-        v_ids := v_ids || ARRAY(
-            SELECT c.id FROM unnest(p_queues) AS q(name)
-            CROSS JOIN LATERAL (
-                SELECT j.id, j.priority, j.run_at FROM benefit.job j
-                WHERE j.state = 'available' AND j.concurrency_key IS NULL AND j.queue = q.name AND j.run_at <= now()
-                ORDER BY j.priority, j.run_at, j.id
-                LIMIT v_remaining
-                FOR UPDATE SKIP LOCKED
-            ) c
-            ORDER BY c.priority, c.run_at, c.id
-            LIMIT v_remaining);
-    END IF;
-
-    RETURN QUERY
-    WITH claimed AS (
-        UPDATE benefit.job j
-        SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
-            lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
-        WHERE j.id = ANY (v_ids)
-        RETURNING j.*
-    ), attempts AS (
-        INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at)
-        SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid, clock_timestamp() FROM claimed c
-    )
-    SELECT * FROM claimed;
-END
-$$;
+-- 5. claim_jobs (0008's) claims per campaign, over columns dropped above. Its
+--    successor, with concurrency groups in place of campaigns and a lease secret
+--    per attempt, is created by 0010 (the two ship together: no release stops
+--    between them).
+DROP FUNCTION benefit.claim_jobs(text[], integer, text, text, integer);
 
 -- 6. The administrators' views, restated with the same names, columns and rows.
 --    A job belongs to the run whose group it is in ('run:<id>'). The join is on a

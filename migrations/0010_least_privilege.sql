@@ -154,19 +154,18 @@ END
 $$;
 
 -- Claims up to p_limit available jobs from p_queues for one worker: each gets a new
--- lease token, a random lease secret and an attempt row (0009's claim, restated).
+-- lease token, a random lease secret and an attempt row (0008's claim, with
+-- concurrency groups in place of campaigns; 0009 dropped it).
 -- Concurrency groups first, one at a time under the lock of the group's row,
 -- their running jobs counted after the lock in a fresh snapshot (plpgsql takes
 -- one per statement), so two claimers never fill one free slot twice; then the
 -- rest in (priority, run_at, id) order. Job rows other workers hold are skipped
 -- (SKIP LOCKED), never waited for.
-DROP FUNCTION benefit.claim_jobs(text[], integer, text, text, integer);
 CREATE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
 RETURNS TABLE (id bigint, queue text, kind text, payload jsonb, attempt integer, max_attempts integer,
                lease_token bigint, lease_secret uuid, lease_ms integer, backoff_initial_ms integer,
                backoff_max_ms integer, group_key text, priority smallint, run_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 AS $$
@@ -287,9 +286,7 @@ AS $$
 DECLARE
     v_held bigint[];
 BEGIN
-    v_held := ARRAY(
-        SELECT a.lease_token FROM benefit.job_attempt a
-        JOIN unnest(p_tokens, p_secrets) AS h(token, secret) ON a.lease_token = h.token AND a.lease_secret = h.secret);
+    v_held := ARRAY(SELECT t.lease_token FROM benefit.held_attempts(p_tokens, p_secrets) t);
     RETURN QUERY
     WITH finished AS (
         UPDATE benefit.job j
@@ -334,7 +331,7 @@ DECLARE
     v_state    text;
     v_lease_ms integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM benefit.job_attempt a WHERE a.lease_token = p_token AND a.lease_secret = p_secret) THEN
+    IF NOT EXISTS (SELECT 1 FROM benefit.held_attempts(ARRAY[p_token], ARRAY[p_secret])) THEN
         RETURN false;
     END IF;
     SELECT j.lease_token, j.state, j.lease_ms INTO v_token, v_state, v_lease_ms
@@ -416,7 +413,7 @@ BEGIN
         RAISE EXCEPTION 'fail_job: disposition must be retry, dead or cancel, not %', p_disposition
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM benefit.job_attempt a WHERE a.lease_token = p_token AND a.lease_secret = p_secret) THEN
+    IF NOT EXISTS (SELECT 1 FROM benefit.held_attempts(ARRAY[p_token], ARRAY[p_secret])) THEN
         RETURN 'fenced';
     END IF;
     WITH moment AS MATERIALIZED (

@@ -56,6 +56,22 @@ struct GrantMatrixTests {
         }
     }
 
+    @Test("every function with the owner's rights pins its search_path to pg_catalog, pg_temp")
+    func definersPinTheirSearchPath() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let owner = try await PostgresConnection.connect(to: configuration)
+            let definers = try await owner.query("""
+                SELECT p.oid::regprocedure::text, coalesce(array_to_string(p.proconfig, ' '), '')
+                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'benefit' AND p.prosecdef
+                ORDER BY 1
+                """).decode((String, String).self)
+            #expect(definers.count >= 30)
+            let unpinned = definers.filter { !$0.1.contains("search_path=pg_catalog, pg_temp") }.map(\.0)
+            #expect(unpinned.isEmpty, "SECURITY DEFINER without SET search_path = pg_catalog, pg_temp: \(unpinned)")
+        }
+    }
+
     struct Object {
         enum Kind: String { case table, view, function }
         let kind: Kind
