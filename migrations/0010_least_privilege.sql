@@ -314,7 +314,8 @@ $$;
 -- the job still carries this attempt's token, marks the transaction as committing
 -- it (what benefit.fenced_commit_job() reads) and returns true; otherwise records
 -- the attempt as fenced (if the caller holds it) and returns false. The caller then
--- rolls back. The job row's lock lasts until the transaction ends, so a rescuer or
+-- commits without writing effects, which keeps that record. The job row's lock
+-- lasts until the transaction ends, so a rescuer or
 -- an operator's cancel that comes meanwhile waits for the commit and then finds
 -- the job finished.
 --

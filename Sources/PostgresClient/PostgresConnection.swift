@@ -53,7 +53,7 @@ public actor PostgresConnection {
     /// Asks the server to cancel the statement this connection is running, if any;
     /// returns at once. Whoever calls it must not reuse the connection for another
     /// statement until the cancelled one has returned (the request may arrive late).
-    public nonisolated func cancelRunningStatement() {
+    nonisolated func cancelRunningStatement() {
         canceller.cancel()
     }
 
@@ -61,7 +61,7 @@ public actor PostgresConnection {
     /// returns at once with a connection error, and the connection is broken for
     /// good. For a server that answers nothing, not even a cancel request (hung,
     /// or behind a network that holds the connection open and passes nothing).
-    public nonisolated func cutConnection() {
+    nonisolated func cutConnection() {
         cutter.cut()
     }
 

@@ -1,3 +1,4 @@
+import BenefitCore
 import Logging
 import Synchronization
 
@@ -10,30 +11,26 @@ final class HeldLease: Sendable {
     let logger: Logger
     /// When the claim that gave it was sent.
     let claimedAt: ContinuousClock.Instant
-    private let lease: Mutex<Lease>
-    private let stop = StopSignal()
-    private let endTaken = Atomic<Bool>(false)
+    /// The state machine, and whether its end has been taken for reporting.
+    private let lease: Mutex<(machine: Lease, endTaken: Bool)>
+    private let stop = OnceSignal<Lease.StopReason>()
 
     init(job: ClaimedJob, claimedAt: ContinuousClock.Instant, logger: Logger) {
         self.job = job
         self.logger = logger
         self.claimedAt = claimedAt
-        self.lease = Mutex(Lease(job: job, setAt: claimedAt))
+        self.lease = Mutex((Lease(job: job, setAt: claimedAt), false))
     }
 
-    var state: Lease.State { lease.withLock { $0.state } }
-
-    /// How the attempt ended, once it has.
-    var outcome: AttemptOutcome? { lease.withLock { $0.outcome } }
-
     /// What a heartbeat takes along (``Lease/heartbeatTicket``).
-    var heartbeatTicket: Int? { lease.withLock { $0.heartbeatTicket } }
+    var heartbeatTicket: Int? { lease.withLock { $0.machine.heartbeatTicket } }
 
     /// The attempt's end, the first time this is asked once it has ended; nil
     /// otherwise. Whoever gets it reports the end, so it is reported once.
     func takeEnd() -> AttemptOutcome? {
         lease.withLock { lease in
-            guard let outcome = lease.outcome, !endTaken.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
+            guard let outcome = lease.machine.outcome, !lease.endTaken else { return nil }
+            lease.endTaken = true
             return outcome
         }
     }
@@ -41,8 +38,8 @@ final class HeldLease: Sendable {
     /// Applies an event under the lock; fires the stop signal when the action says to stop the handler.
     @discardableResult
     func apply(_ event: Lease.Event) throws(LeaseTransitionError) -> Lease.Action {
-        let action = try lease.withLock { (lease: inout Lease) throws(LeaseTransitionError) -> Lease.Action in
-            try lease.apply(event)
+        let action = try lease.withLock { (lease: inout (machine: Lease, endTaken: Bool)) throws(LeaseTransitionError) -> Lease.Action in
+            try lease.machine.apply(event)
         }
         if case .stopHandler(let reason) = action { stop.fire(reason) }
         return action

@@ -49,14 +49,6 @@ public struct Lease: Sendable {
         /// or its local deadline passed): the handler is stopped and the job left to
         /// the rescuer, or to whoever holds it now.
         case expired
-
-        /// Whether this worker is done with the lease.
-        public var isFinal: Bool {
-            switch self {
-            case .claimed, .running, .committing: false
-            case .committed, .failed, .cancelled, .fenced, .released, .expired: true
-            }
-        }
     }
 
     /// How a handler's error asks the job to end.

@@ -12,11 +12,11 @@ import PostgresClient
 /// Reads are plain SELECTs.
 ///
 /// Lock order: job rows before their attempt rows, and job rows in id order.
-/// Statements that wait for many jobs' locks take them first in a CTE ordered by
-/// id (`ORDER BY id FOR UPDATE`), so a worker's heartbeat and its batched
-/// completion, which can name the same jobs, never wait on each other in a
-/// cycle. The claim and the rescuer lock in their own orders (priority, lease
-/// expiry) but with SKIP LOCKED, so they never wait for job rows at all.
+/// Statements that wait for many jobs' locks (the batched completion, the
+/// release) take them first in id order (`ORDER BY id FOR UPDATE`), so two that
+/// name the same jobs never wait on each other in a cycle. The heartbeat, the
+/// claim and the rescuer take rows with SKIP LOCKED, in their own orders, so they
+/// never wait for job rows at all.
 enum JobQueries {
     /// The channel enqueues notify on; the payload is the queue name.
     static let channel = "benefit_jobs"
@@ -68,6 +68,13 @@ enum JobQueries {
         JOIN input i ON i.ordinal = e.ordinal
         ORDER BY e.id
         """
+    }
+
+    /// Inserts `count` copies of `job` (no unique key) in one statement, the copies
+    /// made by the server; returns how many.
+    static func insertCopies(_ job: NewJob, count: Int) -> PostgresQuery {
+        let rows: PostgresQuery = "SELECT \(job.payload)::jsonb, g FROM generate_series(1, \(count)::bigint) AS g"
+        return "SELECT count(*) FROM (\(subquery: insertSelected(job, rows: rows))) AS enqueued"
     }
 
     // MARK: Claim (run by workers)

@@ -80,14 +80,15 @@ public struct JobQueue: Sendable {
     }
 
     /// `count` copies of `job`, checked first (``NewJob/validate(copies:)``): one
-    /// enqueue, or a bulk load.
+    /// enqueue, or one statement in which the server makes the copies (up to
+    /// millions, without building them here).
     public func enqueue(copies count: Int, of job: NewJob) async throws -> CopiesEnqueued {
         try job.validate(copies: count)
         guard count > 1 else {
             let (id, inserted) = try await enqueue(job)
             return inserted ? .one(id: id) : .held(byJob: id)
         }
-        return .many(count: try await enqueueBulk(Array(repeating: job, count: count)))
+        return .many(count: try await pool.query(JobQueries.insertCopies(job, count: count)).single(Int.self))
     }
 
     /// Many jobs without unique keys, in one transaction: each queue is notified
@@ -108,11 +109,6 @@ public struct JobQueue: Sendable {
     /// A group's dead jobs back to available with fresh attempts, inside the caller's transaction.
     public static func retryDead(group: String, on connection: PostgresConnection) async throws -> [RetriedJob] {
         try await retryDead(jobID: nil, group: group, on: connection)
-    }
-
-    /// A dead job, by id, back to available inside the caller's transaction.
-    public static func retryDead(jobID: Int, on connection: PostgresConnection) async throws -> [RetriedJob] {
-        try await retryDead(jobID: jobID, group: nil, on: connection)
     }
 
     private static func retryDead(jobID: Int?, group: String?, on connection: PostgresConnection) async throws -> [RetriedJob] {

@@ -29,8 +29,8 @@ extension NewJob {
         }
         for (field, text) in [(InvalidJob.Field.uniqueKey, uniqueKey), (.group, group), (.concurrency, concurrency?.key)] {
             guard let text else { continue }
-            if !(1...200).contains(text.count) { throw InvalidJob(field, "must be 1 to 200 characters long") }
-            if let problem = StorableText.unstorableCharacterProblem(text) { throw InvalidJob(field, problem) }
+            if text.isEmpty { throw InvalidJob(field, "must not be empty") }
+            if let problem = StorableText.problem(text, maximumLength: 200) { throw InvalidJob(field, problem) }
         }
         if let concurrency, concurrency.limit < 1 { throw InvalidJob(.concurrency, "the limit must be at least 1, got \(concurrency.limit)") }
     }

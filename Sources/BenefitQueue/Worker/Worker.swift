@@ -322,8 +322,10 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Writes an attempt's end, retrying through a database outage while the lease
-    /// lasts (or for `within`, when shorter); after that the rescuer owns the job.
+    /// Writes an attempt's end, retrying through a database outage for one lease's
+    /// length from now (or for `within`, when shorter); by then the lease has run
+    /// out on the server and the rescuer owns the job (every write is fenced, so
+    /// trying a little past the lease's end does no harm).
     private func record(
         _ lease: HeldLease, _ what: String, within limit: Duration? = nil, _ write: @escaping @Sendable () async throws -> AttemptOutcome
     ) async {

@@ -120,7 +120,7 @@ public struct ChildProcessGroup: Sendable {
                     return false
                 }
                 // True when asked to stop; false when cancelled.
-                group.addTask { await stop.wait() }
+                group.addTask { await stop.wait() != nil }
                 if await group.next() == true {
                     await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: grace)])
                 } else {

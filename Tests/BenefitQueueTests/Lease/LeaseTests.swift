@@ -112,7 +112,6 @@ struct LeaseTests {
             case .expired: .leaseExpired
             }
             #expect(lease.outcome == expected, "\(state)")
-            #expect(state.isFinal == (expected != nil), "\(state)")
         }
     }
 

@@ -85,6 +85,23 @@ struct EnqueueTests {
         }
     }
 
+    @Test("copies of a job are made by the server: every one lands, like the job")
+    func copiesLandLikeTheJob() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
+            let job = NewJob(kind: "sleep", payload: #"{"ms": 5}"#, queue: "copies", priority: 3, maxAttempts: 7, group: "g")
+            #expect(try await JobQueue(pool: pool).enqueue(copies: 25_000, of: job) == .many(count: 25_000))
+            let (count, kinds, payloads, priorities, attempts, groups) = try await pool.query("""
+                SELECT count(*), count(DISTINCT kind), count(DISTINCT payload), min(priority) + max(priority),
+                       min(max_attempts) + max(max_attempts), count(*) FILTER (WHERE group_key = 'g')
+                FROM benefit.job WHERE queue = 'copies' AND state = 'available'
+                """).single((Int, Int, Int, Int, Int, Int).self)
+            #expect(count == 25_000 && kinds == 1 && payloads == 1 && priorities == 6 && attempts == 14 && groups == 25_000)
+            #expect(try await pool.query("SELECT payload->>'ms' FROM benefit.job LIMIT 1").single(String.self) == "5")
+        }
+    }
+
     @Test("bulk enqueue lands every job and claims come in priority, run-at, id order")
     func bulkEnqueueAndClaimOrder() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in

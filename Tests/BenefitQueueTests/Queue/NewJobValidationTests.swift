@@ -39,6 +39,14 @@ struct NewJobValidationTests {
         #expect(try await Self.disagreements(Self.names.flatMap { [NewJob(kind: $0), NewJob(kind: "noop", queue: $0)] }) == [])
     }
 
+    @Test("a group passes the check exactly when the job table accepts its length, counted as PostgreSQL counts")
+    func keyLengthsAgreeWithTheTable() async throws {
+        // 150 × "e" + combining acute: 150 characters to Swift, 300 code points to PostgreSQL.
+        let combining = String(repeating: "e\u{301}", count: 150)
+        let keys = [String(repeating: "g", count: 200), String(repeating: "g", count: 201), combining, ""]
+        #expect(try await Self.disagreements(keys.map { NewJob(kind: "noop", group: $0) }) == [])
+    }
+
     @Test("each field out of bounds is refused, naming the field")
     func fieldsOutOfBounds() {
         let cases: [(NewJob, InvalidJob.Field)] = [
@@ -52,6 +60,7 @@ struct NewJobValidationTests {
             (NewJob(kind: "noop", backoffInitial: .seconds(20), backoffMax: .seconds(10)), .backoff),
             (NewJob(kind: "noop", uniqueKey: ""), .uniqueKey),
             (NewJob(kind: "noop", group: String(repeating: "g", count: 201)), .group),
+            (NewJob(kind: "noop", uniqueKey: String(repeating: "e\u{301}", count: 101)), .uniqueKey),
             (NewJob(kind: "noop", concurrency: ConcurrencyGroup(key: "c", limit: 0)), .concurrency),
         ]
         for (job, field) in cases {
