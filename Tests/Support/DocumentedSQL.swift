@@ -2,12 +2,17 @@ import Foundation
 
 /// The SQL that docs/sql.md shows administrators.
 public enum DocumentedSQL {
-    /// The ```sql blocks of docs/sql.md, in order.
-    public static func queries() throws -> [String] {
+    /// docs/sql.md, whole.
+    public static func text() throws -> String {
         let docs = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/sql.md")
-        let text = try String(contentsOf: docs, encoding: .utf8)
+        return try String(contentsOf: docs, encoding: .utf8)
+    }
+
+    /// The ```sql blocks of docs/sql.md, in order.
+    public static func queries() throws -> [String] {
+        let text = try text()
         var queries: [String] = []
         var current: [Substring]?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

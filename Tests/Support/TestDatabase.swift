@@ -48,6 +48,22 @@ extension TestDatabase {
         configuration.secretConnectionString
     }
 
+    /// Runs `body` with a new database name (`PREFIX_<random>`) and the test
+    /// cluster's server configuration; whatever database of that name `body`
+    /// leaves is dropped at the end, also when it throws.
+    public static func withName(prefix: String, _ body: (String, PostgresConfiguration) async throws -> Void) async throws {
+        let server = try server()
+        let name = prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let drop: PostgresQuery = "DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)"
+        do {
+            try await body(name, server)
+        } catch {
+            _ = try? await PostgresConnection.connect(to: server).query(drop)
+            throw error
+        }
+        _ = try await PostgresConnection.connect(to: server).query(drop)
+    }
+
     /// A logger for in-process workers that only speaks up when something is wrong.
     public static var quietLogger: Logger {
         var logger = Logger(label: "test")

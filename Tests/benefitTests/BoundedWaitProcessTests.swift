@@ -8,11 +8,13 @@ import Testing
 /// (docs/operations.md, "Timeouts").
 @Suite("Bounded waits: stalled databases and frozen workers")
 struct BoundedWaitProcessTests {
-    /// The worker sessions of the test's database that wait for a lock.
-    static func sessionsWaitingOnALock(_ pool: PostgresPool) async throws -> Int {
+    /// The sessions of the test's database waiting for a lock while running a
+    /// statement that contains `statement` (`%` for any).
+    static func sessionsWaitingOnALock(_ pool: PostgresPool, running statement: String = "%") async throws -> Int {
         try await pool.query("""
             SELECT count(*) FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+              AND query LIKE '%' || \(statement) || '%'
             """).single(Int.self)
     }
 
@@ -42,7 +44,9 @@ struct BoundedWaitProcessTests {
                 try await locker.query("LOCK TABLE benefit.probe_effect IN EXCLUSIVE MODE")
                 try await withProcessGroup { (processes: ProcessGroup) async throws in
                     let worker = await processes.start("blocked-commit", arguments, environment: environment)
-                    #expect(try await eventually(timeout: .seconds(30)) { try await Self.sessionsWaitingOnALock(owner) == 1 })
+                    #expect(try await eventually(timeout: .seconds(30)) {
+                        try await Self.sessionsWaitingOnALock(owner, running: "probe_effect") == 1
+                    })
                     let (code, took) = await Self.timedTerminate(worker, in: processes)
                     #expect(code == 0)
                     #expect(took < bound, "exit took \(took)")
@@ -61,7 +65,9 @@ struct BoundedWaitProcessTests {
                     })
                     try await locker.query("BEGIN")
                     try await locker.query("LOCK TABLE benefit.job IN ACCESS EXCLUSIVE MODE")
-                    #expect(try await eventually(timeout: .seconds(30)) { try await Self.sessionsWaitingOnALock(owner) >= 1 })
+                    #expect(try await eventually(timeout: .seconds(30)) {
+                        try await Self.sessionsWaitingOnALock(owner, running: "claim_jobs") == 1
+                    })
                     let (code, took) = await Self.timedTerminate(worker, in: processes)
                     #expect(code == 0)
                     #expect(took < bound, "exit took \(took)")
@@ -79,9 +85,9 @@ struct BoundedWaitProcessTests {
             defer { owner.close() }
             let lease = Duration.seconds(4)
             // Each batch sleeps 1.5 s inside its fenced commit (the drill program's sleepMs), holding its job row.
-            let campaign = FileManager.default.temporaryDirectory.appendingPathComponent("drill-\(UUID().uuidString.prefix(8)).yaml").path
-            try CampaignText.yaml(name: "frozen-drill", program: "drill", batchSize: 10, lease: "4s", parameters: "{ members: 40, sleepMs: 1500 }")
-                .write(toFile: campaign, atomically: false, encoding: .utf8)
+            let campaign = try TemporaryFiles.write(
+                CampaignText.yaml(name: "frozen-drill", program: "drill", batchSize: 10, lease: "4s", parameters: "{ members: 40, sleepMs: 1500 }"),
+                named: "drill.yaml")
             try await TestDatabase.withLogins([.operator, .worker], on: configuration) { logins in
                 let operatorEnvironment = ["DATABASE_URL": try TestDatabase.url(of: logins[.operator]!)]
                 #expect(try await BenefitProcess.run(["campaign", "apply", campaign], environment: operatorEnvironment).exitCode == 0)
@@ -89,7 +95,7 @@ struct BoundedWaitProcessTests {
                 func arguments(_ concurrency: Int) -> [String] {
                     ["worker", "--queues", "runs", "--concurrency", "\(concurrency)", "--poll-interval", "100ms", "--log-level", "warning"]
                 }
-                try await withProcessGroup { (processes: ProcessGroup) async throws in
+                let (heldJob, frozenPID, rescuerPID) = try await withProcessGroup { (processes: ProcessGroup) async throws -> (Int, Int, Int) in
                     let frozen = await processes.start("frozen", arguments(1), environment: environment)
                     #expect(try await BenefitProcess.run(["campaign", "trigger", "frozen-drill"], environment: operatorEnvironment).exitCode == 0)
                     // Its session idle inside a batch's fenced commit (the drill sleeps there): freeze it.
@@ -98,10 +104,14 @@ struct BoundedWaitProcessTests {
                         WHERE a.datname = current_database() AND a.state = 'idle in transaction' AND a.backend_xid IS NOT NULL
                           AND EXISTS (SELECT 1 FROM benefit.job j WHERE j.kind = 'campaign.batch' AND j.state = 'running')
                         """
-                    #expect(try await eventually(timeout: .seconds(30)) { try await owner.query(inCommit).first(Int32.self) != nil })
+                    var found: Int32?
+                    #expect(try await eventually(timeout: .seconds(30)) {
+                        found = try await owner.query(inCommit).first(Int32.self)
+                        return found != nil
+                    })
                     frozen.signal(SIGSTOP)
                     let frozenAt = ContinuousClock.now
-                    let backend = try #require(try await owner.query(inCommit).first(Int32.self))
+                    let backend = try #require(found)
                     let heldJob = try #require(try await owner.query("""
                         SELECT j.id FROM benefit.job j JOIN benefit.job_attempt a ON a.lease_token = j.lease_token
                         WHERE j.state = 'running' AND j.kind = 'campaign.batch' AND a.pid = \(Int(frozen.processID ?? 0))
@@ -127,6 +137,7 @@ struct BoundedWaitProcessTests {
                     frozen.signal(SIGCONT)
                     #expect(await processes.terminate(frozen) == 0, "\(frozen.logTail())")
                     #expect(await processes.terminate(rescuer) == 0)
+                    return (heldJob, Int(frozen.processID ?? 0), Int(rescuer.processID ?? 0))
                 }
                 let (effects, members) = try await owner.query("SELECT count(*), count(DISTINCT member_id) FROM benefit.drill_effect").single((Int, Int).self)
                 #expect(effects == 40 && members == 40)
@@ -135,8 +146,14 @@ struct BoundedWaitProcessTests {
                     WHERE j.kind = 'campaign.batch' ORDER BY a.started_at
                     """).decode(String.self)
                 #expect(outcomes.filter { $0 == "succeeded" }.count == 4)
-                #expect(outcomes.contains("lease_expired") || outcomes.contains("fenced"))
                 #expect(!outcomes.contains("running"))
+                // The frozen worker's attempt at its job ended without its effects; the rescuer's succeeded.
+                let held = try await owner.query("""
+                    SELECT a.pid, a.outcome FROM benefit.job_attempt a WHERE a.job_id = \(heldJob) ORDER BY a.lease_token
+                    """).decode((Int, String).self)
+                #expect(held.count == 2, "\(held)")
+                #expect(held.first.map { $0.0 == frozenPID && ["lease_expired", "fenced"].contains($0.1) } == true, "\(held)")
+                #expect(held.last.map { $0.0 == rescuerPID && $0.1 == "succeeded" } == true, "\(held)")
             }
         }
     }

@@ -5,18 +5,12 @@ import Testing
 
 @Suite("Campaign and runs commands")
 struct CampaignCommandTests {
-    static func write(_ text: String, named name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString.prefix(8))-\(name)").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test("an invalid campaign file lists all its problems and writes nothing, not even the valid file beside it")
     func invalidFileWritesNothing() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
-            let good = try Self.write(CampaignText.yaml(name: "good", program: "drill", parameters: "{ members: 5 }"), named: "good.yaml")
-            let bad = try Self.write("""
+            let good = try TemporaryFiles.write(CampaignText.yaml(name: "good", program: "drill", parameters: "{ members: 5 }"), named: "good.yaml")
+            let bad = try TemporaryFiles.write("""
                 name: Bad Name
                 program: drill
                 schedule:
@@ -30,10 +24,10 @@ struct CampaignCommandTests {
                   colour: blue
                 """, named: "bad.yaml")
             let missing = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString.prefix(8))-missing.yaml").path
-            let latin1 = try Self.write("", named: "latin1.yaml")
+            let latin1 = try TemporaryFiles.write("", named: "latin1.yaml")
             try (Data("name: caf".utf8) + [0xE9, 0x0A]).write(to: URL(fileURLWithPath: latin1))  // é in Latin-1
             let outcome = try await BenefitProcess.run(["campaign", "apply", good, bad, missing, latin1], environment: environment)
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             let lines = outcome.standardError.split(separator: "\n").map(String.init)
             for fragment in ["name", "schedule.timezone", "schedule.cron", "field 3 (day of month)", "schedule.catchUp",
                              "execution.batchsize", "parameters.members", "parameters.colour", "nothing was applied",
@@ -50,7 +44,7 @@ struct CampaignCommandTests {
     func applyIsIdempotent() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
-            let file = try Self.write(CampaignText.yaml(name: "drill-a", program: "drill", parameters: "{ members: 5 }"), named: "a.yaml")
+            let file = try TemporaryFiles.write(CampaignText.yaml(name: "drill-a", program: "drill", parameters: "{ members: 5 }"), named: "a.yaml")
             let first = try await BenefitProcess.run(["campaign", "apply", file], environment: environment)
             #expect(first.exitCode == 0, "\(first.standardError)")
             #expect(first.standardOutput.contains("drill-a created"))
@@ -61,7 +55,7 @@ struct CampaignCommandTests {
             try reordered.write(toFile: file, atomically: true, encoding: .utf8)
             #expect(try await BenefitProcess.run(["campaign", "apply", file], environment: environment).standardOutput.contains("unchanged"))
 
-            let changed = try Self.write(CampaignText.yaml(name: "drill-a", program: "drill", parameters: "{ members: 6 }"), named: "a2.yaml")
+            let changed = try TemporaryFiles.write(CampaignText.yaml(name: "drill-a", program: "drill", parameters: "{ members: 6 }"), named: "a2.yaml")
             let dry = try await BenefitProcess.run(["campaign", "apply", "--dry-run", changed], environment: environment)
             #expect(dry.standardOutput.contains("would be updated: revision 1 → 2"))
             let pool = PostgresPool(configuration: configuration, maxConnections: 1)
@@ -78,7 +72,7 @@ struct CampaignCommandTests {
     func preview() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
-            let file = try Self.write(CampaignText.yaml(
+            let file = try TemporaryFiles.write(CampaignText.yaml(
                 name: "mornings", program: "drill", cron: "30 9 * * *", timezone: "Asia/Shanghai", parameters: "{ members: 5 }"),
                 named: "mornings.yaml")
             #expect(try await BenefitProcess.run(["campaign", "apply", file], environment: environment).exitCode == 0)
@@ -127,8 +121,8 @@ struct CampaignCommandTests {
     func watchExitCodes() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
-            let good = try Self.write(CampaignText.yaml(name: "ok", program: "drill", batchSize: 100, parameters: "{ members: 1000 }"), named: "ok.yaml")
-            let failing = try Self.write(CampaignText.yaml(name: "ko", program: "drill", batchSize: 100, parameters: "{ members: 1000, failRanks: [150] }"), named: "ko.yaml")
+            let good = try TemporaryFiles.write(CampaignText.yaml(name: "ok", program: "drill", batchSize: 100, parameters: "{ members: 1000 }"), named: "ok.yaml")
+            let failing = try TemporaryFiles.write(CampaignText.yaml(name: "ko", program: "drill", batchSize: 100, parameters: "{ members: 1000, failRanks: [150] }"), named: "ko.yaml")
             #expect(try await BenefitProcess.run(["campaign", "apply", good, failing], environment: environment).exitCode == 0)
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let worker = await processes.start("watch-worker", ["worker", "--queues", "runs", "--log-level", "warning"], environment: environment)

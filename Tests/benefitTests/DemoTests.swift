@@ -109,7 +109,7 @@ struct DemoTests {
         let server = try TestDatabase.server()
         let outcome = try await BenefitProcess.run(
             ["demo", "--database", "Not-A-Name"], environment: ["DATABASE_URL": server.secretConnectionString])
-        #expect(outcome.exitCode != 0)
+        #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.contains("--database: \"Not-A-Name\" is not a plain database name"))
         #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
         let admin = try await PostgresConnection.connect(to: server)
@@ -118,11 +118,9 @@ struct DemoTests {
 
     @Test("demo --database naming a database it did not create is refused in one line naming it, exits non-zero, and drops nothing")
     func foreignDatabaseIsNotDropped() async throws {
-        let server = try TestDatabase.server()
-        let name = "kept_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        let admin = try await PostgresConnection.connect(to: server)
-        try await admin.query("CREATE DATABASE \(identifier: name)")
-        do {
+        try await TestDatabase.withName(prefix: "kept") { name, server in
+            let admin = try await PostgresConnection.connect(to: server)
+            try await admin.query("CREATE DATABASE \(identifier: name)")
             let database = try await PostgresConnection.connect(to: server.with(database: name))
             try await database.query("CREATE TABLE ledger (entry text)")
             try await database.query("INSERT INTO ledger VALUES ('one year of grants')")
@@ -130,14 +128,10 @@ struct DemoTests {
             let outcome = try await BenefitProcess.run(
                 ["demo", "--database", name, "--members", "100", "--log-level", "warning"],
                 environment: ["DATABASE_URL": server.secretConnectionString])
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             #expect(outcome.standardError.contains("database \(name) already exists and was not created by benefit demo"), "\(outcome.standardError)")
             #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
             #expect(try await database.query("SELECT entry FROM ledger").decode(String.self) == ["one year of grants"])
-            try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
-        } catch {
-            _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
-            throw error
         }
     }
 

@@ -24,7 +24,7 @@ struct EmbeddedClusterTests {
             let outcome = try await Self.benefit(["db", "status"], home: home)
             _ = try? await Self.benefit(["db", "stop-embedded"], home: home)
 
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             #expect(outcome.standardError.contains("\(password) belongs to \(OtherAccount.name), not root"), "\(outcome.standardError)")
             #expect(outcome.standardError.split(separator: "\n").count == 1, "\(outcome.standardError)")
             #expect(PathInfo(password) == before)

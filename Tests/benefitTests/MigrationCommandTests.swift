@@ -46,7 +46,7 @@ struct MigrationCommandTests {
             try "CREATE TABLE benefit.scratch (id bigint);\n".write(
                 to: directory.appendingPathComponent("0900_scratch.sql"), atomically: true, encoding: .utf8)
             let second = try await BenefitProcess.run(["db", "migrate", "--migrations-dir", directory.path], environment: environment)
-            #expect(second.exitCode != 0)
+            #expect(second.exitCode == 1)
             #expect(second.standardError.contains("0900_scratch.sql"))
             #expect(second.standardError.contains("changed after it was applied"))
             let errorLines = second.standardError.split(whereSeparator: \.isNewline)
@@ -67,7 +67,7 @@ struct ConnectionErrorCommandTests {
         for (arguments, environment) in [(["db", "status", "--database-url", url], [String: String]()),
                                          (["db", "status"], ["DATABASE_URL": url])] {
             let outcome = try await BenefitProcess.run(arguments, environment: environment)
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             #expect(!outcome.standardError.contains("Secret123"), "stderr: \(outcome.standardError)")
             #expect(!outcome.standardOutput.contains("Secret123"))
             #expect(outcome.standardError.contains("invalid database URL"))

@@ -69,10 +69,7 @@ struct WorkerProcessTests {
                 // soon as the claim commits, before the worker has its answer, and a SIGTERM
                 // then finds nothing in flight (the claim's jobs are given back unrun).
                 #expect(try await eventually(timeout: .seconds(60)) {
-                    try await Self.count(pool, """
-                        SELECT count(*) FROM benefit.job j JOIN benefit.job_attempt a ON a.lease_token = j.lease_token
-                        WHERE j.state = 'running' AND j.lease_expires_at > a.started_at + j.lease_ms * interval '1 millisecond'
-                        """) == 4
+                    try await Self.count(pool, LeaseQueries.extendedByAHeartbeat()) == 4
                 })
                 return await processes.terminate(worker)
             }

@@ -26,13 +26,15 @@ struct CampaignFileRefusalTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
         let huge = directory.appendingPathComponent("huge.yaml").path
         try Data(repeating: UInt8(ascii: "#"), count: 50 << 20).write(to: URL(fileURLWithPath: huge))
+        let missing = directory.appendingPathComponent("missing.yaml").path
 
         let error = #expect(throws: CampaignFileError.self) {
-            try CampaignFiles.read([folder, huge], validators: RunFixtures.programs.validators)
+            try CampaignFiles.read([folder, huge, missing], validators: RunFixtures.programs.validators)
         }
         #expect(error?.problems.map(\.description) == [
             "\(folder): cannot read: is a directory",
             "\(huge): cannot read: larger than 1 MiB (1048576 bytes), the most a campaign file may be",
+            "\(missing): cannot read: No such file or directory",
         ])
     }
 

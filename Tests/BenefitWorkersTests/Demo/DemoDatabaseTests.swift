@@ -11,7 +11,7 @@ import Testing
 struct DemoDatabaseTests {
     @Test("a database an earlier demo created is dropped and made afresh, still the demo's")
     func earlierDemoDatabaseIsReplaced() async throws {
-        try await Self.withName { name, server in
+        try await TestDatabase.withName(prefix: "demo") { name, server in
             let first = try await DemoDatabase.recreate(name, server: server)
             try await PostgresConnection.connect(to: first).query("CREATE TABLE leftover (id int)")
             let second = try await DemoDatabase.recreate(name, server: server)
@@ -24,7 +24,7 @@ struct DemoDatabaseTests {
 
     @Test("any other database of that name is refused, naming it, and keeps its rows")
     func otherDatabaseIsRefused() async throws {
-        try await Self.withName { name, server in
+        try await TestDatabase.withName(prefix: "demo") { name, server in
             let admin = try await PostgresConnection.connect(to: server)
             try await admin.query("CREATE DATABASE \(identifier: name)")
             try await PostgresConnection.connect(to: server.with(database: name)).query("CREATE TABLE ledger AS SELECT 1 AS entry")
@@ -33,18 +33,5 @@ struct DemoDatabaseTests {
             let rows = try await PostgresConnection.connect(to: server.with(database: name)).query("SELECT count(*) FROM ledger")
             #expect(try rows.single(Int.self) == 1)
         }
-    }
-
-    /// A database name of the test's own on the test server, dropped at the end.
-    static func withName(_ body: (String, PostgresConfiguration) async throws -> Void) async throws {
-        let server = try TestDatabase.server()
-        let name = "demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        do {
-            try await body(String(name), server)
-        } catch {
-            _ = try? await PostgresConnection.connect(to: server).query("DROP DATABASE IF EXISTS \(identifier: String(name)) WITH (FORCE)")
-            throw error
-        }
-        _ = try await PostgresConnection.connect(to: server).query("DROP DATABASE IF EXISTS \(identifier: String(name)) WITH (FORCE)")
     }
 }

@@ -11,10 +11,7 @@ struct GrantMatrixTests {
 
     /// The matrix as docs/sql.md writes it: object → role → cell.
     static func documentedMatrix() throws -> [String: [String: String]] {
-        let docs = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/sql.md")
-        let text = try String(contentsOf: docs, encoding: .utf8)
+        let text = try DocumentedSQL.text()
         guard let start = text.range(of: "<!-- grant matrix -->"), let end = text.range(of: "<!-- end of grant matrix -->") else {
             throw TestSetupError("docs/sql.md has no grant matrix between its markers")
         }
@@ -61,11 +58,11 @@ struct GrantMatrixTests {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let owner = try await PostgresConnection.connect(to: configuration)
             let definers = try await owner.query("""
-                SELECT p.oid::regprocedure::text, coalesce(array_to_string(p.proconfig, ' '), '')
+                SELECT p.oid::regprocedure::text, coalesce(p.proconfig, '{}')
                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                 WHERE n.nspname = 'benefit' AND p.prosecdef
                 ORDER BY 1
-                """).decode((String, String).self)
+                """).decode((String, [String]).self)
             #expect(definers.count >= 30)
             let unpinned = definers.filter { !$0.1.contains("search_path=pg_catalog, pg_temp") }.map(\.0)
             #expect(unpinned.isEmpty, "SECURITY DEFINER without SET search_path = pg_catalog, pg_temp: \(unpinned)")

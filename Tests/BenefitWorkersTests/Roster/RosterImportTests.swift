@@ -66,7 +66,7 @@ struct RosterImportTests {
             try ([RosterColumn.header] + rows.map(\.text)).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
 
             let outcome = try await BenefitProcess.run(["members", "import", file], environment: ["DATABASE_URL": try TestDatabase.url(of: configuration)])
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             let lines = outcome.standardError.split(separator: "\n").map(String.init)
             let expected = rows.filter { $0.column != nil }
             let problems = lines.filter { $0.hasPrefix(file + ":") }
@@ -86,7 +86,7 @@ struct RosterImportTests {
             let file = Self.path("header.csv")
             try "member_id,name,gender\nM1,王伟,M\n".write(toFile: file, atomically: true, encoding: .utf8)
             let outcome = try await BenefitProcess.run(["members", "import", file], environment: ["DATABASE_URL": try TestDatabase.url(of: configuration)])
-            #expect(outcome.exitCode != 0)
+            #expect(outcome.exitCode == 1)
             let lines = outcome.standardError.split(separator: "\n")
             #expect(lines.count == 1, "\(outcome.standardError)")
             #expect(lines.first?.contains(RosterColumn.header) == true)

@@ -13,7 +13,7 @@ import Testing
 /// made by Tests/Fixtures/make-upgrade-0008.sh) upgrades to today's schema.
 @Suite("Upgrade from 0008")
 struct UpgradeTests {
-    /// Every view docs/sql.md documents.
+    /// The views docs/sql.md documents: those granted to administrators.
     static let documentedViews = [
         "run_history", "jobs", "job_attempts", "dead_jobs", "campaigns", "members",
         "grants", "waitlist", "budgets", "appointments", "allocations",
@@ -23,6 +23,12 @@ struct UpgradeTests {
     func viewsAnswerTheSameAfterUpgrade() async throws {
         try await TestDatabase.withFresh { configuration in
             let connection = try await Self.loadFixture(into: configuration)
+            // The list above is every view the release before had for administrators.
+            let adminViews = try await connection.query("""
+                SELECT table_name::text FROM information_schema.role_table_grants
+                WHERE table_schema = 'benefit' AND grantee = 'benefit_admin' AND privilege_type = 'SELECT' ORDER BY 1
+                """).decode(String.self)
+            #expect(adminViews == Self.documentedViews.sorted())
             var before: [String: String] = [:]
             for view in Self.documentedViews { before[view] = try await Self.snapshot(view, on: connection) }
             #expect(try await connection.query("SELECT count(*) FROM benefit.run_history").single(Int.self) == 9)
@@ -81,6 +87,18 @@ struct UpgradeTests {
                 """).single((Int, Int).self)
             #expect(effects == summary.membersTotal)
             #expect(members == summary.membersTotal)
+            // The relief run too: every member done, one grant or waitlist entry each.
+            let relief = try #require(try await RunHistory.find(unfinished[1].0, on: pool))
+            #expect(relief.batchesSucceeded == relief.batchesTotal)
+            #expect(relief.membersDone == relief.membersTotal)
+            let (served, distinct) = try await pool.query("""
+                SELECT count(*), count(DISTINCT member_id) FROM (
+                    SELECT member_id FROM benefit.grant WHERE run_id = \(unfinished[1].0)
+                    UNION ALL
+                    SELECT member_id FROM benefit.waitlist_entry WHERE run_id = \(unfinished[1].0)
+                ) s
+                """).single((Int, Int).self)
+            #expect(served == relief.membersTotal && distinct == served, "\(served) effects, \(distinct) members, \(relief.membersTotal) in the run")
         }
     }
 
