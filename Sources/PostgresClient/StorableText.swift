@@ -19,6 +19,12 @@ public enum StorableText {
         return nil
     }
 
+    /// Like ``problem(_:maximumLength:)``, and `blank` when the text is empty or
+    /// only spaces: what a name or a reason an operator gives must pass.
+    public static func nonBlankProblem(_ text: String, maximumLength: Int, blank: String = "empty") -> String? {
+        text.allSatisfy(\.isWhitespace) ? blank : problem(text, maximumLength: maximumLength)
+    }
+
     /// Why PostgreSQL text cannot hold the text, or nil: it holds U+0000.
     public static func unstorableCharacterProblem(_ text: String) -> String? {
         text.unicodeScalars.contains("\0") ? "contains U+0000 (NUL), which PostgreSQL cannot store in text" : nil

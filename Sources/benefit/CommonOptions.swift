@@ -39,17 +39,6 @@ struct ConnectionOptions: ParsableArguments {
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Durations on the command line as in campaign files: `500ms`, `30s`, `2m`, `1h`.
-/// A value that is not one is refused by the parser with the option named.
-extension Duration: @retroactive ExpressibleByArgument {
-    public init?(argument: String) {
-        guard let duration = DurationText.parse(argument) else { return nil }
-        self = duration
-    }
-
-    public var defaultValueDescription: String { DurationText.format(self) }
-}
-
 enum CommandLogging {
     /// Logs go to stderr, so a command's stdout stays clean for its output.
     static func bootstrap(label: String, level: Logger.Level?) -> Logger {

@@ -12,7 +12,7 @@ public struct WorkerIdentity: Sendable, Hashable {
 
     /// What is wrong with a name an operator gives (`--name`), or nil: 1 to ``maximumNameLength`` characters PostgreSQL can store.
     public static func nameProblem(_ name: String) -> String? {
-        name.allSatisfy(\.isWhitespace) ? "empty" : StorableText.problem(name, maximumLength: maximumNameLength)
+        StorableText.nonBlankProblem(name, maximumLength: maximumNameLength)
     }
 
     public init(name: String? = nil) {

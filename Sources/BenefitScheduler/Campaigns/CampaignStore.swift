@@ -38,11 +38,16 @@ public enum CampaignStore {
 
     /// Applies every file in one transaction: an unchanged definition writes
     /// nothing; a changed one becomes a new revision (earlier ones are kept); a
-    /// new name creates the campaign. With `dryRun`, nothing is written.
+    /// new name creates the campaign. With `dryRun`, nothing is written. The
+    /// changes come back in the order of `sources`.
+    ///
+    /// Campaigns are locked (or, new, inserted) in order of name, whatever order the
+    /// files were given in: two applies of the same files given in other orders
+    /// then wait for each other instead of deadlocking.
     public static func apply(_ sources: [Source], dryRun: Bool, by operatorName: String, on pool: PostgresPool) async throws -> [Change] {
         try await pool.transaction { transaction in
             var changes: [Change] = []
-            for source in sources {
+            for source in sources.sorted(by: { $0.definition.name < $1.definition.name }) {
                 let name = source.definition.name
                 let json = source.definition.canonicalJSON
                 let existing = try await transaction.query(CampaignQueries.lockForApply(name: name, json: json)).first((Int, Int, Bool).self)
@@ -59,7 +64,8 @@ public enum CampaignStore {
                     }
                 }
             }
-            return changes
+            let byName = Dictionary(changes.map { ($0.campaign, $0) }, uniquingKeysWith: { first, _ in first })
+            return sources.compactMap { byName[$0.definition.name] }
         }
     }
 
@@ -84,8 +90,7 @@ public enum CampaignStore {
 
     /// What is wrong with a pause reason, or nil: it must say something, in at most ``maximumPauseReasonLength`` characters.
     public static func pauseReasonProblem(_ reason: String) -> String? {
-        reason.allSatisfy(\.isWhitespace) ? "empty; say why the campaign is paused"
-            : StorableText.problem(reason, maximumLength: maximumPauseReasonLength)
+        StorableText.nonBlankProblem(reason, maximumLength: maximumPauseReasonLength, blank: "empty; say why the campaign is paused")
     }
 
     /// A pause reason ``pause(_:reason:on:)`` refuses, with why.

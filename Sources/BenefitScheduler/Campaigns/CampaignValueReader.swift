@@ -122,12 +122,12 @@ public struct CampaignValueReader: Sendable {
         return text
     }
 
-    /// A name: text of 1 to 200 characters, not only spaces.
+    /// A name: text of 1 to 200 characters (as PostgreSQL counts them), not only spaces.
     ///
     /// Only a string is a name: a number would be stored as a number, and read
     /// back in its canonical form (`1.50` as `1.5`), a different name.
     public mutating func name(_ value: SourceValue) -> String? {
-        guard case .string(let text) = value.content, !text.allSatisfy(\.isWhitespace), text.count <= 200 else {
+        guard case .string(let text) = value.content, StorableText.nonBlankProblem(text, maximumLength: 200) == nil else {
             add("expected a name (1 to 200 characters), got \(value.gotDescription)", at: value)
             return nil
         }

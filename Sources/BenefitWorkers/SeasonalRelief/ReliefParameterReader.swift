@@ -45,7 +45,7 @@ extension CampaignValueReader {
 
         let parameters = ReliefParameters(
             season: season, eligibility: eligibility, eligibilityIsDefault: block["eligibility"] == nil,
-            employment: employment ?? [], amounts: amounts, flatAmount: flatAmount, budget: budget ?? 0)
+            employment: employment ?? [], amounts: amounts, flatAmount: flatAmount)
         checkCoverage(of: parameters, in: block)
         if let budget, let budgetValue, let smallest = parameters.smallestAmount, budget < smallest {
             add("\(Yuan.text(budget)) yuan cannot pay a single grant (the smallest amount is \(Yuan.text(smallest)))", at: budgetValue)

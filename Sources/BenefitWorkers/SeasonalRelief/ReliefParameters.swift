@@ -74,8 +74,8 @@ public struct ReliefParameters: Sendable, Equatable {
     public var amounts: [Int: Decimal]
     /// Yuan per member whose tier has no entry in ``amounts`` (or who has no tier).
     public var flatAmount: Decimal?
-    /// Yuan the campaign may spend per cycle, all runs of the cycle together.
-    public var budget: Decimal
+    // The budget is checked by the reader and read by the database when it opens
+    // a cycle's ledger (`benefit.open_relief_budget`), never from here.
 
     /// What a member of `tier` (nil: none) gets: the tier's amount, else the flat amount.
     public func amount(forTier tier: Int?) -> Decimal? {
