@@ -38,7 +38,7 @@ public struct JobRescuer: Sendable {
     public func runOnce() async throws -> Result {
         var result = Result()
         for (state, count) in try await pool.query(JobQueries.rescueExpired(limit: configuration.batchSize)).decode((String, Int).self) {
-            if state == JobState.dead.rawValue { result.madeDead += count } else { result.madeAvailable += count }
+            if JobState(rawValue: state) == .dead { result.madeDead += count } else { result.madeAvailable += count }
         }
         if result.total > 0 {
             logger.notice("rescued jobs with expired leases", metadata: [

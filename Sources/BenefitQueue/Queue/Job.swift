@@ -190,4 +190,10 @@ public struct RetriedJob: Sendable, Equatable {
         self.id = id
         self.group = group
     }
+
+    /// The jobs a retry returned as rows of `id, group_key` (the queue's
+    /// `retry_dead_jobs`, and the runs layer's functions that call it).
+    public static func all(in rows: PostgresRows) throws -> [RetriedJob] {
+        try rows.decode((Int, String?).self).map { RetriedJob(id: $0.0, group: $0.1) }
+    }
 }

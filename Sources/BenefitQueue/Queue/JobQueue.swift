@@ -112,8 +112,7 @@ public struct JobQueue: Sendable {
     }
 
     private static func retryDead(jobID: Int?, group: String?, on connection: PostgresConnection) async throws -> [RetriedJob] {
-        try await connection.query(JobQueries.retryDead(id: jobID, group: group))
-            .decode((Int, String?).self).map { RetriedJob(id: $0.0, group: $0.1) }
+        try RetriedJob.all(in: try await connection.query(JobQueries.retryDead(id: jobID, group: group)))
     }
 
     /// Cancels a job not yet finished; a running one's worker is fenced out. False

@@ -22,6 +22,11 @@ final class InFlightJobs: Sendable {
     func snapshot() -> [HeldLease] {
         leases.withLock { Array($0.values) }
     }
+
+    /// The shortest lease held, or 1 s when none is: what paces the heartbeat and the deadline watch.
+    var shortestLease: Duration {
+        leases.withLock { $0.values.map(\.job.leaseDuration).min() } ?? .seconds(1)
+    }
 }
 
 /// Finished jobs waiting for their batched completion.

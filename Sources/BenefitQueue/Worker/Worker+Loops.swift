@@ -34,7 +34,7 @@ extension Worker {
     /// when the database cannot be reached, each lease is judged by its local deadline.
     func heartbeat() async {
         while !Task.isCancelled {
-            let shortestLease = inFlight.snapshot().map(\.job.leaseDuration).min() ?? .seconds(1)
+            let shortestLease = inFlight.shortestLease
             try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 3, .seconds(10))))
             // Leases whose end is being written are neither extended nor judged: the
             // write's fence decides. Each goes with its ticket, so that an answer that
@@ -64,7 +64,7 @@ extension Worker {
     /// longer vouch for.
     func watchDeadlines() async {
         while !Task.isCancelled {
-            let shortestLease = inFlight.snapshot().map(\.job.leaseDuration).min() ?? .seconds(1)
+            let shortestLease = inFlight.shortestLease
             try? await Task.sleep(for: max(.milliseconds(20), min(shortestLease / 10, .seconds(1))))
             let now = ContinuousClock.now
             for lease in inFlight.snapshot() { apply(.clock(now: now), to: lease) }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A campaign as its file defines it: which program runs, with what parameters, when, and how.
 ///
-/// Values come from ``CampaignFile/parse(text:fileName:validators:)``, which
+/// Values come from ``CampaignFile/parse(text:fileName:validators:now:)``, which
 /// checks every field, or from a stored definition's JSON (``init(from:)``),
 /// which runs the same checks. Defaults are filled in, so two files that
 /// differ only by writing a default out or leaving it implicit give equal

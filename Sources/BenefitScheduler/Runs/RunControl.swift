@@ -33,7 +33,7 @@ public enum RunControl {
     /// `benefit.retry_run`.)
     public static func retryDead(runID: Int, on pool: PostgresPool) async throws -> [RetriedJob]? {
         do {
-            return try await pool.query(RunQueries.retry(runID: runID)).decode((Int, String?).self).map { RetriedJob(id: $0.0, group: $0.1) }
+            return try RetriedJob.all(in: try await pool.query(RunQueries.retry(runID: runID)))
         } catch let error as PostgresError where error.sqlState == "P0002" {
             return nil
         }
@@ -42,6 +42,6 @@ public enum RunControl {
     /// A dead job back on the queue with fresh attempts; the failed run it belongs
     /// to, if any, goes on running. Empty when the job is not dead.
     public static func retryDead(jobID: Int, on pool: PostgresPool) async throws -> [RetriedJob] {
-        try await pool.query(RunQueries.retry(jobID: jobID)).decode((Int, String?).self).map { RetriedJob(id: $0.0, group: $0.1) }
+        try RetriedJob.all(in: try await pool.query(RunQueries.retry(jobID: jobID)))
     }
 }

@@ -138,10 +138,13 @@ extension RosterGenerator {
     /// to a new file beside it first (``FileGuard/replace(_:mode:owner:with:)``),
     /// renamed into place at the end, so an interrupted write never leaves a
     /// cut-short file that would import as a smaller roster. A `path` that is a
-    /// link or another account's file is refused and left as it is.
-    public static func writeCSV(count: Int, seed: UInt64, asOf: CalendarDate, toFile path: String) throws(RosterWriteError) {
+    /// link or another account's file is refused and left as it is. The file gets
+    /// `mode` (default 0644: a roster an operator shares; 0600 for a private one).
+    public static func writeCSV(
+        count: Int, seed: UInt64, asOf: CalendarDate, toFile path: String, mode: mode_t = 0o644
+    ) throws(RosterWriteError) {
         do {
-            try FileGuard.replace(path, mode: 0o644) { handle in
+            try FileGuard.replace(path, mode: mode) { handle in
                 try writeCSV(count: count, seed: seed, asOf: asOf, to: handle)
             }
         } catch {

@@ -11,7 +11,7 @@ extension RosterImport {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-roster-\(UUID().uuidString).csv")
         defer { try? FileManager.default.removeItem(at: file) }
         try await runBlocking("roster-file") {
-            try FileGuard.replace(file.path, mode: 0o600) { try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, to: $0) }
+            try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, toFile: file.path, mode: 0o600)
         }
         return try await run(path: file.path, on: pool)
     }
