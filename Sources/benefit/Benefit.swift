@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenefitCore
 import BenefitScheduler
 
 @main
@@ -16,6 +17,7 @@ struct Benefit: AsyncParsableCommand {
             $BENEFIT_HOME/pg; as root, under /var/lib/benefit/ when the postgres
             account cannot reach that folder).
             """,
+        version: BenefitVersion.current,
         subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
     )
 }

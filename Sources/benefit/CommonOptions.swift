@@ -53,6 +53,24 @@ enum CommandLogging {
     }
 }
 
+/// `--process-heartbeat`, for the daemons that register in `benefit.processes`.
+struct ProcessRegistryOptions: ParsableArguments {
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "How often this process reports itself alive in benefit.processes; it is shown gone after three missed. (default: 5s)",
+            valueName: "duration"),
+        transform: OptionValues.duration(.milliseconds(50)...(.seconds(3_600))))
+    var processHeartbeat: Duration = .seconds(5)
+
+    /// The registration service for `process`: put it first in the daemon's service group.
+    func registration(_ process: ProcessDescription, pool: PostgresPool, logger: Logger) -> ProcessRegistration {
+        var configuration = ProcessRegistration.Configuration()
+        configuration.heartbeat = processHeartbeat
+        return ProcessRegistration(pool: pool, process: process, configuration: configuration, logger: logger)
+    }
+}
+
 /// `--workers`, for commands that start `benefit worker` processes of this binary.
 struct WorkerProcessOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Worker processes to start (at most 16). (default: 2)", transform: OptionValues.wholeNumber(1...16))

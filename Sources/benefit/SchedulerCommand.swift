@@ -14,12 +14,14 @@ struct SchedulerCommand: AsyncParsableCommand {
             Run as many as you like, on any hosts: one leads at a time, another takes over
             within the leader lease when it dies, and a fire time is never run twice or
             lost. Missed fire times follow each campaign's catchUp policy, overlapping ones
-            its overlap policy (docs/campaigns.md).
+            its overlap policy (docs/campaigns.md). Each registers in the view
+            benefit.processes, where the one that leads is marked.
 
             \(RequiredRole.worker)
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var registry: ProcessRegistryOptions
 
     @Option(
         parsing: .unconditional, help: ArgumentHelp("Time between ticks. (default: 1s)", valueName: "duration"),
@@ -48,11 +50,13 @@ struct SchedulerCommand: AsyncParsableCommand {
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick
         configuration.leader.lease = leaderLease
-        if let name { configuration.name = name }
+        let identity = WorkerIdentity(name: name)
+        configuration.name = identity.name
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
         let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
         let finisher = RunFinisher(pool: pool, logger: logger)
-        let group = ServiceGroup(services: [scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let registration = registry.registration(ProcessDescription(role: .scheduler, identity: identity), pool: pool, logger: logger)
+        let group = ServiceGroup(services: [registration, scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -22,10 +22,16 @@ struct WorkerCommand: AsyncParsableCommand {
             Every worker runs the diagnostic kinds noop, sleep ({"ms": N}) and probe
             besides the benefit programs.
 
+            The worker registers in the view benefit.processes (host, pid, queues,
+            concurrency, last heartbeat) and is shown draining from SIGTERM until its
+            jobs are done, then stopped; one killed outright is shown gone after three
+            missed --process-heartbeat.
+
             \(RequiredRole.worker)
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var registry: ProcessRegistryOptions
 
     @Option(help: ArgumentHelp("Queues to claim from, comma-separated.", valueName: "a,b"))
     var queues = "default"
@@ -63,13 +69,18 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.queues = queueList
         configuration.concurrency = concurrency
         configuration.identity = WorkerIdentity(name: name)
+        let registration = registry.registration(
+            ProcessDescription(role: .worker, identity: configuration.identity, queues: queueList, concurrency: concurrency),
+            pool: pool, logger: logger)
+        configuration.registration = registration
         configuration.shutdownGracePeriod = gracePeriod
         configuration.pollInterval = pollInterval
         // Runs end soon after their last job ends here, or within a second when it ends elsewhere.
         let finisher = RunFinisher(pool: pool, logger: logger)
         configuration.observers = [finisher]
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Shut down in reverse: the finisher, the worker (draining), then the registration (stopped).
+        let group = ServiceGroup(services: [registration, worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -59,6 +59,9 @@ public final class Worker: Service, Sendable {
         public var rescuer = JobRescuer.Configuration()
         /// Told of every attempt's end. Default none.
         public var observers: [any JobObserver] = []
+        /// This worker's row in `benefit.processes`, shown draining as soon as
+        /// shutdown begins. Default none.
+        public var registration: ProcessRegistration?
 
         public init() {}
     }
@@ -113,6 +116,7 @@ public final class Worker: Service, Sendable {
     /// Asks the worker to stop as on SIGTERM (for embedding and tests).
     public func beginShutdown() {
         stopping.fire()
+        configuration.registration?.markDraining()
         wakeup.signal()
     }
 
