@@ -99,13 +99,22 @@ struct Runs: AsyncParsableCommand {
             var lastPlain = ""
             while true {
                 guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
+                // Before its batches are on the queue, a run says what it waits for (planning a large run takes a while).
+                let waiting = summary.state == .pending ? try await RunHistory.activity(on: pool, runIDs: [run]).first : nil
                 let (rate, remaining) = progress.rate(for: summary)
                 if terminal {
                     // Redraw the one line in place: carriage return, clear line, text.
-                    FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + RunProgress.line(summary, perSecond: rate, remaining: remaining)).utf8))
+                    let line = waiting.map { "run \(run) \($0.phaseText)" } ?? RunProgress.line(summary, perSecond: rate, remaining: remaining)
+                    FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + line).utf8))
                 } else {
-                    let line = RunProgress.plainLine(summary)
-                    if line != lastPlain { print(line); lastPlain = line }
+                    let line = waiting.map { "run \(run) pending: \($0.phase.rawValue.replacingOccurrences(of: "_", with: " "))" }
+                        ?? RunProgress.plainLine(summary)
+                    if line != lastPlain {
+                        print(line)
+                        // A pipe is block-buffered: each line goes out as it comes (`runs watch 12 | tee log`).
+                        fflush(nil)
+                        lastPlain = line
+                    }
                 }
                 if summary.state.isFinal {
                     if terminal { print("") }

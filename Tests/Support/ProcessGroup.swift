@@ -13,6 +13,8 @@ public final class ProcessGroup: Sendable {
         public let name: String
         /// Where its standard error goes (its log lines).
         public let logPath: String
+        /// Where its standard output goes.
+        public let outputPath: String
         let pid = Mutex<pid_t?>(nil)
         let exit = Mutex<Int32??>(nil)
         let started = OneShotSignal()
@@ -20,8 +22,14 @@ public final class ProcessGroup: Sendable {
 
         init(name: String) {
             self.name = name
-            logPath = FileManager.default.temporaryDirectory
-                .appendingPathComponent("benefit-\(name)-\(UUID().uuidString.prefix(8)).log").path
+            let stem = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-\(name)-\(UUID().uuidString.prefix(8))").path
+            logPath = stem + ".log"
+            outputPath = stem + ".out"
+        }
+
+        /// What it has written to its standard output so far.
+        public func output() -> String {
+            (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         }
 
         /// The last `count` lines of its log.
@@ -125,9 +133,11 @@ private func run(_ binary: String, _ handle: ProcessGroup.Handle, _ arguments: [
     for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
     do {
         let log = try FileDescriptor.open(FilePath(handle.logPath), .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite)
+        let output = try FileDescriptor.open(FilePath(handle.outputPath), .writeOnly, options: [.create, .truncate], permissions: .ownerReadWrite)
         let result = try await Subprocess.run(
             .path(FilePath(binary)), arguments: Arguments(arguments), environment: .inherit.updating(updates),
-            input: .none, output: .discarded, error: .fileDescriptor(log, closeAfterSpawningProcess: true)
+            input: .none, output: .fileDescriptor(output, closeAfterSpawningProcess: true),
+            error: .fileDescriptor(log, closeAfterSpawningProcess: true)
         ) { execution in
             handle.pid.withLock { $0 = execution.processIdentifier.value }
             handle.started.signal()

@@ -187,6 +187,23 @@ enum JobQueries {
         "SELECT state, count(*) FROM benefit.job WHERE queue = \(queue) GROUP BY state ORDER BY state"
     }
 
+    /// Run by `benefit status` and the leading scheduler's queue-depth metrics: per
+    /// queue, what is due, scheduled, running and died in the last day, and the
+    /// oldest due job's wait (judged by the database clock). Reads only live jobs and
+    /// the last day's dead, not the finished history.
+    static let depths: PostgresQuery = """
+        SELECT queue,
+               count(*) FILTER (WHERE state = 'available' AND run_at <= now()),
+               count(*) FILTER (WHERE state = 'available' AND run_at > now()),
+               count(*) FILTER (WHERE state = 'running'),
+               count(*) FILTER (WHERE state = 'dead'),
+               extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'available' AND run_at <= now()))::float8
+        FROM benefit.job
+        WHERE state IN ('available', 'running') OR (state = 'dead' AND finished_at > now() - interval '1 day')
+        GROUP BY queue
+        ORDER BY queue
+        """
+
     /// The first probe is an index scan of job_claim_idx; the second runs only once
     /// it is false (OR stops at the first true), near the end of a drain.
     static func hasLiveJobs(queue: String) -> PostgresQuery {

@@ -31,3 +31,30 @@ extension JobQueue {
         try await pool.query(JobQueries.pickupLatencies(queue: queue)).decode(Double.self)
     }
 }
+
+/// What waits on one queue, as `benefit status` and the queue-depth metrics show it.
+public struct QueueDepth: Sendable, Codable, Equatable {
+    public let queue: String
+    /// Available jobs due now.
+    public let available: Int
+    /// Available jobs due later (`run_at` in the future).
+    public let scheduled: Int
+    public let running: Int
+    /// Jobs that died in the last 24 hours.
+    public let deadLastDay: Int
+    /// How long the oldest job due now has waited, in seconds; nil when none waits.
+    public let oldestWaitSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case queue, available, scheduled, running, deadLastDay = "dead_last_day", oldestWaitSeconds = "oldest_wait_seconds"
+    }
+}
+
+extension JobQueue {
+    /// Every queue with a job available, running or dead in the last day, by name.
+    public func depths() async throws -> [QueueDepth] {
+        try await pool.query(JobQueries.depths).decode((String, Int, Int, Int, Int, Double?).self).map {
+            QueueDepth(queue: $0.0, available: $0.1, scheduled: $0.2, running: $0.3, deadLastDay: $0.4, oldestWaitSeconds: $0.5)
+        }
+    }
+}

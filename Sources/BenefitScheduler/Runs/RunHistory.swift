@@ -30,7 +30,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
 /// Reads runs for operators (`benefit runs list|show|watch`).
 public enum RunHistory {
     /// The columns ``decode(_:)`` reads, in its order.
-    private static let columns: PostgresQuery = """
+    static let columns: PostgresQuery = """
         SELECT run_id, campaign, program, cycle, fire_time, trigger, state, started_at, finished_at, batches_total,
                batches_succeeded, batches_dead, members_total, members_done, amount_total
         FROM benefit.run_history
@@ -57,7 +57,7 @@ public enum RunHistory {
         return runIDs.compactMap { byID[$0] }
     }
 
-    private static func decode(_ row: PostgresRow) throws -> RunSummary {
+    static func decode(_ row: PostgresRow) throws -> RunSummary {
         let (id, campaign, program, cycle, fireTime, trigger, state, started, finished, total, succeeded, dead, membersTotal, membersDone, amount) =
             try row.decode((Int, String, String, String, Date, String, String, Date?, Date?, Int, Int, Int, Int, Int, Decimal).self)
         return RunSummary(

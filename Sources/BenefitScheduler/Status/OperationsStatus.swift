@@ -1,0 +1,81 @@
+import BenefitCore
+import BenefitQueue
+import Foundation
+import PostgresClient
+
+/// Everything an operator checks first, read in one go: `benefit status`.
+public struct OperationsStatus: Sendable, Codable, Equatable {
+    /// Processes alive, and those stopped or gone in the last day.
+    public let processes: [ProcessRecord]
+    /// The name of the scheduler that leads, if any.
+    public let leader: String?
+    /// Queues with jobs due, scheduled, running or dead in the last day.
+    public let queues: [QueueDepth]
+    /// Runs pending or running.
+    public let runs: [RunActivity]
+    /// Jobs that died in the last 24 hours, on every queue.
+    public let deadLastDay: Int
+    public let warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case processes, leader, queues, runs, deadLastDay = "dead_last_day", warnings
+    }
+
+    /// What counts as a run not progressing.
+    public struct Thresholds: Sendable {
+        /// A running run with no batch finished for this long, or a run waiting this
+        /// long to be planned. Default 10 minutes.
+        public var stalledAfter: Duration = .seconds(600)
+        public init() {}
+    }
+
+    public static func read(on pool: PostgresPool, thresholds: Thresholds = Thresholds()) async throws -> OperationsStatus {
+        async let processes = ProcessRegistry.list(on: pool)
+        async let queues = JobQueue(pool: pool).depths()
+        async let runs = RunHistory.activity(on: pool)
+        return try await OperationsStatus(processes: processes, queues: queues, runs: runs, thresholds: thresholds)
+    }
+
+    public init(processes: [ProcessRecord], queues: [QueueDepth], runs: [RunActivity], thresholds: Thresholds = Thresholds()) {
+        self.processes = processes
+        self.queues = queues
+        self.runs = runs
+        leader = processes.first(where: \.leader)?.name
+        deadLastDay = queues.reduce(0) { $0 + $1.deadLastDay }
+        warnings = Self.warnings(processes: processes, queues: queues, runs: runs, leader: leader, thresholds: thresholds)
+    }
+
+    /// No leader; a queue with jobs due and no worker alive on it; a run not progressing.
+    static func warnings(
+        processes: [ProcessRecord], queues: [QueueDepth], runs: [RunActivity], leader: String?, thresholds: Thresholds
+    ) -> [String] {
+        var warnings: [String] = []
+        if leader == nil {
+            warnings.append("no scheduler leads: no campaign fires until one runs (benefit scheduler)")
+        }
+        let claimed = Set(processes.filter { $0.role == .worker && $0.state == .running }.flatMap(\.queues))
+        for queue in queues where queue.available > 0 && !claimed.contains(queue.queue) {
+            warnings.append("queue \(queue.queue) has \(queue.available) jobs due and no running worker claims from it")
+        }
+        let stalled = Double(thresholds.stalledAfter.wholeMilliseconds) / 1_000
+        for activity in runs {
+            let run = activity.run
+            switch activity.phase {
+            case .running:
+                if let quiet = activity.secondsSinceProgress, quiet >= stalled {
+                    warnings.append(
+                        "run \(run.runID) (\(run.campaign)) is not progressing: no batch finished for \(Self.text(quiet))")
+                }
+            case .waitingToPlan where activity.phaseSeconds >= stalled:
+                warnings.append("run \(run.runID) (\(run.campaign)) has waited \(Self.text(activity.phaseSeconds)) for a worker to plan it")
+            case .queued, .waitingToPlan, .planning:
+                break
+            }
+        }
+        return warnings
+    }
+
+    private static func text(_ seconds: Double) -> String {
+        DurationText.format(.seconds(Int(seconds)))
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import BenefitCore
+import BenefitQueue
+import BenefitScheduler
+import BenefitTools
+import Foundation
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "One screen: processes by host, the leader, queues, runs in progress, dead jobs, warnings.",
+        discussion: """
+            Processes come from benefit.processes (alive, and those stopped or gone in
+            the last day); queues show jobs due now, scheduled for later, running, dead
+            in the last 24 hours and the oldest due job's wait; runs show their phase
+            (queued, waiting for a worker to plan it, planning, running) and rate.
+
+            Warnings: no scheduler leads; a queue has jobs due and no running worker
+            claims from it; a run has had no batch finish, or has waited to be planned,
+            for --stalled-after.
+
+            \(RequiredRole.reader)
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Flag(help: "Redraw every --every until interrupted (on a terminal, in place).")
+    var watch = false
+
+    @Option(
+        parsing: .unconditional, help: ArgumentHelp("How often --watch redraws. (default: 2s)", valueName: "duration"),
+        transform: OptionValues.duration(.milliseconds(100)...(.seconds(3_600))))
+    var every: Duration = .seconds(2)
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("A run with nothing done for this long is warned of. (default: 10m)", valueName: "duration"),
+        transform: OptionValues.duration(.seconds(1)...(.seconds(86_400 * 30))))
+    var stalledAfter: Duration = .seconds(600)
+
+    func run() async throws {
+        let (pool, _) = try await connection.pool(label: "benefit.status")
+        var thresholds = OperationsStatus.Thresholds()
+        thresholds.stalledAfter = stalledAfter
+        let terminal = isatty(STDOUT_FILENO) == 1
+        while true {
+            let status = try await OperationsStatus.read(on: pool, thresholds: thresholds)
+            let screen = json ? try TextTable.json(status) : StatusScreen.render(status)
+            if watch, terminal {
+                // Home, clear the screen, draw.
+                FileHandle.standardOutput.write(Data(("\u{1B}[H\u{1B}[2J" + screen + "\n").utf8))
+            } else {
+                print(screen)
+            }
+            guard watch else { return }
+            fflush(nil)
+            try await Task.sleep(for: every)
+            if !terminal { print("") }
+        }
+    }
+}
+
+/// The text of `benefit status`.
+enum StatusScreen {
+    static func render(_ status: OperationsStatus) -> String {
+        var sections: [String] = []
+        sections.append("PROCESSES (leader: \(status.leader ?? "none"))")
+        if status.processes.isEmpty {
+            sections.append("no process has registered in the last day")
+        } else {
+            sections.append(TextTable.render(
+                header: ["HOST", "ROLE", "NAME", "PID", "STATE", "QUEUES", "SLOTS", "VERSION", "LAST HEARTBEAT"],
+                rows: status.processes.map { process in
+                    [process.host, process.role.rawValue + (process.leader ? " (leader)" : ""), process.name, String(process.pid),
+                     process.state.rawValue, process.queues.isEmpty ? "-" : process.queues.joined(separator: ","),
+                     process.concurrency.map(String.init) ?? "-", process.version, ago(process.silentSeconds)]
+                }))
+        }
+        sections.append("\nQUEUES")
+        if status.queues.isEmpty {
+            sections.append("no job is due, scheduled, running or recently dead")
+        } else {
+            sections.append(TextTable.render(
+                header: ["QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD 24H", "OLDEST WAIT"],
+                rows: status.queues.map { queue in
+                    [queue.queue, TextTable.grouped(queue.available), TextTable.grouped(queue.scheduled), TextTable.grouped(queue.running),
+                     TextTable.grouped(queue.deadLastDay), queue.oldestWaitSeconds.map(seconds) ?? "-"]
+                }))
+        }
+        sections.append("\nRUNS IN PROGRESS")
+        if status.runs.isEmpty {
+            sections.append("none")
+        } else {
+            sections.append(TextTable.render(
+                header: ["RUN", "CAMPAIGN", "PHASE", "BATCHES", "MEMBERS", "RATE"],
+                rows: status.runs.map { activity in
+                    let run = activity.run
+                    let batches = "\(run.batchesSucceeded + run.batchesDead)/\(run.batchesTotal)" + (run.batchesDead > 0 ? " (\(run.batchesDead) dead)" : "")
+                    let rate = activity.membersPerSecond > 0 ? "\(TextTable.grouped(Int(activity.membersPerSecond)))/s" : "-"
+                    return [String(run.runID), run.campaign, activity.phaseText, batches,
+                            "\(TextTable.grouped(run.membersDone))/\(TextTable.grouped(run.membersTotal))", rate]
+                }))
+        }
+        sections.append("\ndead jobs in the last 24 hours: \(status.deadLastDay)" + (status.deadLastDay > 0 ? " (benefit jobs dead)" : ""))
+        if !status.warnings.isEmpty {
+            sections.append("\nWARNINGS")
+            sections.append(contentsOf: status.warnings.map { "! " + $0 })
+        }
+        // Names, hosts and campaigns come from the database: each line printed safe.
+        return sections.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { PrintableText.escaping(String($0)) }.joined(separator: "\n")
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        DurationText.format(.seconds(Int(value)))
+    }
+
+    private static func ago(_ value: Double) -> String {
+        seconds(value) + " ago"
+    }
+}
