@@ -54,6 +54,9 @@ struct LeastPrivilegeProcessTests {
                         try await owner.query("SELECT count(*) FROM benefit.run WHERE state IN ('succeeded', 'failed', 'cancelled')").single(Int.self) == 1
                     }
                     #expect(ended, "scheduler: \(scheduler.logTail())\nworker: \(worker.logTail())")
+                    // Both registered themselves, as the worker login.
+                    #expect(try await owner.query(
+                        "SELECT count(*) FROM benefit.processes WHERE state = 'running' AND db_user <> current_user").single(Int.self) == 2)
                     #expect(await processes.terminate(scheduler) == 0)
                     #expect(await processes.terminate(worker) == 0)
                     // Neither daemon met a refusal on the way.
@@ -138,6 +141,7 @@ struct LeastPrivilegeProcessTests {
                 try await Self.succeed(["members", "import", roster], as: login)
                 #expect(try await owner.query("SELECT count(*) FROM benefit.member").single(Int.self) == 50)
                 #expect(try await Self.succeed(["db", "status"], as: login).contains("0010_least_privilege"))
+                #expect(try await Self.succeed(["status"], as: login).contains("QUEUES"))
             }
         }
     }
@@ -150,6 +154,7 @@ struct LeastPrivilegeProcessTests {
         (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
         (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"), (["db", "status"], "benefit_operator"),
+        (["status"], "benefit_operator"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])
