@@ -19,6 +19,20 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "How much to log on stderr (default: $BENEFIT_LOG_LEVEL, else info).")
     var logLevel: Logger.Level?
 
+    @Option(help: "How log lines are written: text, or json (one object per line) (default: $BENEFIT_LOG_FORMAT, else text).")
+    var logFormat: LogFormat?
+
+    func validate() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if logLevel == nil, let text = environment["BENEFIT_LOG_LEVEL"], Logger.Level(rawValue: text) == nil {
+            let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("$BENEFIT_LOG_LEVEL: \(PrintableText.quoted(text)) is not a log level (\(levels))")
+        }
+        if logFormat == nil, let text = environment["BENEFIT_LOG_FORMAT"], LogFormat(rawValue: text) == nil {
+            throw ValidationError("$BENEFIT_LOG_FORMAT: \(PrintableText.quoted(text)) is not a log format (text, json)")
+        }
+    }
+
     /// Sets up logging and opens a pool on the database (one connection suits a
     /// command); daemons pass `limits`, which every session sets at connect.
     func pool(label: String, maxConnections: Int = 1, limits: SessionLimits? = nil) async throws -> (PostgresPool, Logger) {
@@ -32,20 +46,25 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Sets up logging to stderr and finds the database.
     func configuration(label: String) async throws -> (PostgresConfiguration, Logger) {
-        let logger = CommandLogging.bootstrap(label: label, level: logLevel)
+        let logger = CommandLogging.bootstrap(label: label, level: logLevel, format: logFormat)
         return (try await DatabaseLocation.resolve(url: databaseURL, logger: logger), logger)
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}
 
 enum CommandLogging {
     /// Logs go to stderr, so a command's stdout stays clean for its output.
-    static func bootstrap(label: String, level: Logger.Level?) -> Logger {
-        let environmentLevel = ProcessInfo.processInfo.environment["BENEFIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
-        let chosen = level ?? environmentLevel ?? .info
+    static func bootstrap(label: String, level: Logger.Level?, format: LogFormat? = nil) -> Logger {
+        let environment = ProcessInfo.processInfo.environment
+        let chosen = level ?? environment["BENEFIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let format = format ?? environment["BENEFIT_LOG_FORMAT"].flatMap(LogFormat.init(rawValue:)) ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
             handler.logLevel = chosen
             return handler
         }

@@ -240,8 +240,12 @@ public final class Worker: Service, Sendable {
     /// noticeable share of a worker's CPU when done key by key.
     private func jobLogger(_ job: ClaimedJob) -> Logger {
         var logger = self.logger
-        logger.handler.metadata.merge(
-            ["job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"]) { $1 }
+        var metadata: Logger.Metadata = [
+            "job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)", "lease": "\(job.leaseToken.rawValue)",
+        ]
+        // The caller's grouping (a run's jobs are "run:ID"), so a run's lines can be found.
+        if let group = job.group { metadata["group"] = "\(group)" }
+        logger.handler.metadata.merge(metadata) { $1 }
         return logger
     }
 
