@@ -109,7 +109,7 @@ struct LeastPrivilegeProcessTests {
                 #expect(try await owner.query("SELECT count(*) FROM benefit.job WHERE group_key = \("run:\(run)")").single(Int.self) == 1)
                 #expect(try await Self.succeed(["runs", "list"], as: login).contains("fire-drill"))
                 #expect(try await Self.succeed(["runs", "show", "\(run)"], as: login).contains("fire-drill"))
-                try await Self.succeed(["runs", "cancel", "\(run)"], as: login)
+                try await Self.succeed(["runs", "cancel", "\(run)", "--reason", "wrong cycle"], as: login)
                 #expect(try await owner.query("SELECT cancel_requested FROM benefit.run").single(Bool.self))
 
                 // Jobs: one to cancel, one that goes dead under a worker, retried.
@@ -118,7 +118,7 @@ struct LeastPrivilegeProcessTests {
                     ["jobs", "enqueue", "probe", "--queue", "op", "--max-attempts", "1", "--payload", #"{"failAttempts": 1, "permanent": true}"#],
                     as: login)
                 let later = try await owner.query("SELECT id FROM benefit.job WHERE queue = 'later'").single(Int.self)
-                try await Self.succeed(["jobs", "cancel", "\(later)"], as: login)
+                try await Self.succeed(["jobs", "cancel", "\(later)", "--reason", "queued by mistake"], as: login)
                 #expect(try await owner.query("SELECT state FROM benefit.job WHERE id = \(later)").single(String.self) == "cancelled")
                 let worker = Worker(
                     pool: owner, registry: HandlerRegistry(DiagnosticHandlers.all),
