@@ -16,6 +16,6 @@ struct Benefit: AsyncParsableCommand {
             $BENEFIT_HOME/pg; as root, under /var/lib/benefit/ when the postgres
             account cannot reach that folder).
             """,
-        subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
+        subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, Audit.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
     )
 }
