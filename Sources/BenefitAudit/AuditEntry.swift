@@ -14,7 +14,7 @@ public struct AuditEntry: Sendable, Hashable {
     /// Who acted, as the client knows it: `OperatorIdentity.current` (`user@host`) for the command line.
     public let operatorName: String
     /// What the action did, for the record (a revision, a run's id, counts).
-    public let details: [String: AuditDetail]
+    public private(set) var details: [String: AuditDetail]
 
     /// - Throws: ``AuditError`` when the reason is missing for an action that
     ///   requires one (``AuditAction/requiresReason``), or a reason, target or
@@ -36,6 +36,14 @@ public struct AuditEntry: Sendable, Hashable {
         self.reason = reason
         self.operatorName = operatorName
         self.details = details
+    }
+
+    /// The same entry with `details` added (replacing any of the same name): for
+    /// what an action learns only once it is done (a new run's id, counts).
+    public func adding(_ details: [String: AuditDetail]) -> AuditEntry {
+        var copy = self
+        copy.details.merge(details) { _, new in new }
+        return copy
     }
 
     /// The most characters a reason may have: a sentence or two for the record.

@@ -117,7 +117,7 @@ public enum CampaignStore {
         AuditEntry.reasonProblem(reason, blank: "empty; say why the campaign is paused")
     }
 
-    /// A pause reason ``pause(_:reason:on:)`` refuses, with why.
+    /// A pause reason ``pause(_:reason:by:on:)`` refuses, with why.
     public struct InvalidPauseReason: Error, CustomStringConvertible {
         public let description: String
     }
@@ -144,15 +144,14 @@ public enum CampaignStore {
     public static func trigger(
         _ name: String, at fireTime: Date, reason: String? = nil, by operatorName: String, on pool: PostgresPool
     ) async throws -> Int? {
-        _ = try AuditEntry(.campaignTrigger, target: name, reason: reason, by: operatorName)
+        let entry = try AuditEntry(.campaignTrigger, target: name, reason: reason, by: operatorName)
         return try await pool.transaction { transaction in
             guard let row = try await transaction.query(CampaignQueries.lockByName(name)).first else { return nil }
             let campaign = try record(from: row)
             guard let runID = try await RunLauncher.create(campaign, fireTime: fireTime, trigger: .manual, start: true, on: transaction) else {
                 return nil
             }
-            let entry = try AuditEntry(.campaignTrigger, target: name, reason: reason, by: operatorName, details: ["run": .integer(runID)])
-            try await AuditTrail.record(entry, on: transaction)
+            try await AuditTrail.record(entry.adding(["run": .integer(runID)]), on: transaction)
             return runID
         }
     }

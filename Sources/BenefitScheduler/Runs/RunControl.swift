@@ -25,16 +25,13 @@ public enum RunControl {
     public static func cancel(
         runID: Int, reason: String, by operatorName: String, on pool: PostgresPool, logger: Logger
     ) async throws -> Cancellation? {
-        _ = try AuditEntry(.runCancel, target: String(runID), reason: reason, by: operatorName)
+        let entry = try AuditEntry(.runCancel, target: String(runID), reason: reason, by: operatorName)
         let cancellation = try await pool.transaction { transaction -> Cancellation? in
             guard let (requested, stopped, state) = try await transaction.query(RunQueries.requestCancel(runID: runID))
                 .first((Bool, Int, String).self), let stateBefore = RunState(rawValue: state)
             else { return nil }
             if requested {
-                let entry = try AuditEntry(
-                    .runCancel, target: String(runID), reason: reason, by: operatorName,
-                    details: ["stoppedJobs": .integer(stopped), "stateBefore": .text(state)])
-                try await AuditTrail.record(entry, on: transaction)
+                try await AuditTrail.record(entry.adding(["stoppedJobs": .integer(stopped), "stateBefore": .text(state)]), on: transaction)
             }
             return Cancellation(requested: requested, stoppedJobs: stopped, stateBefore: stateBefore)
         }
@@ -52,14 +49,11 @@ public enum RunControl {
     ///
     /// - Throws: ``AuditError`` for a reason the audit trail refuses, before anything is sent.
     public static func retryDead(runID: Int, reason: String? = nil, by operatorName: String, on pool: PostgresPool) async throws -> [RetriedJob]? {
-        _ = try AuditEntry(.runRetry, target: String(runID), reason: reason, by: operatorName)
+        let entry = try AuditEntry(.runRetry, target: String(runID), reason: reason, by: operatorName)
         do {
             return try await pool.transaction { transaction in
                 let retried = try RetriedJob.all(in: try await transaction.query(RunQueries.retry(runID: runID)))
-                if !retried.isEmpty {
-                    let entry = try AuditEntry(.runRetry, target: String(runID), reason: reason, by: operatorName, details: ["jobs": .integer(retried.count)])
-                    try await AuditTrail.record(entry, on: transaction)
-                }
+                if !retried.isEmpty { try await AuditTrail.record(entry.adding(["jobs": .integer(retried.count)]), on: transaction) }
                 return retried
             }
         } catch let error as PostgresError where error.sqlState == "P0002" {

@@ -43,7 +43,7 @@ public enum RosterImport {
     ) async throws -> Summary {
         // The header is checked before connecting: the wrong file fails at once.
         _ = try RosterReader(path: path, today: today)
-        _ = try AuditEntry(.rosterImport, target: path, reason: nil, by: operatorName)
+        let entry = try AuditEntry(.rosterImport, target: path, reason: nil, by: operatorName)
         do {
             return try await pool.transaction { connection in
                 let clock = ContinuousClock()
@@ -63,10 +63,8 @@ public enum RosterImport {
                     "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
                 let summary = Summary(added: added, updated: updated, unchanged: loaded - added - updated, dryRun: dryRun)
                 if dryRun { throw DryRunRollback(summary: summary) }
-                let entry = try AuditEntry(
-                    .rosterImport, target: path, reason: nil, by: operatorName,
-                    details: ["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(summary.unchanged)])
-                try await AuditTrail.record(entry, on: connection)
+                try await AuditTrail.record(
+                    entry.adding(["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(summary.unchanged)]), on: connection)
                 return summary
             }
         } catch let rollback as DryRunRollback {
