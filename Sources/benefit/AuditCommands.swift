@@ -38,7 +38,7 @@ struct Audit: AsyncParsableCommand {
         @Option(help: "Only actions on this target: a campaign's name, a run's or job's id, a roster file; or with its type (run:12, job:812).")
         var target: String?
 
-        @Option(help: ArgumentHelp("Only this action: \(AuditAction.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "action"))
+        @Option(help: ArgumentHelp("Only this action.", valueName: "action"))
         var action: AuditAction?
 
         @Option(parsing: .unconditional, help: "Show at most this many. (default: 100)", transform: OptionValues.wholeNumber(1...Int.max))
