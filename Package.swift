@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Modules, each depending only on those above it (docs/architecture.md):
-//   BenefitCore, CPostgres → PostgresClient → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
+//   BenefitCore, CPostgres → PostgresClient → BenefitAudit → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
 // BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient.
 let package = Package(
     name: "benefit-scheduler",
@@ -44,6 +44,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The audit trail: operators' actions recorded in the transaction of each action.
+        .target(
+            name: "BenefitAudit",
+            dependencies: ["BenefitCore", "PostgresClient"]
+        ),
         // The migrations of migrations/*.sql, compiled into the binary.
         .target(
             name: "BenefitMigrations",
@@ -57,6 +62,7 @@ let package = Package(
             dependencies: [
                 "BenefitCore",
                 "PostgresClient",
+                "BenefitAudit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -68,6 +74,7 @@ let package = Package(
             dependencies: [
                 "BenefitCore",
                 "PostgresClient",
+                "BenefitAudit",
                 "BenefitQueue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,7 +100,7 @@ let package = Package(
         .target(
             name: "BenefitWorkers",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
             ],
             plugins: ["EmbedFiles"]
         ),
@@ -103,6 +110,7 @@ let package = Package(
             dependencies: [
                 "BenefitCore",
                 "PostgresClient",
+                "BenefitAudit",
                 "BenefitMigrations",
                 "BenefitQueue",
                 "BenefitScheduler",
@@ -148,12 +156,16 @@ let package = Package(
             dependencies: ["BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitTestSupport"]
         ),
         .testTarget(
+            name: "BenefitAuditTests",
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitTestSupport"]
+        ),
+        .testTarget(
             name: "BenefitQueueTests",
-            dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitTestSupport"]
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitTestSupport"]
         ),
         .testTarget(
             name: "BenefitSchedulerTests",
-            dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
         ),
         .testTarget(
             name: "BenefitToolsTests",
@@ -162,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "BenefitWorkersTests",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
                 "BenefitWorkers", "BenefitTestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -172,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "benefitTests",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTools", "BenefitWorkers",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler", "BenefitTools", "BenefitWorkers",
                 "BenefitTestSupport",
             ]
         ),

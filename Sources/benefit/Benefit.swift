@@ -18,6 +18,9 @@ struct Benefit: AsyncParsableCommand {
             account cannot reach that folder).
             """,
         version: BenefitVersion.current,
-        subcommands: [Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, StatusCommand.self, WorkerCommand.self, SchedulerCommand.self, DemoCommand.self, Bench.self]
+        subcommands: [
+            Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, StatusCommand.self, Audit.self, WorkerCommand.self,
+            SchedulerCommand.self, DemoCommand.self, Bench.self,
+        ]
     )
 }

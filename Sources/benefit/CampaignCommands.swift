@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenefitAudit
 import BenefitCore
 import BenefitScheduler
 import BenefitTools
@@ -142,7 +143,7 @@ struct Campaign: AsyncParsableCommand {
         @Argument(help: "The campaign's name.")
         var name: String
 
-        @Option(help: "Why, for the record (shown by list and show).")
+        @Option(help: "Why, for the record (shown by list, show and benefit audit list).")
         var reason: String
 
         func validate() throws {
@@ -151,7 +152,7 @@ struct Campaign: AsyncParsableCommand {
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            guard try await CampaignStore.pause(name, reason: reason, on: pool) else {
+            guard try await CampaignStore.pause(name, reason: reason, by: OperatorIdentity.current, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
                 throw CommandFailure(exists ? "campaign \(name) is already paused" : "there is no campaign \(name)")
             }
@@ -169,9 +170,16 @@ struct Campaign: AsyncParsableCommand {
         @Argument(help: "The campaign's name.")
         var name: String
 
+        @Option(help: "Why, for the record (shown by benefit audit list).")
+        var reason: String?
+
+        func validate() throws {
+            if let reason, let problem = AuditEntry.reasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
+        }
+
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            guard try await CampaignStore.resume(name, on: pool) else {
+            guard try await CampaignStore.resume(name, reason: reason, by: OperatorIdentity.current, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
                 throw CommandFailure(exists ? "campaign \(name) is not paused" : "there is no campaign \(name)")
             }
@@ -230,9 +238,16 @@ struct Campaign: AsyncParsableCommand {
         @Argument(help: "The campaign's name.")
         var name: String
 
+        @Option(help: "Why, for the record (shown by benefit audit list).")
+        var reason: String?
+
+        func validate() throws {
+            if let reason, let problem = AuditEntry.reasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
+        }
+
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            guard let runID = try await CampaignStore.trigger(name, at: Date(), on: pool) else {
+            guard let runID = try await CampaignStore.trigger(name, at: Date(), reason: reason, by: OperatorIdentity.current, on: pool) else {
                 throw CommandFailure("there is no campaign \(name)")
             }
             print("run \(runID) of \(name) started; follow it with: benefit runs watch \(runID)")

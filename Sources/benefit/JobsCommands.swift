@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenefitAudit
 import BenefitCore
 import BenefitQueue
 import BenefitScheduler
@@ -134,19 +135,23 @@ struct Jobs: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "Retry every dead job of this run.", transform: OptionValues.wholeNumber(1...Int.max))
         var run: Int?
 
+        @Option(help: "Why, for the record (shown by benefit audit list).")
+        var reason: String?
+
         func validate() throws {
             guard (job == nil) != (run == nil) else { throw ValidationError("give either a job id or --run RUN") }
+            if let reason, let problem = AuditEntry.reasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
         }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
             if let run {
-                guard let retried = try await RunControl.retryDead(runID: run, on: pool) else {
+                guard let retried = try await RunControl.retryDead(runID: run, reason: reason, by: OperatorIdentity.current, on: pool) else {
                     throw CommandFailure("there is no run \(run)")
                 }
                 print("\(retried.count) dead jobs of run \(run) are available again")
             } else if let job {
-                guard try await !RunControl.retryDead(jobID: job, on: pool).isEmpty else {
+                guard try await !RunControl.retryDead(jobID: job, reason: reason, by: OperatorIdentity.current, on: pool).isEmpty else {
                     let state = try await JobQueue(pool: pool).state(of: job)
                     throw CommandFailure(state.map { "job \(job) is \($0.rawValue), not dead" } ?? "there is no job \(job)")
                 }
@@ -165,10 +170,17 @@ struct Jobs: AsyncParsableCommand {
         @Argument(help: "The job to cancel.")
         var job: Int
 
+        @Option(help: "Why, for the record (shown by benefit audit list).")
+        var reason: String
+
+        func validate() throws {
+            if let problem = AuditEntry.reasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
+        }
+
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
             let queue = JobQueue(pool: pool)
-            guard try await queue.cancel(jobID: job) else {
+            guard try await queue.cancel(jobID: job, reason: reason, by: OperatorIdentity.current) else {
                 let state = try await queue.state(of: job)
                 throw CommandFailure(state.map { "job \(job) is already \($0.rawValue)" } ?? "there is no job \(job)")
             }

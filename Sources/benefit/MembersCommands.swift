@@ -44,7 +44,7 @@ struct Members: AsyncParsableCommand {
                 _ = try RosterReader(path: file, today: .today())
                 let (database, logger) = try await connection.configuration(label: "benefit.members")
                 let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
-                summary = try await RosterImport.run(path: file, dryRun: dryRun, on: pool)
+                summary = try await RosterImport.run(path: file, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
             } catch let error as RosterError {
                 printToStandardError(error.problemLines)
                 throw CommandFailure(error.summary)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenefitAudit
 import BenefitCore
 import BenefitScheduler
 import BenefitTools
@@ -135,9 +136,16 @@ struct Runs: AsyncParsableCommand {
         @Argument(help: "The run's id.")
         var run: Int
 
+        @Option(help: "Why, for the record (shown by benefit audit list).")
+        var reason: String
+
+        func validate() throws {
+            if let problem = AuditEntry.reasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
+        }
+
         func run() async throws {
             let (pool, logger) = try await connection.pool(label: "benefit.runs")
-            guard let cancellation = try await RunControl.cancel(runID: run, on: pool, logger: logger) else {
+            guard let cancellation = try await RunControl.cancel(runID: run, reason: reason, by: OperatorIdentity.current, on: pool, logger: logger) else {
                 throw CommandFailure("there is no run \(run)")
             }
             guard cancellation.requested else { throw CommandFailure("run \(run) is already \(cancellation.stateBefore.rawValue)") }

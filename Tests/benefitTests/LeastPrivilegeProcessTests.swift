@@ -112,7 +112,7 @@ struct LeastPrivilegeProcessTests {
                 #expect(try await owner.query("SELECT count(*) FROM benefit.job WHERE group_key = \("run:\(run)")").single(Int.self) == 1)
                 #expect(try await Self.succeed(["runs", "list"], as: login).contains("fire-drill"))
                 #expect(try await Self.succeed(["runs", "show", "\(run)"], as: login).contains("fire-drill"))
-                try await Self.succeed(["runs", "cancel", "\(run)"], as: login)
+                try await Self.succeed(["runs", "cancel", "\(run)", "--reason", "wrong cycle"], as: login)
                 #expect(try await owner.query("SELECT cancel_requested FROM benefit.run").single(Bool.self))
 
                 // Jobs: one to cancel, one that goes dead under a worker, retried.
@@ -121,7 +121,7 @@ struct LeastPrivilegeProcessTests {
                     ["jobs", "enqueue", "probe", "--queue", "op", "--max-attempts", "1", "--payload", #"{"failAttempts": 1, "permanent": true}"#],
                     as: login)
                 let later = try await owner.query("SELECT id FROM benefit.job WHERE queue = 'later'").single(Int.self)
-                try await Self.succeed(["jobs", "cancel", "\(later)"], as: login)
+                try await Self.succeed(["jobs", "cancel", "\(later)", "--reason", "queued by mistake"], as: login)
                 #expect(try await owner.query("SELECT state FROM benefit.job WHERE id = \(later)").single(String.self) == "cancelled")
                 let worker = Worker(
                     pool: owner, registry: HandlerRegistry(DiagnosticHandlers.all),
@@ -153,8 +153,8 @@ struct LeastPrivilegeProcessTests {
         (["members", "import"], "benefit_operator"), (["runs", "list"], "benefit_operator"), (["runs", "show"], "benefit_operator"),
         (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
-        (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"), (["db", "status"], "benefit_operator"),
-        (["status"], "benefit_operator"),
+        (["audit", "list"], "benefit_operator"), (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"),
+        (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])

@@ -74,7 +74,7 @@ struct StatusCommandTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "status-plan", program: "drill", queue: "status-plan", parameters: "{ members: 3 }"), on: pool)
-            let runID = try await CampaignStore.trigger("status-plan", at: Date(), on: pool)
+            let runID = try await CampaignStore.trigger("status-plan", at: Date(), by: "test@host", on: pool)
             // A worker has claimed the planning job and not committed it yet.
             let claimed = try await JobQueue(pool: pool).claim(queues: ["status-plan"], limit: 1, worker: WorkerIdentity(name: "planner"))
             #expect(claimed.map(\.kind) == ["campaign.plan"])
@@ -100,7 +100,7 @@ struct StatusCommandTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "status-stall", program: "drill", queue: "status-stall", parameters: "{ members: 3 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("status-stall", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("status-stall", at: Date(), by: "test@host", on: pool))
             // As if planned 20 minutes ago, with nothing done since (the owner may write what no role can).
             try await pool.query("""
                 UPDATE benefit.run SET state = 'running', started_at = now() - interval '20 minutes', batches_total = 1, members_total = 3

@@ -1,3 +1,4 @@
+import BenefitAudit
 import BenefitCore
 import Foundation
 import PostgresClient
@@ -115,10 +116,19 @@ public struct JobQueue: Sendable {
         try RetriedJob.all(in: try await connection.query(JobQueries.retryDead(id: jobID, group: group)))
     }
 
-    /// Cancels a job not yet finished; a running one's worker is fenced out. False
-    /// when it had already finished or does not exist.
-    public func cancel(jobID: Int) async throws -> Bool {
-        try await pool.query(JobQueries.cancel(id: jobID)).single(Int.self) == 1
+    /// An operator cancels a job not yet finished; a running one's worker is fenced
+    /// out. Recorded in the audit trail (`job.cancel`, with the reason) in the same
+    /// transaction. False when it had already finished or does not exist (nothing
+    /// is recorded).
+    ///
+    /// - Throws: ``AuditError`` for a reason the audit trail refuses, before anything is sent.
+    public func cancel(jobID: Int, reason: String, by operatorName: String) async throws -> Bool {
+        let entry = try AuditEntry(.jobCancel, target: String(jobID), reason: reason, by: operatorName)
+        return try await pool.transaction { transaction in
+            guard try await transaction.query(JobQueries.cancel(id: jobID)).single(Int.self) == 1 else { return false }
+            try await AuditTrail.record(entry, on: transaction)
+            return true
+        }
     }
 
     /// Cancels a group's jobs that have not started, inside the caller's transaction;

@@ -1,3 +1,4 @@
+import BenefitAudit
 import Foundation
 import PostgresClient
 
@@ -44,6 +45,9 @@ public enum CampaignStore {
     /// Campaigns are locked (or, new, inserted) in order of name, whatever order the
     /// files were given in: two applies of the same files given in other orders
     /// then wait for each other instead of deadlocking.
+    ///
+    /// Each campaign created or revised is recorded in the audit trail
+    /// (`campaign.apply`, with its revision) in the same transaction.
     public static func apply(_ sources: [Source], dryRun: Bool, by operatorName: String, on pool: PostgresPool) async throws -> [Change] {
         try await pool.transaction { transaction in
             var changes: [Change] = []
@@ -54,19 +58,31 @@ public enum CampaignStore {
                 switch existing {
                 case nil:
                     changes.append(Change(campaign: name, kind: .created))
-                    if !dryRun { try await transaction.query(CampaignQueries.create(source, json: json, by: operatorName)) }
+                    if !dryRun {
+                        try await transaction.query(CampaignQueries.create(source, json: json, by: operatorName))
+                        try await recordApply(name, revision: 1, source, by: operatorName, on: transaction)
+                    }
                 case let (_, revision, same)? where same:
                     changes.append(Change(campaign: name, kind: .unchanged(revision: revision)))
                 case let (id, revision, _)?:
                     changes.append(Change(campaign: name, kind: .updated(fromRevision: revision, toRevision: revision + 1)))
                     if !dryRun {
                         try await transaction.query(CampaignQueries.revise(id: id, revision: revision + 1, source, json: json, by: operatorName))
+                        try await recordApply(name, revision: revision + 1, source, by: operatorName, on: transaction)
                     }
                 }
             }
             let byName = Dictionary(changes.map { ($0.campaign, $0) }, uniquingKeysWith: { first, _ in first })
             return sources.compactMap { byName[$0.definition.name] }
         }
+    }
+
+    private static func recordApply(
+        _ name: String, revision: Int, _ source: Source, by operatorName: String, on transaction: PostgresConnection
+    ) async throws {
+        let entry = try AuditEntry(
+            .campaignApply, target: name, reason: nil, by: operatorName, details: ["revision": .integer(revision), "file": .text(source.fileName)])
+        try await AuditTrail.record(entry, on: transaction)
     }
 
     public static func list(on pool: PostgresPool) async throws -> [CampaignRecord] {
@@ -78,38 +94,65 @@ public enum CampaignStore {
     }
 
     /// Pauses a campaign: the scheduler creates no runs for it until it is resumed.
+    /// Recorded in the audit trail (`campaign.pause`) in the same transaction.
+    /// False when there is no such campaign or it is already paused (nothing is recorded).
     ///
     /// - Throws: ``InvalidPauseReason`` for a reason ``pauseReasonProblem(_:)`` refuses, before anything is sent.
-    public static func pause(_ name: String, reason: String, on pool: PostgresPool) async throws -> Bool {
+    public static func pause(_ name: String, reason: String, by operatorName: String, on pool: PostgresPool) async throws -> Bool {
         if let problem = pauseReasonProblem(reason) { throw InvalidPauseReason(description: problem) }
-        return try await pool.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1
+        let entry = try AuditEntry(.campaignPause, target: name, reason: reason, by: operatorName)
+        return try await pool.transaction { transaction in
+            guard try await transaction.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1 else { return false }
+            try await AuditTrail.record(entry, on: transaction)
+            return true
+        }
     }
 
     /// The most characters a pause reason may have: a sentence or two for the record, shown by `campaign show`.
-    public static let maximumPauseReasonLength = 500
+    public static let maximumPauseReasonLength = AuditEntry.maximumReasonLength
 
-    /// What is wrong with a pause reason, or nil: it must say something, in at most ``maximumPauseReasonLength`` characters.
+    /// What is wrong with a pause reason, or nil: it must say something, in at most
+    /// ``maximumPauseReasonLength`` characters (the audit trail's rule for every reason).
     public static func pauseReasonProblem(_ reason: String) -> String? {
-        StorableText.nonBlankProblem(reason, maximumLength: maximumPauseReasonLength, blank: "empty; say why the campaign is paused")
+        AuditEntry.reasonProblem(reason, blank: "empty; say why the campaign is paused")
     }
 
-    /// A pause reason ``pause(_:reason:on:)`` refuses, with why.
+    /// A pause reason ``pause(_:reason:by:on:)`` refuses, with why.
     public struct InvalidPauseReason: Error, CustomStringConvertible {
         public let description: String
     }
 
     /// Resumes it: fire times missed while paused follow its `catchUp` policy.
-    public static func resume(_ name: String, on pool: PostgresPool) async throws -> Bool {
-        try await pool.query(CampaignQueries.resume(name: name)).affectedRows == 1
+    /// Recorded in the audit trail (`campaign.resume`, with the reason if given) in
+    /// the same transaction. False when there is no such campaign or it is not paused.
+    ///
+    /// - Throws: ``AuditError`` for a reason ``AuditEntry/reasonProblem(_:blank:)`` refuses, before anything is sent.
+    public static func resume(_ name: String, reason: String? = nil, by operatorName: String, on pool: PostgresPool) async throws -> Bool {
+        let entry = try AuditEntry(.campaignResume, target: name, reason: reason, by: operatorName)
+        return try await pool.transaction { transaction in
+            guard try await transaction.query(CampaignQueries.resume(name: name)).affectedRows == 1 else { return false }
+            try await AuditTrail.record(entry, on: transaction)
+            return true
+        }
     }
 
     /// A manual run at `fireTime` (trigger `manual`), planned at once whatever the
-    /// overlap policy. Nil when there is no such campaign.
-    public static func trigger(_ name: String, at fireTime: Date, on pool: PostgresPool) async throws -> Int? {
-        try await pool.transaction { transaction in
+    /// overlap policy, recorded in the audit trail (`campaign.trigger`, with the
+    /// run's id) in the same transaction. Nil when there is no such campaign.
+    ///
+    /// - Throws: ``AuditError`` for a reason ``AuditEntry/reasonProblem(_:blank:)`` refuses, before anything is sent.
+    public static func trigger(
+        _ name: String, at fireTime: Date, reason: String? = nil, by operatorName: String, on pool: PostgresPool
+    ) async throws -> Int? {
+        let entry = try AuditEntry(.campaignTrigger, target: name, reason: reason, by: operatorName)
+        return try await pool.transaction { transaction in
             guard let row = try await transaction.query(CampaignQueries.lockByName(name)).first else { return nil }
             let campaign = try record(from: row)
-            return try await RunLauncher.create(campaign, fireTime: fireTime, trigger: .manual, start: true, on: transaction)
+            guard let runID = try await RunLauncher.create(campaign, fireTime: fireTime, trigger: .manual, start: true, on: transaction) else {
+                return nil
+            }
+            try await AuditTrail.record(entry.adding(["run": .integer(runID)]), on: transaction)
+            return runID
         }
     }
 

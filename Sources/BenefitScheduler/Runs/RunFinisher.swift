@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// is finished from what the queue says of its group (any job that may still
 /// run? any that died?), not from counters bumped by each batch, so no batch
 /// commit ever waits on the run row, and a dead batch retried by an operator
-/// simply makes the run go on (``RunControl/retryDead(runID:on:)``). Passes lock
+/// simply makes the run go on (``RunControl/retryDead(runID:reason:by:on:)``). Passes lock
 /// the runs they judge with SKIP LOCKED: concurrent passes on many hosts are
 /// safe, and an operator's retry waits for a pass that judged the run before it,
 /// then reopens what that pass ended.

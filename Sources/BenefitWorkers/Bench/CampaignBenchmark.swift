@@ -100,7 +100,7 @@ public struct CampaignBenchmark: Sendable {
         let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline
         let runID = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
-            guard let runID = try await CampaignStore.trigger(Self.campaign, at: Date(), on: pool) else {
+            guard let runID = try await CampaignStore.trigger(Self.campaign, at: Date(), by: OperatorIdentity.current, on: pool) else {
                 throw BenchmarkError("the benchmark campaign could not be triggered")
             }
             logger.info("triggered run \(runID); waiting for it to end")

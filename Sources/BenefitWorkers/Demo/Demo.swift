@@ -101,7 +101,7 @@ public struct Demo: Sendable {
             try await processes.run(children) {
                 var runIDs: [Int] = []
                 for name in names {
-                    guard let runID = try await CampaignStore.trigger(name, at: Date(), on: pool) else {
+                    guard let runID = try await CampaignStore.trigger(name, at: Date(), by: OperatorIdentity.current, on: pool) else {
                         throw DemoError("campaign \(name) could not be triggered")
                     }
                     runIDs.append(runID)

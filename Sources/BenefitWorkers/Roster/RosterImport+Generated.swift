@@ -13,6 +13,6 @@ extension RosterImport {
         try await runBlocking("roster-file") {
             try RosterGenerator.writeCSV(count: count, seed: seed, asOf: asOf, toFile: file.path, mode: 0o600)
         }
-        return try await run(path: file.path, on: pool)
+        return try await run(path: file.path, by: OperatorIdentity.current, on: pool)
     }
 }

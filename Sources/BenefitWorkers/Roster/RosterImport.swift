@@ -1,3 +1,4 @@
+import BenefitAudit
 import BenefitCore
 import Foundation
 import PostgresClient
@@ -28,14 +29,21 @@ public enum RosterImport {
 
     /// Imports the roster at `path` in one transaction and says what changed.
     ///
-    /// Members missing from the file are left as they are.
+    /// Members missing from the file are left as they are. An import is recorded in
+    /// the audit trail (`roster.import`, target the path as given, with its counts)
+    /// in the same transaction; a dry run records nothing.
     /// - Parameters:
     ///   - today: Birth dates after this day are refused (default: the local date).
     ///   - dryRun: Check and count everything, then roll back.
-    /// - Throws: ``RosterError`` for a bad file (nothing written), `PostgresError` when the database fails.
-    public static func run(path: String, dryRun: Bool = false, today: CalendarDate = .today(), on pool: PostgresPool) async throws -> Summary {
+    ///   - operatorName: Who imports, for the audit trail (`OperatorIdentity.current`).
+    /// - Throws: ``RosterError`` for a bad file (nothing written), `AuditError` for a
+    ///   path or name the audit trail cannot record, `PostgresError` when the database fails.
+    public static func run(
+        path: String, dryRun: Bool = false, today: CalendarDate = .today(), by operatorName: String, on pool: PostgresPool
+    ) async throws -> Summary {
         // The header is checked before connecting: the wrong file fails at once.
         _ = try RosterReader(path: path, today: today)
+        let entry = try AuditEntry(.rosterImport, target: path, reason: nil, by: operatorName)
         do {
             return try await pool.transaction { connection in
                 let clock = ContinuousClock()
@@ -55,6 +63,8 @@ public enum RosterImport {
                     "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
                 let summary = Summary(added: added, updated: updated, unchanged: loaded - added - updated, dryRun: dryRun)
                 if dryRun { throw DryRunRollback(summary: summary) }
+                try await AuditTrail.record(
+                    entry.adding(["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(summary.unchanged)]), on: connection)
                 return summary
             }
         } catch let rollback as DryRunRollback {

@@ -76,7 +76,7 @@ struct FencingTests {
                 // An operator cancels the running job: the next heartbeat finds the token gone.
                 // (The lease is long enough that a loaded machine's late heartbeat cannot let
                 // the rescuer take the job back first, which would leave nothing running to cancel.)
-                #expect(try await queue.cancel(jobID: jobID))
+                #expect(try await queue.cancel(jobID: jobID, reason: "no longer wanted", by: "tester@tests"))
                 #expect(try await eventually {
                     try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(jobID) AND outcome = 'fenced'").single(Int.self) == 1
                 })

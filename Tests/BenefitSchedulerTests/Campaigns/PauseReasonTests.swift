@@ -24,7 +24,7 @@ struct PauseReasonTests {
             defer { pool.close() }
             try await RunFixtures.apply(CampaignText.yaml(name: "held", program: "synthetic", parameters: "{ members: 5 }"), on: pool)
             await #expect(throws: CampaignStore.InvalidPauseReason.self) {
-                try await CampaignStore.pause("held", reason: String(repeating: "r", count: 501), on: pool)
+                try await CampaignStore.pause("held", reason: String(repeating: "r", count: 501), by: "tester@tests", on: pool)
             }
             #expect(try await pool.query("SELECT paused FROM benefit.campaign WHERE name = 'held'").single(Bool.self) == false)
         }

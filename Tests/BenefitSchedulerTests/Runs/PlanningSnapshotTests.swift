@@ -42,7 +42,7 @@ struct PlanningSnapshotTests {
             let catalog = ProgramCatalog([ImportDuringPlanningProgram(database: configuration)])
             try await RunFixtures.apply(
                 CampaignText.yaml(name: "snapshot", program: "import-during-planning", parameters: "{}"), catalog: catalog, on: pool)
-            let runID = try #require(try await CampaignStore.trigger("snapshot", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("snapshot", at: Date(), by: "tester@tests", on: pool))
             let worker = RunFixtures.worker(pool: pool, queue: "runs", name: "w1", catalog: catalog)
             let run = try await withWorker(worker) { try await RunFixtures.waitForFinalState(runID, pool: pool) }
             #expect(run?.state == .succeeded)

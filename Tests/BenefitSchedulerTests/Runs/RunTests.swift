@@ -14,7 +14,7 @@ struct RunTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "drill-10k", program: "synthetic", batchSize: 500, parameters: "{ members: 10000 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("drill-10k", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("drill-10k", at: Date(), by: "tester@tests", on: pool))
             let summary = try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 try await RunFixtures.waitForFinalState(runID, pool: pool)
             }
@@ -39,7 +39,7 @@ struct RunTests {
             try await pool.query("INSERT INTO test_broken VALUES (777)")
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "fixable", program: "fixable", batchSize: 250, parameters: "{ members: 2000 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), by: "tester@tests", on: pool))
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 let failed = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(failed?.state == .failed)
@@ -54,8 +54,8 @@ struct RunTests {
                 // Retried by the run (`jobs retry --run`) or by its job id (`jobs retry JOB`): the run goes on either way.
                 let deadJob = try #require(dead.first?.jobID)
                 let retried = byRun
-                    ? try await RunControl.retryDead(runID: runID, on: pool)
-                    : try await RunControl.retryDead(jobID: deadJob, on: pool)
+                    ? try await RunControl.retryDead(runID: runID, by: "tester@tests", on: pool)
+                    : try await RunControl.retryDead(jobID: deadJob, by: "tester@tests", on: pool)
                 #expect(retried?.map(\.id) == [deadJob])
                 #expect(try await RunHistory.find(runID, on: pool)?.state == .running)
                 let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
@@ -73,7 +73,7 @@ struct RunTests {
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "limited", program: "synthetic", batchSize: 50, concurrency: 2, parameters: "{ members: 1000, sleepMs: 40 }"), on: pool)
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'limited'").single(Int.self)
-            let runID = try #require(try await CampaignStore.trigger("limited", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("limited", at: Date(), by: "tester@tests", on: pool))
             let workers = (1...4).map { RunFixtures.worker(pool: pool, name: "w\($0)", concurrency: 4) }
             let busiest = Counter()
             let samples = Counter()
@@ -112,13 +112,13 @@ struct RunTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 8)
             try await RunFixtures.apply(CampaignText.yaml(name: "unplanned", program: "fixable", parameters: "{ members: 20 }"), on: pool)
             try await pool.query("CREATE TABLE test_broken (rank int)")
-            let runID = try #require(try await CampaignStore.trigger("unplanned", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("unplanned", at: Date(), by: "tester@tests", on: pool))
             // This worker does not have the campaign's program: the planning job dies at once.
             let lacking = RunFixtures.worker(pool: pool, name: "w1", catalog: ProgramCatalog([SyntheticProgram()]))
             let failed = try await withWorker(lacking) { try await RunFixtures.waitForFinalState(runID, pool: pool) }
             #expect(failed?.state == .failed)
             #expect(failed?.batchesTotal == 0)
-            #expect(try await RunControl.retryDead(runID: runID, on: pool)?.count == 1)
+            #expect(try await RunControl.retryDead(runID: runID, by: "tester@tests", on: pool)?.count == 1)
             #expect(try await RunHistory.find(runID, on: pool)?.state == .pending)
             let recovered = try await withWorker(RunFixtures.worker(pool: pool, name: "w2")) {
                 try await RunFixtures.waitForFinalState(runID, pool: pool)
@@ -136,7 +136,7 @@ struct RunTests {
             try await pool.query("INSERT INTO test_broken VALUES (15)")
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "fixable", program: "fixable", batchSize: 10, parameters: "{ members: 20 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), by: "tester@tests", on: pool))
             // No finisher runs beside this worker: the run stays running with its dead batch.
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 #expect(try await eventually { try await DeadJobs.list(on: pool, runID: runID, limit: 1).count == 1 })
@@ -149,8 +149,8 @@ struct RunTests {
             try await finisher.query("BEGIN")
             try await finisher.query("SELECT id FROM benefit.run WHERE id = \(runID) FOR UPDATE")
             let retry = Task {
-                byRun ? try await RunControl.retryDead(runID: runID, on: pool)?.map(\.id)
-                      : try await RunControl.retryDead(jobID: deadJob, on: pool).map(\.id)
+                byRun ? try await RunControl.retryDead(runID: runID, by: "tester@tests", on: pool)?.map(\.id)
+                      : try await RunControl.retryDead(jobID: deadJob, by: "tester@tests", on: pool).map(\.id)
             }
             // The retry waits for the pass's lock ...
             #expect(try await eventually {
@@ -178,10 +178,10 @@ struct RunCancelTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "slow", program: "synthetic", batchSize: 10, concurrency: 2, parameters: "{ members: 400, sleepMs: 300 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("slow", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("slow", at: Date(), by: "tester@tests", on: pool))
             try await withWorker(RunFixtures.worker(pool: pool, name: "w1")) { () async throws in
                 #expect(try await eventually { try await RunHistory.find(runID, on: pool)?.batchesSucceeded ?? 0 >= 2 })
-                let cancelled = try #require(try await RunControl.cancel(runID: runID, on: pool, logger: TestDatabase.quietLogger))
+                let cancelled = try #require(try await RunControl.cancel(runID: runID, reason: "wrong cycle", by: "tester@tests", on: pool, logger: TestDatabase.quietLogger))
                 #expect(cancelled.requested)
                 #expect(cancelled.stateBefore == .running)
                 #expect(cancelled.stoppedJobs > 30)
@@ -191,9 +191,9 @@ struct RunCancelTests {
                 #expect((final?.batchesSucceeded ?? 0) < 10)
                 let effects = try await pool.query("SELECT count(*) FROM test_effect").single(Int.self)
                 #expect(effects == (final?.batchesSucceeded ?? -1) * 10)
-                let again = try #require(try await RunControl.cancel(runID: runID, on: pool, logger: TestDatabase.quietLogger))
+                let again = try #require(try await RunControl.cancel(runID: runID, reason: "wrong cycle", by: "tester@tests", on: pool, logger: TestDatabase.quietLogger))
                 #expect(!again.requested && again.stateBefore == .cancelled)
-                #expect(try await RunControl.cancel(runID: runID + 1000, on: pool, logger: TestDatabase.quietLogger) == nil)
+                #expect(try await RunControl.cancel(runID: runID + 1000, reason: "wrong cycle", by: "tester@tests", on: pool, logger: TestDatabase.quietLogger) == nil)
             }
         }
     }
@@ -205,7 +205,7 @@ struct RunCancelTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
             try await RunFixtures.apply(CampaignText.yaml(
                 name: "late", program: "synthetic", batchSize: 10, parameters: "{ members: 50, sleepMs: 300 }"), on: pool)
-            let runID = try #require(try await CampaignStore.trigger("late", at: Date(), on: pool))
+            let runID = try #require(try await CampaignStore.trigger("late", at: Date(), by: "tester@tests", on: pool))
             if afterPlanning {
                 // Planned, with its five slow batches on the queue; the worker stops after at most one or two.
                 try await withWorker(RunFixtures.worker(pool: pool, name: "planner", concurrency: 1)) { () async throws in

@@ -79,7 +79,7 @@ enum ProgramFixtures {
 
     /// Triggers a manual run at `fireTime` and returns its id.
     static func trigger(_ campaign: String, at fireTime: Date, on pool: PostgresPool) async throws -> Int {
-        guard let runID = try await CampaignStore.trigger(campaign, at: fireTime, on: pool) else {
+        guard let runID = try await CampaignStore.trigger(campaign, at: fireTime, by: "tester@tests", on: pool) else {
             throw TestSetupError("campaign \(campaign) could not be triggered at \(fireTime)")
         }
         return runID

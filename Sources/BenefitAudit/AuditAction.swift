@@ -1,0 +1,54 @@
+/// What an operator did: the closed list of actions the audit trail records
+/// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql).
+public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
+    case campaignApply = "campaign.apply"
+    case campaignPause = "campaign.pause"
+    case campaignResume = "campaign.resume"
+    case campaignTrigger = "campaign.trigger"
+    /// For `campaign backfill`, still to come: no command records it yet.
+    case campaignBackfill = "campaign.backfill"
+    case runCancel = "run.cancel"
+    /// `jobs retry --run`: every dead job of a run.
+    case runRetry = "run.retry"
+    case jobRetry = "job.retry"
+    case jobCancel = "job.cancel"
+    case rosterImport = "roster.import"
+    /// For `queue pause`, still to come: no command records it yet.
+    case queuePause = "queue.pause"
+    /// For `queue resume`, still to come: no command records it yet.
+    case queueResume = "queue.resume"
+
+    /// The kind of thing the action names: the part of its name before the dot.
+    public var targetType: AuditTargetType {
+        switch self {
+        case .campaignApply, .campaignPause, .campaignResume, .campaignTrigger, .campaignBackfill: .campaign
+        case .runCancel, .runRetry: .run
+        case .jobRetry, .jobCancel: .job
+        case .rosterImport: .roster
+        case .queuePause, .queueResume: .queue
+        }
+    }
+
+    /// Whether the operator must say why: actions that stop someone's work (pauses
+    /// and cancels). The database refuses such a row without a reason too.
+    public var requiresReason: Bool {
+        switch self {
+        case .campaignPause, .runCancel, .jobCancel, .queuePause: true
+        default: false
+        }
+    }
+}
+
+/// The kind of thing an audited action names (column `target_type`).
+public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
+    /// A campaign, by name.
+    case campaign
+    /// A run, by id.
+    case run
+    /// A job, by id.
+    case job
+    /// A roster file, by the path given.
+    case roster
+    /// A queue, by name.
+    case queue
+}
