@@ -90,8 +90,11 @@ struct NetworkPartitionTests {
             // Every wait of shutdown, one after the other: the run finisher's pass and
             // the claim in flight, each cut when its cancel goes unanswered; the grace
             // period; giving the running jobs back (the write timeout, then cut); the
-            // loops' statements, cut; the last completions (the write timeout, then cut).
-            let shutdownBound = cutLimit + cutLimit + grace + (writeTimeout + cutLimit) + cutLimit + (writeTimeout + cutLimit) + Self.margin
+            // loops' statements, cut; the last completions (the write timeout, then cut);
+            // the registry's heartbeat, cut, and its last write (stopped: its timeout, then cut).
+            let registryStop = ProcessRegistration.Configuration().stopWriteTimeout + cutLimit
+            let shutdownBound = cutLimit + cutLimit + grace + (writeTimeout + cutLimit) + cutLimit + (writeTimeout + cutLimit)
+                + cutLimit + registryStop + Self.margin
             try await withFreezableProxy(to: configuration) { (proxy: FreezableProxy) async throws in
                 try await withProcessGroup { (processes: ProcessGroup) async throws in
                     let worker = await processes.start(

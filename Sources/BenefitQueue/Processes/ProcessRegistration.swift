@@ -56,8 +56,9 @@ public final class ProcessRegistration: Service, Sendable {
         public var retention: Duration = .seconds(7 * 86_400)
         /// How often this process prunes rows past the retention. Default 1 hour.
         public var pruneInterval: Duration = .seconds(3_600)
-        /// The longest the last write (stopped) may take at shutdown. Default 5 s.
-        public var stopWriteTimeout: Duration = .seconds(5)
+        /// The longest the last write (stopped) may take at shutdown, besides the
+        /// pool's cut of a connection whose cancel goes unanswered. Default 2 s.
+        public var stopWriteTimeout: Duration = .seconds(2)
 
         public init() {}
 
@@ -102,7 +103,9 @@ public final class ProcessRegistration: Service, Sendable {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await beat()
+            // A heartbeat stuck on a cut network is cancelled when shutdown comes (the
+            // pool cuts its connection when the cancel goes unanswered).
+            await cancelWhenGracefulShutdown { await self.beat() }
             await cancelWhenGracefulShutdown { await self.wakeup.wait(timeout: self.configuration.heartbeat) }
         }
         // Cancelled outright (not a graceful end): the row goes gone by itself.

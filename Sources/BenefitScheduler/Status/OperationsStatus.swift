@@ -75,7 +75,9 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
         return warnings
     }
 
+    /// Whole minutes from a minute on ("20m", not "1201s"), else seconds.
     private static func text(_ seconds: Double) -> String {
-        DurationText.format(.seconds(Int(seconds)))
+        let whole = Int(seconds)
+        return DurationText.format(.seconds(whole >= 60 ? whole / 60 * 60 : whole))
     }
 }
