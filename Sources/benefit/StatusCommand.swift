@@ -66,59 +66,47 @@ struct StatusCommand: AsyncParsableCommand {
 /// The text of `benefit status`.
 enum StatusScreen {
     static func render(_ status: OperationsStatus) -> String {
-        var sections: [String] = []
-        sections.append("PROCESSES (leader: \(status.leader ?? "none"))")
-        if status.processes.isEmpty {
-            sections.append("no process has registered in the last day")
-        } else {
-            sections.append(TextTable.render(
-                header: ["HOST", "ROLE", "NAME", "PID", "STATE", "QUEUES", "SLOTS", "VERSION", "LAST HEARTBEAT"],
-                rows: status.processes.map { process in
-                    [process.host, process.role.rawValue + (process.leader ? " (leader)" : ""), process.name, String(process.pid),
-                     process.state.rawValue, process.queues.isEmpty ? "-" : process.queues.joined(separator: ","),
-                     process.concurrency.map(String.init) ?? "-", process.version, ago(process.silentSeconds)]
-                }))
-        }
-        sections.append("\nQUEUES")
-        if status.queues.isEmpty {
-            sections.append("no job is due, scheduled, running or recently dead")
-        } else {
-            sections.append(TextTable.render(
-                header: ["QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD 24H", "OLDEST WAIT"],
-                rows: status.queues.map { queue in
-                    [queue.queue, TextTable.grouped(queue.available), TextTable.grouped(queue.scheduled), TextTable.grouped(queue.running),
-                     TextTable.grouped(queue.deadLastDay), queue.oldestWaitSeconds.map(seconds) ?? "-"]
-                }))
-        }
-        sections.append("\nRUNS IN PROGRESS")
-        if status.runs.isEmpty {
-            sections.append("none")
-        } else {
-            sections.append(TextTable.render(
-                header: ["RUN", "CAMPAIGN", "PHASE", "BATCHES", "MEMBERS", "RATE"],
-                rows: status.runs.map { activity in
-                    let run = activity.run
-                    let batches = "\(run.batchesSucceeded + run.batchesDead)/\(run.batchesTotal)" + (run.batchesDead > 0 ? " (\(run.batchesDead) dead)" : "")
-                    let rate = activity.membersPerSecond > 0 ? "\(TextTable.grouped(Int(activity.membersPerSecond)))/s" : "-"
-                    return [String(run.runID), run.campaign, activity.phaseText, batches,
-                            "\(TextTable.grouped(run.membersDone))/\(TextTable.grouped(run.membersTotal))", rate]
-                }))
-        }
-        sections.append("\ndead jobs in the last 24 hours: \(status.deadLastDay)" + (status.deadLastDay > 0 ? " (benefit jobs dead)" : ""))
+        var lines: [String] = []
+        lines += table(
+            "PROCESSES (leader: \(status.leader ?? "none"))", empty: "no process has registered in the last day",
+            header: ["HOST", "ROLE", "NAME", "PID", "STATE", "QUEUES", "SLOTS", "VERSION", "LAST HEARTBEAT"],
+            rows: status.processes.map { process in
+                [process.host, process.role.rawValue + (process.leader ? " (leader)" : ""), process.name, String(process.pid),
+                 process.state.rawValue, process.queues.isEmpty ? "-" : process.queues.joined(separator: ","),
+                 process.concurrency.map(String.init) ?? "-", process.version, seconds(process.silentSeconds) + " ago"]
+            })
+        lines += table(
+            "\nQUEUES", empty: "no job is due, scheduled, running or recently dead",
+            header: ["QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD 24H", "OLDEST WAIT"],
+            rows: status.queues.map { queue in
+                [queue.queue, TextTable.grouped(queue.available), TextTable.grouped(queue.scheduled), TextTable.grouped(queue.running),
+                 TextTable.grouped(queue.deadLastDay), queue.oldestWaitSeconds.map(seconds) ?? "-"]
+            })
+        lines += table(
+            "\nRUNS IN PROGRESS", empty: "none", header: ["RUN", "CAMPAIGN", "PHASE", "BATCHES", "MEMBERS", "RATE"],
+            rows: status.runs.map { activity in
+                let run = activity.run
+                let batches = "\(run.batchesSucceeded + run.batchesDead)/\(run.batchesTotal)" + (run.batchesDead > 0 ? " (\(run.batchesDead) dead)" : "")
+                let rate = activity.membersPerSecond > 0 ? "\(TextTable.grouped(Int(activity.membersPerSecond)))/s" : "-"
+                return [String(run.runID), run.campaign, activity.phaseText, batches,
+                        "\(TextTable.grouped(run.membersDone))/\(TextTable.grouped(run.membersTotal))", rate]
+            })
+        lines.append("\ndead jobs in the last 24 hours: \(status.deadLastDay)" + (status.deadLastDay > 0 ? " (benefit jobs dead)" : ""))
         if !status.warnings.isEmpty {
-            sections.append("\nWARNINGS")
-            sections.append(contentsOf: status.warnings.map { "! " + $0 })
+            lines.append("\nWARNINGS")
+            lines += status.warnings.map { "! " + $0 }
         }
         // Names, hosts and campaigns come from the database: each line printed safe.
-        return sections.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false)
             .map { PrintableText.escaping(String($0)) }.joined(separator: "\n")
+    }
+
+    /// A titled table, or the title and `empty` when there are no rows.
+    private static func table(_ title: String, empty: String, header: [String], rows: [[String]]) -> [String] {
+        [title, rows.isEmpty ? empty : TextTable.render(header: header, rows: rows)]
     }
 
     private static func seconds(_ value: Double) -> String {
         DurationText.format(.seconds(Int(value)))
-    }
-
-    private static func ago(_ value: Double) -> String {
-        seconds(value) + " ago"
     }
 }

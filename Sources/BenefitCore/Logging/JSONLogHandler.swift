@@ -49,13 +49,13 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let given = event.metadata { merged.merge(given) { $1 } }
-        var line = "{\"time\":" + Self.quoted(Self.timestamp(Date()))
-        line += ",\"level\":" + Self.quoted(event.level.rawValue)
-        line += ",\"logger\":" + Self.quoted(label)
-        line += ",\"message\":" + Self.quoted(event.message.description)
+        var line = "{\"time\":" + JSONText.quoted(Self.timestamp(Date()))
+        line += ",\"level\":" + JSONText.quoted(event.level.rawValue)
+        line += ",\"logger\":" + JSONText.quoted(label)
+        line += ",\"message\":" + JSONText.quoted(event.message.description)
         for key in merged.keys.sorted() {
             let name = Self.fixedFields.contains(key) ? "_" + key : key
-            line += "," + Self.quoted(name) + ":" + Self.json(merged[key]!)
+            line += "," + JSONText.quoted(name) + ":" + Self.json(merged[key]!)
         }
         write(line + "}\n")
     }
@@ -68,29 +68,11 @@ public struct JSONLogHandler: LogHandler {
 
     private static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
-        case .string(let text): quoted(text)
-        case .stringConvertible(let value): quoted(value.description)
+        case .string(let text): JSONText.quoted(text)
+        case .stringConvertible(let value): JSONText.quoted(value.description)
         case .array(let values): "[" + values.map(json).joined(separator: ",") + "]"
-        case .dictionary(let values): "{" + values.keys.sorted().map { quoted($0) + ":" + json(values[$0]!) }.joined(separator: ",") + "}"
+        case .dictionary(let values): "{" + values.keys.sorted().map { JSONText.quoted($0) + ":" + json(values[$0]!) }.joined(separator: ",") + "}"
         }
-    }
-
-    /// A JSON string literal (RFC 8259): quotes, backslashes and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}":
-                out += String(format: "\\u%04X", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     // MARK: Output

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 extension JSONValue {
@@ -29,7 +30,7 @@ extension JSONValue {
         case .number(let number):
             text += Self.canonicalNumberText(number)
         case .string(let string):
-            Self.writeString(string, into: &text)
+            JSONText.appendQuoted(string, to: &text)
         case .array(let elements):
             text += "["
             for (index, element) in elements.enumerated() {
@@ -41,7 +42,7 @@ extension JSONValue {
             text += "{"
             for (index, key) in members.keys.sorted().enumerated() {
                 if index > 0 { text += "," }
-                Self.writeString(key, into: &text)
+                JSONText.appendQuoted(key, to: &text)
                 text += ":"
                 members[key]?.write(into: &text)
             }
@@ -61,25 +62,5 @@ extension JSONValue {
             if digits.hasSuffix(".") { digits.removeLast() }
         }
         return digits == "-0" ? "0" : digits
-    }
-
-    private static func writeString(_ string: String, into text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "\u{08}": text += "\\b"
-            case "\u{0C}": text += "\\f"
-            case let control where control.value < 0x20:
-                text += "\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count) + String(control.value, radix: 16)
-            default:
-                text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }
