@@ -3,7 +3,8 @@ import PackageDescription
 
 // Modules, each depending only on those above it (docs/architecture.md):
 //   BenefitCore, CPostgres → PostgresClient → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
-// BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient.
+// BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient;
+// BenefitTelemetry (the metrics and health endpoint) beside them on BenefitCore, used by benefit alone.
 let package = Package(
     name: "benefit-scheduler",
     platforms: [.macOS(.v15)],
@@ -21,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +46,7 @@ let package = Package(
                 "BenefitCore",
                 "CPostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The migrations of migrations/*.sql, compiled into the binary.
@@ -58,6 +63,7 @@ let package = Package(
                 "BenefitCore",
                 "PostgresClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -70,8 +76,23 @@ let package = Package(
                 "PostgresClient",
                 "BenefitQueue",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The metrics and health endpoint of the daemons: a Prometheus backend for the
+        // metrics the libraries record (swift-metrics), served over HTTP with /healthz
+        // and /readyz. Knows nothing of PostgreSQL or jobs: readiness is a closure.
+        .target(
+            name: "BenefitTelemetry",
+            dependencies: [
+                "BenefitCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Operational tools: the embedded cluster, child processes, the queue and
@@ -106,10 +127,12 @@ let package = Package(
                 "BenefitMigrations",
                 "BenefitQueue",
                 "BenefitScheduler",
+                "BenefitTelemetry",
                 "BenefitTools",
                 "BenefitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -154,6 +177,15 @@ let package = Package(
         .testTarget(
             name: "BenefitSchedulerTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitTelemetryTests",
+            dependencies: [
+                "BenefitCore", "BenefitTelemetry", "BenefitTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "BenefitToolsTests",
