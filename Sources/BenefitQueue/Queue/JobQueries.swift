@@ -181,6 +181,21 @@ enum JobQueries {
         """
     }
 
+    // MARK: Queue depth (run by the leading scheduler's QueueDepthSampler, every 15 s by default)
+
+    /// Jobs by queue and state, for the states whose jobs are still to be dealt
+    /// with (`states`), and how long the oldest due available job of each queue has
+    /// waited, by the database's clock. One pass over those rows (the partial
+    /// indexes of available, running and dead jobs); succeeded and cancelled jobs,
+    /// which only accumulate, are not read.
+    static func depth(states: [String]) -> PostgresQuery {
+        """
+        SELECT queue, state, count(*)::bigint,
+               extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'available' AND run_at <= now()))::float8
+        FROM benefit.job WHERE state = ANY(\(states)) GROUP BY queue, state
+        """
+    }
+
     // MARK: Statistics (run by benchmarks)
 
     static func stateCounts(queue: String) -> PostgresQuery {
