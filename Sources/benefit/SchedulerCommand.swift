@@ -3,6 +3,7 @@ import BenefitCore
 import BenefitMigrations
 import BenefitQueue
 import BenefitScheduler
+import BenefitTelemetry
 import PostgresClient
 import ServiceLifecycle
 
@@ -21,6 +22,8 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     @Option(
         parsing: .unconditional, help: ArgumentHelp("Time between ticks. (default: 1s)", valueName: "duration"),
         transform: OptionValues.duration(.milliseconds(10)...(.seconds(3_600))))
@@ -30,6 +33,12 @@ struct SchedulerCommand: AsyncParsableCommand {
         parsing: .unconditional, help: ArgumentHelp("How long leadership lasts without renewal. (default: 10s)", valueName: "duration"),
         transform: OptionValues.duration(.milliseconds(20)...(.seconds(86_400))))
     var leaderLease: Duration = .seconds(10)
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("While leading, how often to count the queues' jobs for /metrics. (default: 15s)", valueName: "duration"),
+        transform: OptionValues.duration(.seconds(1)...(.seconds(3_600))))
+    var queueDepthInterval: Duration = .seconds(15)
 
     @Option(help: "Name in the leader lease (default: HOST-PID).")
     var name: String?
@@ -43,16 +52,19 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick
         configuration.leader.lease = leaderLease
+        configuration.queueDepth.interval = queueDepthInterval
         if let name { configuration.name = name }
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
         let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
         let finisher = RunFinisher(pool: pool, logger: logger)
-        let group = ServiceGroup(services: [scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let endpoint = metrics.services(registry: registry, logger: logger) { await Readiness.database(pool) }
+        let group = ServiceGroup(services: endpoint + [scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -3,6 +3,7 @@ import BenefitCore
 import BenefitMigrations
 import BenefitQueue
 import BenefitScheduler
+import BenefitTelemetry
 import BenefitWorkers
 import Logging
 import PostgresClient
@@ -26,6 +27,8 @@ struct WorkerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: ArgumentHelp("Queues to claim from, comma-separated.", valueName: "a,b"))
     var queues = "default"
@@ -56,6 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
 
@@ -69,7 +73,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let finisher = RunFinisher(pool: pool, logger: logger)
         configuration.observers = [finisher]
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
-        let group = ServiceGroup(services: [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let endpoint = metrics.services(registry: registry, logger: logger) {
+            var readiness = await Readiness.database(pool)
+            if !worker.isClaiming { readiness.problems.append("not claiming jobs") }
+            return readiness
+        }
+        let group = ServiceGroup(services: endpoint + [worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }
