@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
-import Synchronization
 
 /// The daemons' HTTP endpoint for monitoring, off unless `--metrics-address` is given:
 ///
@@ -43,18 +42,17 @@ public struct TelemetryServer: Service {
     /// when it cannot listen (the port is taken, the host is not this machine's),
     /// which ends the daemon with that one line.
     public func run() async throws {
-        let listening = Atomic<Bool>(false)
+        let listening = Latch()
         let application = Application(
             router: router(),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "benefit"),
-            onServerRunning: { [logger, address] _ in
-                listening.store(true, ordering: .relaxed)
-                logger.info("serving /metrics, /healthz and /readyz", metadata: ["address": "\(address)"])
+            onServerRunning: { _ in
+                listening.fire()
             },
             logger: logger)
         do {
             try await application.run()
-        } catch where !listening.load(ordering: .relaxed) {
+        } catch where !listening.isFired {
             throw TelemetryServerError(description: "cannot listen on \(address) (--metrics-address): \(error)")
         }
     }
