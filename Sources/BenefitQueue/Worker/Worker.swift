@@ -68,7 +68,7 @@ public final class Worker: Service, Sendable {
     let registry: HandlerRegistry
     let logger: Logger
 
-    let inFlight = InFlightJobs()
+    let inFlight: InFlightJobs
     let completions = CompletionBuffer()
     let wakeup = Wakeup()
     /// Free slots at which an ending job wakes the claim loop (see `claimAndRun`).
@@ -86,7 +86,9 @@ public final class Worker: Service, Sendable {
         self.queue = JobQueue(pool: pool)
         self.registry = registry
         self.configuration = configuration
-        self.metrics = WorkerMetrics(queues: configuration.queues, kinds: registry.kinds, concurrency: configuration.concurrency)
+        let metrics = WorkerMetrics(queues: configuration.queues, kinds: registry.kinds, concurrency: configuration.concurrency)
+        self.metrics = metrics
+        self.inFlight = InFlightJobs(metrics: metrics)
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.identity.name)"
         self.logger = logger
@@ -179,10 +181,7 @@ public final class Worker: Service, Sendable {
                         inFlight.insert(lease)
                         jobs.addTask { await self.execute(lease) }
                     }
-                    if !claimed.isEmpty {
-                        metrics.claimBatchSize.record(claimed.count)
-                        metrics.slotsChanged(inFlight: inFlight.count)
-                    }
+                    if !claimed.isEmpty { metrics.claimBatchSize.record(claimed.count) }
                     busy = claimed.count == free
                     if !busy {
                         slotsWanted.store(1, ordering: .relaxed)
@@ -315,9 +314,7 @@ public final class Worker: Service, Sendable {
         }
         // Wake the claim loop only once enough slots are free for the claim it waits
         // to make (one job ending at a time would otherwise wake it per job).
-        let running = inFlight.remove(job.id)
-        metrics.slotsChanged(inFlight: running)
-        if configuration.concurrency - running >= slotsWanted.load(ordering: .relaxed) {
+        if configuration.concurrency - inFlight.remove(job.id) >= slotsWanted.load(ordering: .relaxed) {
             wakeup.signal()
         }
         ended(lease)
