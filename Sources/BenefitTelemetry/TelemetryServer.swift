@@ -1,6 +1,7 @@
 import BenefitCore
 import Hummingbird
 import Logging
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
@@ -18,6 +19,12 @@ public struct TelemetryServer: Service {
     /// How long one readiness check may take before `/readyz` says not ready: a
     /// probe must get an answer even when the database hangs.
     public static let readinessLimit: Duration = .seconds(2)
+
+    /// One thread of its own for the endpoint, for the life of the process. On
+    /// SwiftNIO's shared group (a thread per core) a worker picked up new jobs
+    /// about 0.2–1 ms later at the median with the endpoint idle (BENCHMARKS.md,
+    /// Metrics); a scrape every few seconds needs no more than one.
+    static let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     let address: ListenAddress
     let registry: PrometheusCollectorRegistry
@@ -49,6 +56,7 @@ public struct TelemetryServer: Service {
             onServerRunning: { _ in
                 listening.fire()
             },
+            eventLoopGroupProvider: .shared(Self.eventLoops),
             logger: logger)
         do {
             try await application.run()
