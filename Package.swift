@@ -3,7 +3,8 @@ import PackageDescription
 
 // Modules, each depending only on those above it (docs/architecture.md):
 //   BenefitCore, CPostgres → PostgresClient → BenefitAudit → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
-// BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient.
+// BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient;
+// BenefitTelemetry (the metrics and health endpoint) beside them on BenefitCore, used by benefit alone.
 let package = Package(
     name: "benefit-scheduler",
     platforms: [.macOS(.v15)],
@@ -21,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +47,7 @@ let package = Package(
                 "BenefitCore",
                 "CPostgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // The audit trail: operators' actions recorded in the transaction of each action.
@@ -64,6 +70,7 @@ let package = Package(
                 "PostgresClient",
                 "BenefitAudit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -77,8 +84,24 @@ let package = Package(
                 "BenefitAudit",
                 "BenefitQueue",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The metrics and health endpoint of the daemons: a Prometheus backend for the
+        // metrics the libraries record (swift-metrics), served over HTTP with /healthz
+        // and /readyz. Knows nothing of PostgreSQL or jobs: readiness is a closure.
+        .target(
+            name: "BenefitTelemetry",
+            dependencies: [
+                "BenefitCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Operational tools: the embedded cluster, child processes, the queue and
@@ -114,10 +137,12 @@ let package = Package(
                 "BenefitMigrations",
                 "BenefitQueue",
                 "BenefitScheduler",
+                "BenefitTelemetry",
                 "BenefitTools",
                 "BenefitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -166,6 +191,15 @@ let package = Package(
         .testTarget(
             name: "BenefitSchedulerTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitTelemetryTests",
+            dependencies: [
+                "BenefitCore", "BenefitTelemetry", "BenefitTestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "BenefitToolsTests",

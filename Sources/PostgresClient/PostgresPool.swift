@@ -1,4 +1,5 @@
 import BenefitCore
+import CoreMetrics
 import Dispatch
 import Logging
 import Synchronization
@@ -11,12 +12,16 @@ import Synchronization
 /// instead of being handed out again, so after a restart the next lease opens a
 /// fresh connection. The pool never retries a statement by itself: whether that
 /// is safe is the caller's decision.
+///
+/// Each connection opened to replace one that broke is counted in
+/// `benefit_database_reconnects_total` (docs/operations.md, Metrics).
 public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     /// The most connections open at once. Default 8.
     public let maxConnections: Int
     private let logger: Logger
     private let state = Mutex(State())
+    private let reconnects = Counter(label: "benefit_database_reconnects_total")
 
     private struct State {
         var idle: [PostgresConnection] = []
@@ -24,6 +29,8 @@ public final class PostgresPool: Sendable {
         var waiters: [(id: Int, continuation: CheckedContinuation<Grant, any Error>)] = []
         var nextWaiterID = 0
         var closed = false
+        /// Connections found broken and not yet replaced: the next ones opened are reconnects.
+        var brokenNotReplaced = 0
     }
 
     /// What a waiting task is given: a connection, or the right to open one.
@@ -113,6 +120,18 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Whether a pooled connection answers `SELECT 1` within `limit`: what a
+    /// daemon's readiness check (`/readyz`) asks. A connection is opened if none
+    /// is idle; a statement still waiting at the limit is cancelled.
+    public func isReachable(within limit: Duration) async -> Bool {
+        do {
+            _ = try await withDeadline(.now + limit) { try await self.query("SELECT 1") }
+            return true
+        } catch {
+            return false
+        }
+    }
+
     /// How many connections are open now (idle or leased).
     public var openConnections: Int { state.withLock { $0.open } }
 
@@ -139,7 +158,7 @@ public final class PostgresPool: Sendable {
             case .check(let connection):
                 if await connection.isReusable() { return connection }
                 logger.debug("discarding a broken pooled connection")
-                discardSlot()
+                discardSlot(broken: true)
             case .open:
                 return try await openConnection()
             case .wait:
@@ -154,7 +173,14 @@ public final class PostgresPool: Sendable {
     /// Opens a connection for a slot already counted in `open`.
     private func openConnection() async throws -> PostgresConnection {
         do {
-            return try await PostgresConnection.connect(to: configuration, logger: logger)
+            let connection = try await PostgresConnection.connect(to: configuration, logger: logger)
+            let replacesBroken = state.withLock { state in
+                guard state.brokenNotReplaced > 0 else { return false }
+                state.brokenNotReplaced -= 1
+                return true
+            }
+            if replacesBroken { reconnects.increment() }
+            return connection
         } catch {
             discardSlot()
             throw error
@@ -188,9 +214,14 @@ public final class PostgresPool: Sendable {
     }
 
     private func giveBack(_ connection: PostgresConnection, discard: Bool = false) async {
-        guard !discard, await connection.isReusable() else {
-            logger.debug("closing a connection returned broken or inside a transaction")
+        if discard {
+            // Its task was cancelled: closed whole, not broken.
             discardSlot()
+            return
+        }
+        guard await connection.isReusable() else {
+            logger.debug("closing a connection returned broken or inside a transaction")
+            discardSlot(broken: true)
             return
         }
         let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
@@ -206,8 +237,11 @@ public final class PostgresPool: Sendable {
     }
 
     /// Frees a slot whose connection is gone; a waiting task may open a new one in it.
-    private func discardSlot() {
+    /// - Parameter broken: the connection broke (or was left inside a transaction):
+    ///   the next connection opened replaces it and counts as a reconnect.
+    private func discardSlot(broken: Bool = false) {
         let waiter = state.withLock { state -> CheckedContinuation<Grant, any Error>? in
+            if broken, !state.closed { state.brokenNotReplaced = min(state.brokenNotReplaced + 1, maxConnections) }
             if !state.closed, !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
             state.open -= 1
             return nil

@@ -64,6 +64,10 @@ struct Bench: AsyncParsableCommand {
                    transaction's start, by the database's clock (so it includes the
                    enqueue's own commit). p50, p99 and max in milliseconds.
 
+                With --metrics, each worker serves /metrics on a free port of 127.0.0.1
+                (--metrics-address): run once with and once without to see what the
+                metrics cost.
+
                 The workers get the database URL in DATABASE_URL only. Run it on a
                 release build (swift build -c release).
                 """)
@@ -82,12 +86,16 @@ struct Bench: AsyncParsableCommand {
             parsing: .unconditional, help: "Single jobs whose pickup latency is measured. (default: 200)", transform: OptionValues.wholeNumber(1...100_000))
         var latencySamples = 200
 
+        @Flag(help: "Start the workers with --metrics-address (a free port each).")
+        var metrics = false
+
         @Flag(help: "Print one JSON object instead of lines.")
         var json = false
 
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
             var benchmark = QueueBenchmark()
+            benchmark.metrics = metrics
             benchmark.jobs = jobs
             benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
@@ -101,7 +109,7 @@ struct Bench: AsyncParsableCommand {
             let throughput = report.throughput
             let pickup = report.pickup
             print("PostgreSQL       ", report.serverVersion)
-            print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples")
+            print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples, metrics \(parameters.metrics ? "on" : "off")")
             print("enqueue (COPY)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
             print("throughput       ", String(
                 format: "%ld of %ld succeeded in %.3f s (first claim -> last completion): %.0f jobs/s",

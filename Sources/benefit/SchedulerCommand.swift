@@ -3,6 +3,7 @@ import BenefitCore
 import BenefitMigrations
 import BenefitQueue
 import BenefitScheduler
+import BenefitTelemetry
 import PostgresClient
 import ServiceLifecycle
 
@@ -21,7 +22,9 @@ struct SchedulerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var registry: ProcessRegistryOptions
+    @OptionGroup var processes: ProcessRegistryOptions
+
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(
         parsing: .unconditional, help: ArgumentHelp("Time between ticks. (default: 1s)", valueName: "duration"),
@@ -32,6 +35,12 @@ struct SchedulerCommand: AsyncParsableCommand {
         parsing: .unconditional, help: ArgumentHelp("How long leadership lasts without renewal. (default: 10s)", valueName: "duration"),
         transform: OptionValues.duration(.milliseconds(20)...(.seconds(86_400))))
     var leaderLease: Duration = .seconds(10)
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("While leading, how often to count the queues' jobs for /metrics. (default: 15s)", valueName: "duration"),
+        transform: OptionValues.duration(.seconds(1)...(.seconds(3_600))))
+    var queueDepthInterval: Duration = .seconds(15)
 
     @Option(help: "Name in the leader lease (default: HOST-PID).")
     var name: String?
@@ -45,18 +54,23 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick
         configuration.leader.lease = leaderLease
+        configuration.queueDepth.interval = queueDepthInterval
         let identity = WorkerIdentity(name: name)
         configuration.name = identity.name
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()
         let scheduler = CampaignScheduler(pool: pool, clock: clock, configuration: configuration, logger: logger)
         let finisher = RunFinisher(pool: pool, logger: logger)
-        let registration = registry.registration(ProcessDescription(role: .scheduler, identity: identity), pool: pool, logger: logger)
-        let group = ServiceGroup(services: [registration, scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let registration = processes.registration(ProcessDescription(role: .scheduler, identity: identity), pool: pool, logger: logger)
+        let endpoint = metrics.services(registry: registry, logger: logger) { await Readiness.database(pool) }
+        // Shut down in reverse: the finisher, the scheduler, the registration (stopped), the endpoint.
+        let group = ServiceGroup(
+            services: endpoint + [registration, scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

@@ -3,6 +3,7 @@ import BenefitCore
 import BenefitMigrations
 import BenefitQueue
 import BenefitScheduler
+import BenefitTelemetry
 import BenefitWorkers
 import Logging
 import PostgresClient
@@ -31,7 +32,9 @@ struct WorkerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var registry: ProcessRegistryOptions
+    @OptionGroup var processes: ProcessRegistryOptions
+
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(help: ArgumentHelp("Queues to claim from, comma-separated.", valueName: "a,b"))
     var queues = "default"
@@ -62,6 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits())
         try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
 
@@ -69,7 +73,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.queues = queueList
         configuration.concurrency = concurrency
         configuration.identity = WorkerIdentity(name: name)
-        let registration = registry.registration(
+        let registration = processes.registration(
             ProcessDescription(role: .worker, identity: configuration.identity, queues: queueList, concurrency: concurrency),
             pool: pool, logger: logger)
         configuration.registration = registration
@@ -79,8 +83,14 @@ struct WorkerCommand: AsyncParsableCommand {
         let finisher = RunFinisher(pool: pool, logger: logger)
         configuration.observers = [finisher]
         let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: configuration, logger: logger)
-        // Shut down in reverse: the finisher, the worker (draining), then the registration (stopped).
-        let group = ServiceGroup(services: [registration, worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let endpoint = metrics.services(registry: registry, logger: logger) {
+            var readiness = await Readiness.database(pool)
+            if !worker.isClaiming { readiness.problems.append("not claiming jobs") }
+            return readiness
+        }
+        // Shut down in reverse: the finisher, the worker (draining), the registration (stopped), the endpoint.
+        let group = ServiceGroup(
+            services: endpoint + [registration, worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

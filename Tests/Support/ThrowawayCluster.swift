@@ -39,6 +39,17 @@ public struct ThrowawayCluster: Sendable {
         _ = try await Self.script("restart", directory)
     }
 
+    /// Stops the server at once (`pg_ctl stop -m immediate`), keeping its files:
+    /// every connection drops, and new ones are refused until ``startAgain()``.
+    public func stopServer() async throws {
+        _ = try await Self.script("down", directory)
+    }
+
+    /// Starts the server stopped by ``stopServer()`` again, on its port.
+    public func startAgain() async throws {
+        _ = try await Self.script("up", directory)
+    }
+
     /// The port it listens on, at 127.0.0.1.
     public var port: String { configuration.parameter("port") ?? "" }
 

@@ -72,6 +72,20 @@ struct InputCheckCommandTests {
         #expect(first.contains(range), "\(first)")
     }
 
+    @Test("a malformed --metrics-address is refused in one line, exit 64, before any database is touched", arguments: [
+        (["worker", "--metrics-address", "9464"], "expected HOST:PORT"),
+        (["worker", "--metrics-address", "127.0.0.1:70000"], "the port must be a whole number from 1 to 65535"),
+        (["worker", "--metrics-address", "http://127.0.0.1:9464"], "give HOST:PORT without a scheme or path"),
+        (["scheduler", "--metrics-address", ":9464"], "the host is missing"),
+        (["scheduler", "--metrics-address", "::1:9464"], "an IPv6 host is written in brackets"),
+    ])
+    func malformedMetricsAddressIsRefused(arguments: [String], problem: String) async throws {
+        let outcome = try await BenefitProcess.run(arguments, environment: Self.unreachable)
+        #expect(outcome.exitCode == 64)
+        let first = outcome.standardError.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.hasPrefix("Error: The value '\(arguments.last!)' is invalid for '--metrics-address <host:port>': \(problem)"), "\(first)")
+    }
+
     @Test("a worker's or scheduler's name longer than 200 characters is refused naming the limit")
     func namesHaveALimit() async throws {
         for command in ["worker", "scheduler"] {

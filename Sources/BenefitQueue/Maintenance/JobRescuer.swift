@@ -1,4 +1,5 @@
 import BenefitCore
+import CoreMetrics
 import Logging
 import PostgresClient
 
@@ -7,6 +8,7 @@ import PostgresClient
 ///
 /// Runs on every worker. Several rescuers at once are safe: each pass locks the
 /// expired rows it takes with SKIP LOCKED, so two never take the same job.
+/// What it takes is counted in `benefit_leases_expired_total`.
 public struct JobRescuer: Sendable {
     public struct Configuration: Sendable {
         /// Time between passes. Default 2 s.
@@ -26,6 +28,7 @@ public struct JobRescuer: Sendable {
     let pool: PostgresPool
     let configuration: Configuration
     let logger: Logger
+    private let expired = Counter(label: "benefit_leases_expired_total")
 
     public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger) {
         self.pool = pool
@@ -41,6 +44,7 @@ public struct JobRescuer: Sendable {
             if JobState(rawValue: state) == .dead { result.madeDead += count } else { result.madeAvailable += count }
         }
         if result.total > 0 {
+            expired.increment(by: result.total)
             logger.notice("rescued jobs with expired leases", metadata: [
                 "available": "\(result.madeAvailable)", "dead": "\(result.madeDead)",
             ])

@@ -40,6 +40,7 @@ public struct JobContext: Sendable {
     public let logger: Logger
     let queue: JobQueue
     let lease: HeldLease
+    let metrics: WorkerMetrics
 
     /// The worker's connection pool, for reads outside the fenced commit.
     public var pool: PostgresPool { queue.pool }
@@ -60,6 +61,7 @@ public struct JobContext: Sendable {
         // did not find it): write nothing, whatever the database would say.
         guard try lease.apply(.beginCommit) == .commit else {
             logger.notice("commit refused: this worker gave the lease up")
+            metrics.fencedCommits.increment()
             throw LeaseLost(lease: job.leaseKey)
         }
         do {

@@ -187,19 +187,21 @@ enum JobQueries {
         "SELECT state, count(*) FROM benefit.job WHERE queue = \(queue) GROUP BY state ORDER BY state"
     }
 
-    /// Run by `benefit status` and the leading scheduler's queue-depth metrics: per
-    /// queue, what is due, scheduled, running and died in the last day, and the
-    /// oldest due job's wait (judged by the database clock). Reads only live jobs and
-    /// the last day's dead, not the finished history.
+    /// Run by `benefit status` and the leading scheduler's ``QueueDepthSampler``
+    /// (every 15 s by default): per queue, what is due, scheduled, running, dead and
+    /// died in the last day, and the oldest due job's wait, by the database clock.
+    /// One pass over the live and dead rows (their partial indexes); succeeded and
+    /// cancelled jobs, which only accumulate, are not read.
     static let depths: PostgresQuery = """
         SELECT queue,
                count(*) FILTER (WHERE state = 'available' AND run_at <= now()),
                count(*) FILTER (WHERE state = 'available' AND run_at > now()),
                count(*) FILTER (WHERE state = 'running'),
                count(*) FILTER (WHERE state = 'dead'),
+               count(*) FILTER (WHERE state = 'dead' AND finished_at > now() - interval '1 day'),
                extract(epoch FROM now() - min(run_at) FILTER (WHERE state = 'available' AND run_at <= now()))::float8
         FROM benefit.job
-        WHERE state IN ('available', 'running') OR (state = 'dead' AND finished_at > now() - interval '1 day')
+        WHERE state IN ('available', 'running', 'dead')
         GROUP BY queue
         ORDER BY queue
         """

@@ -32,7 +32,8 @@ extension JobQueue {
     }
 }
 
-/// What waits on one queue, as `benefit status` and the queue-depth metrics show it.
+/// What waits on one queue: `benefit status`, and the leading scheduler's
+/// queue-depth gauges (``QueueDepthSampler``).
 public struct QueueDepth: Sendable, Codable, Equatable {
     public let queue: String
     /// Available jobs due now.
@@ -40,21 +41,34 @@ public struct QueueDepth: Sendable, Codable, Equatable {
     /// Available jobs due later (`run_at` in the future).
     public let scheduled: Int
     public let running: Int
+    /// Dead jobs, all (until retried or cancelled).
+    public let dead: Int
     /// Jobs that died in the last 24 hours.
     public let deadLastDay: Int
     /// How long the oldest job due now has waited, in seconds; nil when none waits.
     public let oldestWaitSeconds: Double?
 
+    public init(queue: String, available: Int = 0, scheduled: Int = 0, running: Int = 0, dead: Int = 0, deadLastDay: Int = 0, oldestWaitSeconds: Double? = nil) {
+        self.queue = queue
+        self.available = available
+        self.scheduled = scheduled
+        self.running = running
+        self.dead = dead
+        self.deadLastDay = deadLastDay
+        self.oldestWaitSeconds = oldestWaitSeconds
+    }
+
     enum CodingKeys: String, CodingKey {
-        case queue, available, scheduled, running, deadLastDay = "dead_last_day", oldestWaitSeconds = "oldest_wait_seconds"
+        case queue, available, scheduled, running, dead, deadLastDay = "dead_last_day", oldestWaitSeconds = "oldest_wait_seconds"
     }
 }
 
 extension JobQueue {
-    /// Every queue with a job available, running or dead in the last day, by name.
+    /// Every queue with a job available, running or dead, by name; succeeded and
+    /// cancelled jobs, which only accumulate, are not read.
     public func depths() async throws -> [QueueDepth] {
-        try await pool.query(JobQueries.depths).decode((String, Int, Int, Int, Int, Double?).self).map {
-            QueueDepth(queue: $0.0, available: $0.1, scheduled: $0.2, running: $0.3, deadLastDay: $0.4, oldestWaitSeconds: $0.5)
+        try await pool.query(JobQueries.depths).decode((String, Int, Int, Int, Int, Int, Double?).self).map {
+            QueueDepth(queue: $0.0, available: $0.1, scheduled: $0.2, running: $0.3, dead: $0.4, deadLastDay: $0.5, oldestWaitSeconds: $0.6)
         }
     }
 }

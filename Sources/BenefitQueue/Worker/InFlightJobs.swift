@@ -3,11 +3,20 @@ import Synchronization
 /// The leases whose handlers a worker is running, by job id.
 final class InFlightJobs: Sendable {
     private let leases = Mutex<[Int: HeldLease]>([:])
+    /// Told the count under the lock, so that the gauges end on the last count, not a stale one.
+    private let metrics: WorkerMetrics
+
+    init(metrics: WorkerMetrics) {
+        self.metrics = metrics
+    }
 
     var count: Int { leases.withLock { $0.count } }
 
     func insert(_ lease: HeldLease) {
-        leases.withLock { $0[lease.job.id] = lease }
+        leases.withLock { leases in
+            leases[lease.job.id] = lease
+            metrics.slotsChanged(inFlight: leases.count)
+        }
     }
 
     /// Removes a job's lease; returns how many are left.
@@ -15,6 +24,7 @@ final class InFlightJobs: Sendable {
     func remove(_ id: Int) -> Int {
         leases.withLock { leases in
             leases.removeValue(forKey: id)
+            metrics.slotsChanged(inFlight: leases.count)
             return leases.count
         }
     }

@@ -44,6 +44,7 @@ extension Worker {
             let sentAt = ContinuousClock.now
             do {
                 let held = try await queue.extendLeases(leases.map(\.lease.job.leaseKey))
+                metrics.leasesExtended.increment(by: held.count)
                 for (lease, ticket) in leases {
                     let found = held.contains(lease.job.leaseKey)
                     apply(found ? .extended(until: sentAt + lease.job.leaseDuration, ticket: ticket) : .lost(ticket: ticket), to: lease)

@@ -71,14 +71,17 @@ public final class Worker: Service, Sendable {
     let registry: HandlerRegistry
     let logger: Logger
 
-    let inFlight = InFlightJobs()
+    let inFlight: InFlightJobs
     let completions = CompletionBuffer()
     let wakeup = Wakeup()
     /// Free slots at which an ending job wakes the claim loop (see `claimAndRun`).
     private let slotsWanted = Atomic<Int>(1)
     let completionWakeup = Wakeup()
     private let stopping = Latch()
+    /// Whether the last claim statement succeeded (see ``isClaiming``).
+    private let lastClaimSucceeded = Atomic<Bool>(false)
     let outage = OutageLog()
+    let metrics: WorkerMetrics
 
     /// - Parameters:
     ///   - pool: should allow `concurrency + 4` connections (heartbeat, completer, rescuer, claims).
@@ -86,6 +89,9 @@ public final class Worker: Service, Sendable {
         self.queue = JobQueue(pool: pool)
         self.registry = registry
         self.configuration = configuration
+        let metrics = WorkerMetrics(queues: configuration.queues, kinds: registry.kinds, concurrency: configuration.concurrency)
+        self.metrics = metrics
+        self.inFlight = InFlightJobs(metrics: metrics)
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.identity.name)"
         self.logger = logger
@@ -121,6 +127,12 @@ public final class Worker: Service, Sendable {
     }
 
     private var isStopping: Bool { stopping.isFired || Task.isCancelled }
+
+    /// Whether the worker is taking jobs: its last claim reached the database and
+    /// it is not shutting down. False before the first claim, from the first failed
+    /// claim of an outage until one succeeds again, and once shutdown begins. What a
+    /// worker's `/readyz` asks, with the database.
+    public var isClaiming: Bool { lastClaimSucceeded.load(ordering: .relaxed) && !stopping.isFired }
 
     // MARK: Claiming
 
@@ -159,6 +171,7 @@ public final class Worker: Service, Sendable {
                 let sentAt = ContinuousClock.now
                 do {
                     let (claimed, completed) = try await claim(completing: done, limit: free)
+                    lastClaimSucceeded.store(true, ordering: .relaxed)
                     failures = 0
                     outage.recovered(logger: logger)
                     settleCompletions(done, completed)
@@ -172,6 +185,7 @@ public final class Worker: Service, Sendable {
                         inFlight.insert(lease)
                         jobs.addTask { await self.execute(lease) }
                     }
+                    if !claimed.isEmpty { metrics.claimBatchSize.record(claimed.count) }
                     busy = claimed.count == free
                     if !busy {
                         slotsWanted.store(1, ordering: .relaxed)
@@ -180,6 +194,7 @@ public final class Worker: Service, Sendable {
                 } catch {
                     completions.putBack(done)
                     if isStopping { break }
+                    lastClaimSucceeded.store(false, ordering: .relaxed)
                     busy = false
                     failures += 1
                     outage.failed("claiming jobs", error, logger: logger)
@@ -269,7 +284,7 @@ public final class Worker: Service, Sendable {
     /// Runs one job's handler and carries out what its lease says to do when it ends.
     private func execute(_ lease: HeldLease) async {
         let job = lease.job
-        let context = JobContext(job: job, logger: lease.logger, queue: queue, lease: lease)
+        let context = JobContext(job: job, logger: lease.logger, queue: queue, lease: lease, metrics: metrics)
         let ending: Lease.Event
         var failure: (any Error)?
         do {
@@ -369,6 +384,7 @@ public final class Worker: Service, Sendable {
                 // Said when it happens: the attempt's end is logged only once its
                 // handler returns, which a handler that ignores the stop may do late.
                 lease.logger.notice("lease lost: handler stopped", metadata: ["cause": "\(cause)"])
+                metrics.leasesLost.increment()
             }
             return action
         } catch {
@@ -403,6 +419,7 @@ public final class Worker: Service, Sendable {
         lease.logger.log(level: outcome == .succeeded ? .info : .notice, "job \(outcome.rawValue)", metadata: [
             "duration_ms": "\(duration.wholeMilliseconds)",
         ])
+        metrics.attemptEnded(lease.job, outcome: outcome, duration: duration)
         for observer in configuration.observers { observer.attemptEnded(lease.job, outcome: outcome) }
     }
 

@@ -1,5 +1,6 @@
 import BenefitCore
 import BenefitQueue
+import CoreMetrics
 import Foundation
 import Logging
 import PostgresClient
@@ -16,6 +17,10 @@ import ServiceLifecycle
 /// lock, and `UNIQUE (campaign_id, fire_time)`) and never lost (the instant
 /// advances only with the runs it covers). Runs are finished by ``RunFinisher``,
 /// which runs beside the scheduler.
+///
+/// The leader also samples the queues' depths for monitoring (``QueueDepthSampler``),
+/// so that one process in the system reads them. Metrics: `benefit_scheduler_leader`
+/// (1 while leading), `benefit_scheduler_runs_created_total` (docs/operations.md, Metrics).
 public final class CampaignScheduler: Service, Sendable {
     public struct Configuration: Sendable {
         /// Time between ticks. Default 1 s.
@@ -26,6 +31,8 @@ public final class CampaignScheduler: Service, Sendable {
         public var name = WorkerIdentity().name
         /// Fire-time planning settings.
         public var planner = FirePlanner()
+        /// How often the leader samples the queues' depths. Default every 15 s.
+        public var queueDepth = QueueDepthSampler.Configuration()
         public init() {}
     }
 
@@ -42,6 +49,9 @@ public final class CampaignScheduler: Service, Sendable {
     let configuration: Configuration
     let logger: Logger
     private let elector: LeaderElector
+    private let queueDepth: QueueDepthSampler
+    private let leaderGauge = Gauge(label: "benefit_scheduler_leader")
+    private let runsCreated = Counter(label: "benefit_scheduler_runs_created_total")
 
     public init(pool: PostgresPool, clock: any SchedulerClock = SystemClock(), configuration: Configuration = Configuration(), logger: Logger) {
         self.pool = pool
@@ -49,6 +59,8 @@ public final class CampaignScheduler: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.elector = LeaderElector(pool: pool, holder: configuration.name, configuration: configuration.leader)
+        self.queueDepth = QueueDepthSampler(pool: pool, configuration: configuration.queueDepth)
+        leaderGauge.record(0)
     }
 
     public func run() async throws {
@@ -59,18 +71,40 @@ public final class CampaignScheduler: Service, Sendable {
             do {
                 let result = try await tick()
                 outage.recovered(logger: logger)
+                runsCreated.increment(by: result.runsCreated)
                 if result.led != leading {
                     leading = result.led
+                    leaderGauge.record(leading ? 1 : 0)
                     logger.notice(leading ? "leading the schedulers" : "another scheduler leads")
+                    if !leading { queueDepth.withdraw() }
                 }
+                if leading { await sampleQueueDepth() }
             } catch {
                 outage.failed("scheduler tick", error, logger: logger)
+                // Unable to renew its lease, it cannot say it leads: another may take over.
+                if leading {
+                    leading = false
+                    leaderGauge.record(0)
+                    queueDepth.withdraw()
+                }
             }
             // A tick under way finishes; the wait for the next one ends at shutdown.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.configuration.tick) }
         }
         if leading { try? await elector.resign() }
+        leaderGauge.record(0)
+        queueDepth.withdraw()
         logger.info("scheduler stopped")
+    }
+
+    /// The leader's sample of the queues' depths, when one is due; a failure is
+    /// logged and tried again at the next interval, and the tick goes on.
+    private func sampleQueueDepth() async {
+        do {
+            try await queueDepth.runIfDue()
+        } catch {
+            logger.warning("could not sample the queues' depths; trying again later", metadata: ["error": "\(error)"])
+        }
     }
 
     /// One tick: lead or not; if leading, create what is due.

@@ -35,6 +35,9 @@ public struct QueueBenchmark: Sendable {
     public var concurrency = 50
     /// Jobs whose pickup latency is measured in phase 3. Default 200.
     public var latencySamples = 200
+    /// Whether each worker serves its metrics (`--metrics-address` on a free port of
+    /// 127.0.0.1), so that a run with and one without show what metrics cost. Default false.
+    public var metrics = false
     /// The `benefit` binary the workers run; nil (the default) for this process's own.
     public var executablePath: String?
     /// How long phase 2 may take before the run fails. Default 10 minutes.
@@ -58,6 +61,7 @@ public struct QueueBenchmark: Sendable {
             public var workers: Int
             public var concurrency: Int
             public var latencySamples: Int
+            public var metrics: Bool
         }
         /// Phase 1: the bulk enqueue, timed on this process's clock (the enqueue function and commit).
         public struct Enqueue: Sendable, Codable {
@@ -127,7 +131,7 @@ public struct QueueBenchmark: Sendable {
         }
         return Report(
             serverVersion: serverVersion,
-            parameters: .init(jobs: jobs, workers: workers, concurrency: concurrency, latencySamples: latencySamples),
+            parameters: .init(jobs: jobs, workers: workers, concurrency: concurrency, latencySamples: latencySamples, metrics: metrics),
             enqueue: .init(jobs: jobs, seconds: enqueueSeconds, jobsPerSecond: Double(jobs) / enqueueSeconds),
             throughput: throughput, pickup: pickup)
     }
@@ -200,7 +204,12 @@ public struct QueueBenchmark: Sendable {
         _ measure: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let group = try ChildProcessGroup(executablePath: executablePath, database: database, stopGracePeriod: stopGracePeriod)
-        let children = ChildProcessGroup.Child.workers(workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency)
+        var children = ChildProcessGroup.Child.workers(workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency)
+        if metrics {
+            children = try children.map { child in
+                ChildProcessGroup.Child(label: child.label, arguments: child.arguments + ["--metrics-address", "127.0.0.1:\(try PortProbe.freePort())"])
+            }
+        }
         return try await group.run(children) {
             let value = try await measure()
             logger.info("stopping the workers")
