@@ -3,7 +3,7 @@ import CoreMetrics
 import PostgresClient
 import Synchronization
 
-/// Reads how many jobs each queue holds (available, running, dead) and how long
+/// Reads how many jobs each queue holds (available, scheduled, running, dead) and how long
 /// its oldest due job has waited, and publishes them as gauges:
 /// `benefit_queue_jobs{queue,state}` and
 /// `benefit_queue_oldest_available_age_seconds{queue}`.
@@ -27,7 +27,7 @@ public final class QueueDepthSampler: Sendable {
     private struct State {
         var lastSampled: ContinuousClock.Instant?
         /// The gauges published, by queue: one per state read, and the oldest job's age.
-        var gauges: [String: (jobs: [JobState: Gauge], oldestAge: Gauge)] = [:]
+        var gauges: [String: (jobs: [String: Gauge], oldestAge: Gauge)] = [:]
     }
 
     public init(pool: PostgresPool, configuration: Configuration = Configuration()) {
@@ -50,8 +50,8 @@ public final class QueueDepthSampler: Sendable {
     }
 
     /// Reads the queues' depths (``JobQueue/depths()``) and publishes them: for each
-    /// queue read, its available (due or not), running and dead jobs (0 when it has
-    /// none); the gauges of a queue no longer read (its jobs all succeeded or were
+    /// queue read, its jobs available (due now), scheduled (available, due later),
+    /// running and dead (0 when it has none); the gauges of a queue no longer read (its jobs all succeeded or were
     /// cancelled) are withdrawn.
     @discardableResult
     public func runOnce() async throws -> [QueueDepth] {
@@ -62,8 +62,8 @@ public final class QueueDepthSampler: Sendable {
                 seen.insert(depth.queue)
                 let gauges = state.gauges[depth.queue] ?? Self.gauges(queue: depth.queue)
                 state.gauges[depth.queue] = gauges
-                let counts: [JobState: Int] = [.available: depth.available + depth.scheduled, .running: depth.running, .dead: depth.dead]
-                for (jobState, gauge) in gauges.jobs { gauge.record(counts[jobState] ?? 0) }
+                let counts = ["available": depth.available, "scheduled": depth.scheduled, "running": depth.running, "dead": depth.dead]
+                for (label, gauge) in gauges.jobs { gauge.record(counts[label] ?? 0) }
                 gauges.oldestAge.record(depth.oldestWaitSeconds ?? 0)
             }
             let gone = state.gauges.filter { !seen.contains($0.key) }
@@ -83,18 +83,18 @@ public final class QueueDepthSampler: Sendable {
         for gauges in all { Self.destroy(gauges) }
     }
 
-    /// The states published for each queue: those whose jobs someone must still deal with.
-    static let publishedStates: [JobState] = [.available, .running, .dead]
+    /// The `state` labels published for each queue: jobs someone must still deal with.
+    static let publishedStates = ["available", "scheduled", "running", "dead"]
 
-    private static func gauges(queue: String) -> (jobs: [JobState: Gauge], oldestAge: Gauge) {
-        var jobs: [JobState: Gauge] = [:]
+    private static func gauges(queue: String) -> (jobs: [String: Gauge], oldestAge: Gauge) {
+        var jobs: [String: Gauge] = [:]
         for jobState in Self.publishedStates {
-            jobs[jobState] = Gauge(label: "benefit_queue_jobs", dimensions: [("queue", queue), ("state", jobState.rawValue)])
+            jobs[jobState] = Gauge(label: "benefit_queue_jobs", dimensions: [("queue", queue), ("state", jobState)])
         }
         return (jobs, Gauge(label: "benefit_queue_oldest_available_age_seconds", dimensions: [("queue", queue)]))
     }
 
-    private static func destroy(_ gauges: (jobs: [JobState: Gauge], oldestAge: Gauge)) {
+    private static func destroy(_ gauges: (jobs: [String: Gauge], oldestAge: Gauge)) {
         for gauge in gauges.jobs.values { gauge.destroy() }
         gauges.oldestAge.destroy()
     }
