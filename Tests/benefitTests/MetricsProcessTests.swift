@@ -126,6 +126,36 @@ struct MetricsProcessTests {
         }
     }
 
+    @Test("the leading scheduler counts the runs it creates at fire times, as many as the database holds")
+    func runsCreatedAreCounted() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
+            try await CommandFixtures.apply(CampaignText.yaml(
+                name: "metrics-minutely", program: "drill", cron: "* * * * *", catchUp: "all", overlap: "allow",
+                queue: "metrics-runs", parameters: "{ members: 1 }"), on: pool)
+            let start = try Date("2030-06-01T08:00:30Z", strategy: .iso8601)
+            try await pool.query("UPDATE benefit.campaign SET scheduled_through = \(start)")
+            let clockFile = try TemporaryFiles.write("2030-06-01T08:00:30Z", named: "metrics-clock")
+            let port = try PortProbe.freePort()
+            try await withProcessGroup { (processes: ProcessGroup) async throws in
+                let scheduler = await processes.start("metrics-runs", [
+                    "scheduler", "--tick", "50ms", "--clock-file", clockFile, "--metrics-address", "127.0.0.1:\(port)", "--log-level", "warning",
+                ], environment: ["DATABASE_URL": try TestDatabase.url(of: configuration)])
+                #expect(try await eventually { await Self.readiness(port) == 200 }, "\(scheduler.logTail())")
+                // Three fire times pass (08:01, 08:02, 08:03).
+                try SchedulerProcessTests.setClock(clockFile, start.addingTimeInterval(180))
+                var metrics = try await Self.metrics(port)
+                #expect(try await eventually {
+                    metrics = try await Self.metrics(port)
+                    return metrics.value("benefit_scheduler_runs_created_total") == 3
+                }, "\(metrics.samples.filter { $0.name.hasPrefix("benefit_scheduler") })")
+                #expect(try await Self.count(pool, "SELECT count(*) FROM benefit.run") == 3)
+                #expect(metrics.value("benefit_scheduler_leader") == 1)
+            }
+        }
+    }
+
     @Test("/readyz turns unready when PostgreSQL stops and ready again once it is back; /healthz answers throughout")
     func readinessFollowsTheDatabase() async throws {
         try await ThrowawayCluster.with { cluster in
