@@ -106,7 +106,8 @@ enum StatusScreen {
         [title, rows.isEmpty ? empty : TextTable.render(header: header, rows: rows)]
     }
 
+    /// Whole seconds: "0s" under one, "2m5s" past a minute.
     private static func seconds(_ value: Double) -> String {
-        DurationText.format(.seconds(Int(value)))
+        value < 1 ? "0s" : DurationText.format(.seconds(Int(value)))
     }
 }
