@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -104,6 +106,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The operators' console (`benefit serve`): server-rendered pages on
+        // Hummingbird, templates with Mustache, on the libraries' public APIs.
+        .target(
+            name: "BenefitConsole",
+            dependencies: [
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Assets"],
+            plugins: ["EmbedFiles"]
+        ),
         // Operational tools: the embedded cluster, child processes, the queue and
         // client benchmarks, text rendering.
         .target(
@@ -138,6 +155,7 @@ let package = Package(
                 "BenefitQueue",
                 "BenefitScheduler",
                 "BenefitTelemetry",
+                "BenefitConsole",
                 "BenefitTools",
                 "BenefitWorkers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -212,6 +230,14 @@ let package = Package(
                 "BenefitWorkers", "BenefitTestSupport",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "BenefitConsoleTests",
+            dependencies: [
+                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitWorkers", "BenefitConsole", "BenefitTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         // The `benefit` binary run as operators run it, in processes of its own.

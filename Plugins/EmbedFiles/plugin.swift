@@ -5,13 +5,16 @@ import PackagePlugin
 /// is installed or run from:
 /// - `migrations/*.sql` into BenefitMigrations, as `embeddedMigrationFiles`;
 /// - `ops/campaigns/*.yaml` (the example campaigns `benefit demo` applies) into
-///   BenefitWorkers, as `embeddedExampleCampaigns`.
+///   BenefitWorkers, as `embeddedExampleCampaigns`;
+/// - `Sources/BenefitConsole/Assets/*` (the console's templates, style sheet and
+///   script) into BenefitConsole, as `embeddedConsoleAssets`.
 @main
 struct EmbedFiles: BuildToolPlugin {
     /// What each target embeds: a folder of the package, the files' extension, the variable.
-    static let embedded: [String: (folder: String, pathExtension: String, variable: String)] = [
-        "BenefitMigrations": ("migrations", "sql", "embeddedMigrationFiles"),
-        "BenefitWorkers": ("ops/campaigns", "yaml", "embeddedExampleCampaigns"),
+    static let embedded: [String: (folder: String, pathExtensions: Set<String>, variable: String)] = [
+        "BenefitMigrations": ("migrations", ["sql"], "embeddedMigrationFiles"),
+        "BenefitWorkers": ("ops/campaigns", ["yaml"], "embeddedExampleCampaigns"),
+        "BenefitConsole": ("Sources/BenefitConsole/Assets", ["mustache", "css", "js"], "embeddedConsoleAssets"),
     ]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -20,7 +23,7 @@ struct EmbedFiles: BuildToolPlugin {
         }
         let directory = context.package.directoryURL.appending(path: embedded.folder)
         let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == embedded.pathExtension }
+            .filter { embedded.pathExtensions.contains($0.pathExtension) }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "\(embedded.variable).swift")
         return [

@@ -20,7 +20,7 @@ struct Benefit: AsyncParsableCommand {
         version: BenefitVersion.current,
         subcommands: [
             Database.self, Campaign.self, Members.self, Runs.self, Jobs.self, StatusCommand.self, Audit.self, WorkerCommand.self,
-            SchedulerCommand.self, DemoCommand.self, Bench.self,
+            SchedulerCommand.self, ServeCommand.self, DemoCommand.self, Bench.self,
         ]
     )
 }

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The console's two languages: Simplified Chinese, which most operators read
+/// first, and English. Chosen by the `lang` cookie (the switch sets it), else by
+/// the browser's Accept-Language, else Chinese.
+public enum Language: String, Sendable, CaseIterable {
+    case zh, en
+
+    /// The language for a request: the switch's cookie first, then the first
+    /// Accept-Language range naming one of ours by quality, then Chinese.
+    static func preferred(cookie: String?, acceptLanguage: String?) -> Language {
+        if let cookie, let chosen = Language(rawValue: cookie) { return chosen }
+        guard let acceptLanguage else { return .zh }
+        let ranges = acceptLanguage.split(separator: ",").compactMap { part -> (tag: String, quality: Double)? in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { return nil }
+            let quality = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return (tag, quality)
+        }
+        for range in ranges.sorted(by: { $0.quality > $1.quality }) where range.quality > 0 {
+            if range.tag == "zh" || range.tag.hasPrefix("zh-") { return .zh }
+            if range.tag == "en" || range.tag.hasPrefix("en-") { return .en }
+        }
+        return .zh
+    }
+
+    /// `lang` of the page's `<html>`.
+    var htmlTag: String { self == .zh ? "zh-CN" : "en" }
+
+    // MARK: Formatting
+
+    /// 2027年2月6日 09:00 / Feb 6, 2027, 09:00, in `zone` (UTC by default).
+    func dateTime(_ date: Date?, zone: TimeZone = .gmt) -> String {
+        guard let date else { return "—" }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let (year, month, day) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        switch self {
+        case .zh: return "\(year)年\(month)月\(day)日 \(time)"
+        case .en:
+            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            return "\(months[max(0, min(11, month - 1))]) \(day), \(year), \(time)"
+        }
+    }
+
+    /// ¥1,234,567.50 in both languages (the amounts are yuan).
+    func money(_ amount: Decimal) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.minimumFractionDigits = 2
+        formatter.maximumFractionDigits = 2
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.usesGroupingSeparator = true
+        formatter.groupingSeparator = ","
+        formatter.groupingSize = 3
+        return "¥" + (formatter.string(from: amount as NSDecimalNumber) ?? "\(amount)")
+    }
+
+    /// 1,234,567.
+    func count(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return (number < 0 ? "-" : "") + grouped
+    }
+
+    /// 3秒 / 2分5秒 / 3s / 2m5s: a duration in whole seconds.
+    func seconds(_ value: Double) -> String {
+        let whole = max(0, Int(value))
+        let (hours, minutes, seconds) = (whole / 3_600, whole % 3_600 / 60, whole % 60)
+        let units = self == .zh ? ("小时", "分", "秒") : ("h", "m", "s")
+        var text = ""
+        if hours > 0 { text += "\(hours)\(units.0)" }
+        if minutes > 0 { text += "\(minutes)\(units.1)" }
+        if seconds > 0 || text.isEmpty { text += "\(seconds)\(units.2)" }
+        return text
+    }
+}

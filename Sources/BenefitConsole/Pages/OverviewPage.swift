@@ -1,0 +1,72 @@
+import BenefitQueue
+import BenefitScheduler
+import Foundation
+import Hummingbird
+
+/// `/`: processes by host, the leader, queues, runs in progress with live
+/// progress bars and rates, dead jobs, warnings (what `benefit status` shows).
+/// `/events/overview` streams the runs' progress (Server-Sent Events).
+enum OverviewPage {
+    static func register(on router: Router<ConsoleContext>, console: Console) {
+        router.get("/") { _, context in
+            let status = try await OperationsStatus.read(on: console.pool)
+            let language = context.language
+            return console.assets.page(
+                "overview", title: Strings.label("overview", language), language: language, path: "/",
+                model: model(status, language))
+        }
+        router.get("/events/overview") { _, context in
+            let language = context.language
+            return console.events { try await runsEvent(OperationsStatus.read(on: console.pool), language) }
+        }
+    }
+
+    static func model(_ status: OperationsStatus, _ language: Language) -> [String: Any] {
+        [
+            "warnings": status.warnings,
+            "leader": status.leader ?? Strings.label("noLeader", language),
+            "hasProcesses": !status.processes.isEmpty,
+            "processes": status.processes.map { process in
+                [
+                    "host": process.host, "role": Strings.label("role_" + process.role.rawValue, language), "leader": process.leader,
+                    "name": process.name, "state": Strings.label("state_" + process.state.rawValue, language),
+                    "stateKey": process.state.rawValue,
+                    "queues": process.queues.isEmpty ? "—" : process.queues.joined(separator: ", "),
+                    "slots": process.concurrency.map(String.init) ?? "—", "version": process.version,
+                    "heartbeat": language.seconds(process.silentSeconds) + Strings.label("ago", language),
+                ] as [String: Any]
+            },
+            "hasQueues": !status.queues.isEmpty,
+            "queues": status.queues.map { queue in
+                [
+                    "name": queue.queue, "due": language.count(queue.available), "scheduled": language.count(queue.scheduled),
+                    "running": language.count(queue.running), "dead": language.count(queue.deadLastDay),
+                    "oldestWait": queue.oldestWaitSeconds.map(language.seconds) ?? "—",
+                ] as [String: Any]
+            },
+            "runs": status.runs.map { run(for: $0, language) },
+            "deadLastDay": language.count(status.deadLastDay),
+        ]
+    }
+
+    /// One run's card: what the page draws and the stream redraws.
+    static func run(for activity: RunActivity, _ language: Language) -> [String: Any] {
+        let run = activity.run
+        let done = run.batchesSucceeded + run.batchesDead
+        let percent = run.batchesTotal == 0 ? 0 : done * 100 / run.batchesTotal
+        let phase = Strings.label("phase_" + activity.phase.rawValue, language) + " " + language.seconds(activity.phaseSeconds)
+        let rate = activity.membersPerSecond > 0 ? language.count(Int(activity.membersPerSecond)) + Strings.label("perSecond", language) : "—"
+        return [
+            "id": run.runID, "campaign": run.campaign, "percent": percent, "phase": phase,
+            "batches": "\(language.count(done))/\(language.count(run.batchesTotal))",
+            "members": "\(language.count(run.membersDone))/\(language.count(run.membersTotal))", "rate": rate,
+        ]
+    }
+
+    /// The stream's event: every run in progress, as its card shows it.
+    static func runsEvent(_ status: OperationsStatus, _ language: Language) throws -> ServerSentEvent {
+        let runs = status.runs.map { run(for: $0, language) }
+        let data = try JSONSerialization.data(withJSONObject: ["runs": runs], options: [.sortedKeys])
+        return ServerSentEvent(name: "runs", data: String(decoding: data, as: UTF8.self))
+    }
+}

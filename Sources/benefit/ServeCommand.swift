@@ -1,0 +1,46 @@
+import ArgumentParser
+import BenefitConsole
+import BenefitCore
+import BenefitMigrations
+import BenefitQueue
+import BenefitTelemetry
+import PostgresClient
+import ServiceLifecycle
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the operators' console (web pages) until stopped (SIGTERM or SIGINT).",
+        discussion: """
+            Server-rendered pages in Simplified Chinese and English: the overview (processes,
+            queues, runs in progress with live progress, warnings) and more
+            (docs/console.md). It binds to 127.0.0.1 unless --address says otherwise: put
+            it behind a reverse proxy with TLS to reach it from other machines. It
+            registers in benefit.processes as a console and answers /healthz.
+
+            \(RequiredRole.operator)
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var processes: ProcessRegistryOptions
+
+    @Option(
+        help: ArgumentHelp("Where to listen. (default: 127.0.0.1:8080)", valueName: "host:port"),
+        transform: { text in
+            do { return try ListenAddress(parsing: text) } catch { throw OptionValueError("\(error)") }
+        })
+    var address = ListenAddress(host: "127.0.0.1", port: 8080)
+
+    func run() async throws {
+        let (pool, logger) = try await connection.pool(label: "benefit.console", maxConnections: 8, limits: SessionLimits())
+        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+        let console = try Console(pool: pool, logger: logger)
+        let registration = processes.registration(
+            ProcessDescription(role: .console, identity: WorkerIdentity()), pool: pool, logger: logger)
+        // Shut down in reverse: the server (its streams end, requests finish), then the registration (stopped).
+        let group = ServiceGroup(
+            services: [registration, ConsoleServer(console: console, host: address.host, port: address.port)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
