@@ -69,8 +69,8 @@ struct ConsoleRouteTests {
                 let html = Self.text(response)
                 #expect(html.contains(#"<html lang="zh-CN">"#))
                 #expect(html.contains("进程") && html.contains("工作进程") && html.contains("host-a-1"))
-                #expect(html.contains("无"), "no scheduler leads")
-                #expect(html.contains("orphan"))
+                #expect(html.contains("没有主调度器"))
+                #expect(html.contains("队列 orphan 有 3 个待处理任务"))
                 #expect(html.contains(#"data-run="\#(runID)""#))
                 #expect(html.contains("等待工作进程规划"))
                 // A name from the database is text, never markup.

@@ -23,7 +23,7 @@ enum OverviewPage {
 
     static func model(_ status: OperationsStatus, _ language: Language) -> [String: Any] {
         [
-            "warnings": status.warnings,
+            "warnings": status.problems.map { warning($0, language) },
             "leader": status.leader ?? Strings.label("noLeader", language),
             "hasProcesses": !status.processes.isEmpty,
             "processes": status.processes.map { process in
@@ -47,6 +47,19 @@ enum OverviewPage {
             "runs": status.runs.map { run(for: $0, language) },
             "deadLastDay": language.count(status.deadLastDay),
         ]
+    }
+
+    /// A warning in the page's language.
+    static func warning(_ warning: OperationsStatus.Warning, _ language: Language) -> String {
+        guard language == .zh else { return warning.text }
+        switch warning {
+        case .noLeader: return "没有主调度器：在启动调度器（benefit scheduler）之前，任何活动都不会按时触发"
+        case let .unclaimedQueue(queue, due): return "队列 \(queue) 有 \(language.count(due)) 个待处理任务，但没有运行中的工作进程处理它"
+        case let .stalledRun(runID, campaign, seconds):
+            return "运行 \(runID)（\(campaign)）没有进展：已有 \(language.seconds(seconds)) 没有批次完成"
+        case let .unplannedRun(runID, campaign, seconds):
+            return "运行 \(runID)（\(campaign)）已等待工作进程规划 \(language.seconds(seconds))"
+        }
     }
 
     /// One run's card: what the page draws and the stream redraws.

@@ -15,7 +15,10 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
     public let runs: [RunActivity]
     /// Jobs that died in the last 24 hours, on every queue.
     public let deadLastDay: Int
+    /// What is wrong, in English (`--json`'s `warnings`).
     public let warnings: [String]
+    /// The same, as values, for a page to word in its language (not in the JSON).
+    public private(set) var problems: [Warning] = []
 
     enum CodingKeys: String, CodingKey {
         case processes, leader, queues, runs, deadLastDay = "dead_last_day", warnings
@@ -42,20 +45,19 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
         self.runs = runs
         leader = processes.first(where: \.leader)?.name
         deadLastDay = queues.reduce(0) { $0 + $1.deadLastDay }
-        warnings = Self.warnings(processes: processes, queues: queues, runs: runs, leader: leader, thresholds: thresholds)
+        problems = Self.warnings(processes: processes, queues: queues, runs: runs, leader: leader, thresholds: thresholds)
+        warnings = problems.map(\.text)
     }
 
     /// No leader; a queue with jobs due and no worker alive on it; a run not progressing.
     static func warnings(
         processes: [ProcessRecord], queues: [QueueDepth], runs: [RunActivity], leader: String?, thresholds: Thresholds
-    ) -> [String] {
-        var warnings: [String] = []
-        if leader == nil {
-            warnings.append("no scheduler leads: no campaign fires until one runs (benefit scheduler)")
-        }
+    ) -> [Warning] {
+        var warnings: [Warning] = []
+        if leader == nil { warnings.append(.noLeader) }
         let claimed = Set(processes.filter { $0.role == .worker && $0.state == .running }.flatMap(\.queues))
         for queue in queues where queue.available > 0 && !claimed.contains(queue.queue) {
-            warnings.append("queue \(queue.queue) has \(queue.available) jobs due and no running worker claims from it")
+            warnings.append(.unclaimedQueue(queue: queue.queue, due: queue.available))
         }
         let stalled = Double(thresholds.stalledAfter.wholeMilliseconds) / 1_000
         for activity in runs {
@@ -63,11 +65,10 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
             switch activity.phase {
             case .running:
                 if let quiet = activity.secondsSinceProgress, quiet >= stalled {
-                    warnings.append(
-                        "run \(run.runID) (\(run.campaign)) is not progressing: no batch finished for \(Self.text(quiet))")
+                    warnings.append(.stalledRun(runID: run.runID, campaign: run.campaign, seconds: quiet))
                 }
             case .waitingToPlan where activity.phaseSeconds >= stalled:
-                warnings.append("run \(run.runID) (\(run.campaign)) has waited \(Self.text(activity.phaseSeconds)) for a worker to plan it")
+                warnings.append(.unplannedRun(runID: run.runID, campaign: run.campaign, seconds: activity.phaseSeconds))
             case .queued, .waitingToPlan, .planning:
                 break
             }
@@ -75,8 +76,27 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
         return warnings
     }
 
+    /// What `benefit status` warns of; ``text`` says it in English (the console in its page's language).
+    public enum Warning: Sendable, Equatable {
+        case noLeader
+        case unclaimedQueue(queue: String, due: Int)
+        case stalledRun(runID: Int, campaign: String, seconds: Double)
+        case unplannedRun(runID: Int, campaign: String, seconds: Double)
+
+        public var text: String {
+            switch self {
+            case .noLeader: "no scheduler leads: no campaign fires until one runs (benefit scheduler)"
+            case let .unclaimedQueue(queue, due): "queue \(queue) has \(due) jobs due and no running worker claims from it"
+            case let .stalledRun(runID, campaign, seconds):
+                "run \(runID) (\(campaign)) is not progressing: no batch finished for \(OperationsStatus.text(seconds))"
+            case let .unplannedRun(runID, campaign, seconds):
+                "run \(runID) (\(campaign)) has waited \(OperationsStatus.text(seconds)) for a worker to plan it"
+            }
+        }
+    }
+
     /// Whole minutes from a minute on ("20m", not "1201s"), else seconds.
-    private static func text(_ seconds: Double) -> String {
+    static func text(_ seconds: Double) -> String {
         let whole = Int(seconds)
         return DurationText.format(.seconds(whole >= 60 ? whole / 60 * 60 : whole))
     }

@@ -1,0 +1,79 @@
+"""Drives the operators' console in headless Chromium (Debian's), as an operator would.
+
+Run by Tests/benefitTests/ConsoleBrowserTests.swift against a console, workers and a
+run it started; exits 1, naming each problem, when a page throws a JavaScript error,
+a request fails or answers 4xx/5xx, or what should happen on a page does not.
+
+    python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --out FOLDER
+"""
+import argparse
+import shutil
+import sys
+import time
+
+from playwright.sync_api import sync_playwright
+
+VIEWPORTS = [(1280, 800), (390, 844)]
+
+
+def watch_progress(page, run, problems, timeout=90):
+    """The run's progress bar advances on the overview while workers work, with no reload."""
+    bar = page.locator(f'[data-run="{run}"] progress')
+    bar.wait_for(timeout=timeout * 1000)
+    first = float(bar.get_attribute("value") or 0)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = float(bar.evaluate("element => element.value"))
+        if now > first:
+            return now
+        page.wait_for_timeout(200)
+    problems.append(f"run {run}: its progress bar stayed at {first}% for {timeout}s")
+    return first
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--run", required=True, type=int)
+    parser.add_argument("--out", required=True)
+    arguments = parser.parse_args()
+    problems = []
+    closing = False
+
+    def failed(request):
+        # A live stream the page is leaving is cut by the browser, not a failure.
+        if closing or ("/events/" in request.url and "ERR_ABORTED" in (request.failure or "")):
+            return
+        problems.append(f"request failed: {request.url}: {request.failure}")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"])
+        for index, (width, height) in enumerate(VIEWPORTS):
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            page = context.new_page()
+            page.on("pageerror", lambda error: problems.append(f"javascript error: {error}"))
+            page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+                    if message.type == "error" else None)
+            page.on("requestfailed", failed)
+            page.on("response", lambda response: problems.append(f"{response.status} for {response.url}")
+                    if response.status >= 400 else None)
+            page.goto(arguments.url + "/")
+            if page.locator("html").get_attribute("lang") != "zh-CN":
+                problems.append("a browser asking for Chinese did not get the Chinese page")
+            if index == 0:
+                watch_progress(page, arguments.run, problems)
+                page.locator(".live.on").wait_for(timeout=10_000)
+            page.screenshot(path=f"{arguments.out}/overview-{width}x{height}.png")
+            closing = True
+            context.close()
+            closing = False
+        browser.close()
+
+    for problem in problems:
+        print(problem)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+import BenefitCore
+import BenefitTestSupport
+import Foundation
+import PostgresClient
+import Testing
+
+/// The console in a real browser: headless Chromium from Debian, driven by
+/// Tests/Browser/console_flow.py (Playwright) against `benefit serve`, real worker
+/// processes and a real run. Screenshots go to `.build/test-artefacts/console/`.
+@Suite("Console in a browser")
+struct ConsoleBrowserTests {
+    /// The package's folder, from this file's place in it.
+    private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("the overview's progress bar advances while two workers run a campaign; no JavaScript error, no failed request; screenshots at 1280×800 and 390×844")
+    func overviewFollowsARun() async throws {
+        let python = try #require(
+            ProcessInfo.processInfo.environment["BENEFIT_BROWSER_PYTHON"],
+            "BENEFIT_BROWSER_PYTHON is not set: run the tests with ops/test, which makes the browser's environment (ops/browser-env)")
+        let artefacts = Self.packageRoot.appendingPathComponent(".build/test-artefacts/console")
+        try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
+        for size in ["1280x800", "390x844"] { try? FileManager.default.removeItem(at: artefacts.appendingPathComponent("overview-\(size).png")) }
+
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
+            // 40 batches of 50, each a third of a second, two at a time: long enough to watch.
+            try await CommandFixtures.apply(CampaignText.yaml(
+                name: "browser-drill", program: "drill", batchSize: 50, concurrency: 2, queue: "browser",
+                parameters: "{ members: 2000, sleepMs: 300 }"), on: pool)
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+            let port = try PortProbe.freePort()
+            try await withProcessGroup { (processes: ProcessGroup) async throws in
+                let console = await processes.start("browser-console", ["serve", "--address", "127.0.0.1:\(port)"], environment: environment)
+                let trigger = try await BenefitProcess.run(["campaign", "trigger", "browser-drill"], environment: environment)
+                try #require(trigger.exitCode == 0, "\(trigger.standardError)")
+                let runID = try await pool.query("SELECT id FROM benefit.run").single(Int.self)
+                for name in ["browser-worker-a", "browser-worker-b"] {
+                    await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
+                }
+                let flow = try await BenefitProcess.run(
+                    [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
+                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--out", artefacts.path],
+                    executable: python)
+                #expect(flow.exitCode == 0, "\(flow.standardOutput)\(flow.standardError)\nconsole: \(console.logTail())")
+            }
+        }
+        for size in ["1280x800", "390x844"] {
+            let shot = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("overview-\(size).png").path)
+            #expect((shot[.size] as? Int ?? 0) > 10_000, "overview-\(size).png")
+        }
+    }
+}
