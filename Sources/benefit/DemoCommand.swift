@@ -1,7 +1,13 @@
 import ArgumentParser
+import BenefitConsole
+import BenefitQueue
+import BenefitTelemetry
 import BenefitTools
 import BenefitWorkers
 import Foundation
+import Logging
+import PostgresClient
+import ServiceLifecycle
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +30,9 @@ struct DemoCommand: AsyncParsableCommand {
                waitlisted, money granted against the budget, places filled against
                capacity, and the time taken; then the SQL to explore further.
 
-            The database is left in place: connect to it as the report says.
+            The database is left in place: connect to it as the report says. With
+            --serve the operators' console then serves the demo's database at --address
+            until SIGINT (Ctrl-C) or SIGTERM.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -46,6 +54,16 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Print only the report, as one JSON object (steps go to stderr).")
     var json = false
 
+    @Flag(help: "After the report, serve the operators' console on the demo's database until stopped.")
+    var serve = false
+
+    @Option(
+        help: ArgumentHelp("Where --serve listens. (default: 127.0.0.1:8080)", valueName: "host:port"),
+        transform: { text in
+            do { return try ListenAddress(parsing: text) } catch { throw OptionValueError("\(error)") }
+        })
+    var address = ListenAddress(host: "127.0.0.1", port: 8080)
+
     func run() async throws {
         guard Demo.isValidDatabaseName(database) else {
             throw CommandFailure("--database: \"\(database)\" is not a plain database name (lowercase letters, digits and _, at most 63)")
@@ -62,10 +80,30 @@ struct DemoCommand: AsyncParsableCommand {
         let report = try await Interruptible.run { [demo] in
             try await demo.run(server: server, logger: logger) { display.show($0) }
         }
-        if json { return print(try TextTable.json(report)) }
-        print("")
-        print(DemoDisplay.table(report))
-        print("")
-        print(DemoDisplay.nextSteps(report, server: server.with(database: database), embedded: connection.usesEmbedded))
+        if json {
+            print(try TextTable.json(report))
+        } else {
+            print("")
+            print(DemoDisplay.table(report))
+            print("")
+            print(DemoDisplay.nextSteps(report, server: server.with(database: database), embedded: connection.usesEmbedded))
+        }
+        guard serve else { return }
+        // The report goes out now, not when the console stops (stdout to a file or pipe is buffered).
+        fflush(nil)
+        try await serveConsole(on: server.with(database: database), logger: logger)
+    }
+
+    /// The console on the demo's database, until SIGINT or SIGTERM.
+    private func serveConsole(on database: PostgresConfiguration, logger: Logger) async throws {
+        let pool = PostgresPool(configuration: database, maxConnections: 8, logger: logger)
+        let console = try Console(pool: pool, logger: logger)
+        let registration = ProcessRegistration(
+            pool: pool, process: ProcessDescription(role: .console, identity: WorkerIdentity()), logger: logger)
+        printToStandardError(["", "the console: http://\(address)/ (Ctrl-C to stop)"])
+        let group = ServiceGroup(
+            services: [registration, ConsoleServer(console: console, host: address.host, port: address.port)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 }

@@ -104,6 +104,28 @@ struct DemoTests {
         #expect(try await pool.query("SELECT holder FROM benefit.scheduler_lease").decode(String.self) == ["demo-scheduler"])
     }
 
+    @Test("demo --serve keeps the console up on the demo's database after the report, until SIGTERM")
+    func serveKeepsTheConsoleUp() async throws {
+        let server = try TestDatabase.server()
+        let name = "demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        let admin = try await PostgresConnection.connect(to: server)
+        defer { Task { _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)") } }
+        let port = try PortProbe.freePort()
+        try await withProcessGroup { (processes: ProcessGroup) async throws in
+            let demo = await processes.start(
+                "demo-serve", ["demo", "--members", "300", "--database", name, "--serve", "--address", "127.0.0.1:\(port)", "--log-level", "warning"],
+                environment: ["DATABASE_URL": server.secretConnectionString])
+            #expect(try await eventually(timeout: .seconds(180)) { (try? await HTTPProbe.get(port: port, path: "/healthz"))?.status == 200 },
+                    "\(demo.logTail())")
+            let overview = try await HTTPProbe.get(port: port, path: "/")
+            #expect(overview.status == 200)
+            #expect(overview.body.contains("控制台"), "the console lists itself among the processes")
+            #expect(demo.output().contains("winter-warmth"), "the report came first")
+            #expect(demo.logTail().contains("http://127.0.0.1:\(port)/"))
+            #expect(await processes.terminate(demo) == 0)
+        }
+    }
+
     @Test("a bad database name is one line on stderr, a non-zero exit, and nothing created")
     func badDatabaseName() async throws {
         let server = try TestDatabase.server()
