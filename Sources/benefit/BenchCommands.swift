@@ -1,14 +1,16 @@
 import ArgumentParser
+import BenefitConsole
 import BenefitCore
 import BenefitTools
 import BenefitWorkers
 import Foundation
 import PostgresClient
+import Synchronization
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
-        subcommands: [Client.self, Queue.self, CampaignRun.self]
+        subcommands: [Client.self, Queue.self, CampaignRun.self, ConsolePages.self]
     )
 
     struct Client: AsyncParsableCommand {
@@ -175,6 +177,52 @@ struct Bench: AsyncParsableCommand {
             print("run time         ", String(
                 format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
                 report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
+        }
+    }
+
+    struct ConsolePages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "console",
+            abstract: "Time the console's pages over a big run: the overview and the run's page.",
+            discussion: """
+                Runs `bench campaign` (a scratch database, a roster of --members members, a
+                seasonal-relief run by real worker processes), then serves the console on
+                it in this process and fetches the overview and the run's page --requests
+                times each over HTTP (after one warm-up): milliseconds from the request to
+                the last byte, p50, p95 and the slowest. The scratch database is dropped at
+                the end. Run it on a release build (swift build -c release).
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(parsing: .unconditional, help: "Members in the generated roster. (default: 1000000)", transform: OptionValues.wholeNumber(1...10_000_000))
+        var members = 1_000_000
+
+        @Option(parsing: .unconditional, help: "Fetches of each page. (default: 20)", transform: OptionValues.wholeNumber(1...10_000))
+        var requests = 20
+
+        @Flag(help: "Print one JSON object instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
+            var benchmark = CampaignBenchmark()
+            benchmark.members = members
+            let timings = Mutex<[PageTimer.Timing]>([])
+            let requests = requests
+            benchmark.afterRun = { pool, runID in
+                let measured = try await PageTimer.time(paths: ["/", "/runs/\(runID)"], requests: requests, pool: pool, logger: logger)
+                timings.withLock { $0 = measured }
+            }
+            _ = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
+            let measured = timings.withLock { $0 }
+            if json { return print(try TextTable.json(measured)) }
+            print(TextTable.render(
+                header: ["PAGE", "BYTES", "P50 MS", "P95 MS", "MAX MS"],
+                rows: measured.map { timing in
+                    [timing.path, TextTable.grouped(timing.bytes), String(format: "%.1f", timing.percentile(0.5)),
+                     String(format: "%.1f", timing.percentile(0.95)), String(format: "%.1f", timing.milliseconds.last ?? 0)]
+                }))
         }
     }
 }

@@ -132,6 +132,8 @@ public final class ProcessRegistration: Service, Sendable {
             try await pruneIfDue()
             outage.recovered(logger: logger)
         } catch {
+            // Cut short by shutdown (see run): not an outage.
+            if Task.isCancelled { return }
             outage.failed("reporting this process in benefit.processes", error, logger: logger)
         }
     }

@@ -32,6 +32,9 @@ public struct CampaignBenchmark: Sendable {
     public var executablePath: String?
     /// How long the run may take before the benchmark fails.
     public var deadline: Duration = .seconds(1800)
+    /// Called with the scratch database's pool and the run, after the run ended and
+    /// before the database is dropped (`bench console` times the console's pages there).
+    public var afterRun: (@Sendable (PostgresPool, Int) async throws -> Void)?
 
     static let campaign = "bench-relief"
     static let queue = "bench-relief"
@@ -128,6 +131,7 @@ public struct CampaignBenchmark: Sendable {
                     WHERE a.run_id = r.run_id AND j.kind = \(RunLauncher.batchKind))
             FROM benefit.run_history r WHERE r.run_id = \(runID)
             """).single((Int, Int, Int, Decimal, Double, Double?, Double?).self)
+        try await afterRun?(pool, runID)
         return Report(
             serverVersion: serverVersion, members: members, workers: workers, concurrency: concurrency, batchSize: batchSize,
             importSeconds: importSeconds, eligible: figures.0, batches: figures.1, grants: figures.2, amount: figures.3,
