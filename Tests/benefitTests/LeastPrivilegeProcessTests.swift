@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitQueue
 import BenefitTestSupport
 import Foundation
@@ -146,6 +147,26 @@ struct LeastPrivilegeProcessTests {
         }
     }
 
+    @Test("benefit serve logged in as benefit_operator alone registers and serves the overview")
+    func consoleRunsAsAnOperator() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            try await TestDatabase.withLogins([.operator], on: configuration) { logins in
+                let port = try PortProbe.freePort()
+                try await withProcessGroup { (processes: ProcessGroup) async throws in
+                    let console = await processes.start(
+                        "lp-console", ["serve", "--address", "127.0.0.1:\(port)"],
+                        environment: ["DATABASE_URL": try TestDatabase.url(of: logins[.operator]!)])
+                    #expect(try await eventually(timeout: .seconds(60)) {
+                        let page = try? await HTTPProbe.get(port: port, path: "/")
+                        return page?.status == 200 && page?.body.contains("控制台") == true
+                    }, "\(console.logTail())")
+                    #expect(await processes.terminate(console) == 0)
+                    #expect(!console.logTail().contains("permission denied"), "\(console.logTail())")
+                }
+            }
+        }
+    }
+
     @Test("every command that touches the database names the role it needs in its --help", arguments: [
         (["campaign", "apply"], "benefit_operator"), (["campaign", "list"], "benefit_operator"), (["campaign", "show"], "benefit_operator"),
         (["campaign", "pause"], "benefit_operator"), (["campaign", "resume"], "benefit_operator"),
@@ -154,7 +175,7 @@ struct LeastPrivilegeProcessTests {
         (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
         (["audit", "list"], "benefit_operator"), (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"),
-        (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"),
+        (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"), (["serve"], "benefit_operator"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])
