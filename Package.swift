@@ -4,7 +4,8 @@ import PackageDescription
 // Modules, each depending only on those above it (docs/architecture.md):
 //   BenefitCore, CPostgres → PostgresClient → BenefitAudit → BenefitQueue → BenefitScheduler → BenefitTools → BenefitWorkers → benefit
 // BenefitMigrations (the SQL files of migrations/, compiled in) sits beside them on PostgresClient;
-// BenefitTelemetry (the metrics and health endpoint) beside them on BenefitCore, used by benefit alone.
+// BenefitTelemetry (the metrics and health endpoint) beside them on BenefitCore, used by benefit alone;
+// BenefitAccounts (the console's users and sessions) beside them on BenefitAudit.
 let package = Package(
     name: "benefit-scheduler",
     platforms: [.macOS(.v15)],
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +59,18 @@ let package = Package(
         .target(
             name: "BenefitAudit",
             dependencies: ["BenefitCore", "PostgresClient"]
+        ),
+        // The operators' console accounts: users with bcrypt-hashed passwords, their
+        // roles, sessions kept in PostgreSQL, login rate limits. Knows no HTTP server.
+        .target(
+            name: "BenefitAccounts",
+            dependencies: [
+                "BenefitCore",
+                "PostgresClient",
+                "BenefitAudit",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // The migrations of migrations/*.sql, compiled into the binary.
         .target(
@@ -151,6 +166,7 @@ let package = Package(
                 "BenefitCore",
                 "PostgresClient",
                 "BenefitAudit",
+                "BenefitAccounts",
                 "BenefitMigrations",
                 "BenefitQueue",
                 "BenefitScheduler",
@@ -201,6 +217,10 @@ let package = Package(
         .testTarget(
             name: "BenefitAuditTests",
             dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitTestSupport"]
+        ),
+        .testTarget(
+            name: "BenefitAccountsTests",
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitAudit", "BenefitAccounts", "BenefitTestSupport"]
         ),
         .testTarget(
             name: "BenefitQueueTests",

@@ -1,5 +1,6 @@
 /// What an operator did: the closed list of actions the audit trail records
-/// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql).
+/// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
+/// the console users' actions added by 0013_console_accounts.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -17,6 +18,12 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case queuePause = "queue.pause"
     /// For `queue resume`, still to come: no command records it yet.
     case queueResume = "queue.resume"
+    /// `users add`: a console user created, with its role.
+    case userAdd = "user.add"
+    /// `users disable`: a console user may no longer sign in; its sessions ended.
+    case userDisable = "user.disable"
+    /// `users passwd`: a console user's password changed; its sessions ended.
+    case userPasswd = "user.passwd"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -26,6 +33,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .jobRetry, .jobCancel: .job
         case .rosterImport: .roster
         case .queuePause, .queueResume: .queue
+        case .userAdd, .userDisable, .userPasswd: .user
         }
     }
 
@@ -51,4 +59,6 @@ public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
     case roster
     /// A queue, by name.
     case queue
+    /// A console user, by name.
+    case user
 }

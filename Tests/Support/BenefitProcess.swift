@@ -22,14 +22,25 @@ public enum BenefitProcess {
         throw TestSetupError("cannot find the benefit binary: build it (swift build) or set BENEFIT_BINARY")
     }
 
-    /// Runs `benefit ARGUMENTS` (or another program, `executable`) to completion with extra environment variables.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], executable: String? = nil) async throws -> Outcome {
+    /// Runs `benefit ARGUMENTS` (or another program, `executable`) to completion with
+    /// extra environment variables, and `standardInput` as its standard input when given (else none).
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], standardInput: String? = nil, executable: String? = nil
+    ) async throws -> Outcome {
         var updates: [Environment.Key: String?] = [:]
         for (key, value) in environment { updates[Environment.Key(stringLiteral: key)] = value }
-        let result = try await Subprocess.run(
-            .path(FilePath(try executable ?? binaryPath())), arguments: Arguments(arguments),
-            environment: .inherit.updating(updates),
-            output: .string(limit: 8 << 20), error: .string(limit: 8 << 20))
+        let program = Executable.path(FilePath(try executable ?? binaryPath()))
+        let result = if let standardInput {
+            try await Subprocess.run(
+                program, arguments: Arguments(arguments),
+                environment: .inherit.updating(updates), input: .string(standardInput),
+                output: .string(limit: 8 << 20), error: .string(limit: 8 << 20))
+        } else {
+            try await Subprocess.run(
+                program, arguments: Arguments(arguments),
+                environment: .inherit.updating(updates),
+                output: .string(limit: 8 << 20), error: .string(limit: 8 << 20))
+        }
         let code: Int32? = if case .exited(let code) = result.terminationStatus { code } else { nil }
         return Outcome(exitCode: code, standardOutput: result.standardOutput, standardError: result.standardError)
     }

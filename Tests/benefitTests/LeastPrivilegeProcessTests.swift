@@ -176,6 +176,8 @@ struct LeastPrivilegeProcessTests {
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
         (["audit", "list"], "benefit_operator"), (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"),
         (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"), (["serve"], "benefit_operator"),
+        (["users", "add"], "benefit_operator"), (["users", "list"], "benefit_operator"), (["users", "disable"], "benefit_operator"),
+        (["users", "passwd"], "benefit_operator"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])
