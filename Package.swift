@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "BenefitConsole",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitAccounts", "BenefitQueue", "BenefitScheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -255,7 +255,8 @@ let package = Package(
         .testTarget(
             name: "BenefitConsoleTests",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitWorkers", "BenefitConsole", "BenefitTestSupport",
+                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitWorkers", "BenefitAccounts", "BenefitConsole",
+                "BenefitTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -3,9 +3,9 @@ import Foundation
 
 /// The secrets of a session: random tokens, the hash a session is stored under,
 /// and the comparison of a submitted CSRF token.
-enum SessionToken {
+public enum SessionToken {
     /// 32 random bytes from the system's secure generator, base64url without padding (43 characters).
-    static func random() -> String {
+    public static func random() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         return Data(bytes).base64EncodedString()
@@ -33,7 +33,7 @@ enum SessionToken {
 
     /// Whether two strings are equal, in a time that depends on their lengths alone
     /// and not on where they first differ.
-    static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
+    public static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
         let (a, b) = (Array(left.utf8), Array(right.utf8))
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0

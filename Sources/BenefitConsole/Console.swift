@@ -1,3 +1,4 @@
+import BenefitAccounts
 import BenefitCore
 import HTTPTypes
 import Hummingbird
@@ -13,14 +14,18 @@ public struct Console: Sendable {
     }
 
     let pool: PostgresPool
+    let sessions: ConsoleSessions
     let assets: ConsoleAssets
     let configuration: Configuration
     let logger: Logger
     /// Fired when the console begins to shut down: live streams end, so requests under way can finish.
     let stopping = Latch()
 
-    public init(pool: PostgresPool, configuration: Configuration = Configuration(), logger: Logger) throws {
+    public init(
+        pool: PostgresPool, configuration: Configuration = Configuration(), sessions: ConsoleSessions.Configuration = .init(), logger: Logger
+    ) throws {
         self.pool = pool
+        self.sessions = ConsoleSessions(pool: pool, configuration: sessions)
         self.assets = try ConsoleAssets.load()
         self.configuration = configuration
         self.logger = logger
@@ -35,7 +40,9 @@ public struct Console: Sendable {
     public func router() -> Router<ConsoleContext> {
         let router = Router(context: ConsoleContext.self)
         router.add(middleware: ConsoleHeaders())
+        router.add(middleware: ProxyHeaders())
         router.add(middleware: LanguageChoice())
+        router.add(middleware: SignIn(sessions: sessions))
         router.get("/healthz") { _, _ in Response.text("ok\n") }
         router.get("/static/:file") { _, context in
             let name = try context.parameters.require("file")
@@ -45,19 +52,48 @@ public struct Console: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: file.text)))
         }
         LanguageChoice.register(on: router)
+        LoginPage.register(on: router, console: self)
+        Actions.register(on: router, console: self)
         OverviewPage.register(on: router, console: self)
         return router
     }
 }
 
-/// A request's context in the console: the language its page is drawn in.
+/// A request's context in the console: who asks, from where, in which language.
 public struct ConsoleContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``LanguageChoice`` before any page runs.
     var language: Language = .zh
+    /// Set by ``SignIn`` on every page that needs one.
+    var session: Session?
+    /// The peer's address (a reverse proxy's, when there is one).
+    let peer: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        peer = source.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Set by ``ProxyHeaders``: the client's address, and whether it reached us over TLS.
+    var client: String { forwardedClient ?? peer }
+    var overTLS = false
+    var forwardedClient: String?
+}
+
+/// A reverse proxy on this host (the peer is loopback) says who the client is and
+/// whether it came over TLS (`X-Forwarded-For`, last address; `X-Forwarded-Proto`):
+/// login limits count clients, not the proxy, and the session cookie is Secure.
+/// From any other peer the headers are ignored (they could be forged).
+struct ProxyHeaders: RouterMiddleware {
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if context.peer == "127.0.0.1" || context.peer == "::1" {
+            let forwarded = HTTPField.Name("X-Forwarded-For")!
+            let proto = HTTPField.Name("X-Forwarded-Proto")!
+            context.forwardedClient = request.headers[forwarded]?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+            context.overTLS = request.headers[proto] == "https"
+        }
+        return try await next(request, context)
     }
 }
 

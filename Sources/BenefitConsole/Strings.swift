@@ -55,6 +55,15 @@ enum Strings {
         "role_scheduler": ("调度器", "scheduler"),
         "role_console": ("控制台", "console"),
         "live": ("实时更新", "Live"),
+        "signIn": ("登录", "Sign in"),
+        "signOut": ("退出", "Sign out"),
+        "userName": ("用户名", "User name"),
+        "password": ("密码", "Password"),
+        "role_viewer": ("查看者", "viewer"),
+        "role_operator": ("操作员", "operator"),
+        "problem_form": ("表单已过期，请重新登录", "The form expired: sign in again"),
+        "problem_refused": ("用户名或密码不正确", "Wrong user name or password"),
+        "problem_limited": ("失败次数过多，请稍后再试", "Too many failed attempts: try again later"),
     ]
 
     /// Every label in `language`, keyed for templates (`{{t.overview}}`).

@@ -26,8 +26,14 @@ struct ConsoleAssets: Sendable {
     }
 
     /// A page: `template` rendered inside the layout, with the labels of `language`.
-    func page(_ template: String, title: String, language: Language, path: String, model: [String: Any]) -> Response {
+    func page(_ template: String, title: String, context request: ConsoleContext, path: String, model: [String: Any]) -> Response {
+        let language = request.language
         var context = model
+        if let session = request.session {
+            context["user"] = ["name": session.user.name, "role": Strings.label("role_" + session.user.role.rawValue, language)]
+            context["csrf"] = session.csrfToken
+            context["canAct"] = session.user.role.canAct
+        }
         context["t"] = Strings.labels(language)
         context["lang"] = language.htmlTag
         context["title"] = title

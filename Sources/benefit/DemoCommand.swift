@@ -1,4 +1,6 @@
 import ArgumentParser
+import BenefitAccounts
+import BenefitCore
 import BenefitConsole
 import BenefitQueue
 import BenefitTelemetry
@@ -98,9 +100,21 @@ struct DemoCommand: AsyncParsableCommand {
     private func serveConsole(on database: PostgresConfiguration, logger: Logger) async throws {
         let pool = PostgresPool(configuration: database, maxConnections: 8, logger: logger)
         let console = try Console(pool: pool, logger: logger)
+        // An operator account for the demo: the name printed, the password in a file
+        // only this user can read (never on the terminal).
+        let password = SessionToken.random()
+        let home = EmbeddedPostgres.defaultRoot()
+        try FileGuard.makeFolder(home.path, mode: 0o700)
+        let passwordFile = home.appendingPathComponent("console-password").path
+        try FileGuard.replace(passwordFile, mode: 0o600, contents: Data((password + "\n").utf8))
+        let user = "demo-operator-" + String(SessionToken.random().lowercased().filter(\.isLetter).prefix(6))
+        try await ConsoleUsers.add(name: user, role: .operator, password: password, by: OperatorIdentity.current, on: pool)
         let registration = ProcessRegistration(
             pool: pool, process: ProcessDescription(role: .console, identity: WorkerIdentity()), logger: logger)
-        printToStandardError(["", "the console: http://\(address)/ (Ctrl-C to stop)"])
+        printToStandardError([
+            "", "the console: http://\(address)/ (Ctrl-C to stop)",
+            "sign in as \(user), with the password in \(passwordFile)",
+        ])
         let group = ServiceGroup(
             services: [registration, ConsoleServer(console: console, host: address.host, port: address.port)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -1,3 +1,4 @@
+@testable import BenefitAccounts
 import BenefitConsole
 import BenefitCore
 import BenefitQueue
@@ -32,6 +33,41 @@ struct ConsoleRouteTests {
         String(buffer: response.body)
     }
 
+    /// A signed-in browser: its Cookie header and the CSRF token its pages carry.
+    struct Browser {
+        let cookie: String
+        let csrf: String
+        var headers: HTTPFields { [.cookie: cookie, .acceptLanguage: "en"] }
+    }
+
+    /// A value after `marker` up to the next `end` in `text`.
+    static func value(after marker: String, in text: String, end: String = "\"") -> String? {
+        guard let start = text.range(of: marker) else { return nil }
+        return text[start.upperBound...].split(separator: Character(end), maxSplits: 1).first.map(String.init)
+    }
+
+    /// Adds a console user of `role` and signs in through the login form, as a browser does.
+    static func signIn(_ client: any TestClientProtocol, pool: PostgresPool, role: ConsoleRole, name: String) async throws -> Browser {
+        ConsolePassword.cost.withLock { $0 = 4 }
+        try await ConsoleUsers.add(name: name, role: role, password: "correct horse battery", by: "test@host", on: pool)
+        let formCookie = try await client.execute(uri: "/login", method: .get) { response in
+            try #require(Self.value(after: "benefit_login=", in: response.headers[.setCookie] ?? "", end: ";"))
+        }
+        let session = try await client.execute(
+            uri: "/login", method: .post,
+            headers: [.cookie: "benefit_login=\(formCookie)", .contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: "token=\(formCookie)&name=\(name)&password=correct+horse+battery&back=%2F")
+        ) { response in
+            #expect(response.status == .seeOther)
+            return try #require(Self.value(after: "benefit_session=", in: response.headers[.setCookie] ?? "", end: ";"))
+        }
+        let cookie = "benefit_session=\(session)"
+        let csrf = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
+            try #require(Self.value(after: #"name="csrf" value=""#, in: Self.text(response)))
+        }
+        return Browser(cookie: cookie, csrf: csrf)
+    }
+
     @Test("/healthz answers ok; static files are served, unknown ones are not; every answer forbids scripts from elsewhere")
     func healthAndStatic() async throws {
         try await Self.withConsole { client, _, _ in
@@ -64,10 +100,12 @@ struct ConsoleRouteTests {
             _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
             let runID = try #require(try await CampaignStore.trigger("winter-drill", at: Date(), by: "test@host", on: pool))
 
-            try await client.execute(uri: "/", method: .get) { response in
+            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "wang")
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie]) { response in
                 #expect(response.status == .ok)
                 let html = Self.text(response)
                 #expect(html.contains(#"<html lang="zh-CN">"#))
+                #expect(html.contains("wang · 查看者"))
                 #expect(html.contains("进程") && html.contains("工作进程") && html.contains("host-a-1"))
                 #expect(html.contains("没有主调度器"))
                 #expect(html.contains("队列 orphan 有 3 个待处理任务"))
@@ -77,7 +115,7 @@ struct ConsoleRouteTests {
                 #expect(html.contains("host-a-1&lt;script&gt;"))
                 #expect(!html.contains("host-a-1<script>"))
             }
-            try await client.execute(uri: "/", method: .get, headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"]) { response in
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie, .acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"]) { response in
                 let html = Self.text(response)
                 #expect(html.contains(#"<html lang="en">"#))
                 #expect(html.contains("Processes") && html.contains("waiting for a worker to plan it"))
@@ -88,7 +126,8 @@ struct ConsoleRouteTests {
 
     @Test("the language switch sets a cookie and goes back, only to a path of the console")
     func languageSwitch() async throws {
-        try await Self.withConsole { client, _, _ in
+        try await Self.withConsole { client, _, pool in
+            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "li")
             try await client.execute(uri: "/language/en?back=/runs", method: .get) { response in
                 #expect(response.status == .found)
                 #expect(response.headers[.location] == "/runs")
@@ -101,7 +140,7 @@ struct ConsoleRouteTests {
             try await client.execute(uri: "/language/fr", method: .get) { response in
                 #expect(response.status == .notFound)
             }
-            try await client.execute(uri: "/", method: .get, headers: [.cookie: "lang=en", .acceptLanguage: "zh-CN"]) { response in
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: "lang=en; " + browser.cookie, .acceptLanguage: "zh-CN"]) { response in
                 #expect(Self.text(response).contains(#"<html lang="en">"#))
             }
         }
@@ -115,9 +154,10 @@ struct ConsoleRouteTests {
                 fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
             _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
             let runID = try #require(try await CampaignStore.trigger("stream-drill", at: Date(), by: "test@host", on: pool))
+            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "zhao")
             // A stopping console sends one event and ends the stream.
             console.beginShutdown()
-            try await client.execute(uri: "/events/overview", method: .get, headers: [.acceptLanguage: "en"]) { response in
+            try await client.execute(uri: "/events/overview", method: .get, headers: browser.headers) { response in
                 #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
                 let text = Self.text(response)
                 #expect(text.hasPrefix("event: runs\ndata: {"))
@@ -127,6 +167,106 @@ struct ConsoleRouteTests {
                 #expect(runs.map { $0["id"] as? Int } == [runID])
                 #expect(runs.first?["percent"] as? Int == 0)
             }
+        }
+    }
+
+    @Test("every page but the open ones asks to sign in; a wrong password, a forged form and a foreign origin are refused")
+    func signInIsRequired() async throws {
+        try await Self.withConsole { client, _, pool in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location]?.hasPrefix("/login?back=") == true)
+            }
+            try await client.execute(uri: "/events/overview", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            ConsolePassword.cost.withLock { $0 = 4 }
+            try await ConsoleUsers.add(name: "chen", role: .operator, password: "correct horse battery", by: "test@host", on: pool)
+            // The login form's token must match its cookie.
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.cookie: "benefit_login=aaa", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "token=bbb&name=chen&password=correct+horse+battery")
+            ) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.setCookie]?.contains("benefit_session") != true)
+            }
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.cookie: "benefit_login=aaa", .contentType: "application/x-www-form-urlencoded", .acceptLanguage: "en"],
+                body: ByteBuffer(string: "token=aaa&name=chen&password=wrong+password+here")
+            ) { response in
+                #expect(response.status == .unauthorized)
+                #expect(Self.text(response).contains("Wrong user name or password"))
+            }
+            try await client.execute(
+                uri: "/login", method: .post,
+                headers: [.cookie: "benefit_login=aaa", .contentType: "application/x-www-form-urlencoded", .origin: "https://evil.example"],
+                body: ByteBuffer(string: "token=aaa&name=chen&password=correct+horse+battery")
+            ) { response in
+                #expect(response.status == .forbidden)
+            }
+            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "sun")
+            // Signing out needs the session's token; then the session is gone.
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: browser.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf=wrong")) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/logout", method: .post, headers: [.cookie: browser.cookie, .contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "csrf=\(browser.csrf)")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie]) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+    }
+
+    @Test("an operator pauses, resumes and triggers a campaign from the console, each in the audit trail under the console user; a viewer is refused with 403; a form without the token too")
+    func actions() async throws {
+        try await Self.withConsole { client, _, pool in
+            let source = try CampaignStore.Source(
+                parsing: CampaignText.yaml(name: "act-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
+                fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
+            _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+            let viewer = try await Self.signIn(client, pool: pool, role: .viewer, name: "zhou")
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            var headers = form
+            headers[.cookie] = viewer.cookie
+            try await client.execute(uri: "/campaigns/act-drill/pause", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(viewer.csrf)&reason=budget+review")) { response in
+                #expect(response.status == .forbidden)
+            }
+            let operatorBrowser = try await Self.signIn(client, pool: pool, role: .operator, name: "wu")
+            headers[.cookie] = operatorBrowser.cookie
+            try await client.execute(uri: "/campaigns/act-drill/pause", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "reason=budget+review")) { response in
+                #expect(response.status == .forbidden, "no token")
+            }
+            try await client.execute(uri: "/campaigns/act-drill/pause", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(operatorBrowser.csrf)&reason=")) { response in
+                #expect(response.status == .badRequest, "a pause needs a reason")
+            }
+            #expect(try await pool.query("SELECT paused FROM benefit.campaign").single(Bool.self) == false)
+            try await client.execute(uri: "/campaigns/act-drill/pause", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(operatorBrowser.csrf)&reason=budget+review")) { response in
+                #expect(response.status == .seeOther)
+            }
+            #expect(try await pool.query("SELECT paused FROM benefit.campaign").single(Bool.self))
+            try await client.execute(uri: "/campaigns/act-drill/resume", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(operatorBrowser.csrf)")) { response in
+                #expect(response.status == .seeOther)
+            }
+            try await client.execute(uri: "/campaigns/act-drill/trigger", method: .post, headers: headers,
+                                     body: ByteBuffer(string: "csrf=\(operatorBrowser.csrf)&reason=drill+day")) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location]?.hasPrefix("/runs/") == true)
+            }
+            let audit = try await pool.query("""
+                SELECT action, os_user, coalesce(reason, '') FROM benefit.audit WHERE action LIKE 'campaign.%' AND action <> 'campaign.apply' ORDER BY audit_id
+                """).decode((String, String, String).self)
+            #expect(audit.map(\.0) == ["campaign.pause", "campaign.resume", "campaign.trigger"])
+            #expect(audit.allSatisfy { $0.1 == "wu (console)" })
+            #expect(audit.first?.2 == "budget review")
         }
     }
 }

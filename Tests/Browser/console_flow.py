@@ -4,9 +4,11 @@ Run by Tests/benefitTests/ConsoleBrowserTests.swift against a console, workers a
 run it started; exits 1, naming each problem, when a page throws a JavaScript error,
 a request fails or answers 4xx/5xx, or what should happen on a page does not.
 
+    CONSOLE_USER=NAME CONSOLE_PASSWORD=SECRET \
     python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --out FOLDER
 """
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -29,6 +31,17 @@ def watch_progress(page, run, problems, timeout=90):
         page.wait_for_timeout(200)
     problems.append(f"run {run}: its progress bar stayed at {first}% for {timeout}s")
     return first
+
+
+def sign_in(page, url, problems):
+    """Signs in through the login form; the overview follows."""
+    page.goto(url + "/")
+    if "/login" not in page.url:
+        problems.append(f"a browser with no session was not sent to sign in (at {page.url})")
+    page.fill('input[name="name"]', os.environ["CONSOLE_USER"])
+    page.fill('input[name="password"]', os.environ["CONSOLE_PASSWORD"])
+    page.click('button[type="submit"]')
+    page.wait_for_url(url + "/")
 
 
 def main():
@@ -58,7 +71,7 @@ def main():
             page.on("requestfailed", failed)
             page.on("response", lambda response: problems.append(f"{response.status} for {response.url}")
                     if response.status >= 400 else None)
-            page.goto(arguments.url + "/")
+            sign_in(page, arguments.url, problems)
             if page.locator("html").get_attribute("lang") != "zh-CN":
                 problems.append("a browser asking for Chinese did not get the Chinese page")
             if index == 0:

@@ -38,10 +38,14 @@ struct ConsoleBrowserTests {
                 for name in ["browser-worker-a", "browser-worker-b"] {
                     await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
                 }
+                let password = "browser-" + UUID().uuidString
+                let added = try await BenefitProcess.run(
+                    ["users", "add", "browser-operator", "--role", "operator"], environment: environment, standardInput: password + "\n")
+                try #require(added.exitCode == 0, "\(added.standardError)")
                 let flow = try await BenefitProcess.run(
                     [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
                      "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--out", artefacts.path],
-                    executable: python)
+                    environment: ["CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password], executable: python)
                 #expect(flow.exitCode == 0, "\(flow.standardOutput)\(flow.standardError)\nconsole: \(console.logTail())")
             }
         }

@@ -112,16 +112,25 @@ struct DemoTests {
         defer { Task { _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)") } }
         let port = try PortProbe.freePort()
         try await withProcessGroup { (processes: ProcessGroup) async throws in
+            let home = TemporaryFiles.path(named: "demo-home")
             let demo = await processes.start(
                 "demo-serve", ["demo", "--members", "300", "--database", name, "--serve", "--address", "127.0.0.1:\(port)", "--log-level", "warning"],
-                environment: ["DATABASE_URL": server.secretConnectionString])
+                environment: ["DATABASE_URL": server.secretConnectionString, "BENEFIT_HOME": home])
             #expect(try await eventually(timeout: .seconds(180)) { (try? await HTTPProbe.get(port: port, path: "/healthz"))?.status == 200 },
                     "\(demo.logTail())")
-            let overview = try await HTTPProbe.get(port: port, path: "/")
-            #expect(overview.status == 200)
-            #expect(overview.body.contains("控制台"), "the console lists itself among the processes")
+            #expect(try await HTTPProbe.get(port: port, path: "/login").status == 200)
             #expect(demo.output().contains("winter-warmth"), "the report came first")
             #expect(demo.logTail().contains("http://127.0.0.1:\(port)/"))
+            // An operator account: its name printed, its password only in a file of mode 0600.
+            let passwordFile = home + "/console-password"
+            #expect(demo.logTail().contains("sign in as demo-operator-") && demo.logTail().contains(passwordFile))
+            let attributes = try FileManager.default.attributesOfItem(atPath: passwordFile)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(password.count >= 40)
+            #expect(!demo.output().contains(password) && !demo.logTail(200).contains(password))
+            let admin = try await PostgresConnection.connect(to: server.with(database: name))
+            #expect(try await admin.query("SELECT role FROM benefit.console_user").decode(String.self) == ["operator"])
             #expect(await processes.terminate(demo) == 0)
         }
     }

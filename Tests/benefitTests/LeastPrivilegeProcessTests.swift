@@ -147,7 +147,7 @@ struct LeastPrivilegeProcessTests {
         }
     }
 
-    @Test("benefit serve logged in as benefit_operator alone registers and serves the overview")
+    @Test("benefit serve logged in as benefit_operator alone registers and serves its sign-in page")
     func consoleRunsAsAnOperator() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             try await TestDatabase.withLogins([.operator], on: configuration) { logins in
@@ -157,9 +157,12 @@ struct LeastPrivilegeProcessTests {
                         "lp-console", ["serve", "--address", "127.0.0.1:\(port)"],
                         environment: ["DATABASE_URL": try TestDatabase.url(of: logins[.operator]!)])
                     #expect(try await eventually(timeout: .seconds(60)) {
-                        let page = try? await HTTPProbe.get(port: port, path: "/")
-                        return page?.status == 200 && page?.body.contains("控制台") == true
+                        let page = try? await HTTPProbe.get(port: port, path: "/login")
+                        return page?.status == 200 && page?.body.contains("登录") == true
                     }, "\(console.logTail())")
+                    let owner = PostgresPool(configuration: configuration, maxConnections: 1)
+                    defer { owner.close() }
+                    #expect(try await owner.query("SELECT count(*) FROM benefit.processes WHERE role = 'console' AND state = 'running'").single(Int.self) == 1)
                     #expect(await processes.terminate(console) == 0)
                     #expect(!console.logTail().contains("permission denied"), "\(console.logTail())")
                 }

@@ -12,7 +12,7 @@ enum OverviewPage {
             let status = try await OperationsStatus.read(on: console.pool)
             let language = context.language
             return console.assets.page(
-                "overview", title: Strings.label("overview", language), language: language, path: "/",
+                "overview", title: Strings.label("overview", language), context: context, path: "/",
                 model: model(status, language))
         }
         router.get("/events/overview") { _, context in
