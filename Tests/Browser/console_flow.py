@@ -18,11 +18,16 @@ from playwright.sync_api import sync_playwright
 VIEWPORTS = [(1280, 800), (390, 844)]
 
 
-def watch_progress(page, run, problems, timeout=90):
-    """The run's progress bar advances on the overview while workers work, with no reload."""
+def watch_progress(page, run, ready_file, problems, timeout=90):
+    """The run's progress bar advances on the overview while workers work, with no reload.
+
+    The run waits for a worker when the page opens; `ready_file` tells the test the
+    page shows it, and the test then starts the workers."""
     bar = page.locator(f'[data-run="{run}"] progress')
     bar.wait_for(timeout=timeout * 1000)
     first = float(bar.get_attribute("value") or 0)
+    with open(ready_file, "w") as ready:
+        ready.write("watching\n")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = float(bar.evaluate("element => element.value"))
@@ -75,7 +80,7 @@ def main():
             if page.locator("html").get_attribute("lang") != "zh-CN":
                 problems.append("a browser asking for Chinese did not get the Chinese page")
             if index == 0:
-                watch_progress(page, arguments.run, problems)
+                watch_progress(page, arguments.run, f"{arguments.out}/watching-run-{arguments.run}", problems)
                 page.locator(".live.on").wait_for(timeout=10_000)
             page.screenshot(path=f"{arguments.out}/overview-{width}x{height}.png")
             closing = True

@@ -35,17 +35,24 @@ struct ConsoleBrowserTests {
                 let trigger = try await BenefitProcess.run(["campaign", "trigger", "browser-drill"], environment: environment)
                 try #require(trigger.exitCode == 0, "\(trigger.standardError)")
                 let runID = try await pool.query("SELECT id FROM benefit.run").single(Int.self)
-                for name in ["browser-worker-a", "browser-worker-b"] {
-                    await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
-                }
                 let password = "browser-" + UUID().uuidString
                 let added = try await BenefitProcess.run(
                     ["users", "add", "browser-operator", "--role", "operator"], environment: environment, standardInput: password + "\n")
                 try #require(added.exitCode == 0, "\(added.standardError)")
-                let flow = try await BenefitProcess.run(
+                // The browser opens the overview while the run waits for a worker; once it
+                // shows the run (the flow writes a file), two workers start and run it.
+                let watching = artefacts.appendingPathComponent("watching-run-\(runID)").path
+                try? FileManager.default.removeItem(atPath: watching)
+                async let running = BenefitProcess.run(
                     [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
                      "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--out", artefacts.path],
                     environment: ["CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password], executable: python)
+                let shown = try await eventually(timeout: .seconds(120)) { FileManager.default.fileExists(atPath: watching) }
+                for name in ["browser-worker-a", "browser-worker-b"] {
+                    await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
+                }
+                let flow = try await running
+                #expect(shown, "the browser never showed run \(runID)")
                 #expect(flow.exitCode == 0, "\(flow.standardOutput)\(flow.standardError)\nconsole: \(console.logTail())")
             }
         }
