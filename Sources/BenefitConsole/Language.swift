@@ -45,8 +45,18 @@ public enum Language: String, Sendable, CaseIterable {
         }
     }
 
-    /// ¥1,234,567.50 in both languages (the amounts are yuan).
-    func money(_ amount: Decimal) -> String {
+    /// ¥1,234,567.50 in both languages (the amounts are yuan); `short`: ¥123.5万 / ¥1.2M, for a chart.
+    func money(_ amount: Decimal, short: Bool = false) -> String {
+        if short {
+            let value = NSDecimalNumber(decimal: amount).doubleValue
+            switch self {
+            case .zh where value >= 100_000_000: return String(format: "¥%.1f亿", value / 100_000_000)
+            case .zh where value >= 10_000: return String(format: "¥%.1f万", value / 10_000)
+            case .en where value >= 1_000_000: return String(format: "¥%.1fM", value / 1_000_000)
+            case .en where value >= 1_000: return String(format: "¥%.1fk", value / 1_000)
+            default: return String(format: "¥%.0f", value)
+            }
+        }
         let formatter = NumberFormatter()
         formatter.numberStyle = .decimal
         formatter.minimumFractionDigits = 2

@@ -111,6 +111,10 @@ struct ConsoleRouteTests {
                 #expect(html.contains("队列 orphan 有 3 个待处理任务"))
                 #expect(html.contains(#"data-run="\#(runID)""#))
                 #expect(html.contains("等待工作进程规划"))
+                // Today's run in the runs-per-day chart (SVG drawn on the server); no money yet.
+                #expect(html.contains("<svg viewBox=\"0 0 640 260\""))
+                #expect(html.contains(": 1</title></rect>"))
+                #expect(html.contains("各活动每期发放金额: 暂无记录"))
                 // A name from the database is text, never markup.
                 #expect(html.contains("host-a-1&lt;script&gt;"))
                 #expect(!html.contains("host-a-1<script>"))

@@ -9,11 +9,22 @@ import Hummingbird
 enum OverviewPage {
     static func register(on router: Router<ConsoleContext>, console: Console) {
         router.get("/") { _, context in
-            let status = try await OperationsStatus.read(on: console.pool)
+            async let status = OperationsStatus.read(on: console.pool)
+            async let runsPerDay = RunHistory.runsPerDay(days: 30, on: console.pool)
+            async let amounts = RunHistory.amountPerCycle(limit: 12, on: console.pool)
             let language = context.language
-            return console.assets.page(
-                "overview", title: Strings.label("overview", language), context: context, path: "/",
-                model: model(status, language))
+            var model = model(try await status, language)
+            model["runsChart"] = BarChart(
+                title: Strings.label("runsPerDay", language),
+                bars: try await runsPerDay.map { .init(label: String($0.day.dropFirst(5)), value: Double($0.runs), text: language.count($0.runs)) }
+            ).model
+            model["moneyChart"] = BarChart(
+                title: Strings.label("moneyPerCycle", language),
+                bars: try await amounts.map {
+                    .init(label: "\($0.campaign) \($0.cycle)", value: NSDecimalNumber(decimal: $0.amount).doubleValue, text: language.money($0.amount, short: true))
+                }
+            ).model
+            return console.assets.page("overview", title: Strings.label("overview", language), context: context, path: "/", model: model)
         }
         router.get("/events/overview") { _, context in
             let language = context.language

@@ -66,3 +66,29 @@ public enum RunHistory {
             batchesSucceeded: succeeded, batchesDead: dead, membersTotal: membersTotal, membersDone: membersDone, amountTotal: amount)
     }
 }
+
+extension RunHistory {
+    /// Runs by the day (UTC) of their fire time, over the last `days` days, oldest first; days without runs left out.
+    public static func runsPerDay(days: Int, on pool: PostgresPool) async throws -> [(day: String, runs: Int)] {
+        try await pool.query("""
+            SELECT to_char(fire_time AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)
+            FROM benefit.run_history
+            WHERE fire_time > now() - \(days) * interval '1 day'
+            GROUP BY day ORDER BY day
+            """).decode((String, Int).self).map { (day: $0.0, runs: $0.1) }
+    }
+
+    /// Money granted by each campaign in each cycle (its succeeded and failed runs'
+    /// amounts), the latest `limit` campaign-cycles with money, in the order they first fired.
+    public static func amountPerCycle(limit: Int, on pool: PostgresPool) async throws -> [(campaign: String, cycle: String, amount: Decimal)] {
+        try await pool.query("""
+            SELECT campaign, cycle, amount FROM (
+                SELECT campaign, cycle, sum(amount_total) AS amount, min(fire_time) AS first_fire
+                FROM benefit.run_history
+                WHERE state IN ('succeeded', 'failed') AND amount_total > 0
+                GROUP BY campaign, cycle
+                ORDER BY first_fire DESC LIMIT \(limit)
+            ) latest ORDER BY first_fire
+            """).decode((String, String, Decimal).self).map { (campaign: $0.0, cycle: $0.1, amount: $0.2) }
+    }
+}
