@@ -46,6 +46,10 @@ public struct Console: Sendable {
         }
         LanguageChoice.register(on: router)
         OverviewPage.register(on: router, console: self)
+        CampaignsPage.register(on: router, console: self)
+        RunsPage.register(on: router, console: self)
+        JobsPage.register(on: router, console: self)
+        AuditPage.register(on: router, console: self)
         return router
     }
 }

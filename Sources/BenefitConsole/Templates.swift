@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Mustache
 
@@ -26,7 +27,9 @@ struct ConsoleAssets: Sendable {
     }
 
     /// A page: `template` rendered inside the layout, with the labels of `language`.
-    func page(_ template: String, title: String, language: Language, path: String, model: [String: Any]) -> Response {
+    func page(
+        _ template: String, title: String, language: Language, path: String, model: [String: Any], status: HTTPResponse.Status = .ok
+    ) -> Response {
         var context = model
         context["t"] = Strings.labels(language)
         context["lang"] = language.htmlTag
@@ -38,9 +41,14 @@ struct ConsoleAssets: Sendable {
         }
         let html = library.render(context, withTemplate: template) ?? "template \(template) is missing"
         return Response(
-            status: .ok,
+            status: status,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The translated 404 page: `message` says what was not found (a label, with the name or id the address gave).
+    func notFound(_ message: String, language: Language, path: String) -> Response {
+        page("notfound", title: Strings.label("notFound", language), language: language, path: path, model: ["message": message], status: .notFound)
     }
 
     private static let navigation: [(href: String, key: String)] = [
