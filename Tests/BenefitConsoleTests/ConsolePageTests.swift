@@ -184,6 +184,7 @@ struct ConsolePageTests {
             let notNumber = try await Self.get(client, "/runs/abc", english: true)
             #expect(notNumber.status == .notFound && notNumber.html.contains("There is no run abc"))
 
+            #expect(try await Self.get(client, "/events/runs/999999").status == .notFound)
             console.beginShutdown()
             try await client.execute(uri: "/events/runs/\(runID)", method: .get) { response in
                 #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")

@@ -49,7 +49,9 @@ enum RunsPage {
                 model: detail(run, activity: activity, dead: dead, attempts: attempts, language))
         }
         router.get("/events/runs/:id") { _, context in
-            guard let runID = Int(try ConsolePaths.parameter("id", of: context)) else { throw HTTPError(.notFound) }
+            guard let runID = Int(try ConsolePaths.parameter("id", of: context)), try await RunHistory.find(runID, on: console.pool) != nil else {
+                throw HTTPError(.notFound)
+            }
             let language = context.language
             return console.events {
                 guard let run = try await RunHistory.find(runID, on: console.pool) else { return ServerSentEvent(name: "runs", data: #"{"runs":[]}"#) }
