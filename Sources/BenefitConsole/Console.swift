@@ -55,6 +55,10 @@ public struct Console: Sendable {
         LoginPage.register(on: router, console: self)
         Actions.register(on: router, console: self)
         OverviewPage.register(on: router, console: self)
+        CampaignsPage.register(on: router, console: self)
+        RunsPage.register(on: router, console: self)
+        JobsPage.register(on: router, console: self)
+        AuditPage.register(on: router, console: self)
         return router
     }
 }

@@ -29,14 +29,17 @@ public enum Language: String, Sendable, CaseIterable {
 
     // MARK: Formatting
 
-    /// 2027年2月6日 09:00 / Feb 6, 2027, 09:00, in `zone` (UTC by default).
-    func dateTime(_ date: Date?, zone: TimeZone = .gmt) -> String {
+    /// 2027年2月6日 09:00 / Feb 6, 2027, 09:00, in `zone` (UTC by default);
+    /// with `seconds`, 09:00:07 (attempts a second apart must read apart).
+    func dateTime(_ date: Date?, zone: TimeZone = .gmt, seconds: Bool = false) -> String {
         guard let date else { return "—" }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let (year, month, day) = (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        let time = seconds
+            ? String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+            : String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
         switch self {
         case .zh: return "\(year)年\(month)月\(day)日 \(time)"
         case .en:
@@ -77,6 +80,11 @@ public enum Language: String, Sendable, CaseIterable {
             grouped.append(digit)
         }
         return (number < 0 ? "-" : "") + grouped
+    }
+
+    /// 250毫秒 / 250ms: a duration under a second.
+    func milliseconds(_ value: Double) -> String {
+        "\(max(0, Int((value * 1_000).rounded())))" + (self == .zh ? "毫秒" : "ms")
     }
 
     /// 3秒 / 2分5秒 / 3s / 2m5s: a duration in whole seconds.

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Mustache
 
@@ -26,7 +27,9 @@ struct ConsoleAssets: Sendable {
     }
 
     /// A page: `template` rendered inside the layout, with the labels of `language`.
-    func page(_ template: String, title: String, context request: ConsoleContext, path: String, model: [String: Any]) -> Response {
+    func page(
+        _ template: String, title: String, context request: ConsoleContext, path: String, model: [String: Any], status: HTTPResponse.Status = .ok
+    ) -> Response {
         let language = request.language
         var context = model
         if let session = request.session {
@@ -44,9 +47,14 @@ struct ConsoleAssets: Sendable {
         }
         let html = library.render(context, withTemplate: template) ?? "template \(template) is missing"
         return Response(
-            status: .ok,
+            status: status,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The translated 404 page: `message` says what was not found (a label, with the name or id the address gave).
+    func notFound(_ message: String, context: ConsoleContext, path: String) -> Response {
+        page("notfound", title: Strings.label("notFound", context.language), context: context, path: path, model: ["message": message], status: .notFound)
     }
 
     private static let navigation: [(href: String, key: String)] = [

@@ -76,6 +76,16 @@ enum CampaignQueries {
         """
     }
 
+    /// Run by the console's campaign page: the files of the latest `count`
+    /// revisions as applied, newest first (for the diff between the last two).
+    static func revisionSources(name: String, count: Int) -> PostgresQuery {
+        """
+        SELECT rv.revision, rv.source
+        FROM benefit.campaign_revision rv JOIN benefit.campaign c ON c.id = rv.campaign_id
+        WHERE c.name = \(name) ORDER BY rv.revision DESC LIMIT \(count)
+        """
+    }
+
     // MARK: The scheduler
 
     /// Run by the scheduler each tick, per campaign: locks the campaign row, so two

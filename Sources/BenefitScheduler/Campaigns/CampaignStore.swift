@@ -162,6 +162,18 @@ public enum CampaignStore {
             .map { Revision(revision: $0.0, appliedAt: $0.1, appliedBy: $0.2, file: $0.3) }
     }
 
+    /// The files of a campaign's latest `count` revisions as they were applied, newest first.
+    public static func revisionSources(_ name: String, count: Int, on pool: PostgresPool) async throws -> [RevisionSource] {
+        try await pool.query(CampaignQueries.revisionSources(name: name, count: count)).decode((Int, String).self)
+            .map { RevisionSource(revision: $0.0, text: $0.1) }
+    }
+
+    /// One revision's file, as applied.
+    public struct RevisionSource: Sendable, Equatable {
+        public let revision: Int
+        public let text: String
+    }
+
     /// One revision's who and when.
     public struct Revision: Sendable, Codable {
         public let revision: Int

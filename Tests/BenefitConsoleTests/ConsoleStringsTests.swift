@@ -1,0 +1,26 @@
+@testable import BenefitConsole
+import BenefitQueue
+import BenefitScheduler
+import Testing
+
+/// The label table: every label in both languages, and one for every value the
+/// pages name a label after (a state, an outcome, a trigger).
+@Suite("Console strings")
+struct ConsoleStringsTests {
+    @Test("every label says something in both languages")
+    func bothLanguages() {
+        for (key, entry) in Strings.table {
+            #expect(!entry.zh.isEmpty && !entry.en.isEmpty, "label \(key)")
+        }
+    }
+
+    @Test("each run state, job state, attempt outcome and trigger has its label")
+    func labelsForValues() {
+        let keys = RunState.allCases.map { "runState_" + $0.rawValue } + JobState.allCases.map { "jobState_" + $0.rawValue }
+            + AttemptOutcome.allCases.map { "outcome_" + $0.rawValue }
+            + [RunTrigger.schedule, .manual, .catchUp].map { "trigger_" + $0.rawValue }
+        for key in keys {
+            #expect(Strings.table[key] != nil, "no label \(key)")
+        }
+    }
+}
