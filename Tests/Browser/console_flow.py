@@ -4,8 +4,8 @@ Run by Tests/benefitTests/ConsoleBrowserTests.swift against a console, workers a
 run it started; exits 1, naming each problem, when a page throws a JavaScript error,
 a request fails or answers 4xx/5xx, or what should happen on a page does not.
 
-    CONSOLE_USER=NAME CONSOLE_PASSWORD=SECRET \
-    python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --out FOLDER
+    CONSOLE_USER=NAME CONSOLE_PASSWORD=SECRET CONSOLE_VIEWER=NAME CONSOLE_VIEWER_PASSWORD=SECRET \
+    python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --campaign NAME --out FOLDER
 """
 import argparse
 import os
@@ -38,21 +38,53 @@ def watch_progress(page, run, ready_file, problems, timeout=90):
     return first
 
 
-def sign_in(page, url, problems):
+def sign_in(page, url, problems, user="CONSOLE_USER"):
     """Signs in through the login form; the overview follows."""
     page.goto(url + "/")
     if "/login" not in page.url:
         problems.append(f"a browser with no session was not sent to sign in (at {page.url})")
-    page.fill('input[name="name"]', os.environ["CONSOLE_USER"])
-    page.fill('input[name="password"]', os.environ["CONSOLE_PASSWORD"])
+    page.fill('input[name="name"]', os.environ[user])
+    page.fill('input[name="password"]', os.environ[user + "_PASSWORD" if user != "CONSOLE_USER" else "CONSOLE_PASSWORD"])
     page.click('button[type="submit"]')
     page.wait_for_url(url + "/")
+
+
+def pause_and_audit(page, arguments, problems):
+    """An operator pauses the campaign with a reason; the audit page shows who, what and why."""
+    page.goto(f"{arguments.url}/campaigns/{arguments.campaign}")
+    page.fill('form[action$="/pause"] input[name="reason"]', "预算复核 budget review")
+    page.click('form[action$="/pause"] button')
+    page.wait_for_selector(".badge.paused")
+    page.goto(f"{arguments.url}/audit")
+    row = page.locator("tr", has_text="campaign.pause").first
+    text = row.inner_text() if row.count() else ""
+    for expected in ["预算复核 budget review", os.environ["CONSOLE_USER"] + " (console)", arguments.campaign]:
+        if expected not in text:
+            problems.append(f"the audit page's pause row lacks {expected!r}: {text!r}")
+
+
+def viewer_is_refused(browser, arguments, problems):
+    """A viewer sees no action, and an action posted anyway is refused with 403."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, arguments.url, problems, user="CONSOLE_VIEWER")
+    page.goto(f"{arguments.url}/campaigns/{arguments.campaign}")
+    if page.locator("form.action").count() != 0:
+        problems.append("a viewer was shown action forms")
+    csrf = page.locator('input[name="csrf"]').first.get_attribute("value")
+    answer = page.request.post(
+        f"{arguments.url}/campaigns/{arguments.campaign}/resume", form={"csrf": csrf, "reason": "viewer"},
+        headers={"Origin": arguments.url}, max_redirects=0)
+    if answer.status != 403:
+        problems.append(f"a viewer's resume answered {answer.status}, not 403")
+    context.close()
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
     parser.add_argument("--run", required=True, type=int)
+    parser.add_argument("--campaign", required=True)
     parser.add_argument("--out", required=True)
     arguments = parser.parse_args()
     problems = []
@@ -83,9 +115,14 @@ def main():
                 watch_progress(page, arguments.run, f"{arguments.out}/watching-run-{arguments.run}", problems)
                 page.locator(".live.on").wait_for(timeout=10_000)
             page.screenshot(path=f"{arguments.out}/overview-{width}x{height}.png")
+            if index == 0:
+                pause_and_audit(page, arguments, problems)
+            page.goto(f"{arguments.url}/runs/{arguments.run}")
+            page.screenshot(path=f"{arguments.out}/run-{width}x{height}.png", full_page=True)
             closing = True
             context.close()
             closing = False
+        viewer_is_refused(browser, arguments, problems)
         browser.close()
 
     for problem in problems:

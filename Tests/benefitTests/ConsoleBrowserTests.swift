@@ -12,7 +12,7 @@ struct ConsoleBrowserTests {
     /// The package's folder, from this file's place in it.
     private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test("the overview's progress bar advances while two workers run a campaign; no JavaScript error, no failed request; screenshots at 1280×800 and 390×844")
+    @Test("signed in, the overview's progress bar advances while two workers run a campaign; an operator pauses it with a reason, seen in the audit page; a viewer is refused; no JavaScript error, no failed request; screenshots at 1280×800 and 390×844")
     func overviewFollowsARun() async throws {
         let python = try #require(
             ProcessInfo.processInfo.environment["BENEFIT_BROWSER_PYTHON"],
@@ -39,14 +39,20 @@ struct ConsoleBrowserTests {
                 let added = try await BenefitProcess.run(
                     ["users", "add", "browser-operator", "--role", "operator"], environment: environment, standardInput: password + "\n")
                 try #require(added.exitCode == 0, "\(added.standardError)")
+                let viewerAdded = try await BenefitProcess.run(
+                    ["users", "add", "browser-viewer", "--role", "viewer"], environment: environment, standardInput: password + "\n")
+                try #require(viewerAdded.exitCode == 0, "\(viewerAdded.standardError)")
                 // The browser opens the overview while the run waits for a worker; once it
                 // shows the run (the flow writes a file), two workers start and run it.
                 let watching = artefacts.appendingPathComponent("watching-run-\(runID)").path
                 try? FileManager.default.removeItem(atPath: watching)
                 async let running = BenefitProcess.run(
                     [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
-                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--out", artefacts.path],
-                    environment: ["CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password], executable: python)
+                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--campaign", "browser-drill", "--out", artefacts.path],
+                    environment: [
+                        "CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password,
+                        "CONSOLE_VIEWER": "browser-viewer", "CONSOLE_VIEWER_PASSWORD": password,
+                    ], executable: python)
                 let shown = try await eventually(timeout: .seconds(120)) { FileManager.default.fileExists(atPath: watching) }
                 for name in ["browser-worker-a", "browser-worker-b"] {
                     await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
@@ -54,9 +60,14 @@ struct ConsoleBrowserTests {
                 let flow = try await running
                 #expect(shown, "the browser never showed run \(runID)")
                 #expect(flow.exitCode == 0, "\(flow.standardOutput)\(flow.standardError)\nconsole: \(console.logTail())")
+                // What the browser did, as the database has it.
+                #expect(try await pool.query("SELECT coalesce(paused_reason, '') FROM benefit.campaigns").single(String.self) == "预算复核 budget review")
+                #expect(try await pool.query("SELECT count(*) FROM benefit.audit WHERE action = 'campaign.resume'").single(Int.self) == 0)
             }
         }
         for size in ["1280x800", "390x844"] {
+            let run = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("run-\(size).png").path)
+            #expect((run[.size] as? Int ?? 0) > 10_000, "run-\(size).png")
             let shot = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("overview-\(size).png").path)
             #expect((shot[.size] as? Int ?? 0) > 10_000, "overview-\(size).png")
         }

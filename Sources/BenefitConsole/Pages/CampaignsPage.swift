@@ -59,6 +59,7 @@ enum CampaignsPage {
         let schedule = campaign.definition.schedule
         var model = row(campaign, now: now, language)
         model["revision"] = language.count(campaign.revision)
+        model["actionPath"] = ConsolePaths.campaign(campaign.name)
         model["definition"] = prettyDefinition(campaign.definition)
         model["fireTimes"] = schedule.nextFireTimes(after: now, count: fireTimeCount).map { time in
             var entry = ["time": language.dateTime(time, zone: schedule.timeZone), "utc": language.dateTime(time)]

@@ -63,6 +63,10 @@ enum JobsPage {
             "attempts": attempts.map { RunRows.attempt($0, language) }, "hasAttempts": !attempts.isEmpty,
         ]
         model["run"] = job.runID
+        // What an operator may do with it: a dead job is retried; one waiting or dead, cancelled.
+        model["canRetry"] = job.state == .dead
+        model["canCancel"] = job.state == .available || job.state == .dead
+        model["actionPath"] = "/jobs/\(job.jobID)"
         model["campaign"] = campaign
         model["campaignPath"] = campaign.map(ConsolePaths.campaign)
         return model
