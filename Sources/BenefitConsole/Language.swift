@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 
 /// The console's two languages: Simplified Chinese, which most operators read
@@ -60,26 +61,12 @@ public enum Language: String, Sendable, CaseIterable {
             default: return String(format: "¥%.0f", value)
             }
         }
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.minimumFractionDigits = 2
-        formatter.maximumFractionDigits = 2
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.usesGroupingSeparator = true
-        formatter.groupingSeparator = ","
-        formatter.groupingSize = 3
-        return "¥" + (formatter.string(from: amount as NSDecimalNumber) ?? "\(amount)")
+        return "¥" + NumberText.amount(amount)
     }
 
     /// 1,234,567.
     func count(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped += "," }
-            grouped.append(digit)
-        }
-        return (number < 0 ? "-" : "") + grouped
+        NumberText.grouped(number)
     }
 
     /// 250毫秒 / 250ms: a duration under a second.

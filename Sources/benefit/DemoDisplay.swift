@@ -65,16 +65,7 @@ final class DemoDisplay: Sendable {
     /// The report as a table.
     static func table(_ report: DemoReport) -> String {
         func money(_ value: Decimal?) -> String {
-            guard let value else { return "" }
-            let formatter = NumberFormatter()
-            formatter.numberStyle = .decimal
-            formatter.minimumFractionDigits = 2
-            formatter.maximumFractionDigits = 2
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.usesGroupingSeparator = true
-            formatter.groupingSeparator = ","
-            formatter.groupingSize = 3
-            return formatter.string(from: value as NSDecimalNumber) ?? "\(value)"
+            value.map(NumberText.amount) ?? ""
         }
         let rows = report.campaigns.map { campaign -> [String] in
             let granted = campaign.amount.map { amount in "\(money(amount)) of \(money(campaign.budget))" } ?? ""

@@ -16,21 +16,13 @@ import Testing
 /// database escaped and unknown names answered 404.
 @Suite("Console pages")
 struct ConsolePageTests {
+    /// A console on a fresh database, every page read by a signed-in viewer.
     private static func withConsole(
         _ body: @escaping @Sendable (any TestClientProtocol, Console, PostgresPool) async throws -> Void
     ) async throws {
-        try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
-            defer { pool.close() }
-            var settings = Console.Configuration()
-            settings.eventInterval = .milliseconds(10)
-            let console = try Console(pool: pool, configuration: settings, logger: TestDatabase.quietLogger)
-            let application = Application(router: console.router())
-            try await application.test(.router) { client in
-                // Every page is read by a signed-in viewer.
-                let browser = try await ConsoleRouteTests.signIn(client, pool: pool, role: .viewer, name: "page-reader")
-                try await $cookie.withValue(browser.cookie) { try await body(client, console, pool) }
-            }
+        try await ConsoleFixtures.withConsole { client, console, pool in
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "page-reader")
+            try await $cookie.withValue(browser.cookie) { try await body(client, console, pool) }
         }
     }
 

@@ -14,71 +14,17 @@ import Testing
 /// The console's routes through HTTP (Hummingbird's test client), on a real database.
 @Suite("Console routes")
 struct ConsoleRouteTests {
-    /// Runs `body` with a console on a fresh database, and the owner's pool.
-    private static func withConsole(
-        _ body: @escaping @Sendable (any TestClientProtocol, Console, PostgresPool) async throws -> Void
-    ) async throws {
-        try await TestDatabase.withFresh(migrated: true) { configuration in
-            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
-            defer { pool.close() }
-            var settings = Console.Configuration()
-            settings.eventInterval = .milliseconds(10)
-            let console = try Console(pool: pool, configuration: settings, logger: TestDatabase.quietLogger)
-            let application = Application(router: console.router())
-            try await application.test(.router) { client in try await body(client, console, pool) }
-        }
-    }
-
-    private static func text(_ response: TestResponse) -> String {
-        String(buffer: response.body)
-    }
-
-    /// A signed-in browser: its Cookie header and the CSRF token its pages carry.
-    struct Browser {
-        let cookie: String
-        let csrf: String
-        var headers: HTTPFields { [.cookie: cookie, .acceptLanguage: "en"] }
-    }
-
-    /// A value after `marker` up to the next `end` in `text`.
-    static func value(after marker: String, in text: String, end: String = "\"") -> String? {
-        guard let start = text.range(of: marker) else { return nil }
-        return text[start.upperBound...].split(separator: Character(end), maxSplits: 1).first.map(String.init)
-    }
-
-    /// Adds a console user of `role` and signs in through the login form, as a browser does.
-    static func signIn(_ client: any TestClientProtocol, pool: PostgresPool, role: ConsoleRole, name: String) async throws -> Browser {
-        ConsolePassword.cost.withLock { $0 = 4 }
-        try await ConsoleUsers.add(name: name, role: role, password: "correct horse battery", by: "test@host", on: pool)
-        let formCookie = try await client.execute(uri: "/login", method: .get) { response in
-            try #require(Self.value(after: "benefit_login=", in: response.headers[.setCookie] ?? "", end: ";"))
-        }
-        let session = try await client.execute(
-            uri: "/login", method: .post,
-            headers: [.cookie: "benefit_login=\(formCookie)", .contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: "token=\(formCookie)&name=\(name)&password=correct+horse+battery&back=%2F")
-        ) { response in
-            #expect(response.status == .seeOther)
-            return try #require(Self.value(after: "benefit_session=", in: response.headers[.setCookie] ?? "", end: ";"))
-        }
-        let cookie = "benefit_session=\(session)"
-        let csrf = try await client.execute(uri: "/", method: .get, headers: [.cookie: cookie]) { response in
-            try #require(Self.value(after: #"name="csrf" value=""#, in: Self.text(response)))
-        }
-        return Browser(cookie: cookie, csrf: csrf)
-    }
-
     @Test("/healthz answers ok; static files are served, unknown ones are not; every answer forbids scripts from elsewhere")
     func healthAndStatic() async throws {
-        try await Self.withConsole { client, _, _ in
+        try await ConsoleFixtures.withConsole { client, _, _ in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(Self.text(response) == "ok\n")
+                #expect(ConsoleFixtures.text(response) == "ok\n")
             }
             try await client.execute(uri: "/static/console.css", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType] == "text/css; charset=utf-8")
-                #expect(Self.text(response).contains("progress"))
+                #expect(ConsoleFixtures.text(response).contains("progress"))
                 #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
             }
             try await client.execute(uri: "/static/other.js", method: .get) { response in
@@ -89,7 +35,7 @@ struct ConsoleRouteTests {
 
     @Test("the overview in Chinese by default, English when the browser asks; processes, queues, warnings and a run in progress")
     func overview() async throws {
-        try await Self.withConsole { client, _, pool in
+        try await ConsoleFixtures.withConsole { client, _, pool in
             _ = try await pool.query("""
                 SELECT * FROM benefit.register_process('worker', 'host-a-1<script>', 'host-a', 41, '0.11.0', ARRAY['runs'], 8, interval '1 hour')
                 """)
@@ -100,10 +46,10 @@ struct ConsoleRouteTests {
             _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
             let runID = try #require(try await CampaignStore.trigger("winter-drill", at: Date(), by: "test@host", on: pool))
 
-            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "wang")
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "wang")
             try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie]) { response in
                 #expect(response.status == .ok)
-                let html = Self.text(response)
+                let html = ConsoleFixtures.text(response)
                 #expect(html.contains(#"<html lang="zh-CN">"#))
                 #expect(html.contains("wang · 查看者"))
                 #expect(html.contains("进程") && html.contains("工作进程") && html.contains("host-a-1"))
@@ -120,7 +66,7 @@ struct ConsoleRouteTests {
                 #expect(!html.contains("host-a-1<script>"))
             }
             try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie, .acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"]) { response in
-                let html = Self.text(response)
+                let html = ConsoleFixtures.text(response)
                 #expect(html.contains(#"<html lang="en">"#))
                 #expect(html.contains("Processes") && html.contains("waiting for a worker to plan it"))
                 #expect(html.contains("queue orphan has 3 jobs due and no running worker claims from it"))
@@ -130,8 +76,8 @@ struct ConsoleRouteTests {
 
     @Test("the language switch sets a cookie and goes back, only to a path of the console")
     func languageSwitch() async throws {
-        try await Self.withConsole { client, _, pool in
-            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "li")
+        try await ConsoleFixtures.withConsole { client, _, pool in
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "li")
             try await client.execute(uri: "/language/en?back=/runs", method: .get) { response in
                 #expect(response.status == .found)
                 #expect(response.headers[.location] == "/runs")
@@ -145,25 +91,25 @@ struct ConsoleRouteTests {
                 #expect(response.status == .notFound)
             }
             try await client.execute(uri: "/", method: .get, headers: [.cookie: "lang=en; " + browser.cookie, .acceptLanguage: "zh-CN"]) { response in
-                #expect(Self.text(response).contains(#"<html lang="en">"#))
+                #expect(ConsoleFixtures.text(response).contains(#"<html lang="en">"#))
             }
         }
     }
 
     @Test("the overview's stream sends each run's progress as its card shows it")
     func overviewStream() async throws {
-        try await Self.withConsole { client, console, pool in
+        try await ConsoleFixtures.withConsole { client, console, pool in
             let source = try CampaignStore.Source(
                 parsing: CampaignText.yaml(name: "stream-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
                 fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
             _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
             let runID = try #require(try await CampaignStore.trigger("stream-drill", at: Date(), by: "test@host", on: pool))
-            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "zhao")
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "zhao")
             // A stopping console sends one event and ends the stream.
             console.beginShutdown()
             try await client.execute(uri: "/events/overview", method: .get, headers: browser.headers) { response in
                 #expect(response.headers[.contentType] == "text/event-stream; charset=utf-8")
-                let text = Self.text(response)
+                let text = ConsoleFixtures.text(response)
                 #expect(text.hasPrefix("event: runs\ndata: {"))
                 let data = try #require(text.split(separator: "\n").first { $0.hasPrefix("data: ") }?.dropFirst(6))
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
@@ -176,7 +122,7 @@ struct ConsoleRouteTests {
 
     @Test("every page but the open ones asks to sign in; a wrong password, a forged form and a foreign origin are refused")
     func signInIsRequired() async throws {
-        try await Self.withConsole { client, _, pool in
+        try await ConsoleFixtures.withConsole { client, _, pool in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location]?.hasPrefix("/login?back=") == true)
@@ -199,7 +145,7 @@ struct ConsoleRouteTests {
                 body: ByteBuffer(string: "token=aaa&name=chen&password=wrong+password+here")
             ) { response in
                 #expect(response.status == .unauthorized)
-                #expect(Self.text(response).contains("Wrong user name or password"))
+                #expect(ConsoleFixtures.text(response).contains("Wrong user name or password"))
             }
             try await client.execute(
                 uri: "/login", method: .post,
@@ -208,7 +154,7 @@ struct ConsoleRouteTests {
             ) { response in
                 #expect(response.status == .forbidden)
             }
-            let browser = try await Self.signIn(client, pool: pool, role: .viewer, name: "sun")
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "sun")
             // Signing out needs the session's token; then the session is gone.
             try await client.execute(uri: "/logout", method: .post, headers: [.cookie: browser.cookie, .contentType: "application/x-www-form-urlencoded"],
                                      body: ByteBuffer(string: "csrf=wrong")) { response in
@@ -227,12 +173,12 @@ struct ConsoleRouteTests {
 
     @Test("an operator pauses, resumes and triggers a campaign from the console, each in the audit trail under the console user; a viewer is refused with 403; a form without the token too")
     func actions() async throws {
-        try await Self.withConsole { client, _, pool in
+        try await ConsoleFixtures.withConsole { client, _, pool in
             let source = try CampaignStore.Source(
                 parsing: CampaignText.yaml(name: "act-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
                 fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
             _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
-            let viewer = try await Self.signIn(client, pool: pool, role: .viewer, name: "zhou")
+            let viewer = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "zhou")
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
             var headers = form
             headers[.cookie] = viewer.cookie
@@ -240,7 +186,7 @@ struct ConsoleRouteTests {
                                      body: ByteBuffer(string: "csrf=\(viewer.csrf)&reason=budget+review")) { response in
                 #expect(response.status == .forbidden)
             }
-            let operatorBrowser = try await Self.signIn(client, pool: pool, role: .operator, name: "wu")
+            let operatorBrowser = try await ConsoleFixtures.signIn(client, pool: pool, role: .operator, name: "wu")
             headers[.cookie] = operatorBrowser.cookie
             try await client.execute(uri: "/campaigns/act-drill/pause", method: .post, headers: headers,
                                      body: ByteBuffer(string: "reason=budget+review")) { response in

@@ -23,13 +23,7 @@ public enum TextTable {
 
     /// `50,000`: a count with thousands separators.
     public static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var out = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0, index % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return (number < 0 ? "-" : "") + String(out.reversed())
+        NumberText.grouped(number)
     }
 
     /// The first line of a text, cut to `limit` characters, for one table cell; control characters escaped.
