@@ -1,5 +1,7 @@
 @testable import BenefitAccounts
 import BenefitConsole
+import BenefitScheduler
+import BenefitWorkers
 import BenefitTestSupport
 import Foundation
 import Hummingbird
@@ -22,6 +24,14 @@ enum ConsoleFixtures {
             let application = Application(router: console.router())
             try await application.test(.router) { client in try await body(client, console, pool) }
         }
+    }
+
+    /// Applies a three-member fire drill on queue `runs`, as `test@host`.
+    static func applyDrill(_ name: String, on pool: PostgresPool) async throws {
+        let source = try CampaignStore.Source(
+            parsing: CampaignText.yaml(name: name, program: "drill", queue: "runs", parameters: "{ members: 3 }"),
+            fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
+        _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
     }
 
     static func text(_ response: TestResponse) -> String {

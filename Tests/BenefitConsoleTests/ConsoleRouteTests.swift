@@ -40,10 +40,7 @@ struct ConsoleRouteTests {
                 SELECT * FROM benefit.register_process('worker', 'host-a-1<script>', 'host-a', 41, '0.11.0', ARRAY['runs'], 8, interval '1 hour')
                 """)
             try await JobQueue(pool: pool).enqueueBulk((0..<3).map { _ in NewJob(kind: "noop", queue: "orphan") })
-            let source = try CampaignStore.Source(
-                parsing: CampaignText.yaml(name: "winter-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
-                fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
-            _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+            try await ConsoleFixtures.applyDrill("winter-drill", on: pool)
             let runID = try #require(try await CampaignStore.trigger("winter-drill", at: Date(), by: "test@host", on: pool))
 
             let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "wang")
@@ -99,10 +96,7 @@ struct ConsoleRouteTests {
     @Test("the overview's stream sends each run's progress as its card shows it")
     func overviewStream() async throws {
         try await ConsoleFixtures.withConsole { client, console, pool in
-            let source = try CampaignStore.Source(
-                parsing: CampaignText.yaml(name: "stream-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
-                fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
-            _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+            try await ConsoleFixtures.applyDrill("stream-drill", on: pool)
             let runID = try #require(try await CampaignStore.trigger("stream-drill", at: Date(), by: "test@host", on: pool))
             let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "zhao")
             // A stopping console sends one event and ends the stream.
@@ -174,10 +168,7 @@ struct ConsoleRouteTests {
     @Test("an operator pauses, resumes and triggers a campaign from the console, each in the audit trail under the console user; a viewer is refused with 403; a form without the token too")
     func actions() async throws {
         try await ConsoleFixtures.withConsole { client, _, pool in
-            let source = try CampaignStore.Source(
-                parsing: CampaignText.yaml(name: "act-drill", program: "drill", queue: "runs", parameters: "{ members: 3 }"),
-                fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
-            _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+            try await ConsoleFixtures.applyDrill("act-drill", on: pool)
             let viewer = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "zhou")
             let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
             var headers = form
