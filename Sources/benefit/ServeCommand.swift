@@ -12,11 +12,15 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the operators' console (web pages) until stopped (SIGTERM or SIGINT).",
         discussion: """
-            Server-rendered pages in Simplified Chinese and English: the overview (processes,
-            queues, runs in progress with live progress, warnings) and more
-            (docs/console.md). It binds to 127.0.0.1 unless --address says otherwise: put
-            it behind a reverse proxy with TLS to reach it from other machines. It
-            registers in benefit.processes as a console and answers /healthz.
+            Web pages in Simplified Chinese and English: the overview (processes, queues,
+            runs in progress with live progress, warnings), campaigns, runs, jobs and the
+            audit trail (docs/console.md). Console users sign in (benefit users add);
+            viewers read, operators also pause, resume, trigger, retry and cancel, each
+            action audited under their name.
+
+            It listens on 127.0.0.1 unless --address says otherwise: to reach it from
+            other machines, put a reverse proxy with TLS in front of it. It registers in
+            benefit.processes as a console and answers /healthz.
 
             \(RequiredRole.operator)
             """)
