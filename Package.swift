@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "BenefitConsole",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitAccounts", "BenefitQueue", "BenefitScheduler",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitAccounts", "BenefitQueue", "BenefitScheduler", "BenefitWorkers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),

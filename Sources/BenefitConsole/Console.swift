@@ -54,6 +54,7 @@ public struct Console: Sendable {
         LanguageChoice.register(on: router)
         LoginPage.register(on: router, console: self)
         Actions.register(on: router, console: self)
+        MembersPage.register(on: router, console: self)
         OverviewPage.register(on: router, console: self)
         CampaignsPage.register(on: router, console: self)
         RunsPage.register(on: router, console: self)

@@ -58,6 +58,6 @@ struct ConsoleAssets: Sendable {
     }
 
     private static let navigation: [(href: String, key: String)] = [
-        ("/", "overview"), ("/campaigns", "campaigns"), ("/runs", "runs"), ("/jobs", "jobs"), ("/audit", "audit"),
+        ("/", "overview"), ("/campaigns", "campaigns"), ("/runs", "runs"), ("/jobs", "jobs"), ("/members", "memberFiles"), ("/audit", "audit"),
     ]
 }

@@ -1,5 +1,6 @@
 import BenefitCore
 import BenefitTestSupport
+import BenefitWorkers
 import Foundation
 import PostgresClient
 import Testing
@@ -19,7 +20,9 @@ struct ConsoleBrowserTests {
             "BENEFIT_BROWSER_PYTHON is not set: run the tests with ops/test, which makes the browser's environment (ops/browser-env)")
         let artefacts = Self.packageRoot.appendingPathComponent(".build/test-artefacts/console")
         try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
-        for size in ["1280x800", "390x844"] { try? FileManager.default.removeItem(at: artefacts.appendingPathComponent("overview-\(size).png")) }
+        for size in ["1280x800", "390x844"] {
+            for page in ["overview", "run", "member"] { try? FileManager.default.removeItem(at: artefacts.appendingPathComponent("\(page)-\(size).png")) }
+        }
 
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
@@ -30,11 +33,29 @@ struct ConsoleBrowserTests {
                 parameters: "{ members: 2000, sleepMs: 300 }"), on: pool)
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let port = try PortProbe.freePort()
+            // A member with a grant, for the member page: a winter-warmth run over a small roster, done first.
+            _ = try await RosterImport.generated(count: 200, seed: 11, on: pool)
+            try await CommandFixtures.apply(CampaignText.yaml(
+                name: "browser-warmth", program: "seasonal-relief", batchSize: 50, queue: "browser-relief",
+                parameters: #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 30000 }"#), on: pool)
+            try await withProcessGroup { (processes: ProcessGroup) async throws in
+                let reliefWorker = await processes.start(
+                    "browser-relief-worker", ["worker", "--queues", "browser-relief", "--poll-interval", "100ms", "--log-level", "warning"],
+                    environment: environment)
+                let relief = try await BenefitProcess.run(["campaign", "trigger", "browser-warmth"], environment: environment)
+                try #require(relief.exitCode == 0, "\(relief.standardError)")
+                try #require(try await eventually(timeout: .seconds(60)) {
+                    try await pool.query("SELECT count(*) FROM benefit.grants").single(Int.self) > 0
+                }, "\(reliefWorker.logTail())")
+                #expect(await processes.terminate(reliefWorker) == 0)
+            }
+            let member = try await pool.query("SELECT member_id FROM benefit.grants ORDER BY member_id LIMIT 1").single(String.self)
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let console = await processes.start("browser-console", ["serve", "--address", "127.0.0.1:\(port)"], environment: environment)
                 let trigger = try await BenefitProcess.run(["campaign", "trigger", "browser-drill"], environment: environment)
                 try #require(trigger.exitCode == 0, "\(trigger.standardError)")
-                let runID = try await pool.query("SELECT id FROM benefit.run").single(Int.self)
+                let runID = try await pool.query(
+                    "SELECT r.id FROM benefit.run r JOIN benefit.campaign c ON c.id = r.campaign_id WHERE c.name = 'browser-drill'").single(Int.self)
                 let password = "browser-" + UUID().uuidString
                 let added = try await BenefitProcess.run(
                     ["users", "add", "browser-operator", "--role", "operator"], environment: environment, standardInput: password + "\n")
@@ -48,7 +69,7 @@ struct ConsoleBrowserTests {
                 try? FileManager.default.removeItem(atPath: watching)
                 async let running = BenefitProcess.run(
                     [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
-                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--campaign", "browser-drill", "--out", artefacts.path],
+                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--campaign", "browser-drill", "--member", member, "--out", artefacts.path],
                     environment: [
                         "CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password,
                         "CONSOLE_VIEWER": "browser-viewer", "CONSOLE_VIEWER_PASSWORD": password,
@@ -58,14 +79,17 @@ struct ConsoleBrowserTests {
                     await processes.start(name, ["worker", "--queues", "browser", "--poll-interval", "100ms", "--log-level", "warning"], environment: environment)
                 }
                 let flow = try await running
+                try? FileManager.default.removeItem(atPath: watching)
                 #expect(shown, "the browser never showed run \(runID)")
                 #expect(flow.exitCode == 0, "\(flow.standardOutput)\(flow.standardError)\nconsole: \(console.logTail())")
                 // What the browser did, as the database has it.
-                #expect(try await pool.query("SELECT coalesce(paused_reason, '') FROM benefit.campaigns").single(String.self) == "预算复核 budget review")
+                #expect(try await pool.query("SELECT coalesce(paused_reason, '') FROM benefit.campaigns WHERE campaign = 'browser-drill'").single(String.self) == "预算复核 budget review")
                 #expect(try await pool.query("SELECT count(*) FROM benefit.audit WHERE action = 'campaign.resume'").single(Int.self) == 0)
             }
         }
         for size in ["1280x800", "390x844"] {
+            let memberShot = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("member-\(size).png").path)
+            #expect((memberShot[.size] as? Int ?? 0) > 10_000, "member-\(size).png")
             let run = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("run-\(size).png").path)
             #expect((run[.size] as? Int ?? 0) > 10_000, "run-\(size).png")
             let shot = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("overview-\(size).png").path)

@@ -1,0 +1,73 @@
+import BenefitConsole
+import BenefitCore
+import BenefitQueue
+import BenefitScheduler
+import BenefitTestSupport
+import BenefitWorkers
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresClient
+import Testing
+
+/// `/members/:id`: one member's file after a real winter-warmth run.
+@Suite("Console member page")
+struct MemberPageTests {
+    @Test("a member's grants and waitlist entries in time order; personal data for operators only; 404 for no such member")
+    func memberFile() async throws {
+        try await ConsoleFixtures.withConsole { client, _, pool in
+            _ = try await RosterImport.generated(count: 400, seed: 7, on: pool)
+            let source = try CampaignStore.Source(
+                parsing: CampaignText.yaml(
+                    name: "winter-warmth", program: "seasonal-relief", batchSize: 50,
+                    parameters: #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 48000 }"#),
+                fileName: "winter.yaml", validators: BenefitPrograms.catalog.validators)
+            _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+            let runID = try #require(try await CampaignStore.trigger("winter-warmth", at: Date(), by: "test@host", on: pool))
+            let worker = Worker(
+                pool: pool, registry: BenefitPrograms.registry(), configuration: .forTests(queues: ["runs"], name: "member-page"),
+                logger: TestDatabase.quietLogger)
+            let finisher = RunFinisher(pool: pool, logger: TestDatabase.quietLogger)
+            let ended = try await withWorker(worker) {
+                try await eventually(timeout: .seconds(60)) {
+                    _ = try? await finisher.finish()
+                    return try await RunHistory.find(runID, on: pool)?.state == .succeeded
+                }
+            }
+            try #require(ended)
+            let (member, name, amount) = try await pool.query("""
+                SELECT g.member_id, m.name, g.amount::text FROM benefit.grants g JOIN benefit.members m USING (member_id)
+                ORDER BY g.member_id LIMIT 1
+                """).single((String, String, String).self)
+            let waitlisted = try await pool.query("SELECT member_id FROM benefit.waitlist ORDER BY member_id LIMIT 1").first(String.self)
+
+            let viewer = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "viewer-ma")
+            try await client.execute(uri: "/members/\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                #expect(response.status == .ok)
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains("补助") && html.contains("winter-warmth"))
+                #expect(html.contains(#"href="/runs/\#(runID)""#))
+                #expect(!html.contains(name), "a viewer sees no name")
+                #expect(html.contains("个人信息仅对操作员显示"))
+            }
+            let operatorBrowser = try await ConsoleFixtures.signIn(client, pool: pool, role: .operator, name: "operator-ma")
+            try await client.execute(uri: "/members/\(member)", method: .get, headers: operatorBrowser.headers) { response in
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains(name))
+                #expect(html.contains("¥" + NumberText.amount(Decimal(string: amount)!)))
+                #expect(html.contains("grant"))
+            }
+            if let waitlisted {
+                try await client.execute(uri: "/members/\(waitlisted)", method: .get, headers: operatorBrowser.headers) { response in
+                    #expect(ConsoleFixtures.text(response).contains("waitlist"))
+                }
+            }
+            try await client.execute(uri: "/members?id=\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                #expect(response.status == .found && response.headers[.location] == "/members/\(member)")
+            }
+            try await client.execute(uri: "/members/NOBODY-1", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+}
