@@ -62,6 +62,17 @@ struct MemberPageTests {
                     #expect(ConsoleFixtures.text(response).contains("waitlist"))
                 }
             }
+            // The run's page draws what the program did: money per tier, and the waitlist's size.
+            let tiers = try await pool.query("""
+                SELECT 'tier ' || tier, sum(amount)::text FROM benefit.grants WHERE run_id = \(runID) AND tier IS NOT NULL GROUP BY tier ORDER BY tier
+                """).decode((String, String).self)
+            let waitlistSize = try await pool.query("SELECT count(*) FROM benefit.waitlist WHERE run_id = \(runID)").single(Int.self)
+            try await client.execute(uri: "/runs/\(runID)", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains("各困难等级发放金额"))
+                for (tier, _) in tiers { #expect(html.contains(">\(tier)</text>"), "\(tier)") }
+                #expect(html.contains("候补人数: <strong>\(NumberText.grouped(waitlistSize))</strong>"))
+            }
             try await client.execute(uri: "/members?id=\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
                 #expect(response.status == .found && response.headers[.location] == "/members/\(member)")
             }

@@ -1,5 +1,6 @@
 import BenefitQueue
 import BenefitScheduler
+import BenefitWorkers
 import Foundation
 import Hummingbird
 
@@ -44,9 +45,12 @@ enum RunsPage {
             let activity = run.state.isFinal ? nil : try await RunHistory.activity(on: console.pool, runIDs: [runID]).first
             let dead = try await DeadJobs.list(on: console.pool, runID: runID, limit: deadLimit)
             let attempts = try await JobHistory.attempts(runID: runID, limit: attemptLimit, on: console.pool)
+            var model = detail(run, activity: activity, dead: dead, attempts: attempts, language)
+            if let results = try await ProgramResults.read(runID: runID, program: run.program, on: console.pool) {
+                model["results"] = resultsModel(results, language)
+            }
             return console.assets.page(
-                "run", title: Strings.label("run", language) + " " + String(runID), context: context, path: "/runs",
-                model: detail(run, activity: activity, dead: dead, attempts: attempts, language))
+                "run", title: Strings.label("run", language) + " " + String(runID), context: context, path: "/runs", model: model)
         }
         router.get("/events/runs/:id") { _, context in
             guard let runID = Int(try ConsolePaths.parameter("id", of: context)), try await RunHistory.find(runID, on: console.pool) != nil else {
@@ -92,5 +96,18 @@ enum RunsPage {
         model["attemptsLimited"] = attempts.count == attemptLimit
         model["attemptLimit"] = language.count(attemptLimit)
         return model
+    }
+
+    /// The program's results as a chart (drawn on the server), and the waitlist's size.
+    static func resultsModel(_ results: ProgramResults, _ language: Language) -> [String: Any] {
+        let money = results.measure == .grantedPerTier
+        let chart = BarChart(
+            title: Strings.label("results_" + results.measure.rawValue, language),
+            bars: results.figures.map { figure in
+                .init(
+                    label: figure.label, value: NSDecimalNumber(decimal: figure.value).doubleValue,
+                    text: money ? language.money(figure.value, short: true) : language.count(NSDecimalNumber(decimal: figure.value).intValue))
+            })
+        return ["chart": chart.model, "waitlisted": language.count(results.waitlisted)]
     }
 }
