@@ -255,8 +255,8 @@ let package = Package(
         .testTarget(
             name: "BenefitConsoleTests",
             dependencies: [
-                "BenefitCore", "PostgresClient", "BenefitQueue", "BenefitScheduler", "BenefitWorkers", "BenefitAccounts", "BenefitConsole",
-                "BenefitTestSupport",
+                "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitQueue", "BenefitScheduler", "BenefitWorkers", "BenefitAccounts",
+                "BenefitConsole", "BenefitTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -229,14 +229,15 @@ struct ConsolePageTests {
 
             let all = try await Self.get(client, "/audit")
             #expect(all.status == .ok)
-            let (pause, apply) = (try #require(all.html.range(of: "campaign.pause</td>")), try #require(all.html.range(of: "campaign.apply</td>")))
+            let (pause, apply) = (try #require(all.html.range(of: "campaign.pause</code></td>")), try #require(all.html.range(of: "campaign.apply</code></td>")))
             #expect(pause.lowerBound < apply.lowerBound, "newest first")
             #expect(all.html.contains("&lt;i&gt;hold&lt;/i&gt; for review") && all.html.contains("ops@console"))
             #expect(all.html.contains(#"<a href="/campaigns/audited-drill">audited-drill</a>"#))
             #expect(all.html.contains("revision=1"))
 
+            #expect(all.html.contains("暂停活动 · <code>campaign.pause</code>"), "the action in words, and its code")
             let pauses = try await Self.get(client, "/audit?action=campaign.pause")
-            #expect(pauses.html.contains("campaign.pause</td>") && !pauses.html.contains("campaign.apply</td>"))
+            #expect(pauses.html.contains("campaign.pause</code></td>") && !pauses.html.contains("campaign.apply</code></td>"))
             let other = try await Self.get(client, "/audit?target=other-drill", english: true)
             #expect(other.html.contains("No recorded actions") && other.html.contains(#"value="other-drill""#))
         }

@@ -1,4 +1,5 @@
 @testable import BenefitConsole
+import BenefitAudit
 import BenefitQueue
 import BenefitScheduler
 import Testing
@@ -14,11 +15,12 @@ struct ConsoleStringsTests {
         }
     }
 
-    @Test("each run state, job state, attempt outcome and trigger has its label")
+    @Test("each run state, job state, attempt outcome, trigger and audit action has its label")
     func labelsForValues() {
         let keys = RunState.allCases.map { "runState_" + $0.rawValue } + JobState.allCases.map { "jobState_" + $0.rawValue }
             + AttemptOutcome.allCases.map { "outcome_" + $0.rawValue }
             + [RunTrigger.schedule, .manual, .catchUp].map { "trigger_" + $0.rawValue }
+            + AuditAction.allCases.map { "action_" + $0.rawValue }
         for key in keys {
             #expect(Strings.table[key] != nil, "no label \(key)")
         }

@@ -29,7 +29,8 @@ enum AuditPage {
     static func row(_ event: AuditEvent, _ language: Language) -> [String: Any] {
         var row: [String: Any] = [
             "at": language.dateTime(event.at, seconds: true), "login": event.databaseUser, "operator": event.operatorName,
-            "action": event.action.rawValue, "target": event.target, "reason": event.reason ?? "—",
+            "action": event.action.rawValue, "actionLabel": Strings.label("action_" + event.action.rawValue, language),
+            "target": event.target, "reason": event.reason ?? "—",
             "details": event.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
         ]
         row["targetPath"] = path(of: event)
