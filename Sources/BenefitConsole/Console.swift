@@ -135,8 +135,7 @@ struct LanguageChoice: RouterMiddleware {
         router.get("/language/:language") { request, context in
             guard let language = Language(rawValue: try context.parameters.require("language")) else { throw HTTPError(.notFound) }
             // Only a path of this site: never "//elsewhere" or a full URL.
-            let back = request.uri.queryParameters.get("back").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
-            var response = Response.redirect(to: back, type: .found)
+            var response = Response.redirect(to: ConsolePaths.local(request.uri.queryParameters.get("back")), type: .found)
             response.setCookie(Cookie(name: cookie, value: language.rawValue, maxAge: 31_536_000, path: "/", sameSite: .strict))
             return response
         }

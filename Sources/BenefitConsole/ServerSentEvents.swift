@@ -9,6 +9,12 @@ struct ServerSentEvent: Sendable {
     let data: String
 
     var text: String { "event: \(name)\ndata: \(data)\n\n" }
+
+    /// The `runs` event console.js redraws progress cards from: each card as its page draws it.
+    static func runs(_ cards: [[String: Any]]) throws -> ServerSentEvent {
+        let data = try JSONSerialization.data(withJSONObject: ["runs": cards], options: [.sortedKeys])
+        return ServerSentEvent(name: "runs", data: String(decoding: data, as: UTF8.self))
+    }
 }
 
 extension Console {

@@ -66,7 +66,7 @@ struct ProcessRegistryTests {
         }
     }
 
-    @Test("a heartbeat or stop needs the row's secret; pruning keeps recent rows")
+    @Test("a heartbeat or stop needs the row's secret; pruning deletes long-silent rows and keeps recent ones")
     func rowsAreChangedOnlyByTheirProcess() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
@@ -75,7 +75,13 @@ struct ProcessRegistryTests {
                 """).single((Int, String).self)
             #expect(try await pool.query("SELECT benefit.process_stopped(\(id), gen_random_uuid())").single(Bool.self) == false)
             #expect(try await pool.query("SELECT benefit.process_heartbeat(\(id), gen_random_uuid(), 'draining')").single(Bool.self) == false)
-            #expect(try await pool.query("SELECT benefit.prune_processes(interval '1 second')").single(Int.self) == 0)
+            // A row silent for two hours goes with a retention of one hour (the least it takes); a recent one stays.
+            let (old, _) = try await pool.query("""
+                SELECT * FROM benefit.register_process('worker', 'old', 'h', 2, 'v', ARRAY['q'], 2, interval '1 minute')
+                """).single((Int, String).self)
+            try await pool.query("UPDATE benefit.process SET last_heartbeat_at = now() - interval '2 hours' WHERE id = \(old)")
+            #expect(try await pool.query("SELECT benefit.prune_processes(interval '1 second')").single(Int.self) == 1)
+            #expect(try await pool.query("SELECT process_id FROM benefit.processes").decode(Int.self) == [id])
             #expect(try await pool.query("SELECT state FROM benefit.processes WHERE process_id = \(id)").single(String.self) == "running")
         }
     }

@@ -64,6 +64,6 @@ enum Actions {
     }
 
     private static func back(_ form: SubmittedForm, _ fallback: String) -> Response {
-        Response.redirect(to: form["back"].map(LoginPage.localPath) ?? fallback)
+        Response.redirect(to: form["back"].map(ConsolePaths.local) ?? fallback)
     }
 }

@@ -20,7 +20,7 @@ enum LoginPage {
             }
             switch try await console.sessions.logIn(name: form["name"] ?? "", password: form["password"] ?? "", client: context.client) {
             case .signedIn(let session):
-                var response = Response.redirect(to: localPath(form["back"]))
+                var response = Response.redirect(to: ConsolePaths.local(form["back"]))
                 response.headers[.setCookie] = SessionCookie(secure: context.overTLS).setting(session, maxAge: console.sessions.configuration.absoluteTimeout)
                 return response
             case .refused:
@@ -45,15 +45,10 @@ enum LoginPage {
         let token = SessionToken.random()
         var response = console.assets.page(
             "login", title: Strings.label("signIn", context.language), context: context, path: "/login",
-            model: ["token": token, "back": localPath(back), "problem": problem.map { Strings.label($0, context.language) } as Any])
+            model: ["token": token, "back": ConsolePaths.local(back), "problem": problem.map { Strings.label($0, context.language) } as Any])
         response.status = status
         response.setCookie(Cookie(name: formCookie, value: token, path: "/login", secure: context.overTLS, httpOnly: true, sameSite: .strict))
         return response
     }
 
-    /// A path of this console to go back to, never another site ("//elsewhere", "https://…").
-    static func localPath(_ text: String?) -> String {
-        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\") else { return "/" }
-        return text
-    }
 }

@@ -11,7 +11,7 @@ enum MembersPage {
     static func register(on router: Router<ConsoleContext>, console: Console) {
         router.get("/members") { request, context in
             if let id = request.uri.queryParameters.get("id")?.trimmingCharacters(in: .whitespaces), !id.isEmpty {
-                return Response.redirect(to: "/members/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(["-", "_", "."])) ?? ""), type: .found)
+                return Response.redirect(to: ConsolePaths.member(id), type: .found)
             }
             return console.assets.page(
                 "members", title: Strings.label("memberFiles", context.language), context: context, path: "/members", model: [:])

@@ -89,8 +89,6 @@ enum OverviewPage {
 
     /// The stream's event: every run in progress, as its card shows it.
     static func runsEvent(_ status: OperationsStatus, _ language: Language) throws -> ServerSentEvent {
-        let runs = status.runs.map { run(for: $0, language) }
-        let data = try JSONSerialization.data(withJSONObject: ["runs": runs], options: [.sortedKeys])
-        return ServerSentEvent(name: "runs", data: String(decoding: data, as: UTF8.self))
+        try .runs(status.runs.map { run(for: $0, language) })
     }
 }

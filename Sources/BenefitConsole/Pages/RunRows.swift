@@ -69,6 +69,16 @@ enum ConsolePaths {
         return raw.removingPercentEncoding ?? raw
     }
 
+    /// A path of this console to go back to, never another site ("//elsewhere", "/\\elsewhere", "https://…").
+    static func local(_ text: String?) -> String {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.hasPrefix("/\\") else { return "/" }
+        return text
+    }
+
+    static func member(_ id: String) -> String {
+        "/members/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
+    }
+
     static func campaign(_ name: String) -> String {
         "/campaigns/" + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? name)
     }

@@ -58,10 +58,9 @@ enum RunsPage {
             }
             let language = context.language
             return console.events {
-                guard let run = try await RunHistory.find(runID, on: console.pool) else { return ServerSentEvent(name: "runs", data: #"{"runs":[]}"#) }
+                guard let run = try await RunHistory.find(runID, on: console.pool) else { return try .runs([]) }
                 let activity = run.state.isFinal ? nil : try await RunHistory.activity(on: console.pool, runIDs: [runID]).first
-                let data = try JSONSerialization.data(withJSONObject: ["runs": [card(run, activity: activity, language)]], options: [.sortedKeys])
-                return ServerSentEvent(name: "runs", data: String(decoding: data, as: UTF8.self))
+                return try .runs([card(run, activity: activity, language)])
             }
         }
     }
