@@ -11,6 +11,7 @@ struct LogFormatTests {
     func workerLogsJSON() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
             try await JobQueue(pool: pool).enqueueBulk((0..<20).map { _ in NewJob(kind: "noop", queue: "json-logs") })
             // The password is not needed (the test cluster trusts local logins); it must not be logged all the same.
             let base = try TestDatabase.url(of: configuration)

@@ -23,6 +23,7 @@ struct ProcessRegistryTests {
     func registryFollowsTheDaemons() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
+            defer { pool.close() }
             let queue = JobQueue(pool: pool)
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let beat = ["--process-heartbeat", "100ms", "--log-level", "warning"]
@@ -70,6 +71,7 @@ struct ProcessRegistryTests {
     func rowsAreChangedOnlyByTheirProcess() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
             let (id, _) = try await pool.query("""
                 SELECT * FROM benefit.register_process('worker', 'w', 'h', 1, 'v', ARRAY['q'], 2, interval '1 hour')
                 """).single((Int, String).self)

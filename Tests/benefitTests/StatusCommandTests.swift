@@ -21,6 +21,7 @@ struct StatusCommandTests {
     func warningsClearWhenTheDaemonsRun() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "status-drill", program: "drill", queue: "status-runs", parameters: "{ members: 3 }"), on: pool)
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
@@ -72,6 +73,7 @@ struct StatusCommandTests {
     func planningIsShown() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "status-plan", program: "drill", queue: "status-plan", parameters: "{ members: 3 }"), on: pool)
             let runID = try await CampaignStore.trigger("status-plan", at: Date(), by: "test@host", on: pool)
@@ -98,6 +100,7 @@ struct StatusCommandTests {
     func stalledRunIsWarnedOf() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "status-stall", program: "drill", queue: "status-stall", parameters: "{ members: 3 }"), on: pool)
             let runID = try #require(try await CampaignStore.trigger("status-stall", at: Date(), by: "test@host", on: pool))
