@@ -50,9 +50,11 @@ struct MetricsProcessTests {
 
                     // A forced takeover: A runs a handler that ignores being stopped and then
                     // tries its commit anyway; A is frozen past the job's lease, B's rescuer
-                    // takes the job and B runs it; thawed, A's late commit is fenced.
+                    // takes the job and B runs it; thawed, A's late commit is fenced. The
+                    // lease leaves B's heartbeats (every 2 s) 4 s of slack on a loaded
+                    // machine, where a 2 s lease lost B every attempt too.
                     let stubborn = try await queue.enqueue(NewJob(
-                        kind: "probe", payload: #"{"ms": 4000, "stubborn": true}"#, queue: "fence", lease: .seconds(2))).id
+                        kind: "probe", payload: #"{"ms": 8000, "stubborn": true}"#, queue: "fence", lease: .seconds(6))).id
                     let pidA = Int(try #require(workerA.processID))
                     #expect(try await eventually { try await Self.count(owner, LeaseQueries.extendedByAHeartbeat(pid: pidA)) == 1 })
                     workerA.signal(SIGSTOP)
