@@ -1,3 +1,4 @@
+import BenefitAudit
 import BenefitCore
 import Foundation
 import PostgresClient
@@ -24,17 +25,24 @@ public struct ConsoleSessions: Sendable {
         public var failuresPerClient = 20
         /// The window failures are counted in (at most a day). (default: 15 minutes)
         public var failureWindow: Duration = .seconds(15 * 60)
+        /// Password checks run at once (each takes a quarter of a second of a core). (default: 2)
+        public var concurrentPasswordChecks = 2
+        /// Sign-ins that may wait for a check; past that, `.busy`. (default: 16)
+        public var waitingPasswordChecks = 16
 
         public init() {}
     }
 
     public let configuration: Configuration
     private let pool: PostgresPool
+    /// Bounds the bcrypt work a flood of sign-ins can start (``Configuration/concurrentPasswordChecks``).
+    private let passwordChecks: AdmissionLimit
 
     /// - Parameter pool: a pool on the database as a benefit_operator login.
     public init(pool: PostgresPool, configuration: Configuration = Configuration()) {
         self.pool = pool
         self.configuration = configuration
+        self.passwordChecks = AdmissionLimit(slots: configuration.concurrentPasswordChecks, queueLength: configuration.waitingPasswordChecks)
     }
 
     /// Checks `password` for the user `name` and, if it is theirs and they are
@@ -56,16 +64,33 @@ public struct ConsoleSessions: Sendable {
         if let retryAfter { return .rateLimited(retryAfter: .milliseconds(retryAfter)) }
         guard let attempt else { throw PostgresError(code: .decoding, message: "console_login_begin returned neither an attempt nor a wait") }
 
-        guard try await ConsolePassword.matches(password, hash: recordedName == name ? hash : nil) else { return .refused }
+        let checked = try await passwordChecks.run {
+            try await ConsolePassword.matches(password, hash: recordedName == name ? hash : nil)
+        }
+        guard let checked else { return .busy }
+        guard checked else { return .refused }
 
         let token = SessionToken.random()
         let csrfToken = SessionToken.random()
-        let opened = try await pool.query(ConsoleSessionQueries.openSession(
-            attempt: attempt, tokenHash: SessionToken.storedHash(of: token), csrfToken: csrfToken, limits: configuration)
-        ).first((Int, String, String, Date?, Date, Date?, Date).self)
-        guard let (id, userName, role, disabledAt, createdAt, lastLoginAt, expiresAt) = opened else { return .refused }
-        let user = try ConsoleUserRow.user((id, userName, role, disabledAt, createdAt, lastLoginAt))
-        return .signedIn(Session(user: user, token: token, csrfToken: csrfToken, expiresAt: expiresAt))
+        // The session and its record in the audit trail commit together.
+        let user: (user: ConsoleUser, expiresAt: Date)? = try await pool.transaction { transaction in
+            let opened = try await transaction.query(ConsoleSessionQueries.openSession(
+                attempt: attempt, tokenHash: SessionToken.storedHash(of: token), csrfToken: csrfToken, limits: configuration)
+            ).first((Int, String, String, Date?, Date, Date?, Date).self)
+            guard let (id, userName, role, disabledAt, createdAt, lastLoginAt, expiresAt) = opened else { return nil }
+            let user = try ConsoleUserRow.user((id, userName, role, disabledAt, createdAt, lastLoginAt))
+            try await AuditTrail.record(
+                try AuditEntry(.userLogin, target: user.name, reason: nil, by: Self.operatorName(user), details: ["client": .text(recordedClient)]),
+                on: transaction)
+            return (user, expiresAt)
+        }
+        guard let user else { return .refused }
+        return .signedIn(Session(user: user.user, token: token, csrfToken: csrfToken, expiresAt: user.expiresAt))
+    }
+
+    /// How a console user is named as the one who acted in the audit trail.
+    public static func operatorName(_ user: ConsoleUser) -> String {
+        "\(user.name) (console)"
     }
 
     /// The live session of a cookie's `token`, its expiry moved on by this use; nil
@@ -79,11 +104,19 @@ public struct ConsoleSessions: Sendable {
         return Session(user: user, token: token, csrfToken: csrfToken, expiresAt: expiresAt)
     }
 
-    /// Ends the session of `token`; false when there was none.
+    /// Ends `session`, recorded in the audit trail; false, and nothing recorded,
+    /// when it had ended already.
     @discardableResult
-    public func logOut(token: String) async throws -> Bool {
-        guard SessionToken.isWellFormed(token) else { return false }
-        return try await pool.query(ConsoleSessionQueries.end(tokenHash: SessionToken.storedHash(of: token))).single(Bool.self)
+    public func logOut(_ session: Session) async throws -> Bool {
+        guard SessionToken.isWellFormed(session.token) else { return false }
+        let entry = try AuditEntry(.userLogout, target: session.user.name, reason: nil, by: Self.operatorName(session.user))
+        return try await pool.transaction { transaction in
+            guard try await transaction.query(ConsoleSessionQueries.end(tokenHash: SessionToken.storedHash(of: session.token))).single(Bool.self) else {
+                return false
+            }
+            try await AuditTrail.record(entry, on: transaction)
+            return true
+        }
     }
 }
 
@@ -95,6 +128,9 @@ public enum LoginOutcome: Sendable {
     case refused
     /// Too many failures for this name or this client: try again after `retryAfter`.
     case rateLimited(retryAfter: Duration)
+    /// Too many sign-ins are being checked at once: try again in a moment (the
+    /// attempt counts towards the limits, as a failure would).
+    case busy
 }
 
 /// A signed-in user's session.

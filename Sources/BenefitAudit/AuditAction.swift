@@ -1,6 +1,7 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
-/// the console users' actions added by 0013_console_accounts.sql).
+/// the console users' actions added by 0013_console_accounts.sql and their
+/// sign-ins by 0014_console_sign_ins.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -24,6 +25,10 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case userDisable = "user.disable"
     /// `users passwd`: a console user's password changed; its sessions ended.
     case userPasswd = "user.passwd"
+    /// A console user signed in (migration 0014); the client's address in the details.
+    case userLogin = "user.login"
+    /// A console user signed out.
+    case userLogout = "user.logout"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -33,7 +38,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .jobRetry, .jobCancel: .job
         case .rosterImport: .roster
         case .queuePause, .queueResume: .queue
-        case .userAdd, .userDisable, .userPasswd: .user
+        case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
         }
     }
 

@@ -114,9 +114,9 @@ struct ConsoleSessionsTests {
             #expect(try await sessions.session(token: session.token) == nil)
 
             let other = try #require(try await Self.signIn(sessions, "alice"))
-            #expect(try await sessions.logOut(token: other.token))
+            #expect(try await sessions.logOut(other))
             #expect(try await sessions.session(token: other.token) == nil)
-            #expect(try await sessions.logOut(token: other.token) == false)
+            #expect(try await sessions.logOut(other) == false)
 
             // A new password ends the sessions opened with the old one.
             let third = try #require(try await Self.signIn(sessions, "alice"))

@@ -29,12 +29,16 @@ enum LoginPage {
                 var response = Self.form(console, context, back: form["back"], problem: "problem_limited", status: .tooManyRequests)
                 response.headers[.retryAfter] = String(retryAfter.components.seconds)
                 return response
+            case .busy:
+                var response = Self.form(console, context, back: form["back"], problem: "problem_busy", status: .serviceUnavailable)
+                response.headers[.retryAfter] = "1"
+                return response
             }
         }
         router.post("/logout") { request, context in
             let form = try await SubmittedForm.read(request)
             try form.requireToken(of: context)
-            if let session = context.session { try await console.sessions.logOut(token: session.token) }
+            if let session = context.session { try await console.sessions.logOut(session) }
             var response = Response.redirect(to: "/login")
             response.headers[.setCookie] = SessionCookie(secure: context.overTLS).clearing()
             return response

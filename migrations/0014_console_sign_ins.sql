@@ -1,0 +1,12 @@
+-- 0014 console sign-ins in the audit trail: a console user's sign-in and
+-- sign-out are recorded like any other action (who, when, from which client),
+-- in the transaction that opens or ends the session (Sources/BenefitAccounts).
+-- Failed sign-ins stay in benefit.console_login_attempt, where the rate limit
+-- counts them.
+
+ALTER TABLE benefit.audit_event DROP CONSTRAINT audit_event_action_check;
+ALTER TABLE benefit.audit_event ADD CONSTRAINT audit_event_action_check CHECK (action IN (
+    'campaign.apply', 'campaign.pause', 'campaign.resume', 'campaign.trigger', 'campaign.backfill',
+    'run.cancel', 'run.retry', 'job.retry', 'job.cancel', 'roster.import',
+    'queue.pause', 'queue.resume',
+    'user.add', 'user.disable', 'user.passwd', 'user.login', 'user.logout'));
