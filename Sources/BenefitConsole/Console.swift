@@ -43,6 +43,7 @@ public struct Console: Sendable {
         router.add(middleware: ProxyHeaders())
         router.add(middleware: LanguageChoice())
         router.add(middleware: SignIn(sessions: sessions))
+        router.add(middleware: NotFoundPage(assets: assets))
         router.get("/healthz") { _, _ in Response.text("ok\n") }
         router.get("/static/:file") { _, context in
             let name = try context.parameters.require("file")
@@ -61,6 +62,23 @@ public struct Console: Sendable {
         JobsPage.register(on: router, console: self)
         AuditPage.register(on: router, console: self)
         return router
+    }
+}
+
+/// An address with no page answers the console's own 404 page, in the reader's
+/// language with its navigation, rather than the router's bare one. Streams and
+/// static files keep the bare answer: no person reads it.
+struct NotFoundPage: RouterMiddleware {
+    let assets: ConsoleAssets
+
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && request.method == .get {
+            let path = request.uri.path
+            guard !path.hasPrefix("/static/"), !path.hasPrefix("/events/") else { throw error }
+            return assets.notFound(Strings.label("noSuchPage", context.language) + path, context: context, path: path)
+        }
     }
 }
 

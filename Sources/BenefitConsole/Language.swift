@@ -43,11 +43,21 @@ public enum Language: String, Sendable, CaseIterable {
             : String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
         switch self {
         case .zh: return "\(year)年\(month)月\(day)日 \(time)"
-        case .en:
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            return "\(months[max(0, min(11, month - 1))]) \(day), \(year), \(time)"
+        case .en: return "\(Self.monthNames[max(0, min(11, month - 1))]) \(day), \(year), \(time)"
         }
     }
+
+    /// 2月6日 / Feb 6: a day on a chart's axis, from `YYYY-MM-DD` (the text itself when it is not one).
+    func shortDay(_ day: String) -> String {
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, (1...12).contains(parts[1]) else { return day }
+        switch self {
+        case .zh: return "\(parts[1])月\(parts[2])日"
+        case .en: return "\(Self.monthNames[parts[1] - 1]) \(parts[2])"
+        }
+    }
+
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// ¥1,234,567.50 in both languages (the amounts are yuan); `short`: ¥123.5万 / ¥1.2M, for a chart.
     func money(_ amount: Decimal, short: Bool = false) -> String {
@@ -72,6 +82,14 @@ public enum Language: String, Sendable, CaseIterable {
     /// 250毫秒 / 250ms: a duration under a second.
     func milliseconds(_ value: Double) -> String {
         "\(max(0, Int((value * 1_000).rounded())))" + (self == .zh ? "毫秒" : "ms")
+    }
+
+    /// 09:00:07 UTC: a time on a chart's axis, the same in both languages.
+    func clock(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let parts = calendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
     }
 
     /// 3秒 / 2分5秒 / 3s / 2m5s: a duration in whole seconds.

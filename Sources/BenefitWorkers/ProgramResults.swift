@@ -1,10 +1,10 @@
 import Foundation
 import PostgresClient
 
-/// What a run's program did, in figures a chart can draw, read from the
-/// documented views by run: money granted per tier (seasonal relief),
-/// bookings per appointment day (health checkups), places per session
-/// (recuperation), and how many were left on the waitlist.
+/// What a run's program did, in figures the run's page draws: money granted per
+/// tier and the budget burning down as batches commit (seasonal relief),
+/// bookings per day and per hospital and day (health checkups), places per
+/// session (recuperation), and the waitlist in rank order.
 public struct ProgramResults: Sendable {
     public enum Measure: String, Sendable {
         /// Yuan granted, by tier.
@@ -15,11 +15,44 @@ public struct ProgramResults: Sendable {
         case placesPerSession = "places_per_session"
     }
 
+    /// A cycle's budget as a relief run spent it.
+    public struct BurnDown: Sendable {
+        /// What the cycle's budget held when the run began (its earlier runs' grants taken off).
+        public let available: Decimal
+        /// Each committed batch: when, and what the budget held after it, in commit order.
+        public let steps: [(at: Date, remaining: Decimal)]
+    }
+
+    /// One hospital's appointments on one day, against its daily capacity.
+    public struct HospitalDay: Sendable, Equatable {
+        public let hospital: String
+        /// `YYYY-MM-DD`.
+        public let day: String
+        public let booked: Int
+        public let capacity: Int
+    }
+
+    /// A member the run left waiting, by rank (1 = first to be served when a place frees).
+    public struct Waiting: Sendable, Equatable {
+        public let rank: Int
+        public let memberID: String
+        public let reason: String
+    }
+
     public let measure: Measure
     /// (label, value) in the order to draw them.
     public let figures: [(label: String, value: Decimal)]
     /// Members left on the waitlist by this run.
     public let waitlisted: Int
+    /// The first of them, by rank (at most `waitingLimit`).
+    public let waiting: [Waiting]
+    /// Seasonal relief only.
+    public let burnDown: BurnDown?
+    /// Health checkups only: by hospital, then day.
+    public let hospitalDays: [HospitalDay]
+
+    /// Members of the waitlist the page lists.
+    public static let waitingLimit = 20
 
     /// The run's results, or nil for a program without any (the drill).
     public static func read(runID: Int, program: String, on pool: PostgresPool) async throws -> ProgramResults? {
@@ -49,6 +82,52 @@ public struct ProgramResults: Sendable {
         }
         let figures = try await pool.query(query).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
         let waitlisted = try await pool.query("SELECT count(*) FROM benefit.waitlist WHERE run_id = \(runID)").single(Int.self)
-        return ProgramResults(measure: measure, figures: figures, waitlisted: waitlisted)
+        let waiting = try await pool.query("""
+            SELECT rank, member_id, reason FROM benefit.waitlist WHERE run_id = \(runID)
+            ORDER BY rank LIMIT \(waitingLimit)
+            """).decode((Int, String, String).self).map { Waiting(rank: $0.0, memberID: $0.1, reason: $0.2) }
+        return ProgramResults(
+            measure: measure, figures: figures, waitlisted: waitlisted, waiting: waiting,
+            burnDown: measure == .grantedPerTier ? try await burnDown(runID: runID, on: pool) : nil,
+            hospitalDays: measure == .bookingsPerDay ? try await hospitalDays(runID: runID, on: pool) : [])
+    }
+
+    /// The budget from the run's start, batch by batch, from the run's own record
+    /// of what each batch committed (`run_batch`, one row per batch: a run of a
+    /// million members reads a thousand rows, not its grants). Nil when the
+    /// cycle has no budget yet (the run has not been planned).
+    static func burnDown(runID: Int, on pool: PostgresPool) async throws -> BurnDown? {
+        guard let available = try await pool.query("""
+            SELECT b.budget - coalesce((SELECT sum(e.amount_total) FROM benefit.run_history e
+                                        WHERE e.campaign = r.campaign AND e.cycle = r.cycle AND e.run_id < r.run_id), 0)
+            FROM benefit.run_history r JOIN benefit.budgets b ON b.campaign = r.campaign AND b.cycle = r.cycle
+            WHERE r.run_id = \(runID)
+            """).first?.decode(Decimal.self) else { return nil }
+        var remaining = available
+        let steps = try await pool.query("""
+            SELECT done_at, amount FROM benefit.run_batch WHERE run_id = \(runID) AND done_at IS NOT NULL ORDER BY done_at, batch
+            """).decode((Date, Decimal?).self).map { at, amount in
+            remaining -= amount ?? 0
+            return (at: at, remaining: remaining)
+        }
+        return BurnDown(available: available, steps: steps)
+    }
+
+    /// Checkup appointments per day, every campaign's, from `days` before today
+    /// to `days` after (`YYYY-MM-DD`, count): the overview's chart.
+    public static func bookingsPerDay(days: Int, on pool: PostgresPool) async throws -> [(day: String, bookings: Int)] {
+        try await pool.query("""
+            SELECT appointment_date::text, count(*) FROM benefit.appointments
+            WHERE appointment_date BETWEEN current_date - \(days)::integer AND current_date + \(days)::integer
+            GROUP BY appointment_date ORDER BY appointment_date
+            """).decode((String, Int).self).map { (day: $0.0, bookings: $0.1) }
+    }
+
+    /// Appointments per hospital and day, with the hospital's daily capacity.
+    static func hospitalDays(runID: Int, on pool: PostgresPool) async throws -> [HospitalDay] {
+        try await pool.query("""
+            SELECT hospital, appointment_date::text, count(*), max(daily_capacity) FROM benefit.appointments
+            WHERE run_id = \(runID) GROUP BY hospital, appointment_date ORDER BY hospital, appointment_date
+            """).decode((String, String, Int, Int).self).map { HospitalDay(hospital: $0.0, day: $0.1, booked: $0.2, capacity: $0.3) }
     }
 }

@@ -1,5 +1,6 @@
 @testable import BenefitAccounts
 import BenefitConsole
+import BenefitQueue
 import BenefitScheduler
 import BenefitWorkers
 import BenefitTestSupport
@@ -32,6 +33,26 @@ enum ConsoleFixtures {
             parsing: CampaignText.yaml(name: name, program: "drill", queue: "runs", parameters: "{ members: 3 }"),
             fileName: "drill.yaml", validators: BenefitPrograms.catalog.validators)
         _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+    }
+
+    /// Applies a campaign file, triggers it now and runs it to its end with an
+    /// in-process worker on `queue`; returns the run's id.
+    static func runToEnd(_ yaml: String, name: String, queue: String = "runs", on pool: PostgresPool) async throws -> Int {
+        let source = try CampaignStore.Source(parsing: yaml, fileName: "\(name).yaml", validators: BenefitPrograms.catalog.validators)
+        _ = try await CampaignStore.apply([source], dryRun: false, by: "test@host", on: pool)
+        let runID = try #require(try await CampaignStore.trigger(name, at: Date(), by: "test@host", on: pool))
+        let worker = Worker(
+            pool: pool, registry: BenefitPrograms.registry(), configuration: .forTests(queues: [queue], name: "console-\(name)"),
+            logger: TestDatabase.quietLogger)
+        let finisher = RunFinisher(pool: pool, logger: TestDatabase.quietLogger)
+        let ended = try await withWorker(worker) {
+            try await eventually(timeout: .seconds(60)) {
+                _ = try? await finisher.finish()
+                return try await RunHistory.find(runID, on: pool)?.state == .succeeded
+            }
+        }
+        try #require(ended)
+        return runID
     }
 
     static func text(_ response: TestResponse) -> String {

@@ -5,7 +5,8 @@ run it started; exits 1, naming each problem, when a page throws a JavaScript er
 a request fails or answers 4xx/5xx, or what should happen on a page does not.
 
     CONSOLE_USER=NAME CONSOLE_PASSWORD=SECRET CONSOLE_VIEWER=NAME CONSOLE_VIEWER_PASSWORD=SECRET \
-    python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --campaign NAME --member ID --out FOLDER
+    python console_flow.py --url http://127.0.0.1:PORT --run RUN_ID --campaign NAME --member ID \
+        --results RELIEF_RUN,CHECKUP_RUN --out FOLDER
 """
 import argparse
 import os
@@ -86,6 +87,7 @@ def main():
     parser.add_argument("--run", required=True, type=int)
     parser.add_argument("--campaign", required=True)
     parser.add_argument("--member", required=True)
+    parser.add_argument("--results", required=True, help="a relief run and a checkup run, by id: RELIEF,CHECKUP")
     parser.add_argument("--out", required=True)
     arguments = parser.parse_args()
     problems = []
@@ -120,6 +122,12 @@ def main():
                 pause_and_audit(page, arguments, problems)
             page.goto(f"{arguments.url}/runs/{arguments.run}")
             page.screenshot(path=f"{arguments.out}/run-{width}x{height}.png", full_page=True)
+            relief, checkup = arguments.results.split(",")
+            for name, run, figure in [("relief", relief, "figure.burndown"), ("checkup", checkup, "figure.heatmap")]:
+                page.goto(f"{arguments.url}/runs/{run}")
+                if page.locator(figure).count() != 1 or page.locator("figure.timeline").count() != 1:
+                    problems.append(f"run {run}'s page does not draw its {figure} and its attempts")
+                page.screenshot(path=f"{arguments.out}/{name}-{width}x{height}.png", full_page=True)
             page.goto(f"{arguments.url}/members/{arguments.member}")
             if page.locator("tr.entry-grant").count() == 0:
                 problems.append(f"member {arguments.member}'s page shows no grant")

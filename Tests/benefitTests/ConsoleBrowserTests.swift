@@ -36,20 +36,31 @@ struct ConsoleBrowserTests {
             // A member with a grant, for the member page: a winter-warmth run over a small roster, done first.
             _ = try await RosterImport.generated(count: 200, seed: 11, on: pool)
             try await CommandFixtures.apply(CampaignText.yaml(
-                name: "browser-warmth", program: "seasonal-relief", batchSize: 50, queue: "browser-relief",
+                name: "browser-warmth", program: "seasonal-relief", batchSize: 4, queue: "browser-relief",
                 parameters: #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 30000 }"#), on: pool)
+            // And a checkup run, for its heatmap of bookings per hospital and day.
+            try await CommandFixtures.apply(CampaignText.yaml(
+                name: "browser-checkup", program: "health-checkup", batchSize: 50, queue: "browser-relief",
+                parameters: """
+                    { interval: 1y, startDate: 2027-03-01, holidays: [2027-04-05],
+                      hospitals: [{ name: 市第一人民医院, dailyCapacity: 9 }, { name: 中医附院, dailyCapacity: 4 }],
+                      packages: [{ name: basic, ageBelow: 35 }, { name: extended }] }
+                    """), on: pool)
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let reliefWorker = await processes.start(
                     "browser-relief-worker", ["worker", "--queues", "browser-relief", "--poll-interval", "100ms", "--log-level", "warning"],
                     environment: environment)
-                let relief = try await BenefitProcess.run(["campaign", "trigger", "browser-warmth"], environment: environment)
-                try #require(relief.exitCode == 0, "\(relief.standardError)")
+                for campaign in ["browser-warmth", "browser-checkup"] {
+                    let trigger = try await BenefitProcess.run(["campaign", "trigger", campaign], environment: environment)
+                    try #require(trigger.exitCode == 0, "\(trigger.standardError)")
+                }
                 try #require(try await eventually(timeout: .seconds(60)) {
-                    try await pool.query("SELECT count(*) FROM benefit.grants").single(Int.self) > 0
+                    try await pool.query("SELECT count(*) FROM benefit.run_history WHERE state = 'succeeded'").single(Int.self) == 2
                 }, "\(reliefWorker.logTail())")
                 #expect(await processes.terminate(reliefWorker) == 0)
             }
             let member = try await pool.query("SELECT member_id FROM benefit.grants ORDER BY member_id LIMIT 1").single(String.self)
+            let resultRuns = try await pool.query("SELECT run_id FROM benefit.run_history ORDER BY campaign DESC").decode(Int.self)
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let console = await processes.start("browser-console", ["serve", "--address", "127.0.0.1:\(port)"], environment: environment)
                 let trigger = try await BenefitProcess.run(["campaign", "trigger", "browser-drill"], environment: environment)
@@ -69,7 +80,8 @@ struct ConsoleBrowserTests {
                 try? FileManager.default.removeItem(atPath: watching)
                 async let running = BenefitProcess.run(
                     [Self.packageRoot.appendingPathComponent("Tests/Browser/console_flow.py").path,
-                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--campaign", "browser-drill", "--member", member, "--out", artefacts.path],
+                     "--url", "http://127.0.0.1:\(port)", "--run", String(runID), "--campaign", "browser-drill", "--member", member,
+                     "--results", resultRuns.map(String.init).joined(separator: ","), "--out", artefacts.path],
                     environment: [
                         "CONSOLE_USER": "browser-operator", "CONSOLE_PASSWORD": password,
                         "CONSOLE_VIEWER": "browser-viewer", "CONSOLE_VIEWER_PASSWORD": password,
@@ -94,6 +106,10 @@ struct ConsoleBrowserTests {
             #expect((run[.size] as? Int ?? 0) > 10_000, "run-\(size).png")
             let shot = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("overview-\(size).png").path)
             #expect((shot[.size] as? Int ?? 0) > 10_000, "overview-\(size).png")
+            for program in ["relief", "checkup"] {
+                let results = try FileManager.default.attributesOfItem(atPath: artefacts.appendingPathComponent("\(program)-\(size).png").path)
+                #expect((results[.size] as? Int ?? 0) > 10_000, "\(program)-\(size).png")
+            }
         }
     }
 }

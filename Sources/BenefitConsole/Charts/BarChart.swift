@@ -26,6 +26,8 @@ struct BarChart {
         let highest = bars.map(\.value).max() ?? 0
         // Labels are turned when the bars are too narrow for them; values shown while they fit.
         let turned = slot < 56
+        // Turned labels need about 14 units apart: with more bars than that, every few bars is labelled.
+        let labelEvery = turned ? max(1, Int((14 / slot).rounded(.up))) : 1
         let baseline = Self.height - Self.bottom
         return [
             "title": title, "width": Int(Self.width), "height": Int(Self.height), "empty": bars.isEmpty,
@@ -40,12 +42,20 @@ struct BarChart {
                     "height": Self.number(barHeight), "label": bar.label, "text": bar.text, "showValue": slot >= 28,
                     "middle": middle, "valueY": Self.number(baseline - barHeight - 4), "labelY": labelY,
                     "labelTransform": turned ? "rotate(-40 \(middle) \(labelY))" : "", "anchor": turned ? "end" : "middle",
+                    "showLabel": index % labelEvery == 0,
                 ]
             },
         ]
     }
 
     private static func number(_ value: Double) -> String {
-        String(format: "%.1f", value)
+        SVGNumber.text(value)
+    }
+}
+
+/// A coordinate as the charts write it: one decimal, a dot whatever the locale.
+enum SVGNumber {
+    static func text(_ value: Double) -> String {
+        String(format: "%.1f", value.isFinite ? value : 0)
     }
 }

@@ -1,5 +1,6 @@
 import BenefitQueue
 import BenefitScheduler
+import BenefitWorkers
 import Foundation
 import Hummingbird
 
@@ -12,6 +13,7 @@ enum OverviewPage {
             async let status = OperationsStatus.read(on: console.pool)
             async let runsPerDay = RunHistory.runsPerDay(days: 30, on: console.pool)
             async let amounts = RunHistory.amountPerCycle(limit: 12, on: console.pool)
+            async let bookings = ProgramResults.bookingsPerDay(days: 60, on: console.pool)
             let language = context.language
             var model = model(try await status, language)
             model["runsChart"] = BarChart(
@@ -23,6 +25,10 @@ enum OverviewPage {
                 bars: try await amounts.map {
                     .init(label: "\($0.campaign) \($0.cycle)", value: NSDecimalNumber(decimal: $0.amount).doubleValue, text: language.money($0.amount, short: true))
                 }
+            ).model
+            model["bookingsChart"] = BarChart(
+                title: Strings.label("bookingsPerDay", language),
+                bars: try await bookings.map { .init(label: language.shortDay($0.day), value: Double($0.bookings), text: language.count($0.bookings)) }
             ).model
             return console.assets.page("overview", title: Strings.label("overview", language), context: context, path: "/", model: model)
         }

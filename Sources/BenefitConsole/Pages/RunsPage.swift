@@ -47,7 +47,7 @@ enum RunsPage {
             let attempts = try await JobHistory.attempts(runID: runID, limit: attemptLimit, on: console.pool)
             var model = detail(run, activity: activity, dead: dead, attempts: attempts, language)
             if let results = try await ProgramResults.read(runID: runID, program: run.program, on: console.pool) {
-                model["results"] = resultsModel(results, language)
+                model["results"] = resultsModel(results, startedAt: run.startedAt, language)
             }
             return console.assets.page(
                 "run", title: Strings.label("run", language) + " " + String(runID), context: context, path: "/runs", model: model)
@@ -92,21 +92,75 @@ enum RunsPage {
         model["hasDead"] = !dead.isEmpty
         model["attempts"] = attempts.map { RunRows.attempt($0, language) }
         model["hasAttempts"] = !attempts.isEmpty
+        model["timeline"] = timelineModel(attempts, now: Date(), language)
         model["attemptsLimited"] = attempts.count == attemptLimit
         model["attemptLimit"] = language.count(attemptLimit)
         return model
     }
 
-    /// The program's results as a chart (drawn on the server), and the waitlist's size.
-    static func resultsModel(_ results: ProgramResults, _ language: Language) -> [String: Any] {
+    /// The program's results: its figures as a bar chart, the budget's burn-down
+    /// (relief), the bookings heatmap (checkups), and the waitlist in rank order.
+    static func resultsModel(_ results: ProgramResults, startedAt: Date?, _ language: Language) -> [String: Any] {
         let money = results.measure == .grantedPerTier
         let chart = BarChart(
             title: Strings.label("results_" + results.measure.rawValue, language),
             bars: results.figures.map { figure in
                 .init(
-                    label: figure.label, value: NSDecimalNumber(decimal: figure.value).doubleValue,
+                    label: results.measure == .bookingsPerDay ? language.shortDay(figure.label) : figure.label,
+                    value: NSDecimalNumber(decimal: figure.value).doubleValue,
                     text: money ? language.money(figure.value, short: true) : language.count(NSDecimalNumber(decimal: figure.value).intValue))
             })
-        return ["chart": chart.model, "waitlisted": language.count(results.waitlisted)]
+        var model: [String: Any] = [
+            "chart": chart.model, "waitlisted": language.count(results.waitlisted),
+            "waiting": results.waiting.map { entry in
+                ["rank": language.count(entry.rank), "member": entry.memberID, "memberPath": ConsolePaths.member(entry.memberID), "reason": entry.reason]
+            },
+            "hasWaiting": !results.waiting.isEmpty,
+            "waitingCaption": Strings.label("firstOf", language).replacingOccurrences(of: "{n}", with: language.count(results.waiting.count)),
+        ]
+        if let burnDown = results.burnDown, let first = burnDown.steps.first {
+            let remaining = burnDown.steps.last?.remaining ?? burnDown.available
+            model["burnDown"] = BurnDownChart(
+                title: Strings.label("burnDown", language), start: min(startedAt ?? first.at, first.at),
+                available: NSDecimalNumber(decimal: burnDown.available).doubleValue,
+                steps: burnDown.steps.map { (at: $0.at, remaining: NSDecimalNumber(decimal: $0.remaining).doubleValue) },
+                availableText: language.money(burnDown.available, short: true),
+                remainingText: language.money(remaining, short: true) + " " + Strings.label("burnDownLeft", language),
+                startText: language.clock(min(startedAt ?? first.at, first.at)), endText: language.clock(burnDown.steps.last?.at ?? first.at)
+            ).model
+        }
+        if !results.hospitalDays.isEmpty {
+            model["heatmap"] = Heatmap(
+                title: Strings.label("hospitalDays", language),
+                cells: results.hospitalDays.map { day in
+                    .init(
+                        row: day.hospital, column: day.day, value: day.booked, capacity: day.capacity,
+                        text: "\(day.hospital) \(language.shortDay(day.day)): \(language.count(day.booked))/\(language.count(day.capacity))")
+                },
+                columnLabel: language.shortDay
+            ).model
+        }
+        return model
+    }
+
+    /// The attempts drawn as a timeline, with a legend of the outcomes it shows.
+    static func timelineModel(_ attempts: [AttemptSummary], now: Date, _ language: Language) -> [String: Any] {
+        var model = AttemptTimeline(
+            title: Strings.label("attemptsDrawn", language),
+            attempts: attempts.map { attempt in
+                .init(
+                    job: attempt.jobID, attempt: attempt.attempt, start: attempt.startedAt, end: attempt.finishedAt, outcome: attempt.outcome,
+                    text: "#\(attempt.jobID) · " + Strings.label("attemptNumber", language).replacingOccurrences(of: "{n}", with: language.count(attempt.attempt)) + " · "
+                        + Strings.label("outcome_" + attempt.outcome.rawValue, language) + " · \(attempt.worker)")
+            },
+            now: now, timeText: { language.clock($0) }
+        ).model
+        let shown = Set(attempts.map(\.outcome))
+        model["legend"] = AttemptOutcome.allCases.filter(shown.contains).map { outcome in
+            ["outcomeKey": outcome.rawValue, "label": Strings.label("outcome_" + outcome.rawValue, language), "mark": RunRows.mark(outcome)]
+        }
+        let hidden = model["hiddenJobs"] as? Int ?? 0
+        model["hidden"] = hidden > 0 ? Strings.label("moreJobs", language).replacingOccurrences(of: "{n}", with: language.count(hidden)) : ""
+        return model
     }
 }
