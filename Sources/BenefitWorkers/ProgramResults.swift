@@ -1,15 +1,21 @@
 import Foundation
 import PostgresClient
 
-/// What a run's program did, in figures the run's page draws: money granted per
-/// tier and the budget burning down as batches commit (seasonal relief),
-/// bookings per day and per hospital and day (health checkups), places per
-/// session (recuperation), and the waitlist in rank order.
+/// What a run's program did, in figures the run's page draws: money per tier
+/// as the run's plan allotted it, and the budget burning down as batches commit
+/// (seasonal relief); bookings per day, and per hospital and day in the run's
+/// cycle (health checkups); places per session (recuperation); the waitlist in
+/// rank order.
+///
+/// Each is read so that a run over a million members stays cheap to show: from
+/// the run's plan and its record of batches (a row per tier, per batch), from
+/// the appointments' per-cycle key, and from the waitlist's (run, rank) index,
+/// never by scanning every grant.
 public struct ProgramResults: Sendable {
     public enum Measure: String, Sendable {
-        /// Yuan granted, by tier.
-        case grantedPerTier = "granted_per_tier"
-        /// Appointments, by day.
+        /// Yuan per tier, as the run's plan allotted it (`relief_allotment`: grants × amount).
+        case plannedPerTier = "planned_per_tier"
+        /// Appointments in the run's cycle, by day.
         case bookingsPerDay = "bookings_per_day"
         /// Places filled, by site and session.
         case placesPerSession = "places_per_session"
@@ -48,7 +54,7 @@ public struct ProgramResults: Sendable {
     public let waiting: [Waiting]
     /// Seasonal relief only.
     public let burnDown: BurnDown?
-    /// Health checkups only: by hospital, then day.
+    /// Health checkups only: the run's cycle, by hospital, then day.
     public let hospitalDays: [HospitalDay]
 
     /// Members of the waitlist the page lists.
@@ -56,40 +62,40 @@ public struct ProgramResults: Sendable {
 
     /// The run's results, or nil for a program without any (the drill).
     public static func read(runID: Int, program: String, on pool: PostgresPool) async throws -> ProgramResults? {
-        let query: PostgresQuery
         let measure: Measure
+        var figures: [(label: String, value: Decimal)]
+        var hospitalDays: [HospitalDay] = []
         switch program {
         case "seasonal-relief":
-            measure = .grantedPerTier
-            query = """
-                SELECT coalesce('tier ' || tier, 'other'), sum(amount) FROM benefit.grants WHERE run_id = \(runID)
-                GROUP BY tier ORDER BY tier NULLS LAST
-                """
+            measure = .plannedPerTier
+            figures = try await pool.query("""
+                SELECT coalesce('tier ' || tier, 'other'), grants * amount FROM benefit.relief_allotment WHERE run_id = \(runID)
+                ORDER BY tier NULLS LAST
+                """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
         case "health-checkup":
             measure = .bookingsPerDay
-            query = """
-                SELECT appointment_date::text, count(*)::numeric FROM benefit.appointments WHERE run_id = \(runID)
-                GROUP BY appointment_date ORDER BY appointment_date
-                """
+            hospitalDays = try await Self.hospitalDays(runID: runID, on: pool)
+            var perDay: [String: Int] = [:]
+            for day in hospitalDays { perDay[day.day, default: 0] += day.booked }
+            figures = perDay.keys.sorted().map { (label: $0, value: Decimal(perDay[$0]!)) }
         case "recuperation":
             measure = .placesPerSession
-            query = """
+            figures = try await pool.query("""
                 SELECT site || ' ' || session_start::text, count(*)::numeric FROM benefit.allocations WHERE run_id = \(runID)
                 GROUP BY site, session_start ORDER BY session_start, site
-                """
+                """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
         default:
             return nil
         }
-        let figures = try await pool.query(query).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
-        let waitlisted = try await pool.query("SELECT count(*) FROM benefit.waitlist WHERE run_id = \(runID)").single(Int.self)
+        let waitlisted = try await pool.query("SELECT count(*) FROM benefit.waitlist_entry WHERE run_id = \(runID)").single(Int.self)
         let waiting = try await pool.query("""
-            SELECT rank, member_id, reason FROM benefit.waitlist WHERE run_id = \(runID)
+            SELECT rank, member_id, reason FROM benefit.waitlist_entry WHERE run_id = \(runID)
             ORDER BY rank LIMIT \(waitingLimit)
             """).decode((Int, String, String).self).map { Waiting(rank: $0.0, memberID: $0.1, reason: $0.2) }
         return ProgramResults(
             measure: measure, figures: figures, waitlisted: waitlisted, waiting: waiting,
-            burnDown: measure == .grantedPerTier ? try await burnDown(runID: runID, on: pool) : nil,
-            hospitalDays: measure == .bookingsPerDay ? try await hospitalDays(runID: runID, on: pool) : [])
+            burnDown: measure == .plannedPerTier ? try await burnDown(runID: runID, on: pool) : nil,
+            hospitalDays: hospitalDays)
     }
 
     /// The budget from the run's start, batch by batch, from the run's own record
@@ -123,11 +129,15 @@ public struct ProgramResults: Sendable {
             """).decode((String, Int).self).map { (day: $0.0, bookings: $0.1) }
     }
 
-    /// Appointments per hospital and day, with the hospital's daily capacity.
+    /// Appointments per hospital and day in the run's cycle (every run of a cycle
+    /// books the same hospitals' days), with each hospital's daily capacity: one
+    /// range of the appointments' (campaign, cycle, hospital, day, seat) key.
     static func hospitalDays(runID: Int, on pool: PostgresPool) async throws -> [HospitalDay] {
         try await pool.query("""
-            SELECT hospital, appointment_date::text, count(*), max(daily_capacity) FROM benefit.appointments
-            WHERE run_id = \(runID) GROUP BY hospital, appointment_date ORDER BY hospital, appointment_date
+            SELECT a.hospital, a.appointment_date::text, count(*), max(a.daily_capacity)
+            FROM benefit.appointment a JOIN benefit.run r ON r.campaign_id = a.campaign_id AND r.cycle = a.cycle
+            WHERE r.id = \(runID)
+            GROUP BY a.hospital, a.appointment_date ORDER BY a.hospital, a.appointment_date
             """).decode((String, String, Int, Int).self).map { HospitalDay(hospital: $0.0, day: $0.1, booked: $0.2, capacity: $0.3) }
     }
 }

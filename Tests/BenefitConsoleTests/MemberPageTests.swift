@@ -56,7 +56,7 @@ struct MemberPageTests {
             let waitlistSize = try await pool.query("SELECT count(*) FROM benefit.waitlist WHERE run_id = \(runID)").single(Int.self)
             try await client.execute(uri: "/runs/\(runID)", method: .get, headers: [.cookie: viewer.cookie]) { response in
                 let html = ConsoleFixtures.text(response)
-                #expect(html.contains("各困难等级发放金额"))
+                #expect(html.contains("各困难等级计划发放金额"))
                 for (tier, _) in tiers { #expect(html.contains(">\(tier)</text>"), "\(tier)") }
                 #expect(html.contains(#"<strong class="waitlisted">\#(NumberText.grouped(waitlistSize))</strong>"#))
             }

@@ -78,7 +78,7 @@ struct RunResultsPageTests {
             let viewer = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "viewer-heat")
             try await client.execute(uri: "/runs/\(runID)", method: .get, headers: viewer.headers) { response in
                 let html = ConsoleFixtures.text(response)
-                #expect(html.contains("Bookings per hospital per day"))
+                #expect(html.contains("Bookings per hospital per day in the cycle"))
                 #expect(Self.occurrences(of: #"<rect class="cell"#, in: html) == cells)
                 #expect(Self.occurrences(of: #"<rect class="cell full""#, in: html) == full)
                 #expect(html.contains(">市第一人民医院</text>") && html.contains(">中医附院</text>"))

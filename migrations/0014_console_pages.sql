@@ -1,4 +1,6 @@
--- 0014 console sign-ins in the audit trail: a console user's sign-in and
+-- 0014 what the console's pages need.
+--
+-- Sign-ins in the audit trail: a console user's sign-in and
 -- sign-out are recorded like any other action (who, when, from which client),
 -- in the transaction that opens or ends the session (Sources/BenefitAccounts).
 -- Failed sign-ins stay in benefit.console_login_attempt, where the rate limit
@@ -10,3 +12,8 @@ ALTER TABLE benefit.audit_event ADD CONSTRAINT audit_event_action_check CHECK (a
     'run.cancel', 'run.retry', 'job.retry', 'job.cancel', 'roster.import',
     'queue.pause', 'queue.resume',
     'user.add', 'user.disable', 'user.passwd', 'user.login', 'user.logout'));
+
+-- A run's page lists its waitlist's first members by rank and counts them: an
+-- index range scan of the run's entries, not a scan of every run's waitlist
+-- (a relief run over a million members can leave hundreds of thousands).
+CREATE INDEX waitlist_entry_run_rank_idx ON benefit.waitlist_entry (run_id, rank);
