@@ -94,12 +94,7 @@ extension CampaignReader {
         do throws(InstantText.Problem) {
             return try InstantText.parse(text)
         } catch {
-            let detail = switch error {
-            case .malformed: ""
-            case .missingOffset: " (the UTC offset is missing)"
-            case .nonexistentTime: " (no such time of day)"
-            }
-            source.add("expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(detail)", at: value)
+            source.add("expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(error.detail)", at: value)
             return nil
         }
     }
