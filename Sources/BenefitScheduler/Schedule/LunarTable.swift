@@ -8,9 +8,9 @@ import BenefitCore
 /// new moons itself and misplaces a few that fall minutes from Beijing
 /// midnight: in 2057 it numbers a day "0" instead of giving the 8th month its
 /// 30th, and in 2097 it starts the 7th month a day late. The months where the
-/// two differ are listed in docs/campaigns.md ("Where the lunar table differs
-/// from Foundation") and pinned by `LunarTableTests`, which compares every day
-/// of the 200 years with Foundation.
+/// two differ are listed in docs/campaigns.md ("Where the lunar days come
+/// from") and pinned by `LunarTableTests`, which compares every day of the 200
+/// years with Foundation.
 ///
 /// Outside these years nothing is guessed: ``months(ofLunarYear:)`` and
 /// ``day(on:)`` return `nil`, and a fire-time search that would need them
