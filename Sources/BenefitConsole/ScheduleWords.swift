@@ -59,23 +59,11 @@ enum ScheduleWords {
     /// schedule's zone (the day ``LunarDate`` placed it on): "农历正月初一" /
     /// "lunar 1-1" (a leap month marked "闰" / "leap").
     static func lunarDay(of fireTime: Date, in zone: TimeZone, _ language: Language) -> String {
-        var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = zone
-        let day = gregorian.dateComponents([.year, .month, .day], from: fireTime)
-        // Noon of that day in China, where the lunar calendar is reckoned: safely inside the day.
-        let china = TimeZone(identifier: "Asia/Shanghai") ?? zone
-        var chineseGregorian = Calendar(identifier: .gregorian)
-        chineseGregorian.timeZone = china
-        var noon = day
-        noon.hour = 12
-        guard let instant = chineseGregorian.date(from: noon) else { return "—" }
-        var chinese = Calendar(identifier: .chinese)
-        chinese.timeZone = china
-        let lunar = chinese.dateComponents([.month, .day, .isLeapMonth], from: instant)
-        let (month, dayNumber, leap) = (lunar.month ?? 1, lunar.day ?? 1, lunar.isLeapMonth ?? false)
+        // The Gregorian day in the schedule's zone, looked up as China's day in the lunar table (as LunarDate placed it).
+        guard let lunar = LunarTable.day(on: ZonedTime(reading: fireTime, in: zone).date) else { return "—" }
         return language == .zh
-            ? "农历\(leap ? "闰" : "")\(lunarMonth(month))\(lunarDay(dayNumber))"
-            : "lunar \(leap ? "leap " : "")\(month)-\(dayNumber)"
+            ? "农历\(lunar.isLeap ? "闰" : "")\(lunarMonth(lunar.month))\(lunarDay(lunar.day))"
+            : "lunar \(lunar.isLeap ? "leap " : "")\(lunar.month)-\(lunar.day)"
     }
 
     /// 正月, 二月 … 冬月, 腊月.

@@ -99,7 +99,7 @@ struct Campaign: AsyncParsableCommand {
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
-            let next = campaign.definition.schedule.nextFireTimes(after: Date(), count: 5)
+            let (next, beyondLunarTable) = campaign.definition.schedule.upcomingFireTimes(after: Date(), count: 5)
             let revisions = try await CampaignStore.revisions(name, on: pool)
             let runs = try await RunHistory.list(on: pool, campaign: name, limit: 5)
             if json {
@@ -119,8 +119,9 @@ struct Campaign: AsyncParsableCommand {
             printEscaped("program \(campaign.definition.program), revision \(campaign.revision)"
                 + (campaign.paused ? ", PAUSED: \(campaign.pausedReason ?? "")" : ""))
             print("\nnext fire times (\(campaign.definition.timeZoneIdentifier)):")
-            if next.isEmpty { print("  none") }
+            if next.isEmpty && !beyondLunarTable { print("  none") }
             for time in next { printEscaped("  \(CampaignSummary.local(time, in: campaign.definition.schedule.timeZone))") }
+            if beyondLunarTable { print("  (no more: \(ScheduleError.lunarTableLimit))") }
             print("\nlast runs:")
             if runs.isEmpty { print("  none") }
             for run in runs { printEscaped("  " + RunProgress.plainLine(run)) }
@@ -205,15 +206,19 @@ struct Campaign: AsyncParsableCommand {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
             let schedule = campaign.definition.schedule
-            let times = schedule.nextFireTimes(after: Date(), count: count)
+            let (times, beyondLunarTable) = schedule.upcomingFireTimes(after: Date(), count: count)
+            // The fire times that are known are printed; then, past the lunar table, the preview fails rather than guess.
+            let refusal = CommandFailure("campaign \(name): \(ScheduleError.lunarTableLimit)")
             if json {
                 let local = ISO8601DateFormatter()
                 local.timeZone = schedule.timeZone
                 print(try TextTable.json(times.map { FireTime(fireTime: $0, local: local.string(from: $0)) }))
+                if beyondLunarTable { throw refusal }
                 return
             }
-            if times.isEmpty { print("campaign \(name) will not fire again (its schedule or window has ended)") }
+            if times.isEmpty && !beyondLunarTable { print("campaign \(name) will not fire again (its schedule or window has ended)") }
             for time in times { print("\(CampaignSummary.local(time, in: schedule.timeZone))  \(TextTable.instant(time))") }
+            if beyondLunarTable { throw refusal }
         }
 
         struct FireTime: Encodable {
@@ -272,7 +277,8 @@ struct CampaignSummary: Encodable {
         title = record.definition.title
         state = record.paused ? "paused" : "active"
         pausedReason = record.pausedReason
-        nextFireTime = record.paused ? nil : record.definition.schedule.nextFireTime(after: now)
+        // Past the lunar table's last year a lunar schedule's next fire time is unknown, and listed as none.
+        nextFireTime = record.paused ? nil : record.definition.schedule.upcomingFireTimes(after: now, count: 1).times.first
     }
 
     /// `2027-01-23 09:00 +08:00 (Sat)`: wall time in the campaign's zone.

@@ -22,7 +22,13 @@ struct Jobs: AsyncParsableCommand {
                 drills; a stubborn probe ignores the worker's stop and tries its commit
                 anyway).
 
+                A job is due at once unless --run-at or --in says when: no worker claims it
+                before then (the database's clock decides), and it waits on its queue as an
+                available job with no attempts. The command prints when it becomes due.
+
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
+                Example: benefit jobs enqueue noop --in 15m
+                Example: benefit jobs enqueue noop --run-at 2026-12-20T09:00:00+08:00
 
                 \(RequiredRole.operator)
                 """)
@@ -57,11 +63,44 @@ struct Jobs: AsyncParsableCommand {
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
         var uniqueKey: String?
 
-        private var job: NewJob {
-            NewJob(kind: kind, payload: payload, queue: queue, priority: priority, maxAttempts: maxAttempts, lease: lease, uniqueKey: uniqueKey)
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "Not claimed before this instant, written with its UTC offset (2026-12-20T09:00:00+08:00); one still to come.",
+                valueName: "instant"),
+            transform: OptionValues.instant)
+        var runAt: Date?
+
+        @Option(
+            name: .customLong("in"), parsing: .unconditional,
+            help: ArgumentHelp("Not claimed until this long from now: 90s, 15m, 2h, 1d (1s to 365d).", valueName: "duration"),
+            transform: OptionValues.duration(Self.delays))
+        var delay: Duration?
+
+        /// How far ahead `--in` may put a job.
+        static let delays = Duration.seconds(1)...Duration.seconds(365 * 86_400)
+
+        private func job(runAt: Date?) -> NewJob {
+            NewJob(
+                kind: kind, payload: payload, queue: queue, priority: priority, runAt: runAt, maxAttempts: maxAttempts, lease: lease,
+                uniqueKey: uniqueKey)
+        }
+
+        /// When the jobs become due, from `--run-at` or `--in`; `nil` for now.
+        private func due(now: Date) -> Date? {
+            runAt ?? delay.map { now.addingTimeInterval(Double($0.wholeMilliseconds) / 1_000) }
         }
 
         func validate() throws {
+            if runAt != nil && delay != nil {
+                throw ValidationError("--run-at and --in both say when the job is due; give one of them")
+            }
+            if let runAt, runAt <= Date() {
+                throw ValidationError(
+                    "--run-at: \(InstantText.format(runAt, in: .gmt)) has already passed (it is now \(InstantText.format(Date(), in: .gmt))); "
+                    + "leave --run-at out to run the job now")
+            }
+            let job = job(runAt: nil)
             do {
                 try job.validate(copies: count)
             } catch {
@@ -82,10 +121,12 @@ struct Jobs: AsyncParsableCommand {
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.jobs")
-            switch try await JobQueue(pool: pool).enqueue(copies: count, of: job) {
-            case .one(let id): print("enqueued job \(id)")
+            let due = due(now: Date())
+            let when = due.map { ", due at \(InstantText.format($0, in: .gmt))" + (delay.map { " (in \(DurationText.format($0)))" } ?? "") } ?? ""
+            switch try await JobQueue(pool: pool).enqueue(copies: count, of: job(runAt: due)) {
+            case .one(let id): print("enqueued job \(id)\(when)")
             case .held(let id): print("job \(id) already holds unique key \(uniqueKey ?? "")")
-            case .many(let added): print("enqueued \(added) jobs")
+            case .many(let added): print("enqueued \(added) jobs\(when)")
             }
         }
     }

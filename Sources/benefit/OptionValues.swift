@@ -1,5 +1,7 @@
 import ArgumentParser
 import BenefitCore
+import BenefitScheduler
+import Foundation
 
 /// How numeric options read their values: whatever the value looks like, and checked against the option's range as it is read.
 ///
@@ -42,6 +44,15 @@ enum OptionValues {
             }
             guard range.contains(duration) else { throw OptionValueError("out of range; expected a duration \(bounds)") }
             return duration
+        }
+    }
+
+    /// An instant with its UTC offset, as a campaign's `at:` writes it (see ``InstantText``): `2026-12-20T09:00:00+08:00`.
+    static let instant: @Sendable (String) throws -> Date = { text in
+        do throws(InstantText.Problem) {
+            return try InstantText.parse(text)
+        } catch {
+            throw OptionValueError("not an instant; expected one with its UTC offset, such as 2026-12-20T09:00:00+08:00\(error.detail)")
         }
     }
 

@@ -101,6 +101,29 @@ struct CampaignCommandTests {
         }
     }
 
+    @Test("preview of a lunar campaign past lunar 2100 prints the fire times the table knows, then refuses the rest in one line, exit 1")
+    func previewPastTheLunarTable() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+            let text = CampaignText.yaml(name: "spring", program: "drill", timezone: "Asia/Shanghai", parameters: "{ members: 5 }")
+                .replacingOccurrences(of: #"cron: "0 9 * * *""#, with: #"lunar: "01-01 09:00""#)
+            let file = try TemporaryFiles.write(text, named: "spring.yaml")
+            let applied = try await BenefitProcess.run(["campaign", "apply", file], environment: environment)
+            #expect(applied.exitCode == 0, "\(applied.standardError)")
+
+            let preview = try await BenefitProcess.run(["campaign", "preview", "spring", "--count", "1000"], environment: environment)
+            #expect(preview.exitCode == 1)
+            let printed = preview.standardOutput.split(separator: "\n")
+            // One Spring Festival a year, through 2100's; none after it is guessed.
+            #expect(printed.count < 100 && printed.last?.hasPrefix("2100-02-09 09:00 +08:00") == true, "\(printed.suffix(3))")
+            #expect(preview.standardError.split(separator: "\n").count == 1)
+            #expect(preview.standardError.contains("lunar dates are known only for lunar years 1901–2100 (1901-02-19 to 2101-01-28)"),
+                    "\(preview.standardError)")
+            let few = try await BenefitProcess.run(["campaign", "preview", "spring", "--count", "2"], environment: environment)
+            #expect(few.exitCode == 0 && few.standardError.isEmpty, "\(few.standardError)")
+        }
+    }
+
     @Test("jobs dead and jobs retry name a run or a job that does not exist: one line, exit 1")
     func missingRunOrJob() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in

@@ -41,7 +41,8 @@ enum CampaignsPage {
     static func row(_ campaign: CampaignRecord, now: Date, _ language: Language) -> [String: Any] {
         let schedule = campaign.definition.schedule
         // As `campaign list`: a paused campaign has no next fire time until it is resumed.
-        let next = campaign.paused ? nil : schedule.nextFireTime(after: now)
+        // Past the lunar table's last year a lunar schedule's next fire time is unknown, and shown as none.
+        let next = campaign.paused ? nil : schedule.upcomingFireTimes(after: now, count: 1).times.first
         return [
             "name": campaign.name, "path": ConsolePaths.campaign(campaign.name), "program": campaign.definition.program,
             "title": campaign.definition.title ?? "", "schedule": ScheduleWords.describe(schedule, language),
@@ -61,7 +62,7 @@ enum CampaignsPage {
         model["revision"] = language.count(campaign.revision)
         model["actionPath"] = ConsolePaths.campaign(campaign.name)
         model["definition"] = prettyDefinition(campaign.definition)
-        model["fireTimes"] = schedule.nextFireTimes(after: now, count: fireTimeCount).map { time in
+        model["fireTimes"] = schedule.upcomingFireTimes(after: now, count: fireTimeCount).times.map { time in
             var entry = ["time": language.dateTime(time, zone: schedule.timeZone), "utc": language.dateTime(time)]
             // Absent, not empty, for other schedules: an empty string would still open the template's section.
             entry["lunar"] = lunarDay(time, schedule, language)

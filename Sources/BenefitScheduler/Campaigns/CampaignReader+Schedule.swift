@@ -94,12 +94,7 @@ extension CampaignReader {
         do throws(InstantText.Problem) {
             return try InstantText.parse(text)
         } catch {
-            let detail = switch error {
-            case .malformed: ""
-            case .missingOffset: " (the UTC offset is missing)"
-            case .nonexistentTime: " (no such time of day)"
-            }
-            source.add("expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(detail)", at: value)
+            source.add("expected an instant with its UTC offset, such as 2026-12-20T09:00:00+08:00, got \(SourceValue.quoted(text))\(error.detail)", at: value)
             return nil
         }
     }
@@ -130,7 +125,8 @@ extension CampaignReader {
     }
 
     /// Reports a schedule that can never fire: a cron rule no date matches, a rule that finds no time within its window,
-    /// or an `at` instant that has passed when the file is applied.
+    /// or an `at` instant that has passed when the file is applied; and a lunar rule whose first fire time in its
+    /// window lies outside the lunar table's years (1901–2100), which cannot be known.
     ///
     /// Such a file is almost always a typo (`0 9 31 4 *`, or a window in the
     /// wrong year), and accepting it would leave a campaign that silently never
@@ -154,7 +150,15 @@ extension CampaignReader {
             return
         }
         let start = schedule.window.firstInstant(in: schedule.timeZone).map { $0.addingTimeInterval(-1) } ?? Date(timeIntervalSince1970: 0)
-        guard schedule.nextFireTime(after: start) == nil else { return }
+        let first: Date?
+        do throws(ScheduleError) {
+            first = try schedule.nextFireTime(after: start)
+        } catch {
+            // A lunar window that lies beyond the lunar table: its fire times cannot be known.
+            source.add(error.description, at: ruleValue)
+            return
+        }
+        guard first == nil else { return }
         if schedule.window == .unbounded {
             source.add("no date ever matches, so the campaign would never fire", at: ruleValue)
         } else {

@@ -9,16 +9,27 @@ import Foundation
 /// and guessing the campaign's zone would hide a mistake rather than catch it.
 /// Fractions of a second are refused, since fire times are whole seconds and
 /// the stored form must read back to the same instant.
-enum InstantText {
+///
+/// The command line reads instants the same way (`jobs enqueue --run-at`).
+public enum InstantText {
     /// Why a text is not an instant.
-    enum Problem: Error {
+    public enum Problem: Error {
         case malformed
         case missingOffset
         case nonexistentTime
+
+        /// What to add to "expected an instant with its UTC offset": ` (the UTC offset is missing)`, or nothing.
+        public var detail: String {
+            switch self {
+            case .malformed: ""
+            case .missingOffset: " (the UTC offset is missing)"
+            case .nonexistentTime: " (no such time of day)"
+            }
+        }
     }
 
     /// The instant the text names.
-    static func parse(_ text: String) throws(Problem) -> Date {
+    public static func parse(_ text: String) throws(Problem) -> Date {
         let characters = Array(text)
         // The offset starts at the first `Z`, `+` or `-` after the time's start (index 11).
         guard characters.count >= 16, characters[10] == "T" || characters[10] == "t" || characters[10] == " "
@@ -40,7 +51,7 @@ enum InstantText {
     }
 
     /// The instant as `YYYY-MM-DDTHH:mm:ss±HH:MM` in the zone, e.g. `2026-12-20T09:00:00+08:00`; whole seconds.
-    static func format(_ instant: Date, in timeZone: TimeZone) -> String {
+    public static func format(_ instant: Date, in timeZone: TimeZone) -> String {
         let offsetSeconds = timeZone.secondsFromGMT(for: instant)
         let localSeconds = Int(instant.timeIntervalSince1970.rounded(.down)) + offsetSeconds
         let days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400

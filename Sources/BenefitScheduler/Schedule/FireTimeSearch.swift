@@ -27,7 +27,8 @@ struct FireTimeSearch {
     }
 
     /// Up to `limit` fire times, ascending.
-    func run(limit: Int) -> [Date] {
+    /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` if a lunar schedule's search needs a year outside ``LunarTable``.
+    func run(limit: Int) throws(ScheduleError) -> [Date] {
         guard limit > 0 else { return [] }
         switch schedule.kind {
         case .at(let instant):
@@ -35,7 +36,7 @@ struct FireTimeSearch {
         case .cron(let cron):
             return cronFireTimes(cron, limit: limit)
         case .lunar(let lunar):
-            return lunarFireTimes(lunar, limit: limit)
+            return try lunarFireTimes(lunar, limit: limit)
         }
     }
 
@@ -102,7 +103,12 @@ struct FireTimeSearch {
     }
 
     /// Walks lunar years, one fire time each, from the year whose 12th month may still lie ahead.
-    private func lunarFireTimes(_ lunar: LunarDate, limit: Int) -> [Date] {
+    ///
+    /// Only years in ``LunarTable`` are walked. A year before it is skipped when
+    /// all its days lie before `after`, and the walk ends at the table's end when
+    /// the search ends before the next year begins; otherwise the search would
+    /// need days the table does not have, and throws instead of guessing.
+    private func lunarFireTimes(_ lunar: LunarDate, limit: Int) throws(ScheduleError) -> [Date] {
         let zone = schedule.timeZone
         var startDay = ZonedTime(reading: after, in: zone).date
         if let from = schedule.window.from, from > startDay {
@@ -113,7 +119,20 @@ struct FireTimeSearch {
         // can still have its date to come (12-23 of lunar 2025 is 2026-02-10).
         var lunarYear = startDay.year - 1
         var found: [Date] = []
-        while found.count < limit, let zoned = lunar.zonedTime(inLunarYear: lunarYear, timeZone: zone) {
+        if lunarYear < LunarTable.years.lowerBound {
+            // A fire time falls on its lunar date's Gregorian day in the schedule's zone, so the years before
+            // the table all fire before its first day begins there (a day later, for a reading in a gap).
+            guard startDay > LunarTable.firstDay.adding(days: 1) else { throw .beyondLunarTable(found: found) }
+            lunarYear = LunarTable.years.lowerBound
+        }
+        while found.count < limit {
+            guard let zoned = lunar.zonedTime(inLunarYear: lunarYear, timeZone: zone) else {
+                // Past the table: the next year's fire time is on its first day or later, so it only matters
+                // if the search has not ended by then.
+                let nextYearBegins = ZonedTime(date: LunarTable.lastDay.adding(days: 1), hour: 0, minute: 0, timeZone: zone).fireInstant
+                if isPastEnd(nextYearBegins) { break }
+                throw .beyondLunarTable(found: found)
+            }
             let instant = zoned.fireInstant
             if isPastEnd(instant) { break }
             if isLateEnough(instant) { found.append(instant) }

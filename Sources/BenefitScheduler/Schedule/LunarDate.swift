@@ -12,9 +12,9 @@ import Foundation
 /// years without a 30th.
 ///
 /// The lunar calendar is defined by astronomy in China's time zone, so the
-/// Gregorian day of a lunar date is found in `Asia/Shanghai` whatever the
-/// campaign's zone; the wall-clock time is then placed on that Gregorian day
-/// in the campaign's own zone.
+/// Gregorian day of a lunar date is the one China has (from ``LunarTable``),
+/// whatever the campaign's zone; the wall-clock time is then placed on that
+/// Gregorian day in the campaign's own zone.
 public struct LunarDate: Sendable, Hashable, CustomStringConvertible {
     /// The lunar month, 1–12.
     public let month: Int
@@ -73,35 +73,14 @@ public struct LunarDate: Sendable, Hashable, CustomStringConvertible {
     /// Lunar year `y` is the one that begins at Spring Festival of Gregorian
     /// year `y` (in late January or February), so its 11th and 12th months
     /// mostly fall in January and February of `y + 1`: 12-23 of lunar year 2025
-    /// is 2026-02-10. Returns `nil` only if Foundation's calendar cannot
-    /// represent the year.
+    /// is 2026-02-10. The days come from ``LunarTable``; returns `nil` for a
+    /// year outside it (before 1901 or after 2100).
     public func gregorianDate(inLunarYear year: Int) -> CalendarDate? {
-        let chinese = Self.chineseCalendar
-        // Foundation numbers Chinese years within a 60-year cycle (`era` counts
-        // cycles), so the cycle and year are read off a day known to lie in the
-        // wanted lunar year: 1 July is always past Spring Festival (which falls
-        // between 21 January and 20 February) and long before the next one.
-        guard let probe = Self.chinaGregorianCalendar.date(from: DateComponents(year: year, month: 7, day: 1, hour: 12))
+        guard let months = LunarTable.months(ofLunarYear: year),
+              let ordinary = months.first(where: { $0.number == month && !$0.isLeap })
         else { return nil }
-        let cycle = chinese.dateComponents([.era, .year], from: probe)
-
-        var firstOfMonth = DateComponents()
-        firstOfMonth.era = cycle.era
-        firstOfMonth.year = cycle.year
-        firstOfMonth.month = month
-        firstOfMonth.day = 1
-        firstOfMonth.hour = 12
-        // Said explicitly, so that the leap month can never be chosen whatever
-        // the calendar assumes when the component is missing.
-        firstOfMonth.isLeapMonth = false
-        guard let firstDay = chinese.date(from: firstOfMonth), isOrdinaryDay(firstDay, day: 1) else { return nil }
-
-        // Foundation rolls "day 30" of a 29-day month over into the next month,
-        // so the day is reached by counting and then checked; if it spilled
-        // over, the month's last day (the 29th) is used instead.
-        let wanted = chinese.date(byAdding: .day, value: day - 1, to: firstDay).flatMap { isOrdinaryDay($0, day: day) ? $0 : nil }
-        guard let chosen = wanted ?? chinese.date(byAdding: .day, value: 28, to: firstDay) else { return nil }
-        return ZonedTime(reading: chosen, in: Self.chinaTimeZone).date
+        // The 30th of a 29-day month falls on its last day, the 29th.
+        return ordinary.firstDay.adding(days: min(day, ordinary.length) - 1)
     }
 
     /// The wall-clock time on this lunar date's Gregorian day in the given lunar year, read in `timeZone`.
@@ -113,24 +92,4 @@ public struct LunarDate: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(ScheduleText.twoDigits(month))-\(ScheduleText.twoDigits(day)) \(ScheduleText.twoDigits(hour)):\(ScheduleText.twoDigits(minute))"
     }
-
-    /// Whether the instant falls on the given day of this date's month, and that month is not a leap month.
-    private func isOrdinaryDay(_ instant: Date, day: Int) -> Bool {
-        let parts = Self.chineseCalendar.dateComponents([.month, .day, .isLeapMonth], from: instant)
-        return parts.month == month && parts.day == day && parts.isLeapMonth == false
-    }
-
-    private static let chinaTimeZone = TimeZone(identifier: "Asia/Shanghai")!
-
-    private static let chineseCalendar: Calendar = {
-        var calendar = Calendar(identifier: .chinese)
-        calendar.timeZone = chinaTimeZone
-        return calendar
-    }()
-
-    private static let chinaGregorianCalendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = chinaTimeZone
-        return calendar
-    }()
 }

@@ -62,8 +62,10 @@ public struct Schedule: Sendable, Hashable {
     /// most once, a window eventually closes, and a cron rule that cannot match
     /// any day (searched for one Gregorian cycle, see
     /// ``cronSearchHorizonInDays``) returns none.
-    public func nextFireTimes(after instant: Date, count: Int) -> [Date] {
-        FireTimeSearch(schedule: self, after: instant, through: nil).run(limit: count)
+    /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` when a lunar schedule would need fire times
+    ///   outside the lunar table's years (see ``LunarTable``): they are refused, never guessed.
+    public func nextFireTimes(after instant: Date, count: Int) throws(ScheduleError) -> [Date] {
+        try FireTimeSearch(schedule: self, after: instant, through: nil).run(limit: count)
     }
 
     /// The fire times in the half-open interval `(after, through]`, ascending, at most `limit` of them.
@@ -71,13 +73,26 @@ public struct Schedule: Sendable, Hashable {
     /// A fire time exactly at `after` is excluded and one exactly at `through`
     /// included, so that consecutive polls `(t0, t1]`, `(t1, t2]`, … see every
     /// fire time exactly once. An empty or inverted interval gives no fire times.
-    public func fireTimes(in range: (after: Date, through: Date), limit: Int) -> [Date] {
+    /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` as ``nextFireTimes(after:count:)`` does.
+    public func fireTimes(in range: (after: Date, through: Date), limit: Int) throws(ScheduleError) -> [Date] {
         guard range.after < range.through else { return [] }
-        return FireTimeSearch(schedule: self, after: range.after, through: range.through).run(limit: limit)
+        return try FireTimeSearch(schedule: self, after: range.after, through: range.through).run(limit: limit)
     }
 
     /// The first fire time strictly after `instant`, or `nil` if there is none.
-    public func nextFireTime(after instant: Date) -> Date? {
-        nextFireTimes(after: instant, count: 1).first
+    /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` as ``nextFireTimes(after:count:)`` does.
+    public func nextFireTime(after instant: Date) throws(ScheduleError) -> Date? {
+        try nextFireTimes(after: instant, count: 1).first
+    }
+
+    /// For displays: the next fire times as ``nextFireTimes(after:count:)`` gives them, or, when the search
+    /// reaches the end of the lunar table, the ones before it, with `beyondLunarTable` set so the display can say so.
+    public func upcomingFireTimes(after instant: Date, count: Int) -> (times: [Date], beyondLunarTable: Bool) {
+        do throws(ScheduleError) {
+            return (try nextFireTimes(after: instant, count: count), false)
+        } catch {
+            if case .beyondLunarTable(let found) = error { return (found, true) }
+            return ([], false)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import BenefitCore
+import Foundation
 
-/// Why a schedule, or one of its parts, could not be built from what a campaign author wrote.
+/// Why a schedule, or one of its parts, could not be built from what a campaign author wrote, or why its fire times cannot be given.
 ///
 /// Each case carries enough to show the author exactly what to fix. Parsers
 /// collect every problem in the text before throwing, so that an author who
@@ -15,6 +16,14 @@ public enum ScheduleError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownTimeZone(String)
     /// A window whose first day comes after its last day, so it could never be active.
     case invertedWindow(from: CalendarDate, until: CalendarDate)
+    /// A lunar schedule's fire times were asked for past the lunar table's years (see ``LunarTable``); they are
+    /// refused rather than guessed. `found` holds the fire times the search had found before it, ascending.
+    case beyondLunarTable(found: [Date])
+
+    /// The lunar table's limit, as ``beyondLunarTable(found:)`` says it.
+    public static let lunarTableLimit =
+        "lunar dates are known only for lunar years \(LunarTable.years.lowerBound)–\(LunarTable.years.upperBound) "
+        + "(\(LunarTable.firstDay) to \(LunarTable.lastDay)), and this schedule's fire times reach past that; they are not guessed"
 
     /// One human-readable line per problem, in the order they occur in the text.
     public var messages: [String] {
@@ -23,6 +32,7 @@ public enum ScheduleError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidLunar(_, let problems): problems.map(\.description)
         case .unknownTimeZone(let identifier): ["unknown time zone \"\(identifier)\""]
         case .invertedWindow(let from, let until): ["window starts \(from), after it ends \(until)"]
+        case .beyondLunarTable: [Self.lunarTableLimit]
         }
     }
 

@@ -122,6 +122,11 @@ public final class CampaignScheduler: Service, Sendable {
             let definition = campaign.definition
             let plan = planner.plan(
                 schedule: definition.schedule, handledThrough: campaign.scheduledThrough, now: now, catchUp: definition.catchUp)
+            if let problem = plan.problem {
+                logger.error("campaign's fire times cannot be computed; it fires no more until its schedule is changed", metadata: [
+                    "campaign": "\(campaign.name)", "error": "\(problem)",
+                ])
+            }
             guard !plan.fires.isEmpty || definition.overlap == .queue else { continue }
             let outcome = try await schedule(campaignID: campaign.id, now: now)
             result.runsCreated += outcome.runsCreated

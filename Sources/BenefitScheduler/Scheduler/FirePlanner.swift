@@ -31,12 +31,22 @@ public struct FirePlanner: Sendable {
         public var fires: [Fire]
         /// The campaign's new `scheduled_through`.
         public var handledThrough: Date
+        /// Why fire times up to now could not all be known: a lunar schedule past the lunar table's last year.
+        /// The fire times before that still run, and the campaign is handled only through the last of them.
+        public var problem: ScheduleError? = nil
     }
 
     public func plan(schedule: Schedule, handledThrough: Date, now: Date, catchUp: CatchUpPolicy) -> Plan {
-        let due = schedule.fireTimes(in: (after: handledThrough, through: now), limit: limit)
-        // When capped, only what was looked at counts as handled.
-        let through = due.count == limit ? due[due.count - 1] : max(handledThrough, now)
+        let due: [Date]
+        var problem: ScheduleError?
+        do throws(ScheduleError) {
+            due = try schedule.fireTimes(in: (after: handledThrough, through: now), limit: limit)
+        } catch {
+            problem = error
+            if case .beyondLunarTable(let found) = error { due = found } else { due = [] }
+        }
+        // When capped, only what was looked at counts as handled; past the lunar table, only what is known.
+        let through = due.count == limit || problem != nil ? due.last ?? handledThrough : max(handledThrough, now)
         let missed = due.filter { now.timeIntervalSince($0) > missedAfter }
         let onTime = due.filter { now.timeIntervalSince($0) <= missedAfter }
         var fires: [Fire] = []
@@ -51,6 +61,6 @@ public struct FirePlanner: Sendable {
             fires += missed.map { Fire(time: $0, trigger: .catchUp) }
         }
         fires += onTime.map { Fire(time: $0, trigger: .schedule) }
-        return Plan(fires: fires, handledThrough: through)
+        return Plan(fires: fires, handledThrough: through, problem: problem)
     }
 }

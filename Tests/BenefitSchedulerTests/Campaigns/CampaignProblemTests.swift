@@ -95,6 +95,9 @@ struct CampaignProblemTests {
         ("{ from: 2026-02-30 }", [#"6: schedule.window.from: expected a date of the form YYYY-MM-DD, got "2026-02-30""#]),
         ("{ from: 2026-11-01, to: 2027-01-01 }", ["6: schedule.window.to: unknown key (known keys: from, until)"]),
         ("{ from: 2026-12-01, until: 2026-12-31 }", ["5: schedule.lunar: never fires within the window 2026-12-01…2026-12-31"]),
+        // The lunar table ends with lunar 2100 and begins with 1901: a window beyond either is refused, not guessed.
+        ("{ from: 2101-03-01 }", ["5: schedule.lunar: \(ScheduleError.lunarTableLimit)"]),
+        ("{ from: 1850-01-01, until: 1860-12-31 }", ["5: schedule.lunar: \(ScheduleError.lunarTableLimit)"]),
     ])
     func windowProblems(window: String, expected: [String]) {
         let file = CampaignFixtures.minimal(schedule: "lunar: \"01-01 09:00\"\n  window: \(window)")

@@ -6,42 +6,41 @@ import Testing
 @Suite("Fire times in a range")
 struct FireTimeRangeTests {
     @Test("the range is (after, through]: the first bound excluded, the last included")
-    func halfOpen() {
+    func halfOpen() throws {
         let schedule = ScheduleFixtures.cronSchedule("0 * * * *")
-        let times = schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-05T13:00:00Z")), limit: 100)
+        let times = try schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-05T13:00:00Z")), limit: 100)
         #expect(times.map(ScheduleFixtures.iso) == ["2026-05-05T11:00:00Z", "2026-05-05T12:00:00Z", "2026-05-05T13:00:00Z"])
     }
 
     @Test("at most limit fire times, the earliest ones")
-    func limit() {
+    func limit() throws {
         let schedule = ScheduleFixtures.cronSchedule("*/10 * * * *")
-        let times = schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-06T10:00:00Z")), limit: 3)
+        let times = try schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-06T10:00:00Z")), limit: 3)
         #expect(times.map(ScheduleFixtures.iso) == ["2026-05-05T10:10:00Z", "2026-05-05T10:20:00Z", "2026-05-05T10:30:00Z"])
-        #expect(schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-06T10:00:00Z")), limit: 0).isEmpty)
+        #expect(try schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-06T10:00:00Z")), limit: 0).isEmpty)
     }
 
     @Test("an empty or inverted range has no fire times")
-    func emptyRange() {
+    func emptyRange() throws {
         let schedule = ScheduleFixtures.cronSchedule("* * * * *")
         let moment = ScheduleFixtures.instant("2026-05-05T10:00:00Z")
-        #expect(schedule.fireTimes(in: (moment, moment), limit: 10).isEmpty)
-        #expect(schedule.fireTimes(in: (moment, moment.addingTimeInterval(-3600)), limit: 10).isEmpty)
+        #expect(try schedule.fireTimes(in: (moment, moment), limit: 10).isEmpty)
+        #expect(try schedule.fireTimes(in: (moment, moment.addingTimeInterval(-3600)), limit: 10).isEmpty)
     }
 
     @Test("an at schedule appears only if its instant is in the range")
-    func atSchedule() {
+    func atSchedule() throws {
         let schedule = Schedule(.at(ScheduleFixtures.instant("2026-05-05T10:00:00Z")), timeZone: ScheduleFixtures.zone("UTC"))
         let endingAtIt = (ScheduleFixtures.instant("2026-05-05T09:00:00Z"), ScheduleFixtures.instant("2026-05-05T10:00:00Z"))
-        #expect(schedule.fireTimes(in: endingAtIt, limit: 5).map(ScheduleFixtures.iso) == ["2026-05-05T10:00:00Z"])
-        #expect(schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-05T11:00:00Z")), limit: 5).isEmpty)
+        #expect(try schedule.fireTimes(in: endingAtIt, limit: 5).map(ScheduleFixtures.iso) == ["2026-05-05T10:00:00Z"])
+        #expect(try schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-05T11:00:00Z")), limit: 5).isEmpty)
     }
 
     @Test("a never-matching rule over a century gives nothing, quickly")
     func neverMatchingOverCentury() {
         let elapsed = ContinuousClock().measure {
             let century = (ScheduleFixtures.instant("2000-01-01T00:00:00Z"), ScheduleFixtures.instant("2100-01-01T00:00:00Z"))
-            let times = ScheduleFixtures.cronSchedule("0 0 30 2 *").fireTimes(in: century, limit: 10)
-            #expect(times.isEmpty)
+            #expect((try? ScheduleFixtures.cronSchedule("0 0 30 2 *").fireTimes(in: century, limit: 10))?.isEmpty == true)
         }
         #expect(elapsed < .seconds(2))
     }
@@ -58,13 +57,13 @@ struct FireTimeRangeTests {
     ]
 
     @Test("consecutive ranges see exactly the fire times nextFireTimes lists, each once", arguments: 0..<schedules.count)
-    func agreesWithNextFireTimes(index: Int) {
+    func agreesWithNextFireTimes(index: Int) throws {
         let schedule = Self.schedules[index]
         let start = ScheduleFixtures.instant("2025-12-30T00:00:00Z")
         let end = ScheduleFixtures.instant("2031-01-01T00:00:00Z")
         // Chaining nextFireTime one at a time is the slowest but plainest way to list them.
         var expected: [Date] = []
-        while let next = schedule.nextFireTime(after: expected.last ?? start), next <= end {
+        while let next = try schedule.nextFireTime(after: expected.last ?? start), next <= end {
             expected.append(next)
         }
 
@@ -74,7 +73,7 @@ struct FireTimeRangeTests {
         var sliceLength: TimeInterval = 3 * 86_400 + 1234
         while sliceStart < end {
             let sliceEnd = min(sliceStart.addingTimeInterval(sliceLength), end)
-            polled += schedule.fireTimes(in: (sliceStart, sliceEnd), limit: 100_000)
+            polled += try schedule.fireTimes(in: (sliceStart, sliceEnd), limit: 100_000)
             sliceStart = sliceEnd
             sliceLength = sliceLength * 1.7 > 200 * 86_400 ? 3 * 86_400 + 1234 : sliceLength * 1.7
         }
