@@ -75,7 +75,11 @@ let package = Package(
         // The migrations of migrations/*.sql, compiled into the binary.
         .target(
             name: "BenefitMigrations",
-            dependencies: ["PostgresClient"],
+            dependencies: [
+                "PostgresClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             plugins: ["EmbedFiles"]
         ),
         // The job queue: jobs, leases, claim, heartbeat, fenced commit, retries,

@@ -1,7 +1,7 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
-/// sign-ins by 0014_console_pages.sql).
+/// sign-ins by 0014_console_and_upgrades.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"

@@ -56,7 +56,7 @@ struct SchedulerCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits())
-        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+        let migrator = try await Daemon.checkSchema(on: pool, logger: logger)
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick
         configuration.leader.lease = leaderLease
@@ -69,8 +69,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let registration = processes.registration(ProcessDescription(role: .scheduler, identity: identity), pool: pool, logger: logger)
         let endpoint = metrics.services(registry: registry, logger: logger) { await Readiness.database(pool) }
         // Shut down in reverse: the finisher, the scheduler, the registration (stopped), the endpoint.
-        let group = ServiceGroup(
-            services: endpoint + [registration, scheduler, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        let watch = processes.schemaWatch(migrator, pool: pool, logger: logger)
+        try await Daemon.run(endpoint + [registration, scheduler, finisher], watch: watch, logger: logger)
     }
 }

@@ -37,14 +37,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (pool, logger) = try await connection.pool(label: "benefit.console", maxConnections: 8, limits: SessionLimits())
-        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+        let migrator = try await Daemon.checkSchema(on: pool, logger: logger)
         let console = try Console(pool: pool, logger: logger)
         let registration = processes.registration(
             ProcessDescription(role: .console, identity: WorkerIdentity()), pool: pool, logger: logger)
         // Shut down in reverse: the server (its streams end, requests finish), then the registration (stopped).
-        let group = ServiceGroup(
-            services: [registration, ConsoleServer(console: console, host: address.host, port: address.port)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        let watch = processes.schemaWatch(migrator, pool: pool, logger: logger)
+        try await Daemon.run([registration, ConsoleServer(console: console, host: address.host, port: address.port)], watch: watch, logger: logger)
     }
 }

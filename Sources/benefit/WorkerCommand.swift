@@ -67,7 +67,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = metrics.bootstrap()
         let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits())
-        try await pool.withConnection { try await Migrator(migrations: try Migration.bundled()).requireCurrent(on: $0) }
+        let migrator = try await Daemon.checkSchema(on: pool, logger: logger)
 
         var configuration = Worker.Configuration()
         configuration.queues = queueList
@@ -89,8 +89,7 @@ struct WorkerCommand: AsyncParsableCommand {
             return readiness
         }
         // Shut down in reverse: the finisher, the worker (draining), the registration (stopped), the endpoint.
-        let group = ServiceGroup(
-            services: endpoint + [registration, worker, finisher], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        let watch = processes.schemaWatch(migrator, pool: pool, logger: logger)
+        try await Daemon.run(endpoint + [registration, worker, finisher], watch: watch, logger: logger)
     }
 }

@@ -6,6 +6,8 @@ public enum MigrationStatusReport {
     struct Row: Encodable {
         let version: Int, name: String, file: String, state: String
         let appliedAt: Date?, appliedBy: String?
+        /// For a migration a newer release applied: the oldest release that keeps working on it.
+        var compatibleFrom: Int? = nil
     }
 
     static func rows(_ entries: [Migrator.Entry]) -> [Row] {
@@ -15,16 +17,26 @@ public enum MigrationStatusReport {
                 return Row(version: entry.version, name: entry.name, file: entry.fileName, state: "applied", appliedAt: at, appliedBy: by)
             case .pending, .changed, .unknown:
                 let state = entry.state == .pending ? "pending" : entry.state == .changed ? "changed" : "unknown"
-                return Row(version: entry.version, name: entry.name, file: entry.fileName, state: state, appliedAt: nil, appliedBy: nil)
+                return Row(
+                    version: entry.version, name: entry.name, file: entry.fileName, state: state, appliedAt: nil, appliedBy: nil,
+                    compatibleFrom: entry.compatibleFrom)
             }
         }
     }
 
     public static func table(_ entries: [Migrator.Entry]) -> String {
-        let labels = ["applied": "applied", "pending": "pending", "changed": "CHANGED since applied", "unknown": "applied, unknown to this binary"]
+        let labels = ["applied": "applied", "pending": "pending", "changed": "CHANGED since applied"]
+        // This binary's newest migration: a newer release's keeps it working if it says so.
+        let newest = entries.filter { $0.state != .unknown }.map(\.version).max() ?? 0
+        func label(_ row: Row) -> String {
+            guard row.state == "unknown" else { return labels[row.state] ?? row.state }
+            return (row.compatibleFrom ?? Int.max) <= newest
+                ? "applied by a newer release; this one keeps working"
+                : "applied by a newer release; this one cannot run on it"
+        }
         let table = TextTable.render(
             header: ["MIGRATION", "STATE", "APPLIED AT", "APPLIED BY"],
-            rows: rows(entries).map { [$0.file, labels[$0.state] ?? $0.state, TextTable.instant($0.appliedAt), $0.appliedBy ?? ""] })
+            rows: rows(entries).map { [$0.file, label($0), TextTable.instant($0.appliedAt), $0.appliedBy ?? ""] })
         let pending = entries.filter { $0.state == .pending }.count
         return table + "\n\n\(entries.count - pending) applied, \(pending) pending"
     }

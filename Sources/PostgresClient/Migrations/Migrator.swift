@@ -30,6 +30,9 @@ public struct Migrator: Sendable {
         public let version: Int
         public let name: String
         public let state: State
+        /// For a migration a newer binary applied: the oldest release it keeps
+        /// working (``Migration/compatibleFrom``), as the database recorded it.
+        public var compatibleFrom: Int? = nil
 
         public var fileName: String { Migration.fileName(version: version, name: name) }
     }
@@ -64,6 +67,9 @@ public struct Migrator: Sendable {
             try await connection.transaction { connection in
                 try await connection.unsafeExecuteScript(migration.sql)
                 try await connection.query(SchemaMigrationsQueries.record(migration, checksum: checksum, by: operatorName))
+                if let from = migration.compatibleFrom {
+                    try await connection.query(SchemaMigrationsQueries.recordCompatibility(migration, from: from))
+                }
             }
             logger.info("applied migration \(migration.fileName)", metadata: ["duration": "\(ContinuousClock.now - started)"])
         }
@@ -77,16 +83,17 @@ public struct Migrator: Sendable {
 
         /// Throws for a migration edited after it was applied, or applied by a newer binary.
         func requireNothingChangedOrUnknown() throws {
-            for entry in entries {
-                switch entry.state {
-                case .changed:
-                    throw MigrationError.changedAfterApply(
-                        file: entry.fileName, recorded: recorded[entry.version]?.checksum ?? "", onDisk: checksums[entry.version] ?? "")
-                case .unknown:
-                    throw MigrationError.unknownApplied(version: entry.version, name: entry.name)
-                case .applied, .pending:
-                    continue
-                }
+            try requireNothingChanged()
+            if let entry = entries.first(where: { $0.state == .unknown }) {
+                throw MigrationError.unknownApplied(version: entry.version, name: entry.name)
+            }
+        }
+
+        /// Throws for a migration edited after it was applied.
+        func requireNothingChanged() throws {
+            if let entry = entries.first(where: { $0.state == .changed }) {
+                throw MigrationError.changedAfterApply(
+                    file: entry.fileName, recorded: recorded[entry.version]?.checksum ?? "", onDisk: checksums[entry.version] ?? "")
             }
         }
     }
@@ -95,11 +102,13 @@ public struct Migrator: Sendable {
         let checksumList = try await connection.query(SchemaMigrationsQueries.checksums(of: migrations.map(\.sql)))
             .decode(String.self)
         let checksums = Dictionary(uniqueKeysWithValues: zip(migrations.map(\.version), checksumList))
-        var recorded: [Int: (name: String, checksum: String, at: Date, by: String)] = [:]
+        var recorded: [Int: (name: String, checksum: String, at: Date, by: String, compatibleFrom: Int?)] = [:]
         if try await connection.query(SchemaMigrationsQueries.tableExists()).single(Bool.self) {
-            for (version, name, checksum, at, by) in try await connection.query(SchemaMigrationsQueries.applied())
-                .decode((Int, String, String, Date, String).self) {
-                recorded[version] = (name, checksum, at, by)
+            let withCompatibility = try await connection.query(SchemaMigrationsQueries.compatibilityRecorded()).single(Bool.self)
+            for (version, name, checksum, at, by, compatibleFrom) in try await connection.query(
+                SchemaMigrationsQueries.applied(withCompatibility: withCompatibility)
+            ).decode((Int, String, String, Date, String, Int?).self) {
+                recorded[version] = (name, checksum, at, by, compatibleFrom)
             }
         }
         var entries: [Entry] = migrations.map { migration in
@@ -111,7 +120,7 @@ public struct Migrator: Sendable {
         }
         let known = Set(migrations.map(\.version))
         for (version, row) in recorded where !known.contains(version) {
-            entries.append(Entry(version: version, name: row.name, state: .unknown))
+            entries.append(Entry(version: version, name: row.name, state: .unknown, compatibleFrom: row.compatibleFrom))
         }
         entries.sort { $0.version < $1.version }
         return Comparison(entries: entries, recorded: recorded.mapValues { ($0.name, $0.checksum) }, checksums: checksums)
@@ -119,13 +128,36 @@ public struct Migrator: Sendable {
 }
 
 extension Migrator {
-    /// Throws unless the database is exactly at this binary's migrations: daemons
-    /// refuse to start on a database `benefit db migrate` has not brought up to
-    /// date, or one a newer binary migrated.
-    public func requireCurrent(on connection: PostgresConnection) async throws {
+    /// Throws unless this binary may run on the database: every bundled migration
+    /// applied and unchanged, and every migration a newer release applied declaring
+    /// that this release keeps working (`-- compatible-from:` at or before this
+    /// binary's newest migration). Returns those newer migrations, oldest first:
+    /// empty when the database is exactly at this binary's migrations.
+    ///
+    /// Daemons call it at start and, through ``SchemaWatch``, while they run.
+    @discardableResult
+    public func requireCompatible(on connection: PostgresConnection) async throws -> [Entry] {
         let comparison = try await compare(on: connection)
-        try comparison.requireNothingChangedOrUnknown()
+        try comparison.requireNothingChanged()
         let pending = comparison.entries.filter { $0.state == .pending }
         guard pending.isEmpty else { throw MigrationError.notCurrent(pending: pending.map(\.fileName)) }
+        let ahead = comparison.entries.filter { $0.state == .unknown }
+        let newest = migrations.last?.version ?? 0
+        if let incompatible = ahead.first(where: { ($0.compatibleFrom ?? Int.max) > newest }) {
+            throw MigrationError.aheadIncompatible(file: incompatible.fileName, newest: migrations.last?.fileName ?? "none")
+        }
+        return ahead
+    }
+
+    /// What ``requireCompatible(on:)`` checks of the migrations newer than this
+    /// binary's, without comparing every file: a read of a few rows, cheap enough
+    /// for a running daemon to repeat.
+    public func requireNewerCompatible(on connection: PostgresConnection) async throws {
+        guard let newest = migrations.last else { return }
+        guard try await connection.query(SchemaMigrationsQueries.compatibilityRecorded()).single(Bool.self) else { return }
+        for (version, name, compatibleFrom) in try await connection.query(SchemaMigrationsQueries.newer(than: newest.version))
+            .decode((Int, String, Int?).self) where (compatibleFrom ?? Int.max) > newest.version {
+            throw MigrationError.aheadIncompatible(file: Migration.fileName(version: version, name: name), newest: newest.fileName)
+        }
     }
 }

@@ -17,9 +17,31 @@ enum SchemaMigrationsQueries {
         "SELECT to_regclass('benefit.schema_migrations') IS NOT NULL"
     }
 
-    /// Run to compare what was applied with the files on disk.
-    static func applied() -> PostgresQuery {
-        "SELECT version, name, checksum, applied_at, applied_by FROM benefit.schema_migrations ORDER BY version"
+    /// Run to learn whether migrations record what they keep working with (the
+    /// column 0014 adds).
+    static func compatibilityRecorded() -> PostgresQuery {
+        """
+        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                       WHERE attrelid = to_regclass('benefit.schema_migrations') AND attname = 'compatible_from' AND NOT attisdropped)
+        """
+    }
+
+    /// Run to compare what was applied with the files on disk; `compatible_from` is
+    /// NULL for each row when the database has no such column yet.
+    static func applied(withCompatibility: Bool) -> PostgresQuery {
+        withCompatibility
+            ? "SELECT version, name, checksum, applied_at, applied_by, compatible_from FROM benefit.schema_migrations ORDER BY version"
+            : "SELECT version, name, checksum, applied_at, applied_by, NULL::integer FROM benefit.schema_migrations ORDER BY version"
+    }
+
+    /// Run by a daemon's schema watch: the migrations a newer release applied.
+    static func newer(than version: Int) -> PostgresQuery {
+        "SELECT version, name, compatible_from FROM benefit.schema_migrations WHERE version > \(version) ORDER BY version"
+    }
+
+    /// Run after ``record(_:checksum:by:)`` for a migration that declares `-- compatible-from`.
+    static func recordCompatibility(_ migration: Migration, from: Int) -> PostgresQuery {
+        "UPDATE benefit.schema_migrations SET compatible_from = \(from) WHERE version = \(migration.version)"
     }
 
     /// Run once per migrate or status: the files' SHA-256, computed by the server so

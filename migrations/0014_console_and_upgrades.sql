@@ -1,4 +1,7 @@
--- 0014 what the console's pages need.
+-- 0014 what the console's pages need, and what a rolling upgrade needs.
+-- compatible-from: 0013
+--
+-- Every change here only adds: a release that bundles 0013 keeps working on it.
 --
 -- Sign-ins in the audit trail: a console user's sign-in and
 -- sign-out are recorded like any other action (who, when, from which client),
@@ -17,3 +20,11 @@ ALTER TABLE benefit.audit_event ADD CONSTRAINT audit_event_action_check CHECK (a
 -- index range scan of the run's entries, not a scan of every run's waitlist
 -- (a relief run over a million members can leave hundreds of thousands).
 CREATE INDEX waitlist_entry_run_rank_idx ON benefit.waitlist_entry (run_id, rank);
+
+-- Rolling upgrades: each migration says the oldest release that keeps working
+-- once it is applied (its file's `-- compatible-from: NNNN` line, recorded here
+-- by `benefit db migrate`); NULL: only releases that bundle it. A daemon of an
+-- older release starts, and keeps running, only while every migration newer
+-- than its own says it may (docs/operations.md, Upgrading hosts one at a time).
+ALTER TABLE benefit.schema_migrations ADD COLUMN compatible_from integer
+    CHECK (compatible_from >= 1 AND compatible_from < version);
