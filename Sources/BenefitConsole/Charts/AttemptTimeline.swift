@@ -8,7 +8,6 @@ import Foundation
 struct AttemptTimeline {
     struct Attempt {
         let job: Int
-        let attempt: Int
         let start: Date
         /// Nil while it runs: drawn to `now`.
         let end: Date?

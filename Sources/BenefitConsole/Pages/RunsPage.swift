@@ -120,13 +120,14 @@ enum RunsPage {
         ]
         if let burnDown = results.burnDown, let first = burnDown.steps.first {
             let remaining = burnDown.steps.last?.remaining ?? burnDown.available
+            let start = min(startedAt ?? first.at, first.at)
             model["burnDown"] = BurnDownChart(
-                title: Strings.label("burnDown", language), start: min(startedAt ?? first.at, first.at),
+                title: Strings.label("burnDown", language), start: start,
                 available: NSDecimalNumber(decimal: burnDown.available).doubleValue,
                 steps: burnDown.steps.map { (at: $0.at, remaining: NSDecimalNumber(decimal: $0.remaining).doubleValue) },
                 availableText: language.money(burnDown.available, short: true),
                 remainingText: language.money(remaining, short: true) + " " + Strings.label("burnDownLeft", language),
-                startText: language.clock(min(startedAt ?? first.at, first.at)), endText: language.clock(burnDown.steps.last?.at ?? first.at)
+                startText: language.clock(start), endText: language.clock(burnDown.steps.last?.at ?? first.at)
             ).model
         }
         if !results.hospitalDays.isEmpty {
@@ -149,7 +150,7 @@ enum RunsPage {
             title: Strings.label("attemptsDrawn", language),
             attempts: attempts.map { attempt in
                 .init(
-                    job: attempt.jobID, attempt: attempt.attempt, start: attempt.startedAt, end: attempt.finishedAt, outcome: attempt.outcome,
+                    job: attempt.jobID, start: attempt.startedAt, end: attempt.finishedAt, outcome: attempt.outcome,
                     text: "#\(attempt.jobID) · " + Strings.label("attemptNumber", language).replacingOccurrences(of: "{n}", with: language.count(attempt.attempt)) + " · "
                         + Strings.label("outcome_" + attempt.outcome.rawValue, language) + " · \(attempt.worker)")
             },
