@@ -42,7 +42,7 @@ enum Strings {
         "warnings": ("警告", "Warnings"),
         "none": ("无", "None"),
         "noProcesses": ("最近一天没有进程登记", "No process has registered in the last day"),
-        "noQueues": ("没有待处理、运行中或最近失败的任务", "No job is due, scheduled, running or recently dead"),
+        "noQueues": ("没有待处理、运行中或最近失败的任务，也没有暂停的队列", "No job is due, scheduled, running or recently dead, and no queue is paused"),
         "phase_queued": ("排队等待上一次运行结束", "queued behind an earlier run"),
         "phase_waiting_to_plan": ("等待工作进程规划", "waiting for a worker to plan it"),
         "phase_planning": ("规划中", "planning"),
