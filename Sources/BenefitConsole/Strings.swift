@@ -47,6 +47,7 @@ enum Strings {
         "phase_waiting_to_plan": ("等待工作进程规划", "waiting for a worker to plan it"),
         "phase_planning": ("规划中", "planning"),
         "phase_running": ("运行中", "running"),
+        "phase_held": ("暂缓（活动已暂停）", "held (campaign paused)"),
         "state_running": ("运行中", "running"),
         "state_draining": ("停止中", "draining"),
         "state_stopped": ("已停止", "stopped"),

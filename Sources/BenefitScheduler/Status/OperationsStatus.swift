@@ -65,7 +65,8 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
     }
 
     /// No leader; a queue with jobs due and no worker alive on it (unless it is
-    /// paused: then no worker is meant to take them); a run not progressing.
+    /// paused: then no worker is meant to take them); a run not progressing (unless
+    /// it is held).
     static func warnings(
         processes: [ProcessRecord], queues: [QueueDepth], paused: Set<String>, runs: [RunActivity], leader: String?, thresholds: Thresholds
     ) -> [Warning] {
@@ -85,7 +86,7 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
                 }
             case .waitingToPlan where activity.phaseSeconds >= stalled:
                 warnings.append(.unplannedRun(runID: run.runID, campaign: run.campaign, seconds: activity.phaseSeconds))
-            case .queued, .waitingToPlan, .planning:
+            case .queued, .waitingToPlan, .planning, .held:
                 break
             }
         }
