@@ -15,9 +15,9 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case jobRetry = "job.retry"
     case jobCancel = "job.cancel"
     case rosterImport = "roster.import"
-    /// For `queue pause`, still to come: no command records it yet.
+    /// `queues pause`: no worker claims the queue's jobs until it is resumed.
     case queuePause = "queue.pause"
-    /// For `queue resume`, still to come: no command records it yet.
+    /// `queues resume`: the queue's jobs are claimed again.
     case queueResume = "queue.resume"
     /// `users add`: a console user created, with its role.
     case userAdd = "user.add"

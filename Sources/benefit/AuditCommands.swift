@@ -35,7 +35,7 @@ struct Audit: AsyncParsableCommand {
             transform: AuditOptionValues.since)
         var since: Date?
 
-        @Option(help: "Only actions on this target: a campaign's name, a run's or job's id, a roster file, a user's name; or with its type (run:12, job:812, user:wang.li).")
+        @Option(help: "Only actions on this target: a campaign's name, a run's or job's id, a roster file, a user's or queue's name; or with its type (run:12, job:812, user:wang.li, queue:relief).")
         var target: String?
 
         @Option(help: ArgumentHelp("Only this action.", valueName: "action"))

@@ -137,7 +137,14 @@ struct Campaign: AsyncParsableCommand {
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pause a campaign: no runs are created for it until it is resumed.",
-            discussion: "Runs already going are not stopped (see benefit runs cancel).\n\n\(RequiredRole.operator)")
+            discussion: """
+                Runs already going carry on (see benefit runs cancel), unless --hold-runs:
+                then their batches not yet started wait, on every host, until benefit
+                campaign resume NAME (batches running at the pause finish). A held run is
+                shown held by benefit status and runs watch.
+
+                \(RequiredRole.operator)
+                """)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -147,24 +154,36 @@ struct Campaign: AsyncParsableCommand {
         @Option(help: "Why, for the record (shown by list, show and benefit audit list).")
         var reason: String
 
+        @Flag(help: "Hold its runs in progress too: their remaining batches wait until it is resumed.")
+        var holdRuns = false
+
         func validate() throws {
             if let problem = CampaignStore.pauseReasonProblem(reason) { throw ValidationError("--reason: \(problem)") }
         }
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            guard try await CampaignStore.pause(name, reason: reason, by: OperatorIdentity.current, on: pool) else {
+            guard let paused = try await CampaignStore.pause(name, reason: reason, holdRuns: holdRuns, by: OperatorIdentity.current, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
-                throw CommandFailure(exists ? "campaign \(name) is already paused" : "there is no campaign \(name)")
+                throw CommandFailure(
+                    !exists ? "there is no campaign \(name)"
+                        : "campaign \(name) is already paused" + (holdRuns ? " (resume it, then pause it with --hold-runs to hold its runs)" : ""))
             }
-            print("campaign \(name) paused")
+            guard holdRuns else { return print("campaign \(name) paused") }
+            let runs = paused.heldRuns.map(String.init).joined(separator: ", ")
+            print("campaign \(name) paused; " + (paused.heldRuns.isEmpty ? "no run was in progress to hold" : "runs held until it is resumed: \(runs)"))
         }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Resume a paused campaign.",
-            discussion: "Fire times missed while it was paused follow its catchUp policy (none, latest or all).\n\n\(RequiredRole.operator)")
+            discussion: """
+                Fire times missed while it was paused follow its catchUp policy (none, latest
+                or all); runs held by pause --hold-runs go on at once.
+
+                \(RequiredRole.operator)
+                """)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -180,11 +199,12 @@ struct Campaign: AsyncParsableCommand {
 
         func run() async throws {
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            guard try await CampaignStore.resume(name, reason: reason, by: OperatorIdentity.current, on: pool) else {
+            guard let resumed = try await CampaignStore.resume(name, reason: reason, by: OperatorIdentity.current, on: pool) else {
                 let exists = try await CampaignStore.find(name, on: pool) != nil
                 throw CommandFailure(exists ? "campaign \(name) is not paused" : "there is no campaign \(name)")
             }
-            print("campaign \(name) resumed")
+            let runs = resumed.releasedRuns.map(String.init).joined(separator: ", ")
+            print("campaign \(name) resumed" + (resumed.releasedRuns.isEmpty ? "" : "; held runs go on: \(runs)"))
         }
     }
 

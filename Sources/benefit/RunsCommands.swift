@@ -81,7 +81,13 @@ struct Runs: AsyncParsableCommand {
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a run until it ends: a progress bar on a terminal, plain lines otherwise.",
-            discussion: "Exits 0 when the run succeeds, 1 when it fails or is cancelled.\n\n\(RequiredRole.operator)")
+            discussion: """
+                Exits 0 when the run succeeds, 1 when it fails or is cancelled. A run held by
+                campaign pause --hold-runs shows as held where it stopped, and goes on being
+                watched until its campaign is resumed and it ends.
+
+                \(RequiredRole.operator)
+                """)
 
         @OptionGroup var connection: ConnectionOptions
 
@@ -100,16 +106,19 @@ struct Runs: AsyncParsableCommand {
             var lastPlain = ""
             while true {
                 guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
+                let activity = summary.state.isFinal ? nil : try await RunHistory.activity(on: pool, runIDs: [run]).first
                 // Before its batches are on the queue, a run says what it waits for (planning a large run takes a while).
-                let waiting = summary.state == .pending ? try await RunHistory.activity(on: pool, runIDs: [run]).first : nil
-                let (rate, remaining) = progress.rate(for: summary)
+                let waiting = summary.state == .pending ? activity : nil
+                // A held run (campaign pause --hold-runs) shows where it stopped, as held, without a rate.
+                let held = activity?.phase == .held
+                let (rate, remaining) = held ? (0, nil) : progress.rate(for: summary)
                 if terminal {
                     // Redraw the one line in place: carriage return, clear line, text.
-                    let line = waiting.map { "run \(run) \($0.phaseText)" } ?? RunProgress.line(summary, perSecond: rate, remaining: remaining)
+                    let line = waiting.map { "run \(run) \($0.phaseText)" } ?? RunProgress.line(summary, perSecond: rate, remaining: remaining, held: held)
                     FileHandle.standardOutput.write(Data(("\r\u{1B}[2K" + line).utf8))
                 } else {
                     let line = waiting.map { "run \(run) pending: \($0.phase.rawValue.replacingOccurrences(of: "_", with: " "))" }
-                        ?? RunProgress.plainLine(summary)
+                        ?? RunProgress.plainLine(summary, held: held)
                     if line != lastPlain {
                         print(line)
                         // A pipe is block-buffered: each line goes out as it comes (`runs watch 12 | tee log`).

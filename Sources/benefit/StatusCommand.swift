@@ -12,12 +12,13 @@ struct StatusCommand: AsyncParsableCommand {
         discussion: """
             Processes come from benefit.processes (alive, and those stopped or gone in
             the last day); queues show jobs due now, scheduled for later, running, dead
-            in the last 24 hours and the oldest due job's wait; runs show their phase
-            (queued, waiting for a worker to plan it, planning, running) and rate.
+            in the last 24 hours, the oldest due job's wait, and a paused queue's
+            pause (benefit queues); runs show their phase (queued, waiting for a worker
+            to plan it, planning, running, held by campaign pause --hold-runs) and rate.
 
-            Warnings: no scheduler leads; a queue has jobs due and no running worker
-            claims from it; a run has had no batch finish, or has waited to be planned,
-            for --stalled-after.
+            Warnings: no scheduler leads; a queue that is not paused has jobs due and no
+            running worker claims from it; a run that is not held has had no batch
+            finish, or has waited to be planned, for --stalled-after.
 
             \(RequiredRole.reader)
             """)
@@ -76,11 +77,12 @@ enum StatusScreen {
                  process.concurrency.map(String.init) ?? "-", process.version, seconds(process.silentSeconds) + " ago"]
             })
         lines += table(
-            "\nQUEUES", empty: "no job is due, scheduled, running or recently dead",
-            header: ["QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD 24H", "OLDEST WAIT"],
-            rows: status.queues.map { queue in
-                [queue.queue, TextTable.grouped(queue.available), TextTable.grouped(queue.scheduled), TextTable.grouped(queue.running),
-                 TextTable.grouped(queue.deadLastDay), queue.oldestWaitSeconds.map(seconds) ?? "-"]
+            "\nQUEUES", empty: "no job is due, scheduled, running or recently dead, and no queue is paused",
+            header: ["QUEUE", "DUE", "SCHEDULED", "RUNNING", "DEAD 24H", "OLDEST WAIT", "PAUSED"],
+            rows: status.queueSummaries.map { summary in
+                let queue = summary.depth
+                return [queue.queue, TextTable.grouped(queue.available), TextTable.grouped(queue.scheduled), TextTable.grouped(queue.running),
+                        TextTable.grouped(queue.deadLastDay), queue.oldestWaitSeconds.map(seconds) ?? "-", QueueText.paused(summary.pause)]
             })
         lines += table(
             "\nRUNS IN PROGRESS", empty: "none", header: ["RUN", "CAMPAIGN", "PHASE", "BATCHES", "MEMBERS", "RATE"],
@@ -107,7 +109,7 @@ enum StatusScreen {
     }
 
     /// Whole seconds: "0s" under one, "2m5s" past a minute.
-    private static func seconds(_ value: Double) -> String {
+    static func seconds(_ value: Double) -> String {
         value < 1 ? "0s" : DurationText.format(.seconds(Int(value)))
     }
 }

@@ -89,7 +89,7 @@ struct ConsolePageTests {
                     CampaignText.yaml(name: "monthly-drill", program: "drill", cron: "0 9 1 * *", timezone: "Asia/Shanghai", parameters: "{ members: 3 }"),
                     Self.lunarCampaign(name: "spring-drill", title: "<b>春节</b> 慰问"),
                 ], on: pool)
-            #expect(try await CampaignStore.pause("monthly-drill", reason: "budget <under review>", by: "test@host", on: pool))
+            #expect(try await CampaignStore.pause("monthly-drill", reason: "budget <under review>", by: "test@host", on: pool) != nil)
 
             let zh = try await Self.get(client, "/campaigns")
             #expect(zh.status == .ok)
@@ -225,7 +225,7 @@ struct ConsolePageTests {
     func audit() async throws {
         try await Self.withConsole { client, _, pool in
             try await Self.apply([CampaignText.yaml(name: "audited-drill", program: "drill", parameters: "{ members: 3 }")], on: pool)
-            #expect(try await CampaignStore.pause("audited-drill", reason: "<i>hold</i> for review", by: "ops@console", on: pool))
+            #expect(try await CampaignStore.pause("audited-drill", reason: "<i>hold</i> for review", by: "ops@console", on: pool) != nil)
 
             let all = try await Self.get(client, "/audit")
             #expect(all.status == .ok)

@@ -71,6 +71,30 @@ struct ConsoleRouteTests {
         }
     }
 
+    @Test("the overview marks a paused queue with who, since when and why instead of warning that nobody claims it, and shows a held run as held")
+    func overviewPausedAndHeld() async throws {
+        try await ConsoleFixtures.withConsole { client, _, pool in
+            try await JobQueue(pool: pool).enqueueBulk((0..<3).map { _ in NewJob(kind: "noop", queue: "orphan") })
+            #expect(try await JobQueue(pool: pool).pause(queue: "orphan", reason: "<b>bank</b> file", by: "ops@console"))
+            try await ConsoleFixtures.applyDrill("held-drill", on: pool)
+            let runID = try #require(try await CampaignStore.trigger("held-drill", at: Date(), by: "test@host", on: pool))
+            #expect(try await CampaignStore.pause("held-drill", reason: "recount", holdRuns: true, by: "test@host", on: pool)?.heldRuns == [runID])
+
+            let browser = try await ConsoleFixtures.signIn(client, pool: pool, role: .viewer, name: "qian")
+            try await client.execute(uri: "/", method: .get, headers: browser.headers) { response in
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains(#"<tr class="paused"><td>orphan</td>"#), "\(html)")
+                #expect(html.contains("<strong>Paused</strong>") && html.contains("ops@console: &lt;b&gt;bank&lt;/b&gt; file"))
+                #expect(!html.contains("queue orphan has 3 jobs due"))
+                #expect(html.contains(#"data-run="\#(runID)""#) && html.contains("held (campaign paused)"))
+            }
+            try await client.execute(uri: "/", method: .get, headers: [.cookie: browser.cookie]) { response in
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains("<strong>已暂停</strong>") && html.contains("暂缓（活动已暂停）"))
+            }
+        }
+    }
+
     @Test("the language switch sets a cookie and goes back, only to a path of the console")
     func languageSwitch() async throws {
         try await ConsoleFixtures.withConsole { client, _, pool in

@@ -180,7 +180,8 @@ struct LeastPrivilegeProcessTests {
         (["audit", "list"], "benefit_operator"), (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"),
         (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"), (["serve"], "benefit_operator"),
         (["users", "add"], "benefit_operator"), (["users", "list"], "benefit_operator"), (["users", "disable"], "benefit_operator"),
-        (["users", "passwd"], "benefit_operator"),
+        (["users", "passwd"], "benefit_operator"), (["queues", "list"], "benefit_operator"), (["queues", "pause"], "benefit_operator"),
+        (["queues", "resume"], "benefit_operator"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])

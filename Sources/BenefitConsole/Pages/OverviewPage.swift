@@ -4,7 +4,8 @@ import BenefitWorkers
 import Foundation
 import Hummingbird
 
-/// `/`: processes by host, the leader, queues, runs in progress with live
+/// `/`: processes by host, the leader, queues (paused ones marked, with who,
+/// since when and why), runs in progress with live
 /// progress bars and rates, dead jobs, warnings (what `benefit status` shows).
 /// `/events/overview` streams the runs' progress (Server-Sent Events).
 enum OverviewPage {
@@ -53,12 +54,20 @@ enum OverviewPage {
                     "heartbeat": language.seconds(process.silentSeconds) + Strings.label("ago", language),
                 ] as [String: Any]
             },
-            "hasQueues": !status.queues.isEmpty,
-            "queues": status.queues.map { queue in
-                [
+            "hasQueues": !status.queueSummaries.isEmpty,
+            "queues": status.queueSummaries.map { summary in
+                let queue = summary.depth
+                return [
                     "name": queue.queue, "due": language.count(queue.available), "scheduled": language.count(queue.scheduled),
                     "running": language.count(queue.running), "dead": language.count(queue.deadLastDay),
                     "oldestWait": queue.oldestWaitSeconds.map(language.seconds) ?? "—",
+                    // A section when paused (who, since when, why), false when not.
+                    "paused": summary.pause.map { pause -> Any in
+                        [
+                            "since": language.seconds(pause.pausedSeconds) + Strings.label("ago", language), "by": pause.pausedBy,
+                            "reason": pause.reason,
+                        ]
+                    } ?? false,
                 ] as [String: Any]
             },
             "runs": status.runs.map { run(for: $0, language) },

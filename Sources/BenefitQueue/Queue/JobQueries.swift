@@ -181,6 +181,11 @@ enum JobQueries {
         """
     }
 
+    /// Run by `benefit queues pause`, after the pause: the queue's jobs still running (they finish).
+    static func running(queue: String) -> PostgresQuery {
+        "SELECT count(*) FROM benefit.job WHERE state = 'running' AND queue = \(queue)"
+    }
+
     // MARK: Statistics (run by benchmarks)
 
     static func stateCounts(queue: String) -> PostgresQuery {

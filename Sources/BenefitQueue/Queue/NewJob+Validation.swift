@@ -12,7 +12,7 @@ extension NewJob {
         guard (1...10_000_000).contains(copies) else { throw InvalidJob(.count, "must be from 1 to 10000000, got \(copies)") }
         guard copies == 1 || uniqueKey == nil else { throw InvalidJob(.uniqueKey, "goes with a single job (a count of 1)") }
         if let problem = Self.nameProblem(kind, extraCharacters: "_.:-", maximum: 127) { throw InvalidJob(.kind, problem) }
-        if let problem = Self.nameProblem(queue, extraCharacters: "_.-", maximum: 63) { throw InvalidJob(.queue, problem) }
+        if let problem = Self.queueNameProblem(queue) { throw InvalidJob(.queue, problem) }
         if let problem = PayloadText.problem(payload) { throw InvalidJob(.payload, problem) }
         guard Self.priorities.contains(priority) else {
             throw InvalidJob(.priority, "must be from \(Self.priorities.lowerBound) to \(Self.priorities.upperBound), got \(priority)")
@@ -41,6 +41,13 @@ extension NewJob {
     public static let attemptLimits = 1...1_000
     /// How long a lease may last: long enough for a heartbeat to get through, short enough to rescue a job the same day.
     public static let leaseDurations = Duration.milliseconds(100)...Duration.seconds(86_400)
+
+    /// What is wrong with a queue's name, or nil: what `benefit.job` and
+    /// `benefit.queue_pause` take (a lowercase letter or digit, then those, '_', '.'
+    /// or '-', at most 63 characters).
+    public static func queueNameProblem(_ name: String) -> String? {
+        nameProblem(name, extraCharacters: "_.-", maximum: 63)
+    }
 
     /// What is wrong with a kind or queue name: a lowercase letter or digit, then
     /// those, `extraCharacters` or nothing, at most `maximum` characters.

@@ -93,49 +93,6 @@ public enum CampaignStore {
         try await pool.query(CampaignQueries.byName(name)).first.map { try record(from: $0) }
     }
 
-    /// Pauses a campaign: the scheduler creates no runs for it until it is resumed.
-    /// Recorded in the audit trail (`campaign.pause`) in the same transaction.
-    /// False when there is no such campaign or it is already paused (nothing is recorded).
-    ///
-    /// - Throws: ``InvalidPauseReason`` for a reason ``pauseReasonProblem(_:)`` refuses, before anything is sent.
-    public static func pause(_ name: String, reason: String, by operatorName: String, on pool: PostgresPool) async throws -> Bool {
-        if let problem = pauseReasonProblem(reason) { throw InvalidPauseReason(description: problem) }
-        let entry = try AuditEntry(.campaignPause, target: name, reason: reason, by: operatorName)
-        return try await pool.transaction { transaction in
-            guard try await transaction.query(CampaignQueries.pause(name: name, reason: reason)).affectedRows == 1 else { return false }
-            try await AuditTrail.record(entry, on: transaction)
-            return true
-        }
-    }
-
-    /// The most characters a pause reason may have: a sentence or two for the record, shown by `campaign show`.
-    public static let maximumPauseReasonLength = AuditEntry.maximumReasonLength
-
-    /// What is wrong with a pause reason, or nil: it must say something, in at most
-    /// ``maximumPauseReasonLength`` characters (the audit trail's rule for every reason).
-    public static func pauseReasonProblem(_ reason: String) -> String? {
-        AuditEntry.reasonProblem(reason, blank: "empty; say why the campaign is paused")
-    }
-
-    /// A pause reason ``pause(_:reason:by:on:)`` refuses, with why.
-    public struct InvalidPauseReason: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    /// Resumes it: fire times missed while paused follow its `catchUp` policy.
-    /// Recorded in the audit trail (`campaign.resume`, with the reason if given) in
-    /// the same transaction. False when there is no such campaign or it is not paused.
-    ///
-    /// - Throws: ``AuditError`` for a reason ``AuditEntry/reasonProblem(_:blank:)`` refuses, before anything is sent.
-    public static func resume(_ name: String, reason: String? = nil, by operatorName: String, on pool: PostgresPool) async throws -> Bool {
-        let entry = try AuditEntry(.campaignResume, target: name, reason: reason, by: operatorName)
-        return try await pool.transaction { transaction in
-            guard try await transaction.query(CampaignQueries.resume(name: name)).affectedRows == 1 else { return false }
-            try await AuditTrail.record(entry, on: transaction)
-            return true
-        }
-    }
-
     /// A manual run at `fireTime` (trigger `manual`), planned at once whatever the
     /// overlap policy, recorded in the audit trail (`campaign.trigger`, with the
     /// run's id) in the same transaction. Nil when there is no such campaign.

@@ -1,4 +1,5 @@
 import BenefitCore
+import BenefitQueue
 import Foundation
 import PostgresClient
 
@@ -13,14 +14,19 @@ public struct RunActivity: Sendable, Codable, Equatable {
         case planning
         /// Its batches are on the queue.
         case running
+        /// Its campaign was paused with `--hold-runs`: the jobs it has left wait
+        /// for `campaign resume` (those running at the pause finish).
+        case held
     }
 
     public let run: RunSummary
     public let phase: Phase
     /// How long it has been in its phase, in seconds (database clock): since it was
-    /// created (queued, waiting), since its planning attempt began, since it started.
+    /// created (queued, waiting), since its planning attempt began, since it
+    /// started, since it was held.
     public let phaseSeconds: Double
-    /// Seconds since a batch last finished, or since the run started when none has; nil before it runs.
+    /// Seconds since a batch last finished, or since the run started when none has;
+    /// nil before it runs, and while it is held (it waits on purpose).
     public let secondsSinceProgress: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -41,13 +47,26 @@ public struct RunActivity: Sendable, Codable, Equatable {
         case .waitingToPlan: return "waiting for a worker to plan it for \(since)"
         case .planning: return "planning for \(since)"
         case .running: return "running for \(since)"
+        case .held: return "held for \(since) until its campaign is resumed"
         }
     }
 }
 
 extension RunHistory {
-    /// Runs pending or running (or only those given), oldest fire time first.
+    /// Runs pending or running (or only those given), oldest fire time first; a run
+    /// whose group the queue holds (``CampaignStore/pause(_:reason:holdRuns:by:on:)``) is `held`.
     public static func activity(on pool: PostgresPool, runIDs: [Int]? = nil) async throws -> [RunActivity] {
+        async let held = JobQueue(pool: pool).heldGroups()
+        async let runs = unheldActivity(on: pool, runIDs: runIDs)
+        let heldSeconds = Dictionary(try await held.map { ($0.group, $0.heldSeconds) }, uniquingKeysWith: { first, _ in first })
+        return try await runs.map { activity in
+            guard let seconds = heldSeconds[RunGroup.key(runID: activity.run.runID)] else { return activity }
+            return RunActivity(run: activity.run, phase: .held, phaseSeconds: max(0, seconds), secondsSinceProgress: nil)
+        }
+    }
+
+    /// Runs pending or running (or only those given), each in the phase its own rows say.
+    private static func unheldActivity(on pool: PostgresPool, runIDs: [Int]?) async throws -> [RunActivity] {
         try await pool.query("""
             SELECT h.*, r.plan_job_id IS NOT NULL AS has_plan,
                    extract(epoch FROM now() - r.created_at)::float8 AS since_created,

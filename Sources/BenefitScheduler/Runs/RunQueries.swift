@@ -42,6 +42,26 @@ enum RunQueries {
         "SELECT count(*) FROM benefit.run WHERE campaign_id = \(campaignID) AND state IN ('pending', 'running')"
     }
 
+    /// Run by `campaign pause --hold-runs`, in the pause's transaction (the pause
+    /// holds the campaign's row, so the scheduler adds no run meanwhile): the
+    /// campaign's runs in progress.
+    static func inProgress(campaign name: String) -> PostgresQuery {
+        """
+        SELECT r.id FROM benefit.run r JOIN benefit.campaign c ON c.id = r.campaign_id
+        WHERE c.name = \(name) AND r.state IN ('pending', 'running')
+        ORDER BY r.id
+        """
+    }
+
+    /// Run by `campaign resume`: which of these runs are the campaign's.
+    static func ofCampaign(_ name: String, among runIDs: [Int]) -> PostgresQuery {
+        """
+        SELECT r.id FROM benefit.run r JOIN benefit.campaign c ON c.id = r.campaign_id
+        WHERE c.name = \(name) AND r.id = ANY (\(runIDs)::bigint[])
+        ORDER BY r.id
+        """
+    }
+
     /// Run by the scheduler for `overlap: queue`: the oldest queued run (pending, not
     /// started: no planning job yet), if no other run of the campaign is going.
     static func nextQueued(campaignID: Int) -> PostgresQuery {

@@ -9,8 +9,10 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
     public let processes: [ProcessRecord]
     /// The name of the scheduler that leads, if any.
     public let leader: String?
-    /// Queues with jobs due, scheduled, running or dead in the last day.
+    /// Queues with jobs due, scheduled, running or dead.
     public let queues: [QueueDepth]
+    /// Queues paused: no worker claims their jobs until they are resumed.
+    public let pausedQueues: [QueuePause]
     /// Runs pending or running.
     public let runs: [RunActivity]
     /// Jobs that died in the last 24 hours, on every queue.
@@ -21,7 +23,7 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
     public private(set) var problems: [Warning] = []
 
     enum CodingKeys: String, CodingKey {
-        case processes, leader, queues, runs, deadLastDay = "dead_last_day", warnings
+        case processes, leader, queues, pausedQueues = "paused_queues", runs, deadLastDay = "dead_last_day", warnings
     }
 
     /// What counts as a run not progressing.
@@ -35,28 +37,43 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
     public static func read(on pool: PostgresPool, thresholds: Thresholds = Thresholds()) async throws -> OperationsStatus {
         async let processes = ProcessRegistry.list(on: pool)
         async let queues = JobQueue(pool: pool).depths()
+        async let paused = JobQueue(pool: pool).pauses()
         async let runs = RunHistory.activity(on: pool)
-        return try await OperationsStatus(processes: processes, queues: queues, runs: runs, thresholds: thresholds)
+        return try await OperationsStatus(processes: processes, queues: queues, pausedQueues: paused, runs: runs, thresholds: thresholds)
     }
 
-    public init(processes: [ProcessRecord], queues: [QueueDepth], runs: [RunActivity], thresholds: Thresholds = Thresholds()) {
+    public init(
+        processes: [ProcessRecord], queues: [QueueDepth], pausedQueues: [QueuePause], runs: [RunActivity],
+        thresholds: Thresholds = Thresholds()
+    ) {
         self.processes = processes
         self.queues = queues
+        self.pausedQueues = pausedQueues
         self.runs = runs
         leader = processes.first(where: \.leader)?.name
         deadLastDay = queues.reduce(0) { $0 + $1.deadLastDay }
-        problems = Self.warnings(processes: processes, queues: queues, runs: runs, leader: leader, thresholds: thresholds)
+        problems = Self.warnings(
+            processes: processes, queues: queues, paused: Set(pausedQueues.map(\.queue)), runs: runs, leader: leader, thresholds: thresholds)
         warnings = problems.map(\.text)
     }
 
-    /// No leader; a queue with jobs due and no worker alive on it; a run not progressing.
+    /// The queues with jobs due, scheduled, running or dead, and the paused ones,
+    /// each with its pause and its workers: the rows of the status's queue table.
+    public var queueSummaries: [QueueSummary] {
+        let shown = Set(queues.map(\.queue)).union(pausedQueues.map(\.queue))
+        return QueueSummary.merge(depths: queues, pauses: pausedQueues, processes: processes).filter { shown.contains($0.queue) }
+    }
+
+    /// No leader; a queue with jobs due and no worker alive on it (unless it is
+    /// paused: then no worker is meant to take them); a run not progressing (unless
+    /// it is held).
     static func warnings(
-        processes: [ProcessRecord], queues: [QueueDepth], runs: [RunActivity], leader: String?, thresholds: Thresholds
+        processes: [ProcessRecord], queues: [QueueDepth], paused: Set<String>, runs: [RunActivity], leader: String?, thresholds: Thresholds
     ) -> [Warning] {
         var warnings: [Warning] = []
         if leader == nil { warnings.append(.noLeader) }
         let claimed = Set(processes.filter { $0.role == .worker && $0.state == .running }.flatMap(\.queues))
-        for queue in queues where queue.available > 0 && !claimed.contains(queue.queue) {
+        for queue in queues where queue.available > 0 && !claimed.contains(queue.queue) && !paused.contains(queue.queue) {
             warnings.append(.unclaimedQueue(queue: queue.queue, due: queue.available))
         }
         let stalled = Double(thresholds.stalledAfter.wholeMilliseconds) / 1_000
@@ -69,7 +86,7 @@ public struct OperationsStatus: Sendable, Codable, Equatable {
                 }
             case .waitingToPlan where activity.phaseSeconds >= stalled:
                 warnings.append(.unplannedRun(runID: run.runID, campaign: run.campaign, seconds: activity.phaseSeconds))
-            case .queued, .waitingToPlan, .planning:
+            case .queued, .waitingToPlan, .planning, .held:
                 break
             }
         }

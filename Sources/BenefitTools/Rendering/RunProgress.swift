@@ -22,12 +22,13 @@ public struct RunProgress: Sendable {
         return (perSecond, .milliseconds(Int(left * 1000)))
     }
 
-    /// `run 12 [██████░░░░] 60% batches 120/200 (1 dead) members 60,000/100,000 5,120/s ETA 8s`
-    public static func line(_ run: RunSummary, perSecond: Double, remaining: Duration?, width: Int = 24) -> String {
+    /// `run 12 [██████░░░░] 60% running batches 120/200 (1 dead) members 60,000/100,000 5,120/s ETA 8s`;
+    /// `held` in place of the state for a run whose campaign holds it.
+    public static func line(_ run: RunSummary, perSecond: Double, remaining: Duration?, held: Bool = false, width: Int = 24) -> String {
         let fraction = run.batchesTotal == 0 ? (run.state.isFinal ? 1 : 0) : Double(run.batchesSucceeded + run.batchesDead) / Double(run.batchesTotal)
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        var text = "run \(run.runID) [\(bar)] \(Int(fraction * 100))% \(run.state.rawValue)"
+        var text = "run \(run.runID) [\(bar)] \(Int(fraction * 100))% \(held ? "held" : run.state.rawValue)"
         text += " batches \(run.batchesSucceeded + run.batchesDead)/\(run.batchesTotal)"
         if run.batchesDead > 0 { text += " (\(run.batchesDead) dead)" }
         text += " members \(TextTable.grouped(run.membersDone))/\(TextTable.grouped(run.membersTotal))"
@@ -37,7 +38,7 @@ public struct RunProgress: Sendable {
     }
 
     /// The same facts as one plain line, for logs and pipes.
-    public static func plainLine(_ run: RunSummary) -> String {
-        "run \(run.runID) \(run.state.rawValue): batches \(run.batchesSucceeded) succeeded, \(run.batchesDead) dead of \(run.batchesTotal); members \(run.membersDone) of \(run.membersTotal)"
+    public static func plainLine(_ run: RunSummary, held: Bool = false) -> String {
+        "run \(run.runID) \(held ? "held" : run.state.rawValue): batches \(run.batchesSucceeded) succeeded, \(run.batchesDead) dead of \(run.batchesTotal); members \(run.membersDone) of \(run.membersTotal)"
     }
 }

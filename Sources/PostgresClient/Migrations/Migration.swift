@@ -38,7 +38,8 @@ public struct Migration: Sendable, Equatable {
             if text.isEmpty { continue }
             guard text.hasPrefix("--") else { return nil }
             guard text.hasPrefix(compatibilityMarker) else { continue }
-            let value = text.dropFirst(compatibilityMarker.count).trimmingCharacters(in: .whitespaces)
+            // The number, then any words on why.
+            let value = text.dropFirst(compatibilityMarker.count).split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
             guard value.count == 4, let from = Int(value), from >= 1, from < version else {
                 throw MigrationError.catalog("\(file): \(compatibilityMarker) takes the number of an earlier migration (NNNN), not \(value)")
             }

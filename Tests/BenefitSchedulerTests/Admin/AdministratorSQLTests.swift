@@ -28,6 +28,13 @@ struct AdministratorSQLTests {
             }
             #expect(failed.count == 1)
             #expect(failed.first?.5 == "tier table missing")
+            // The paused queues, with who and why.
+            let pausedQuery = try #require(queries.first { $0.contains("benefit.paused_queues") })
+            let paused = try await connection.acting(as: .admin) { tx in
+                return try await tx.query(PostgresQuery(unsafeSQL: pausedQuery)).decode((String, String, String, Date, String, String).self)
+            }
+            #expect(paused.map(\.0) == ["relief"])
+            #expect(paused.first?.5 == "bank file under review")
         }
     }
 
@@ -112,6 +119,7 @@ enum AdminFixtures {
                 SELECT r.id, 1, 1, '{M-1,M-2,M-3}', 3, j.id
                 FROM benefit.run r JOIN benefit.job j ON j.group_key = 'run:' || r.id WHERE r.state = 'failed';
             INSERT INTO benefit.job (queue, kind) VALUES ('fixtures', 'noop');
+            INSERT INTO benefit.queue_pause (queue, reason, paused_by) VALUES ('relief', 'bank file under review', 'ops@host');
             INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, started_at, batches_total, members_total)
                 SELECT id, 1, greatest(date_trunc('year', now()), now() - interval '1 hour'), 'schedule', '2026', 'running',
                        greatest(date_trunc('year', now()), now() - interval '1 hour'), 1, 4

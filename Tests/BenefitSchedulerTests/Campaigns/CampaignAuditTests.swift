@@ -20,10 +20,10 @@ struct CampaignAuditTests {
             _ = try await CampaignStore.apply([source], dryRun: false, by: by, on: login)
             _ = try await CampaignStore.apply([source], dryRun: false, by: by, on: login)  // unchanged: nothing to record
             _ = try await CampaignStore.apply([source], dryRun: true, by: by, on: login)
-            #expect(try await CampaignStore.pause("held", reason: "budget review", by: by, on: login))
-            #expect(try await CampaignStore.pause("held", reason: "again", by: by, on: login) == false)
-            #expect(try await CampaignStore.resume("held", reason: "budget approved", by: by, on: login))
-            #expect(try await CampaignStore.resume("held", by: by, on: login) == false)
+            #expect(try await CampaignStore.pause("held", reason: "budget review", by: by, on: login)?.heldRuns == [])
+            #expect(try await CampaignStore.pause("held", reason: "again", by: by, on: login) == nil)
+            #expect(try await CampaignStore.resume("held", reason: "budget approved", by: by, on: login)?.releasedRuns == [])
+            #expect(try await CampaignStore.resume("held", by: by, on: login) == nil)
             #expect(try await CampaignStore.trigger("missing", at: Date(), by: by, on: login) == nil)
             let runID = try #require(try await CampaignStore.trigger("held", at: Date(), reason: "drill", by: by, on: login))
             let cancelled = try #require(try await RunControl.cancel(

@@ -32,13 +32,13 @@ struct SchedulerTests {
             try await Self.hourlyCampaign("paused", catchUp: policy, overlap: .allow, on: pool)
             let clock = ManualClock(Self.start)
             let scheduler = CampaignScheduler(pool: pool, clock: clock, logger: TestDatabase.quietLogger)
-            #expect(try await CampaignStore.pause("paused", reason: "budget review", by: "tester@tests", on: pool))
+            #expect(try await CampaignStore.pause("paused", reason: "budget review", by: "tester@tests", on: pool) != nil)
             for hour in [1.0, 2, 3] {
                 clock.set(Self.at(hours: hour) + 1)
                 #expect(try await scheduler.tick().runsCreated == 0)
             }
             clock.set(Self.at(hours: 3.2))
-            #expect(try await CampaignStore.resume("paused", by: "tester@tests", on: pool))
+            #expect(try await CampaignStore.resume("paused", by: "tester@tests", on: pool) != nil)
             try await scheduler.tick()
             let runs = try await Self.runs("paused", on: pool)
             switch policy {

@@ -10,7 +10,7 @@ import Testing
 struct MigrationCompatibilityTests {
     @Test("the line is read from the file's leading comments only, and must name an earlier migration")
     func declaration() throws {
-        let declared = try Migration.parse([("0020_add_column.sql", "-- 0020 adds a column\n-- compatible-from: 0019\nALTER TABLE t ADD c int;\n")])
+        let declared = try Migration.parse([("0020_add_column.sql", "-- 0020 adds a column\n-- compatible-from: 0019 (it only adds)\nALTER TABLE t ADD c int;\n")])
         #expect(declared.first?.compatibleFrom == 19)
         let silent = try Migration.parse([("0020_drop.sql", "-- 0020\nALTER TABLE t DROP c;\n-- compatible-from: 0019\n")])
         #expect(silent.first?.compatibleFrom == nil, "a line after the first statement is not the declaration")
