@@ -24,6 +24,10 @@ struct Jobs: AsyncParsableCommand {
 
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
 
+                With --timeout, a worker stops a handler that runs longer and gives its
+                slot to the next job at once, even if the handler ignores the stop:
+                what it still tries to commit is refused.
+
                 \(RequiredRole.operator)
                 """)
 
@@ -54,11 +58,21 @@ struct Jobs: AsyncParsableCommand {
             transform: OptionValues.duration(NewJob.leaseDurations))
         var lease: Duration = .seconds(60)
 
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "How long one attempt's handler may run; past it the handler is stopped, the attempt ends timed_out and the job retries under --max-attempts. (default: none)",
+                valueName: "duration"),
+            transform: OptionValues.duration(NewJob.timeouts))
+        var timeout: Duration?
+
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
         var uniqueKey: String?
 
         private var job: NewJob {
-            NewJob(kind: kind, payload: payload, queue: queue, priority: priority, maxAttempts: maxAttempts, lease: lease, uniqueKey: uniqueKey)
+            NewJob(
+                kind: kind, payload: payload, queue: queue, priority: priority, maxAttempts: maxAttempts, lease: lease,
+                uniqueKey: uniqueKey, timeout: timeout)
         }
 
         func validate() throws {
@@ -72,6 +86,7 @@ struct Jobs: AsyncParsableCommand {
                 case .priority: "--priority"
                 case .maxAttempts: "--max-attempts"
                 case .lease: "--lease"
+                case .timeout: "--timeout"
                 case .uniqueKey: "--unique-key"
                 case .count: "--count"
                 case .backoff, .group, .concurrency: error.field.rawValue
