@@ -130,6 +130,20 @@ struct InputCheckCommandTests {
         }
     }
 
+    @Test("a campaign file's execution.timeout out of range is one line naming the file, line and field; nothing applied")
+    func campaignTimeoutRefused() async throws {
+        try await Self.withDatabase { environment, pool in
+            let file = try TemporaryFiles.write(Self.drill("slow", "execution:\n  timeout: 0s"), named: "slow.yaml")
+            let outcome = try await BenefitProcess.run(["campaign", "apply", file], environment: environment)
+            #expect(outcome.exitCode == 1)
+            let lines = outcome.standardError.split(separator: "\n").map(String.init)
+            #expect(lines.first == "\(file):8: execution.timeout: 0s is out of range: a batch's timeout must be from 1s to 1d",
+                    "\(outcome.standardError)")
+            #expect(lines.count == 2, "\(outcome.standardError)")
+            #expect(try await pool.query("SELECT count(*) FROM benefit.campaign").single(Int.self) == 0)
+        }
+    }
+
     @Test("jobs enqueue refuses a payload jsonb cannot store or a handler cannot read, naming --payload and the field; nothing is enqueued")
     func payloadRefusals() async throws {
         try await Self.withDatabase { environment, pool in
