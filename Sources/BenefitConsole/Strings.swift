@@ -192,6 +192,7 @@ enum Strings {
         "outcome_released": ("停止时交还", "released"),
         "outcome_fenced": ("被隔离（提交被拒）", "fenced"),
         "outcome_cancelled": ("已取消", "cancelled"),
+        "outcome_timed_out": ("超时被停止", "timed out"),
         // Jobs.
         "job": ("任务", "Job"),
         "kind": ("类型", "Kind"),

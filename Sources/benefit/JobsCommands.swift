@@ -26,6 +26,10 @@ struct Jobs: AsyncParsableCommand {
                 before then (the database's clock decides), and it waits on its queue as an
                 available job with no attempts. The command prints when it becomes due.
 
+                With --timeout, a worker stops a handler that runs longer and gives its
+                slot to the next job at once, even if the handler ignores the stop:
+                what it still tries to commit is refused.
+
                 Example: benefit jobs enqueue sleep --payload '{"ms": 200}' --count 100
                 Example: benefit jobs enqueue noop --in 15m
                 Example: benefit jobs enqueue noop --run-at 2026-12-20T09:00:00+08:00
@@ -60,6 +64,14 @@ struct Jobs: AsyncParsableCommand {
             transform: OptionValues.duration(NewJob.leaseDurations))
         var lease: Duration = .seconds(60)
 
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "How long one attempt's handler may run; past it the handler is stopped, the attempt ends timed_out and the job retries under --max-attempts. (default: none)",
+                valueName: "duration"),
+            transform: OptionValues.duration(NewJob.timeouts))
+        var timeout: Duration?
+
         @Option(help: "While a job with this key is available or running, return it instead of adding another.")
         var uniqueKey: String?
 
@@ -83,7 +95,7 @@ struct Jobs: AsyncParsableCommand {
         private func job(runAt: Date?) -> NewJob {
             NewJob(
                 kind: kind, payload: payload, queue: queue, priority: priority, runAt: runAt, maxAttempts: maxAttempts, lease: lease,
-                uniqueKey: uniqueKey)
+                uniqueKey: uniqueKey, timeout: timeout)
         }
 
         /// When the jobs become due, from `--run-at` or `--in`; `nil` for now.
@@ -111,6 +123,7 @@ struct Jobs: AsyncParsableCommand {
                 case .priority: "--priority"
                 case .maxAttempts: "--max-attempts"
                 case .lease: "--lease"
+                case .timeout: "--timeout"
                 case .uniqueKey: "--unique-key"
                 case .count: "--count"
                 case .backoff, .group, .concurrency: error.field.rawValue

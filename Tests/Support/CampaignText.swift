@@ -1,10 +1,11 @@
 /// Campaign files for tests, as operators write them.
 public enum CampaignText {
-    /// A campaign file for tests: a cron schedule, quick retries, the given parameters (a YAML flow mapping).
+    /// A campaign file for tests: a cron schedule, quick retries, the given parameters (a YAML flow mapping);
+    /// `timeout` (a duration such as `1s`) gives its batches one.
     public static func yaml(
         name: String, program: String, cron: String = "0 9 * * *", timezone: String = "UTC",
         catchUp: String = "latest", overlap: String = "skip", batchSize: Int = 500, concurrency: Int? = nil,
-        queue: String = "runs", lease: String = "10s", parameters: String
+        queue: String = "runs", lease: String = "10s", timeout: String? = nil, parameters: String
     ) -> String {
         """
         name: \(name)
@@ -21,6 +22,7 @@ public enum CampaignText {
           backoff: { initial: 1s, max: 2s }
           lease: \(lease)
         \(concurrency.map { "  concurrency: \($0)" } ?? "")
+        \(timeout.map { "  timeout: \($0)" } ?? "")
         parameters: \(parameters)
         """
     }

@@ -38,6 +38,9 @@ struct InputCheckCommandTests {
         (["jobs", "enqueue", "noop", "--priority", "-40000"], "--priority <priority>", "from -32768 to 32767"),
         (["jobs", "enqueue", "noop", "--max-attempts", "-1"], "--max-attempts <max-attempts>", "from 1 to 1000"),
         (["jobs", "enqueue", "noop", "--lease", "-5s"], "--lease <duration>", "from 100ms to 1d"),
+        (["jobs", "enqueue", "noop", "--timeout", "-5s"], "--timeout <duration>", "from 100ms to 1d"),
+        (["jobs", "enqueue", "noop", "--timeout", "50ms"], "--timeout <duration>", "from 100ms to 1d"),
+        (["jobs", "enqueue", "noop", "--timeout", "2d"], "--timeout <duration>", "from 100ms to 1d"),
         (["jobs", "dead", "--run", "-3"], "--run <run>", "of at least 1"),
         (["jobs", "dead", "--limit", "-3"], "--limit <limit>", "of at least 1"),
         (["jobs", "retry", "--run", "x"], "--run <run>", "of at least 1"),
@@ -123,6 +126,20 @@ struct InputCheckCommandTests {
                 #expect(lines.contains(line), "missing \(line) in:\n\(outcome.standardError)")
             }
             #expect(lines.contains { $0.hasPrefix("\(past):5: schedule.at: 2001-01-01T09:00:00+08:00 has already passed (it is now ") })
+            #expect(try await pool.query("SELECT count(*) FROM benefit.campaign").single(Int.self) == 0)
+        }
+    }
+
+    @Test("a campaign file's execution.timeout out of range is one line naming the file, line and field; nothing applied")
+    func campaignTimeoutRefused() async throws {
+        try await Self.withDatabase { environment, pool in
+            let file = try TemporaryFiles.write(Self.drill("slow", "execution:\n  timeout: 0s"), named: "slow.yaml")
+            let outcome = try await BenefitProcess.run(["campaign", "apply", file], environment: environment)
+            #expect(outcome.exitCode == 1)
+            let lines = outcome.standardError.split(separator: "\n").map(String.init)
+            #expect(lines.first == "\(file):8: execution.timeout: 0s is out of range: a batch's timeout must be from 1s to 1d",
+                    "\(outcome.standardError)")
+            #expect(lines.count == 2, "\(outcome.standardError)")
             #expect(try await pool.query("SELECT count(*) FROM benefit.campaign").single(Int.self) == 0)
         }
     }

@@ -42,6 +42,7 @@ enum RunRows {
         switch outcome {
         case .retry: "↻"
         case .leaseExpired: "⌛"
+        case .timedOut: "⏱"
         case .fenced: "⛔"
         case .dead: "✖"
         default: ""

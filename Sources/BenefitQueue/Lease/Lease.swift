@@ -4,10 +4,10 @@
 /// The database decides who holds a job (the token it carries, and its expiry
 /// by the server's clock); a `Lease` is what this worker knows and must do
 /// about its own attempt. Every event the worker sees — the handler starting,
-/// returning or throwing, a heartbeat's answer, the fenced commit, the
-/// database's answer when the attempt's end is written — is applied with
-/// ``apply(_:)``, which moves the state and returns what the worker must do
-/// next. An event the state does not allow is a bug in the worker and throws
+/// returning or throwing, a heartbeat's answer, the job's timeout passing, the
+/// fenced commit, the database's answer when the attempt's end is written — is
+/// applied with ``apply(_:)``, which moves the state and returns what the worker
+/// must do next. An event the state does not allow is a bug in the worker and throws
 /// ``LeaseTransitionError``; the tests walk every state and event.
 ///
 /// ```
@@ -19,7 +19,12 @@
 ///                    ├─handlerThrew─▶ committing         └─recordingAbandoned─────▶ expired
 ///                    │  (failure or cancellation to write)
 ///                    ├─handlerStopped(shutdown)─▶ committing (release to write)
-///                    └─lost, or deadline passed─▶ expired (handler stopped; the rescuer takes the job)
+///                    ├─lost, or deadline passed─▶ expired (handler stopped; the rescuer takes the job)
+///                    └─timeoutPassed─▶ timingOut ─recorded(timedOut)─▶ timedOut
+///                      (handler stopped;  │  ├─recorded(fenced)────▶ fenced
+///                      timeout to write)  │  └─recordingAbandoned──▶ expired
+///                                         └ the first of handlerAbandoned or the handler's end: write the timeout
+/// committing (the handler's fenced commit, stopped by timeoutPassed) ─commitFailed─▶ timingOut
 /// ```
 ///
 /// `committing` means the attempt's end is being written: its handler's fenced
@@ -27,6 +32,16 @@
 /// heartbeat neither extends nor judges a lease in that state: once a write
 /// holds the job row nobody else can take the lease (the rescuer skips locked
 /// rows), and before that the write's own fence decides.
+///
+/// `timingOut` means the handler ran past the job's timeout and was told to stop.
+/// The timeout is written as soon as the worker stops waiting for the handler
+/// (`handlerAbandoned`) or the handler ends, whichever comes first, so a handler
+/// that ignores the stop does not hold its slot: the write moves the job on, and
+/// every commit the handler still tries is refused. A timeout that passes while the
+/// handler's fenced commit is in flight stops it too (a campaign's batch does all
+/// its work inside its commit): the commit is cancelled and rolled back, unless its
+/// COMMIT already went through, and the worker waits for that verdict: committed,
+/// the attempt succeeded; failed without one, the timeout is written.
 public struct Lease: Sendable {
     public enum State: String, Sendable, CaseIterable {
         /// Claimed; the handler has not started.
@@ -49,6 +64,12 @@ public struct Lease: Sendable {
         /// or its local deadline passed): the handler is stopped and the job left to
         /// the rescuer, or to whoever holds it now.
         case expired
+        /// The handler ran past the job's timeout and was told to stop; the timeout is
+        /// being written, or will be once the worker stops waiting for the handler.
+        /// Commits the handler still tries are refused.
+        case timingOut
+        /// The timeout was recorded: the job retries later or is dead.
+        case timedOut
     }
 
     /// How a handler's error asks the job to end.
@@ -67,6 +88,8 @@ public struct Lease: Sendable {
         case leaseLost
         /// The worker is shutting down and the grace period is over.
         case shutdown
+        /// The handler ran past the job's timeout.
+        case timedOut
     }
 
     /// Something that happened to the attempt.
@@ -85,6 +108,11 @@ public struct Lease: Sendable {
         case clock(now: ContinuousClock.Instant)
         /// Shutdown's grace period is over.
         case shutdownGraceOver
+        /// The job's timeout, counted from the handler's start, passed.
+        case timeoutPassed
+        /// The worker stopped waiting for a handler told to stop for its timeout: it
+        /// may still be running, and its slot is given up.
+        case handlerAbandoned
         /// The handler opens its fenced commit.
         case beginCommit
         /// The fenced commit failed without a verdict on the lease (a constraint, a lost
@@ -118,6 +146,9 @@ public struct Lease: Sendable {
         case recordFailure(Failure)
         /// Give the job back without counting the attempt.
         case release
+        /// Write the timeout (``AttemptOutcome/timedOut``: the job retries or is dead),
+        /// and free the slot whether or not the handler has returned.
+        case recordTimeout
     }
 
     /// The job this lease is on.
@@ -133,6 +164,11 @@ public struct Lease: Sendable {
     /// How many fenced commits the attempt has begun: what tells a heartbeat's
     /// answer sent before the last one apart from a fresh one.
     private var commitsBegun = 0
+    /// The timeout passed while a fenced commit was in flight: if the commit fails
+    /// without a verdict, the timeout is what ends the attempt.
+    private var timeoutPassedInCommit = false
+    /// In `timingOut`: the worker has been told to write the timeout (once).
+    private var timeoutWriteBegun = false
 
     /// What a heartbeat takes along when it sends an extension: nil when the
     /// lease is not the heartbeat's to extend (its end is being written, or has been).
@@ -189,8 +225,47 @@ public struct Lease: Sendable {
             return .commit
         case (.expired, .beginCommit):
             return .refuseCommit
+        case (.committing, .commitFailed) where timeoutPassedInCommit:
+            state = .timingOut
+            return .stopHandler(.timedOut)
         case (.committing, .commitFailed):
             state = .running
+            return .none
+        // Nothing may commit once the worker has given the job up for its timeout, or
+        // the timeout's write found it had moved on: the handler may still be running.
+        case (.timingOut, .beginCommit), (.timedOut, .beginCommit), (.fenced, .beginCommit):
+            return .refuseCommit
+
+        case (.running, .timeoutPassed):
+            state = .timingOut
+            return .stopHandler(.timedOut)
+        // The handler's commit is on its way: stopped (cancelled), it decides (see commitFailed).
+        case (.committing, .timeoutPassed):
+            timeoutPassedInCommit = true
+            return .stopHandler(.timedOut)
+        case (_, .timeoutPassed):
+            return .none
+        case (.timingOut, .handlerAbandoned), (.timingOut, .handlerReturned), (.timingOut, .handlerThrew),
+             (.timingOut, .handlerStopped):
+            guard !timeoutWriteBegun else { return .none }
+            timeoutWriteBegun = true
+            return .recordTimeout
+        // Stopped inside its commit: the worker waits for the commit's verdict.
+        case (.committing, .handlerAbandoned):
+            return .none
+        case (.timedOut, .handlerReturned), (.timedOut, .handlerThrew), (.timedOut, .handlerStopped),
+             (.fenced, .handlerStopped(.timedOut)), (.committed, .handlerStopped(.timedOut)):
+            return .none
+        case (.timingOut, .recorded(.timedOut)):
+            state = .timedOut
+            outcome = .timedOut
+            return .none
+        case (.timingOut, .recorded(.fenced)):
+            state = .fenced
+            outcome = .fenced
+            return .none
+        case (.timingOut, .recordingAbandoned):
+            expire()
             return .none
 
         case (.running, .handlerReturned):
@@ -222,7 +297,7 @@ public struct Lease: Sendable {
             case .cancelled: state = .cancelled
             case .released: state = .released
             case .fenced: state = .fenced
-            case .running, .leaseExpired: throw LeaseTransitionError(from: state, event: event)
+            case .running, .leaseExpired, .timedOut: throw LeaseTransitionError(from: state, event: event)
             }
             self.outcome = outcome
             return .none

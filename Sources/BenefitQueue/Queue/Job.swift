@@ -54,6 +54,9 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
     case fenced
     /// Its handler found the job's work no longer wanted (``JobCancelled``); the job is cancelled.
     case cancelled
+    /// Its handler ran past the job's timeout and was stopped; the job runs again
+    /// after a backoff delay, or is dead when its attempts are used up.
+    case timedOut = "timed_out"
 }
 
 /// A job to put on the queue.
@@ -81,12 +84,15 @@ public struct NewJob: Sendable {
     public var group: String?
     /// At most `limit` jobs of the same concurrency group run at once, across all workers.
     public var concurrency: ConcurrencyGroup?
+    /// How long one attempt's handler may run, from its start; past it the worker
+    /// stops the handler and the attempt ends `timed_out`. Default none.
+    public var timeout: Duration?
 
     public init(
         kind: String, payload: String = "{}", queue: String = "default", priority: Int = 0, runAt: Date? = nil,
         maxAttempts: Int = 5, lease: Duration = .seconds(60),
         backoffInitial: Duration = .seconds(10), backoffMax: Duration = .seconds(600),
-        uniqueKey: String? = nil, group: String? = nil, concurrency: ConcurrencyGroup? = nil
+        uniqueKey: String? = nil, group: String? = nil, concurrency: ConcurrencyGroup? = nil, timeout: Duration? = nil
     ) {
         self.kind = kind
         self.payload = payload
@@ -100,6 +106,7 @@ public struct NewJob: Sendable {
         self.uniqueKey = uniqueKey
         self.group = group
         self.concurrency = concurrency
+        self.timeout = timeout
     }
 }
 
@@ -132,6 +139,8 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let backoffMax: Duration
     /// The group its producer put it in, if any.
     public let group: String?
+    /// How long its handler may run (``NewJob/timeout``), or nil for no limit.
+    public let timeout: Duration?
 
     /// This attempt's hold on the job.
     public var leaseKey: LeaseKey { LeaseKey(jobID: id, token: leaseToken, secret: leaseSecret) }

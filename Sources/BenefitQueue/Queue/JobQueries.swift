@@ -31,7 +31,8 @@ enum JobQueries {
             \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
             \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
             \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
-            \(jobs.map(\.uniqueKey)), \(jobs.map(\.group)), \(jobs.map(\.concurrency?.key)), \(jobs.map(\.concurrency?.limit)))
+            \(jobs.map(\.uniqueKey)), \(jobs.map(\.group)), \(jobs.map(\.concurrency?.key)), \(jobs.map(\.concurrency?.limit)),
+            \(jobs.map(\.timeout?.wholeMilliseconds)))
         ORDER BY ordinal
         """
     }
@@ -64,7 +65,8 @@ enum JobQueries {
             array_fill(\(template.backoffMax.wholeMilliseconds)::bigint, ARRAY[batch.n]),
             array_fill(NULL::text, ARRAY[batch.n]), array_fill(\(template.group)::text, ARRAY[batch.n]),
             array_fill(\(template.concurrency?.key)::text, ARRAY[batch.n]),
-            array_fill(\(template.concurrency?.limit)::bigint, ARRAY[batch.n])) e
+            array_fill(\(template.concurrency?.limit)::bigint, ARRAY[batch.n]),
+            array_fill(\(template.timeout?.wholeMilliseconds)::bigint, ARRAY[batch.n])) e
         JOIN input i ON i.ordinal = e.ordinal
         ORDER BY e.id
         """
@@ -81,13 +83,18 @@ enum JobQueries {
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
     /// each gets a new lease token, a lease secret and an attempt row; each
-    /// concurrency group stays within its limit across all workers.
+    /// concurrency group stays within its limit across all workers. The jobs'
+    /// timeouts are read after the claim, by `benefit.job_timeouts` (0016 says why
+    /// a join here would miss some).
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         """
-        SELECT id, queue, kind, payload::text, attempt, max_attempts, lease_token, lease_secret, lease_ms,
-               backoff_initial_ms, backoff_max_ms, group_key
-        FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
-        ORDER BY priority, run_at, id
+        WITH claimed AS MATERIALIZED (
+            SELECT * FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
+        )
+        SELECT c.id, c.queue, c.kind, c.payload::text, c.attempt, c.max_attempts, c.lease_token, c.lease_secret, c.lease_ms,
+               c.backoff_initial_ms, c.backoff_max_ms, c.group_key, t.timeout_ms
+        FROM claimed c LEFT JOIN benefit.job_timeouts(ARRAY(SELECT id FROM claimed)) t ON t.id = c.id
+        ORDER BY c.priority, c.run_at, c.id
         """
     }
 
@@ -115,18 +122,26 @@ enum JobQueries {
         "SELECT benefit.close_fenced_commit(\(lease.jobID), \(lease.token.rawValue), \(lease.secret))"
     }
 
-    /// A handler failed: the job retries after `delayMilliseconds`, dies, or is
-    /// cancelled, as `failure` asks. Returns the attempt's outcome.
-    static func fail(_ lease: LeaseKey, error: String, failure: Lease.Failure, delayMilliseconds: Int) -> PostgresQuery {
-        let disposition = switch failure {
-        case .retryable: "retry"
-        case .permanent: "dead"
-        case .cancelled: "cancel"
-        }
-        return """
-            SELECT benefit.fail_job(\(lease.jobID), \(lease.token.rawValue), \(lease.secret), \(error), \(disposition),
-                                    \(delayMilliseconds))
-            """
+    /// How a failed attempt's job goes on (`fail_job`'s disposition).
+    enum Disposition: String {
+        /// Available again after the delay, or dead when its attempts are used up.
+        case retry
+        /// Dead at once.
+        case dead
+        /// Cancelled.
+        case cancel
+        /// As `retry`, the attempt recorded `timed_out`: its handler ran past the job's timeout.
+        case timeout
+    }
+
+    /// A handler failed or ran past its timeout: the job retries after
+    /// `delayMilliseconds`, dies, or is cancelled, as `disposition` says. Returns the
+    /// attempt's outcome.
+    static func fail(_ lease: LeaseKey, error: String, disposition: Disposition, delayMilliseconds: Int) -> PostgresQuery {
+        """
+        SELECT benefit.fail_job(\(lease.jobID), \(lease.token.rawValue), \(lease.secret), \(error), \(disposition.rawValue),
+                                \(delayMilliseconds))
+        """
     }
 
     /// Graceful shutdown: gives jobs back without counting the attempt; returns the tokens given back.

@@ -30,12 +30,13 @@ extension JobQueue {
 
     private static func claimedJobs(_ rows: PostgresRows) throws -> [ClaimedJob] {
         try rows.map { row in
-            let (id, queue, kind, payload, attempt, maxAttempts, token, secret, leaseMs, initialMs, maxMs, group) =
-                try row.decode((Int, String, String, String, Int, Int, Int64, UUID, Int, Int, Int, String?).self)
+            let (id, queue, kind, payload, attempt, maxAttempts, token, secret, leaseMs, initialMs, maxMs, group, timeoutMs) =
+                try row.decode((Int, String, String, String, Int, Int, Int64, UUID, Int, Int, Int, String?, Int?).self)
             return ClaimedJob(
                 id: id, queue: queue, kind: kind, payload: payload, attempt: attempt, maxAttempts: maxAttempts,
                 leaseToken: LeaseToken(token), leaseSecret: secret, leaseDuration: .milliseconds(leaseMs),
-                backoffInitial: .milliseconds(initialMs), backoffMax: .milliseconds(maxMs), group: group)
+                backoffInitial: .milliseconds(initialMs), backoffMax: .milliseconds(maxMs), group: group,
+                timeout: timeoutMs.map { .milliseconds($0) })
         }
     }
 
@@ -91,10 +92,29 @@ extension JobQueue {
     /// `fenced` if the lease was already lost).
     @discardableResult
     public func fail(_ job: ClaimedJob, _ failure: Lease.Failure, error: any Error) async throws -> AttemptOutcome {
+        let disposition: JobQueries.Disposition = switch failure {
+        case .retryable: .retry
+        case .permanent: .dead
+        case .cancelled: .cancel
+        }
+        return try await end(job, disposition, error: String(describing: error))
+    }
+
+    /// Records an attempt whose handler ran past the job's timeout and was stopped:
+    /// the attempt ends `timed_out`, and the job retries after a backoff delay, or is
+    /// dead when its attempts are used up. Returns `timedOut`, or `fenced` if the
+    /// lease was already lost.
+    @discardableResult
+    public func timeOut(_ job: ClaimedJob) async throws -> AttemptOutcome {
+        let timeout = job.timeout.map(DurationText.format) ?? "none"
+        return try await end(job, .timeout, error: "timed out: the handler ran past the job's timeout of \(timeout) and was stopped")
+    }
+
+    /// Writes a failed attempt's end with `fail_job`, drawing the backoff delay.
+    private func end(_ job: ClaimedJob, _ disposition: JobQueries.Disposition, error: String) async throws -> AttemptOutcome {
         let delay = Backoff.delay(attempt: job.attempt, initial: job.backoffInitial, max: job.backoffMax)
-        let message = String(String(describing: error).prefix(4000))
         let rows = try await pool.query(JobQueries.fail(
-            job.leaseKey, error: message, failure: failure, delayMilliseconds: delay.wholeMilliseconds))
+            job.leaseKey, error: String(error.prefix(4000)), disposition: disposition, delayMilliseconds: delay.wholeMilliseconds))
         return try rows.first(String.self).flatMap(AttemptOutcome.init(rawValue:)) ?? .fenced
     }
 

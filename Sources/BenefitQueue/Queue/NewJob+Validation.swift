@@ -23,6 +23,9 @@ extension NewJob {
         guard Self.leaseDurations.contains(lease) else {
             throw InvalidJob(.lease, "\(DurationText.format(lease)) is not between 100ms and 1d")
         }
+        if let timeout, !Self.timeouts.contains(timeout) {
+            throw InvalidJob(.timeout, "\(DurationText.format(timeout)) is not between 100ms and 1d")
+        }
         let delays = Duration.zero...Duration.seconds(86_400)
         guard delays.contains(backoffInitial), delays.contains(backoffMax), backoffInitial <= backoffMax else {
             throw InvalidJob(.backoff, "the delays must be from 0s to 1d, the first no longer than the longest")
@@ -41,6 +44,8 @@ extension NewJob {
     public static let attemptLimits = 1...1_000
     /// How long a lease may last: long enough for a heartbeat to get through, short enough to rescue a job the same day.
     public static let leaseDurations = Duration.milliseconds(100)...Duration.seconds(86_400)
+    /// How long a handler may be given: as a lease, down to a tenth of a second and up to a day.
+    public static let timeouts = Duration.milliseconds(100)...Duration.seconds(86_400)
 
     /// What is wrong with a queue's name, or nil: what `benefit.job` and
     /// `benefit.queue_pause` take (a lowercase letter or digit, then those, '_', '.'
@@ -65,7 +70,7 @@ extension NewJob {
 /// A job the queue would refuse, with the field at fault.
 public struct InvalidJob: Error, CustomStringConvertible {
     public enum Field: String, Sendable {
-        case kind, queue, payload, priority, maxAttempts, lease, backoff, uniqueKey, group, concurrency, count
+        case kind, queue, payload, priority, maxAttempts, lease, timeout, backoff, uniqueKey, group, concurrency, count
     }
 
     public let field: Field

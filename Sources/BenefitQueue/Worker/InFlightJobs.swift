@@ -19,11 +19,14 @@ final class InFlightJobs: Sendable {
         }
     }
 
-    /// Removes a job's lease; returns how many are left.
-    @discardableResult
-    func remove(_ id: Int) -> Int {
+    /// Removes a lease, frees its slot; returns how many are left, or nil when it was
+    /// no longer held. A lease is removed once, and only by itself: a job whose
+    /// handler ran past its timeout frees its slot before the handler returns, and
+    /// by then the job may be held again under a new lease.
+    func remove(_ lease: HeldLease) -> Int? {
         leases.withLock { leases in
-            leases.removeValue(forKey: id)
+            guard leases[lease.job.id] === lease else { return nil }
+            leases.removeValue(forKey: lease.job.id)
             metrics.slotsChanged(inFlight: leases.count)
             return leases.count
         }

@@ -293,7 +293,7 @@ public final class Worker: Service, Sendable {
             guard let handler = registry.handler(for: job.kind) else {
                 throw PermanentFailure("no handler for kind \"\(job.kind)\" on this worker (it runs: \(registry.kinds.joined(separator: ", ")))")
             }
-            try await Self.runUntilStopped(lease) { try await handler.run(context) }
+            try await runUntilStopped(lease) { try await handler.run(context) }
             ending = .handlerReturned
         } catch let stopped as HandlerStopped {
             ending = .handlerStopped(stopped.reason)
@@ -306,12 +306,22 @@ public final class Worker: Service, Sendable {
             ending = .handlerThrew(Self.failure(of: error))
             lease.logger.debug("job error: \(error)")
         }
-        switch apply(ending, to: lease) {
+        await finish(lease, apply(ending, to: lease), failure: failure)
+    }
+
+    /// Carries out what the lease says to do at the attempt's end (`failure` is the
+    /// handler's error, for a failure to write), frees the attempt's slot if it still
+    /// holds one, and reports the end if it has come.
+    private func finish(_ lease: HeldLease, _ action: Lease.Action, failure: (any Error)? = nil) async {
+        let job = lease.job
+        switch action {
         case .completeInBatch:
             if completions.add(lease) >= configuration.completionBatchSize { completionWakeup.signal() }
         case .recordFailure(let kind):
             let error = failure ?? PermanentFailure("failed")
             await record(lease, "failed") { try await self.queue.fail(job, kind, error: error) }
+        case .recordTimeout:
+            await record(lease, "timed out") { try await self.queue.timeOut(job) }
         case .release:
             // Shutdown's grace is over: a bounded try, and then the rescuer's.
             await record(lease, "released", within: configuration.shutdownWriteTimeout) {
@@ -322,7 +332,7 @@ public final class Worker: Service, Sendable {
         }
         // Wake the claim loop only once enough slots are free for the claim it waits
         // to make (one job ending at a time would otherwise wake it per job).
-        if configuration.concurrency - inFlight.remove(job.id) >= slotsWanted.load(ordering: .relaxed) {
+        if let left = inFlight.remove(lease), configuration.concurrency - left >= slotsWanted.load(ordering: .relaxed) {
             wakeup.signal()
         }
         ended(lease)
@@ -336,12 +346,40 @@ public final class Worker: Service, Sendable {
 
     /// Runs `body` until it ends or the lease says to stop it, whichever comes
     /// first; when stopped, the body is cancelled and ``HandlerStopped`` is thrown.
-    static func runUntilStopped(_ lease: HeldLease, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
+    ///
+    /// A job with a timeout has it applied to the lease when it passes, counted from
+    /// here. A handler stopped for its timeout is not waited for before its timeout
+    /// is written and its slot freed: it may ignore the stop, and whatever it still
+    /// tries to commit is refused. It is waited for only before this returns, so the
+    /// worker's task tree still holds it.
+    func runUntilStopped(_ lease: HeldLease, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: HandlerRunEvent.self) { group in
+            group.addTask {
+                try await body()
+                return .handlerEnded
+            }
             group.addTask { throw HandlerStopped(reason: try await lease.stopRequested()) }
+            if let timeout = lease.job.timeout {
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return .timeoutPassed
+                }
+            }
             defer { group.cancelAll() }
-            try await group.next()
+            do {
+                // The timeout stops the handler through the lease: the stop comes next.
+                while let next = try await group.next(), next == .timeoutPassed {
+                    apply(.timeoutPassed, to: lease)
+                }
+            } catch let stopped as HandlerStopped where stopped.reason == .timedOut {
+                group.cancelAll()
+                // Not waiting for the handler: the timeout is written and the slot
+                // freed now, unless the handler was stopped inside its fenced commit,
+                // whose verdict (a rollback, once cancelled) the lease waits for.
+                let action = apply(.handlerAbandoned, to: lease)
+                if action == .recordTimeout { await finish(lease, action) }
+                throw stopped
+            }
         }
     }
 
@@ -385,6 +423,11 @@ public final class Worker: Service, Sendable {
                 // handler returns, which a handler that ignores the stop may do late.
                 lease.logger.notice("lease lost: handler stopped", metadata: ["cause": "\(cause)"])
                 metrics.leasesLost.increment()
+            }
+            if case .stopHandler(.timedOut) = action {
+                lease.logger.notice("handler ran past the job's timeout: stopped", metadata: [
+                    "timeout": "\(lease.job.timeout.map(DurationText.format) ?? "none")",
+                ])
             }
             return action
         } catch {
@@ -432,4 +475,10 @@ public final class Worker: Service, Sendable {
 /// Thrown inside a job when its lease said to stop its handler.
 struct HandlerStopped: Error {
     let reason: Lease.StopReason
+}
+
+/// What ended first of a handler's run and its timeout (``Worker/runUntilStopped(_:_:)``).
+enum HandlerRunEvent: Sendable {
+    case handlerEnded
+    case timeoutPassed
 }

@@ -43,6 +43,7 @@ extension CampaignDefinition: Codable {
             "priority": .number(Decimal(self.execution.priority)),
         ]
         execution["concurrency"] = self.execution.concurrency.map { .number(Decimal($0)) }
+        execution["timeout"] = self.execution.timeout.map { .string(DurationText.format($0)) }
 
         var top: [String: JSONValue] = [
             "name": .string(name),

@@ -16,7 +16,7 @@ struct CampaignReader {
     /// The keys of the top of a campaign file, in the order the documentation lists them.
     static let keys = ["name", "title", "program", "schedule", "execution", "cycle", "parameters"]
     /// The keys of the `execution` block.
-    static let executionKeys = ["queue", "batchSize", "maxAttempts", "backoff", "lease", "priority", "concurrency"]
+    static let executionKeys = ["queue", "batchSize", "maxAttempts", "backoff", "lease", "timeout", "priority", "concurrency"]
     /// The keys of `execution.backoff`.
     static let backoffKeys = ["initial", "max"]
 
@@ -113,10 +113,16 @@ struct CampaignReader {
             concurrency = source.wholeNumber(value, in: ExecutionPolicy.concurrencyRange, what: "running jobs at once")
             valid = valid && concurrency != nil
         }
+        // As concurrency, null says "no limit" explicitly.
+        var timeout: Duration?
+        if let value = block["timeout"], !value.isNull {
+            timeout = source.duration(value, in: ExecutionPolicy.timeoutRange, what: "a batch's timeout")
+            valid = valid && timeout != nil
+        }
         guard valid else { return nil }
         return ExecutionPolicy(
             queue: queue, batchSize: batchSize, maxAttempts: maxAttempts, backoffInitial: backoff.0, backoffMax: backoff.1,
-            lease: lease, priority: priority, concurrency: concurrency)
+            lease: lease, priority: priority, concurrency: concurrency, timeout: timeout)
     }
 
     /// `execution.backoff: {initial, max}`; either may be left out, and `initial` may not exceed `max`.

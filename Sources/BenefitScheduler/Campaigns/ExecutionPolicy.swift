@@ -25,6 +25,14 @@ public struct ExecutionPolicy: Sendable, Hashable {
     public var priority: Int
     /// The most jobs of this campaign running at once across all hosts, or `nil` for no limit (the default).
     public var concurrency: Int?
+    /// How long one attempt of a batch job may run before its worker stops it (the
+    /// attempt ends `timed_out` and the batch retries under ``maxAttempts``), or `nil`
+    /// for no limit (the default). Allowed 1 s–24 h.
+    ///
+    /// Batch jobs only: a run's planning job selects the eligible members of the
+    /// whole roster at once, so its duration grows with the roster, not with
+    /// ``batchSize``, and no one figure fits both.
+    public var timeout: Duration?
 
     /// The policy with every default: what an empty or missing `execution` block means.
     public static let defaults = ExecutionPolicy()
@@ -33,7 +41,7 @@ public struct ExecutionPolicy: Sendable, Hashable {
     public init(
         queue: String = "default", batchSize: Int = 500, maxAttempts: Int = 5,
         backoffInitial: Duration = .seconds(10), backoffMax: Duration = .seconds(600),
-        lease: Duration = .seconds(60), priority: Int = 0, concurrency: Int? = nil
+        lease: Duration = .seconds(60), priority: Int = 0, concurrency: Int? = nil, timeout: Duration? = nil
     ) {
         self.queue = queue
         self.batchSize = batchSize
@@ -43,6 +51,7 @@ public struct ExecutionPolicy: Sendable, Hashable {
         self.lease = lease
         self.priority = priority
         self.concurrency = concurrency
+        self.timeout = timeout
     }
 
     /// Allowed ``batchSize`` values.
@@ -59,6 +68,9 @@ public struct ExecutionPolicy: Sendable, Hashable {
     /// a shorter one would expire under an ordinary database hiccup; at most a
     /// day, the bound of the job table.
     public static let leaseRange = Duration.seconds(1)...Duration.seconds(86_400)
+    /// Allowed ``timeout`` values: from a second, as a lease, to a day, beyond which
+    /// a batch is stuck rather than slow.
+    public static let timeoutRange = Duration.seconds(1)...Duration.seconds(86_400)
     /// Allowed backoff values: from retrying at once to waiting a day.
     public static let backoffRange = Duration.zero...Duration.seconds(86_400)
 }

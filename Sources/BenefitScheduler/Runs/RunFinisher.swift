@@ -49,7 +49,8 @@ public final class RunFinisher: Service, JobObserver, Sendable {
     public func attemptEnded(_ job: ClaimedJob, outcome: AttemptOutcome) {
         guard RunGroup.runID(of: job.group) != nil else { return }
         switch outcome {
-        case .succeeded, .dead, .cancelled: wakeup.signal()
+        // A timeout may have been the job's last attempt.
+        case .succeeded, .dead, .cancelled, .timedOut: wakeup.signal()
         case .running, .retry, .leaseExpired, .released, .fenced: break
         }
     }

@@ -32,12 +32,14 @@ public enum RunLauncher {
     }
 
     /// What every batch job of a run shares: the campaign's execution policy, the
-    /// run's group, and the campaign's concurrency group when it has a limit.
+    /// run's group, the campaign's concurrency group when it has a limit, and its
+    /// timeout (batches only: see ``ExecutionPolicy/timeout``).
     static func batchTemplate(for run: RunContext) -> NewJob {
         var job = jobTemplate(kind: batchKind, runID: run.runID, execution: run.definition.execution)
         job.concurrency = run.definition.execution.concurrency.map {
             ConcurrencyGroup(key: RunGroup.concurrencyKey(campaignID: run.campaignID), limit: $0)
         }
+        job.timeout = run.definition.execution.timeout
         return job
     }
 

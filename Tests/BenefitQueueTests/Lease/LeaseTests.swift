@@ -12,7 +12,7 @@ struct LeaseTests {
     static let claimedAt = ContinuousClock.now
     static let job = ClaimedJob(
         id: 7, queue: "q", kind: "k", payload: "{}", attempt: 1, maxAttempts: 3, leaseToken: LeaseToken(70), leaseSecret: UUID(),
-        leaseDuration: .seconds(10), backoffInitial: .seconds(1), backoffMax: .seconds(2), group: nil)
+        leaseDuration: .seconds(10), backoffInitial: .seconds(1), backoffMax: .seconds(2), group: nil, timeout: .seconds(3))
     static let beforeDeadline = claimedAt + .seconds(5)
     static let afterDeadline = claimedAt + .seconds(11)
 
@@ -20,9 +20,9 @@ struct LeaseTests {
     static let events: [Event] = [
         .start, .extended(until: claimedAt + .seconds(20), ticket: 0), .extended(until: claimedAt + .seconds(20), ticket: 1),
         .lost(ticket: 0), .lost(ticket: 1), .clock(now: beforeDeadline), .clock(now: afterDeadline),
-        .shutdownGraceOver, .beginCommit, .commitFailed, .handlerReturned,
+        .shutdownGraceOver, .timeoutPassed, .beginCommit, .commitFailed, .handlerReturned,
         .handlerThrew(.retryable), .handlerThrew(.permanent), .handlerThrew(.cancelled),
-        .handlerStopped(.leaseLost), .handlerStopped(.shutdown), .recordingAbandoned,
+        .handlerStopped(.leaseLost), .handlerStopped(.shutdown), .handlerStopped(.timedOut), .handlerAbandoned, .recordingAbandoned,
     ] + AttemptOutcome.allCases.map { .recorded($0) }
 
     /// The events that lead from a new lease to each state.
@@ -36,6 +36,8 @@ struct LeaseTests {
         .fenced: [.start, .beginCommit, .recorded(.fenced)],
         .released: [.start, .handlerStopped(.shutdown), .recorded(.released)],
         .expired: [.start, .lost(ticket: 0)],
+        .timingOut: [.start, .timeoutPassed],
+        .timedOut: [.start, .timeoutPassed, .handlerAbandoned, .recorded(.timedOut)],
     ]
 
     /// Every allowed transition: (state, event) → (state after, action). Written
@@ -57,6 +59,19 @@ struct LeaseTests {
         case (.running, .beginCommit): (.committing, .commit)
         case (.expired, .beginCommit): (.expired, .refuseCommit)
         case (.committing, .commitFailed): (.running, .none)
+        case (.timingOut, .beginCommit), (.timedOut, .beginCommit), (.fenced, .beginCommit): (state, .refuseCommit)
+        case (.running, .timeoutPassed): (.timingOut, .stopHandler(.timedOut))
+        case (.committing, .timeoutPassed): (.committing, .stopHandler(.timedOut))
+        case (.committing, .handlerAbandoned): (.committing, .none)
+        case (_, .timeoutPassed): (state, .none)
+        case (.timingOut, .handlerAbandoned), (.timingOut, .handlerReturned), (.timingOut, .handlerThrew), (.timingOut, .handlerStopped):
+            (.timingOut, .recordTimeout)
+        case (.timedOut, .handlerReturned), (.timedOut, .handlerThrew), (.timedOut, .handlerStopped), (.fenced, .handlerStopped(.timedOut)),
+             (.committed, .handlerStopped(.timedOut)):
+            (state, .none)
+        case (.timingOut, .recorded(.timedOut)): (.timedOut, .none)
+        case (.timingOut, .recorded(.fenced)): (.fenced, .none)
+        case (.timingOut, .recordingAbandoned): (.expired, .none)
         case (.running, .handlerReturned): (.committing, .completeInBatch)
         case (.committed, .handlerReturned), (.fenced, .handlerReturned), (.expired, .handlerReturned): (state, .none)
         case (.running, .handlerThrew(let failure)): (.committing, .recordFailure(failure))
@@ -103,13 +118,14 @@ struct LeaseTests {
         for state in State.allCases {
             let lease = try Self.lease(in: state)
             let expected: AttemptOutcome? = switch state {
-            case .claimed, .running, .committing: nil
+            case .claimed, .running, .committing, .timingOut: nil
             case .committed: .succeeded
             case .failed: .retry
             case .cancelled: .cancelled
             case .fenced: .fenced
             case .released: .released
             case .expired: .leaseExpired
+            case .timedOut: .timedOut
             }
             #expect(lease.outcome == expected, "\(state)")
         }
@@ -188,5 +204,65 @@ struct LeaseTests {
         #expect(try lease.apply(.handlerStopped(.shutdown)) == .release)
         #expect(try lease.apply(.recorded(.released)) == .none)
         #expect(lease.state == .released && lease.outcome == .released)
+    }
+
+    @Test("a handler past its timeout is stopped; the timeout is written once the worker stops waiting, and the handler's late commit is refused")
+    func timeoutAbandonsAStubbornHandler() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(try lease.apply(.timeoutPassed) == .stopHandler(.timedOut))
+        // Neither extended nor judged by the heartbeat: the timeout's write decides.
+        #expect(lease.heartbeatTicket == nil)
+        #expect(try lease.apply(.beginCommit) == .refuseCommit)
+        #expect(try lease.apply(.handlerAbandoned) == .recordTimeout)
+        #expect(try lease.apply(.recorded(.timedOut)) == .none)
+        #expect(lease.state == .timedOut && lease.outcome == .timedOut)
+        // The handler, which ignored the stop, wakes and tries to commit, then ends.
+        #expect(try lease.apply(.beginCommit) == .refuseCommit)
+        #expect(try lease.apply(.handlerThrew(.retryable)) == .none)
+        #expect(lease.state == .timedOut && lease.outcome == .timedOut)
+    }
+
+    @Test("a handler that ends just after its timeout passed has the timeout written, once")
+    func timeoutBeforeTheHandlerEnds() throws {
+        var lease = try Self.lease(in: .running)
+        #expect(try lease.apply(.timeoutPassed) == .stopHandler(.timedOut))
+        #expect(try lease.apply(.handlerReturned) == .recordTimeout)
+        #expect(try lease.apply(.handlerAbandoned) == .none)
+        #expect(try lease.apply(.handlerStopped(.timedOut)) == .none)
+        #expect(try lease.apply(.recorded(.timedOut)) == .none)
+        #expect(lease.state == .timedOut)
+    }
+
+    @Test("a timeout during the handler's commit stops it, and its verdict decides: committed it succeeded; rolled back, it timed out")
+    func timeoutDuringACommit() throws {
+        // The COMMIT went through before the cancel reached it.
+        var committed = try Self.lease(in: .running)
+        #expect(try committed.apply(.beginCommit) == .commit)
+        #expect(try committed.apply(.timeoutPassed) == .stopHandler(.timedOut))
+        #expect(try committed.apply(.handlerAbandoned) == .none)
+        #expect(try committed.apply(.recorded(.succeeded)) == .none)
+        #expect(try committed.apply(.handlerStopped(.timedOut)) == .none)
+        #expect(committed.state == .committed && committed.outcome == .succeeded)
+
+        // The cancel rolled it back (a campaign's batch, stopped in the middle of its work).
+        var rolledBack = try Self.lease(in: .running)
+        #expect(try rolledBack.apply(.beginCommit) == .commit)
+        #expect(try rolledBack.apply(.timeoutPassed) == .stopHandler(.timedOut))
+        #expect(try rolledBack.apply(.handlerAbandoned) == .none)
+        #expect(try rolledBack.apply(.commitFailed) == .stopHandler(.timedOut))
+        #expect(rolledBack.state == .timingOut)
+        #expect(try rolledBack.apply(.handlerStopped(.timedOut)) == .recordTimeout)
+        #expect(try rolledBack.apply(.recorded(.timedOut)) == .none)
+        #expect(rolledBack.state == .timedOut && rolledBack.outcome == .timedOut)
+    }
+
+    @Test("a timeout whose write finds the job moved on is fenced, and the handler's later commit is refused")
+    func timeoutWriteFenced() throws {
+        var lease = try Self.lease(in: .timingOut)
+        #expect(try lease.apply(.handlerAbandoned) == .recordTimeout)
+        #expect(try lease.apply(.recorded(.fenced)) == .none)
+        #expect(lease.state == .fenced && lease.outcome == .fenced)
+        #expect(try lease.apply(.beginCommit) == .refuseCommit)
+        #expect(try lease.apply(.handlerStopped(.timedOut)) == .none)
     }
 }

@@ -97,6 +97,7 @@ struct CampaignCanonicalFormTests {
         CampaignFixtures.minimal(schedule: "at: 2026-12-20T09:00:00+08:00", timezone: "UTC"),
         CampaignFixtures.minimal("execution: { lease: 1500ms, backoff: { initial: 0s, max: 1m30s } }\ncycle: run",
                                  schedule: "cron: \"*/15  9-17 * * MON-FRI\"\n  window: { from: 2026-01-01 }\n  overlap: allow"),
+        CampaignFixtures.minimal("execution: { timeout: 90s, concurrency: 4 }"),
     ])
     func codableRoundTrip(file: String) throws {
         let campaign = try CampaignFixtures.parse(file)
@@ -120,5 +121,16 @@ struct CampaignCanonicalFormTests {
         guard case .dataCorrupted(let context) = error else { Issue.record("expected dataCorrupted, got \(String(describing: error))"); return }
         #expect(context.debugDescription.contains("name: \"Bad Name\" is not a valid name"))
         #expect(context.debugDescription.contains("schedule: one of cron, lunar or at is required"))
+    }
+
+    @Test("a timeout is in the canonical form only when set: files without one keep their canonical text, a new one is a change")
+    func timeoutInTheCanonicalForm() throws {
+        let without = try CampaignFixtures.parse(CampaignFixtures.minimal())
+        let null = try CampaignFixtures.parse(CampaignFixtures.minimal("execution: { timeout: null }"))
+        let with = try CampaignFixtures.parse(CampaignFixtures.minimal("execution: { timeout: 90s }"))
+        #expect(!without.canonicalJSON.contains("timeout"))
+        #expect(null.canonicalJSON == without.canonicalJSON)
+        #expect(with.canonicalJSON.contains(#""timeout":"90s""#))
+        #expect(try CampaignFixtures.parse(with.canonicalJSON) == with)
     }
 }

@@ -45,6 +45,7 @@ struct CampaignFileParsingTests {
         #expect(campaign.execution.lease == .seconds(60))
         #expect(campaign.execution.priority == 0)
         #expect(campaign.execution.concurrency == nil)
+        #expect(campaign.execution.timeout == nil)
         #expect(campaign.cycle == .yearly)
         #expect(campaign.parameters == .emptyObject)
     }
@@ -168,5 +169,18 @@ struct CampaignFileParsingTests {
         #expect(campaign.title == "2026")
         #expect(campaign.execution.concurrency == nil)
         #expect(campaign.execution.priority == -5)
+    }
+
+    @Test("timeout takes a duration; null, like leaving it out, means none", arguments: [
+        ("timeout: 30s", Duration?.some(.seconds(30))),
+        ("timeout: 10m", .seconds(600)),
+        ("timeout: 1h30m", .seconds(5_400)),
+        ("timeout: 1d", .seconds(86_400)),
+        ("timeout: null", nil),
+        ("timeout: ~", nil),
+    ])
+    func timeouts(line: String, expected: Duration?) throws {
+        let campaign = try CampaignFixtures.parse(CampaignFixtures.minimal("execution:\n  \(line)"))
+        #expect(campaign.execution.timeout == expected)
     }
 }
