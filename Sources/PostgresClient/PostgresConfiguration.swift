@@ -17,6 +17,17 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var applicationName = "benefit"
     /// Bounds every session of this configuration sets at connect, if any.
     public var limits: SessionLimits?
+    /// Whether connections go through a proxy in transaction pooling mode
+    /// (PgBouncer's `pool_mode = transaction`), which lends each transaction
+    /// whichever server session is free. Default false.
+    ///
+    /// Such a proxy refuses session settings sent at connect (`options`), and a
+    /// setting made on one server session would not follow the connection to the
+    /// next. So a pooled connection sends none: it sets only what the proxy itself
+    /// keeps per client and sets again on every server session it lends
+    /// (``SessionSettings/pooled``), and the server settings of `limits` are left
+    /// to the login and the proxy (docs/operations.md, Behind PgBouncer).
+    public var transactionPooling = false
 
     /// Parses the URL or conninfo; a malformed one is an error that quotes none of
     /// it but libpq's keywords (``ConnectionStringProblem``, then
@@ -91,16 +102,16 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Keywords and values for `PQconnectdbParams`: the conninfo first (expanded by
     /// libpq, since `expand_dbname` is set), then overrides, which libpq lets win.
     func connectParameters() -> [(key: String, value: String)] {
-        // Every connection reads and writes dates in one unambiguous form; the
-        // decoders rely on it.
-        var session = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=iso_8601 -c extra_float_digits=3"
-        for setting in limits?.serverSettings ?? [] { session += " -c \(setting.name)=\(setting.value)" }
         var parameters: [(key: String, value: String)] = [
             (key: "dbname", value: conninfo),
             (key: "fallback_application_name", value: applicationName),
             (key: "client_encoding", value: "UTF8"),
-            (key: "options", value: [parsed["options"], session].compactMap { $0 }.joined(separator: " ")),
         ]
+        if !transactionPooling {
+            let settings = SessionSettings.startup + (limits?.serverSettings ?? [])
+            let session = settings.map { "-c \($0.name)=\($0.value)" }.joined(separator: " ")
+            parameters.append((key: "options", value: [parsed["options"], session].compactMap { $0 }.joined(separator: " ")))
+        }
         if parsed["connect_timeout"] == nil { parameters.append((key: "connect_timeout", value: "10")) }
         parameters += limits?.clientParameters ?? []
         parameters += overrides

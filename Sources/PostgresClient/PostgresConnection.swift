@@ -163,12 +163,26 @@ struct ConnectionHandle: ~Copyable {
             throw PostgresError(code: .connectionFailed, message: "cannot allocate a connection")
         }
         guard PQstatus(raw) == CONNECTION_OK else {
-            let reason = ConnectionSecrets.redact(PostgresError.oneLine(String(cString: PQerrorMessage(raw))), conninfo: configuration.conninfo)
+            var reason = ConnectionSecrets.redact(PostgresError.oneLine(String(cString: PQerrorMessage(raw))), conninfo: configuration.conninfo)
             PQfinish(raw)
+            if reason.contains("unsupported startup parameter: options") {
+                reason += " (a connection pooler in transaction pooling mode: see docs/operations.md, Behind PgBouncer)"
+            }
             throw PostgresError(code: .connectionFailed, message: "cannot connect to PostgreSQL (\(configuration)): \(reason)")
         }
         // Server NOTICEs would otherwise be printed on stderr by libpq itself.
         PQsetNoticeProcessor(raw, { _, _ in }, nil)
+        if configuration.transactionPooling {
+            // Session-level on purpose: the pooler keeps these two per client and
+            // sets them again on every server session it lends this connection.
+            let result = PQexec(raw, SessionSettings.pooled)
+            defer { PQclear(result) }
+            guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+                let reason = PostgresError.oneLine(String(cString: PQerrorMessage(raw)))
+                PQfinish(raw)
+                throw PostgresError(code: .connectionFailed, message: "cannot set up the session (\(configuration)): \(reason)")
+            }
+        }
         return raw
     }
 }

@@ -34,10 +34,14 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Sets up logging and opens a pool on the database (one connection suits a
-    /// command); daemons pass `limits`, which every session sets at connect.
-    func pool(label: String, maxConnections: Int = 1, limits: SessionLimits? = nil) async throws -> (PostgresPool, Logger) {
+    /// command); daemons pass `limits`, which every session sets at connect, and
+    /// `pooling` (`--pooled`).
+    func pool(
+        label: String, maxConnections: Int = 1, limits: SessionLimits? = nil, pooling: PoolingOptions? = nil
+    ) async throws -> (PostgresPool, Logger) {
         var (database, logger) = try await configuration(label: label)
         database.limits = limits
+        database.transactionPooling = pooling?.pooled ?? false
         return (PostgresPool(configuration: database, maxConnections: maxConnections, logger: logger), logger)
     }
 
@@ -70,6 +74,17 @@ enum CommandLogging {
         }
         return Logger(label: label)
     }
+}
+
+/// `--pooled`, for the daemons, which may connect through PgBouncer in
+/// transaction pooling mode (docs/operations.md, Behind PgBouncer). Other
+/// commands connect to PostgreSQL directly.
+struct PoolingOptions: ParsableArguments {
+    @Flag(help: """
+        The database URL leads to a connection pooler in transaction pooling mode (PgBouncer's \
+        pool_mode = transaction): rely on no session state (docs/operations.md, Behind PgBouncer).
+        """)
+    var pooled = false
 }
 
 /// `--process-heartbeat`, for the daemons that register in `benefit.processes`.

@@ -22,6 +22,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var pooling: PoolingOptions
     @OptionGroup var processes: ProcessRegistryOptions
 
     @OptionGroup var metrics: MetricsOptions
@@ -55,7 +56,7 @@ struct SchedulerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = metrics.bootstrap()
-        let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits())
+        let (pool, logger) = try await connection.pool(label: "benefit.scheduler", maxConnections: 4, limits: SessionLimits(), pooling: pooling)
         let migrator = try await Daemon.checkSchema(on: pool, logger: logger)
         var configuration = CampaignScheduler.Configuration()
         configuration.tick = tick

@@ -5,6 +5,7 @@ import BenefitQueue
 import BenefitScheduler
 import BenefitTelemetry
 import BenefitWorkers
+import Foundation
 import Logging
 import PostgresClient
 import ServiceLifecycle
@@ -32,6 +33,7 @@ struct WorkerCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var pooling: PoolingOptions
     @OptionGroup var processes: ProcessRegistryOptions
 
     @OptionGroup var metrics: MetricsOptions
@@ -55,9 +57,37 @@ struct WorkerCommand: AsyncParsableCommand {
         transform: OptionValues.duration(.milliseconds(1)...(.seconds(3_600))))
     var pollInterval: Duration = .seconds(1)
 
+    @Option(
+        name: .customLong("listen-url"),
+        help: ArgumentHelp(
+            """
+            Where to LISTEN for new jobs: a libpq URL or conninfo string that reaches PostgreSQL directly \
+            (default: $BENEFIT_LISTEN_URL, else the database URL; with --pooled, none: poll only).
+            """,
+            valueName: "url"))
+    var listenURL: String?
+
     func validate() throws {
         guard !queueList.isEmpty else { throw ValidationError("--queues: give at least one queue") }
         if let name, let problem = WorkerIdentity.nameProblem(name) { throw ValidationError("--name: \(problem)") }
+        _ = try listening()
+    }
+
+    /// Where the worker listens: --listen-url, else $BENEFIT_LISTEN_URL, else the
+    /// pool's database unless that goes through a transaction pooler.
+    private func listening() throws -> Worker.Listening {
+        let flag = listenURL.flatMap { $0.isEmpty ? nil : $0 }
+        let (source, url) = flag.map { ("--listen-url", $0) }
+            ?? ("$BENEFIT_LISTEN_URL", ProcessInfo.processInfo.environment["BENEFIT_LISTEN_URL"] ?? "")
+        guard !url.isEmpty else { return pooling.pooled ? .off : .poolDatabase }
+        do {
+            var database = try PostgresConfiguration(url)
+            database.limits = SessionLimits()
+            return .database(database)
+        } catch {
+            // The message quotes nothing of the URL but libpq's keywords (PostgresConfiguration.init).
+            throw ValidationError("\(source): \(error)")
+        }
     }
 
     private var queueList: [String] {
@@ -66,7 +96,8 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = metrics.bootstrap()
-        let (pool, logger) = try await connection.pool(label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits())
+        let (pool, logger) = try await connection.pool(
+            label: "benefit.worker", maxConnections: concurrency + 4, limits: SessionLimits(), pooling: pooling)
         let migrator = try await Daemon.checkSchema(on: pool, logger: logger)
 
         var configuration = Worker.Configuration()
@@ -79,6 +110,7 @@ struct WorkerCommand: AsyncParsableCommand {
         configuration.registration = registration
         configuration.shutdownGracePeriod = gracePeriod
         configuration.pollInterval = pollInterval
+        configuration.listening = try listening()
         // Runs end soon after their last job ends here, or within a second when it ends elsewhere.
         let finisher = RunFinisher(pool: pool, logger: logger)
         configuration.observers = [finisher]

@@ -3,13 +3,22 @@ import PostgresClient
 
 /// The worker's background loops: the listener, the heartbeat, the completer, the rescuer.
 extension Worker {
-    /// LISTEN on a connection of its own (waiting in `poll` holds it); wakes the
-    /// claim loop when a job arrives on one of this worker's queues.
+    /// LISTEN on a connection of its own (waiting in `poll` holds it), where
+    /// `configuration.listening` says; wakes the claim loop when a job arrives on
+    /// one of this worker's queues.
     func listen() async {
+        let database: PostgresConfiguration
+        switch configuration.listening {
+        case .poolDatabase: database = queue.pool.configuration
+        case .database(let direct): database = direct
+        case .off:
+            logger.info("not listening for new jobs: polling for them", metadata: ["poll_interval": "\(configuration.pollInterval)"])
+            return
+        }
         var failures = 0
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(to: queue.pool.configuration, logger: logger)
+                let connection = try await PostgresConnection.connect(to: database, logger: logger)
                 try await connection.listen(JobQueries.channel)
                 failures = 0
                 // Anything enqueued while we were not listening has not been announced.

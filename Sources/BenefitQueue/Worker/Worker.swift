@@ -34,6 +34,8 @@ public final class Worker: Service, Sendable {
         public var identity = WorkerIdentity()
         /// Poll interval when no notification arrives. Default 1 s.
         public var pollInterval: Duration = .seconds(1)
+        /// Where new jobs are announced to this worker. Default `.poolDatabase`.
+        public var listening = Listening.poolDatabase
         /// How long running jobs may finish after shutdown begins. Default 30 s.
         public var shutdownGracePeriod: Duration = .seconds(30)
         /// After the grace period, how long giving back the jobs left and writing the
