@@ -42,7 +42,15 @@ enum RunQueries {
         "SELECT count(*) FROM benefit.run WHERE campaign_id = \(campaignID) AND state IN ('pending', 'running')"
     }
 
-    /// Run by the scheduler for `overlap: queue`: the oldest queued run (pending, not
+    /// Run by the scheduler each tick: the campaigns with a queued run (pending, not
+    /// started: no planning job yet, not cancelled), which it starts one at a time.
+    /// Only runs still going are read (the partial index `run_active_idx`, 0003).
+    static let campaignsWithQueuedRuns: PostgresQuery = """
+        SELECT DISTINCT campaign_id FROM benefit.run
+        WHERE state = 'pending' AND plan_job_id IS NULL AND NOT cancel_requested
+        """
+
+    /// Run by the scheduler for a campaign with queued runs: the oldest queued run (pending, not
     /// started: no planning job yet), if no other run of the campaign is going.
     static func nextQueued(campaignID: Int) -> PostgresQuery {
         """
