@@ -1,5 +1,4 @@
 import BenefitAudit
-import BenefitCore
 import Foundation
 import PostgresClient
 
@@ -98,7 +97,8 @@ public enum Backfill {
         }
     }
 
-    /// Backfills campaign `name` over `[from, to)`; see ``Backfill``.
+    /// Backfills campaign `name` over `[from, to)`; see ``Backfill``. `maximumRuns`
+    /// above ``maximumRunsAllowed`` counts as that.
     ///
     /// - Throws: ``Refusal`` (nothing written); ``AuditError`` for a reason the audit
     ///   trail refuses, before anything is sent.
@@ -109,6 +109,7 @@ public enum Backfill {
     ) async throws -> Result {
         let entry = try AuditEntry(.campaignBackfill, target: name, reason: reason, by: operatorName)
         if let problem = rangeProblem(from: from, to: to, now: now) { throw Refusal.invalidRange(problem) }
+        let maximumRuns = min(maximumRuns, maximumRunsAllowed)
         return try await pool.transaction { transaction in
             // Locked like the scheduler locks it; a dry run only reads.
             let query = dryRun ? CampaignQueries.byName(name) : CampaignQueries.lockByName(name)
