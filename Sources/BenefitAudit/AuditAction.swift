@@ -7,7 +7,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignPause = "campaign.pause"
     case campaignResume = "campaign.resume"
     case campaignTrigger = "campaign.trigger"
-    /// For `campaign backfill`, still to come: no command records it yet.
+    /// `campaign backfill`: runs created for a past period's fire times; from, to and how many in the details.
     case campaignBackfill = "campaign.backfill"
     case runCancel = "run.cancel"
     /// `jobs retry --run`: every dead job of a run.

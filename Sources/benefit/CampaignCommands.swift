@@ -8,9 +8,9 @@ import Foundation
 
 struct Campaign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply campaign files, list and inspect campaigns, pause, resume, preview and trigger them.",
+        abstract: "Apply campaign files, list and inspect campaigns, pause, resume, preview, trigger and backfill them.",
         discussion: "The file format is described in docs/campaigns.md.",
-        subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Preview.self, Trigger.self])
+        subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Preview.self, Trigger.self, BackfillCommand.self])
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

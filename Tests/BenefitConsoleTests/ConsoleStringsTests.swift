@@ -19,7 +19,7 @@ struct ConsoleStringsTests {
     func labelsForValues() {
         let keys = RunState.allCases.map { "runState_" + $0.rawValue } + JobState.allCases.map { "jobState_" + $0.rawValue }
             + AttemptOutcome.allCases.map { "outcome_" + $0.rawValue }
-            + [RunTrigger.schedule, .manual, .catchUp].map { "trigger_" + $0.rawValue }
+            + RunTrigger.allCases.map { "trigger_" + $0.rawValue }
             + AuditAction.allCases.map { "action_" + $0.rawValue }
         for key in keys {
             #expect(Strings.table[key] != nil, "no label \(key)")

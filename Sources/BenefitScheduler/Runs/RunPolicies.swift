@@ -1,8 +1,10 @@
 /// Why a run exists.
-public enum RunTrigger: String, Sendable, Codable {
+public enum RunTrigger: String, Sendable, Codable, CaseIterable {
     case schedule
     case manual
     case catchUp = "catch-up"
+    /// Created by `campaign backfill` for a past fire time that had no run.
+    case backfill
 }
 
 /// Where a run is in its life.

@@ -37,7 +37,16 @@ enum RunQueries {
         """
     }
 
-    /// Run by the scheduler: are any of the campaign's runs still going?
+    /// Run by `campaign backfill`: the campaign's runs whose fire time is in `[from, before)`, `(fire_time, id)` by fire time.
+    static func inRange(campaignID: Int, from: Date, before: Date) -> PostgresQuery {
+        """
+        SELECT fire_time, id FROM benefit.run
+        WHERE campaign_id = \(campaignID) AND fire_time >= \(from) AND fire_time < \(before)
+        ORDER BY fire_time
+        """
+    }
+
+    /// Run by the scheduler and `campaign backfill`: are any of the campaign's runs still going?
     static func activeCount(campaignID: Int) -> PostgresQuery {
         "SELECT count(*) FROM benefit.run WHERE campaign_id = \(campaignID) AND state IN ('pending', 'running')"
     }
@@ -62,7 +71,16 @@ enum RunQueries {
         """
     }
 
-    /// Run by the scheduler for `overlap: queue`: the oldest queued run (pending, not
+    /// Run by the scheduler each tick: the campaigns with a queued run (pending, not
+    /// started: no planning job yet, not cancelled), which it starts one at a time.
+    /// Only runs still going are read (the partial index `run_active_idx`, 0003).
+    static let campaignsWithQueuedRuns: PostgresQuery = """
+        SELECT DISTINCT campaign_id FROM benefit.run
+        WHERE state = 'pending' AND plan_job_id IS NULL AND NOT cancel_requested
+        """
+
+    /// Run by the scheduler for a campaign with queued runs (`overlap: queue`, or a
+    /// backfill under `queue` or `skip`): the oldest queued run (pending, not
     /// started: no planning job yet), if no other run of the campaign is going.
     static func nextQueued(campaignID: Int) -> PostgresQuery {
         """

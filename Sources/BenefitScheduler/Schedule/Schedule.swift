@@ -79,6 +79,22 @@ public struct Schedule: Sendable, Hashable {
         return try FireTimeSearch(schedule: self, after: range.after, through: range.through).run(limit: limit)
     }
 
+    /// The fire times in the half-open interval `[from, before)`, ascending, at most `limit` of them.
+    ///
+    /// The bounds the other way round from ``fireTimes(in:limit:)``, as an operator
+    /// names a period (`campaign backfill --from 2026-06-01T00:00+08:00 --to
+    /// 2026-06-08T00:00+08:00` is that week): a fire time exactly at `from` is
+    /// included and one exactly at `before` excluded, so consecutive ranges
+    /// `[t0, t1)`, `[t1, t2)`, … still see every fire time exactly once.
+    /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` as ``nextFireTimes(after:count:)`` does.
+    public func fireTimes(from start: Date, before end: Date, limit: Int) throws(ScheduleError) -> [Date] {
+        guard start < end, limit > 0 else { return [] }
+        // Searched as (start - 1 s, end]: fire times are at least a minute apart, so
+        // the extra second and the end itself hold at most one each, dropped here.
+        let found = try fireTimes(in: (after: start.addingTimeInterval(-1), through: end), limit: limit + 2)
+        return Array(found.filter { $0 >= start && $0 < end }.prefix(limit))
+    }
+
     /// The first fire time strictly after `instant`, or `nil` if there is none.
     /// - Throws: ``ScheduleError/beyondLunarTable(found:)`` as ``nextFireTimes(after:count:)`` does.
     public func nextFireTime(after instant: Date) throws(ScheduleError) -> Date? {

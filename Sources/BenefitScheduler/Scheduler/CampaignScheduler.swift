@@ -12,8 +12,8 @@ import ServiceLifecycle
 /// On each tick the leader, for every active campaign, in one transaction that
 /// holds the campaign row lock: plans the fire times due since the campaign's
 /// `scheduled_through` (``FirePlanner``, applying `catchUp`), creates their runs
-/// (applying `overlap`), starts a queued run whose predecessor ended, and
-/// advances `scheduled_through`. A fire time is therefore never run twice (the
+/// (applying `overlap`), starts a queued run whose predecessor ended (queued by
+/// `overlap: queue` or by a backfill), and advances `scheduled_through`. A fire time is therefore never run twice (the
 /// lock, and `UNIQUE (campaign_id, fire_time)`) and never lost (the instant
 /// advances only with the runs it covers). Runs are finished by ``RunFinisher``,
 /// which runs beside the scheduler.
@@ -115,10 +115,14 @@ public final class CampaignScheduler: Service, Sendable {
         result.led = true
         let now = clock.now()
         let planner = configuration.planner
-        // Read without locks; only campaigns with something to do are locked and
-        // planned again in their own transaction (what another scheduler did in
-        // between is seen there), so a quiet tick costs one query.
-        for campaign in try await pool.query(CampaignQueries.activeCampaigns).map(CampaignStore.record(from:)) {
+        // Read without locks; only campaigns with something to do (a fire time due,
+        // a queued run to start) are locked and planned again in their own
+        // transaction (what another scheduler did in between is seen there), so a
+        // quiet tick costs two queries.
+        let campaigns = try await pool.query(CampaignQueries.activeCampaigns).map(CampaignStore.record(from:))
+        let queued: [Int] = try await pool.query(RunQueries.campaignsWithQueuedRuns).decode(Int.self)
+        let withQueuedRuns = Set(queued)
+        for campaign in campaigns {
             let definition = campaign.definition
             let plan = planner.plan(
                 schedule: definition.schedule, handledThrough: campaign.scheduledThrough, now: now, catchUp: definition.catchUp)
@@ -127,7 +131,7 @@ public final class CampaignScheduler: Service, Sendable {
                     "campaign": "\(campaign.name)", "error": "\(problem)",
                 ])
             }
-            guard !plan.fires.isEmpty || definition.overlap == .queue else { continue }
+            guard !plan.fires.isEmpty || withQueuedRuns.contains(campaign.id) else { continue }
             let outcome = try await schedule(campaignID: campaign.id, now: now)
             result.runsCreated += outcome.runsCreated
             result.runsStarted += outcome.runsStarted
@@ -173,7 +177,10 @@ public final class CampaignScheduler: Service, Sendable {
                     ])
                 }
             }
-            if definition.overlap == .queue, let queued = try await transaction.query(RunQueries.nextQueued(campaignID: campaignID)).first(Int.self) {
+            // Queued runs come from `overlap: queue`, and from backfills under `queue`
+            // or `skip` (which never drop a fire time the operator named): each
+            // policy starts them one at a time, whatever it is now.
+            if let queued = try await transaction.query(RunQueries.nextQueued(campaignID: campaignID)).first(Int.self) {
                 try await RunLauncher.enqueuePlan(runID: queued, campaign: campaign, on: transaction)
                 result.runsStarted += 1
             }

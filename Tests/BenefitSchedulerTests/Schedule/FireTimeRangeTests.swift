@@ -20,6 +20,26 @@ struct FireTimeRangeTests {
         #expect(try schedule.fireTimes(in: (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-06T10:00:00Z")), limit: 0).isEmpty)
     }
 
+    @Test("a backfill's range is [from, before): the first bound included, the last excluded, and the limit counts what is inside")
+    func fromBefore() throws {
+        let schedule = ScheduleFixtures.cronSchedule("0 * * * *")
+        let (ten, thirteen) = (ScheduleFixtures.instant("2026-05-05T10:00:00Z"), ScheduleFixtures.instant("2026-05-05T13:00:00Z"))
+        let times = try schedule.fireTimes(from: ten, before: thirteen, limit: 100)
+        #expect(times.map(ScheduleFixtures.iso) == ["2026-05-05T10:00:00Z", "2026-05-05T11:00:00Z", "2026-05-05T12:00:00Z"])
+        #expect(try schedule.fireTimes(from: ten, before: thirteen, limit: 1).map(ScheduleFixtures.iso) == ["2026-05-05T10:00:00Z"])
+        // A fire time a second before the range is outside it.
+        let everyMinute = ScheduleFixtures.cronSchedule("* * * * *")
+        #expect(try everyMinute.fireTimes(from: ten.addingTimeInterval(1), before: ten.addingTimeInterval(61), limit: 10).map(ScheduleFixtures.iso)
+            == ["2026-05-05T10:01:00Z"])
+        #expect(try schedule.fireTimes(from: ten, before: ten, limit: 10).isEmpty)
+        #expect(try schedule.fireTimes(from: thirteen, before: ten, limit: 10).isEmpty)
+        // Slices that meet see each fire time once.
+        let whole = try everyMinute.fireTimes(from: ten, before: thirteen, limit: 1_000)
+        let sliced = try everyMinute.fireTimes(from: ten, before: ten.addingTimeInterval(3_333), limit: 1_000)
+            + everyMinute.fireTimes(from: ten.addingTimeInterval(3_333), before: thirteen, limit: 1_000)
+        #expect(whole.count == 180 && sliced == whole)
+    }
+
     @Test("an empty or inverted range has no fire times")
     func emptyRange() throws {
         let schedule = ScheduleFixtures.cronSchedule("* * * * *")
