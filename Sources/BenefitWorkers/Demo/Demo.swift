@@ -96,9 +96,13 @@ public struct Demo: Sendable {
             + [ChildProcessGroup.Child(label: "scheduler", arguments: ["scheduler", "--log-level", "warning", "--name", "demo-scheduler"])]
         let processes = try ChildProcessGroup(executablePath: executablePath, database: configuration)
         let names = campaigns.map(\.definition.name)
+        let daemons = (0..<workers).map { "demo-worker-\($0 + 1)" } + ["demo-scheduler"]
         let deadline = deadline
         let runs = try await step({ (runs: [RunSummary]) in "ran \(runs.count) campaigns with \(workers) workers and a scheduler" }) {
             try await processes.run(children) {
+                // The runs start once every daemon is up: it leads or claims, and a
+                // SIGTERM at the end finds it ready to drain, however slow its start.
+                try await Self.waitForDaemons(daemons, on: pool, deadline: deadline)
                 var runIDs: [Int] = []
                 for name in names {
                     guard let runID = try await CampaignStore.trigger(name, at: Date(), by: OperatorIdentity.current, on: pool) else {
@@ -112,6 +116,19 @@ public struct Demo: Sendable {
         let parameters = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.definition.name, $0.definition.parameters) })
         return try await DemoReport.load(
             runs: runs, parameters: parameters, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
+    }
+
+    /// Polls the process registry until every one of `names` is running.
+    private static func waitForDaemons(_ names: [String], on pool: PostgresPool, deadline: Duration) async throws {
+        let giveUp = ContinuousClock.now + deadline
+        while try await pool.query(
+            "SELECT count(DISTINCT name) FROM benefit.processes WHERE name = ANY (\(names)::text[]) AND state = 'running'"
+        ).single(Int.self) < names.count {
+            guard ContinuousClock.now < giveUp else {
+                throw DemoError("the demo's workers and scheduler did not start within \(DurationText.format(deadline))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Polls the runs until every one has ended; returns their final summaries.
