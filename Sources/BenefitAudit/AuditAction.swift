@@ -1,7 +1,7 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
-/// sign-ins by 0014_console_and_upgrades.sql).
+/// sign-ins by 0014_console_and_upgrades.sql, and prunes by 0018_retention.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -14,6 +14,10 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case runRetry = "run.retry"
     case jobRetry = "job.retry"
     case jobCancel = "job.cancel"
+    /// `jobs prune`: finished jobs and their attempts deleted (migration 0018); the
+    /// target is the cutoff (jobs that finished before it), what went in the details.
+    /// One row per chunk deleted.
+    case jobPrune = "job.prune"
     case rosterImport = "roster.import"
     /// `queues pause`: no worker claims the queue's jobs until it is resumed.
     case queuePause = "queue.pause"
@@ -35,7 +39,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .campaignApply, .campaignPause, .campaignResume, .campaignTrigger, .campaignBackfill: .campaign
         case .runCancel, .runRetry: .run
-        case .jobRetry, .jobCancel: .job
+        case .jobRetry, .jobCancel, .jobPrune: .job
         case .rosterImport: .roster
         case .queuePause, .queueResume: .queue
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user

@@ -9,8 +9,8 @@ import PostgresClient
 
 struct Jobs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Enqueue jobs, list dead ones, retry or cancel them.",
-        subcommands: [Enqueue.self, Dead.self, Retry.self, Cancel.self])
+        abstract: "Enqueue jobs, list dead ones, retry or cancel them, prune finished ones.",
+        subcommands: [Enqueue.self, Dead.self, Retry.self, Cancel.self, Prune.self])
 
     struct Enqueue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -239,6 +239,60 @@ struct Jobs: AsyncParsableCommand {
                 throw CommandFailure(state.map { "job \(job) is already \($0.rawValue)" } ?? "there is no job \(job)")
             }
             print("job \(job) cancelled")
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete finished jobs and their attempts older than a retention period.",
+            discussion: """
+                Deletes jobs that succeeded, died or were cancelled more than --older-than
+                ago (by the database's clock), with their attempts, oldest first, in chunks
+                of --chunk jobs, each its own short transaction, so workers claiming
+                meanwhile never wait. A job that is available or running is never
+                touched, and neither are effects (grants, appointments, allocations,
+                waitlists): they stay, naming a job that is gone. Every run keeps its
+                figures in benefit.run_history; the rows of benefit.jobs,
+                benefit.job_attempts and benefit.dead_jobs for the pruned jobs are gone,
+                and a pruned dead job can no longer be retried.
+
+                Each chunk records job.prune in the audit trail with what it deleted.
+                A retention shorter than 1h counts as 1h. With --dry-run, prints what
+                would go and writes nothing. The leading `benefit scheduler --retention`
+                does the same on a schedule (docs/operations.md, Retention).
+
+                Example: benefit jobs prune --older-than 90d --dry-run
+                Example: benefit jobs prune --older-than 90d
+
+                \(RequiredRole.operator)
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Prune jobs that finished longer ago than this (e.g. 90d).", valueName: "duration"),
+            transform: OptionValues.duration(JobQueue.shortestRetention...(.seconds(86_400 * 36_500))))
+        var olderThan: Duration
+
+        @Option(
+            parsing: .unconditional, help: "Most jobs deleted per transaction. (default: 10000)",
+            transform: OptionValues.wholeNumber(1...1_000_000))
+        var chunk = 10_000
+
+        @Flag(help: "Print what would be deleted; delete nothing.")
+        var dryRun = false
+
+        func run() async throws {
+            let (pool, _) = try await connection.pool(label: "benefit.jobs")
+            let result = try await JobQueue(pool: pool).prune(olderThan: olderThan, chunk: chunk, dryRun: dryRun, by: OperatorIdentity.current)
+            print(Self.summary(result, dryRun: dryRun))
+        }
+
+        static func summary(_ result: PruneResult, dryRun: Bool) -> String {
+            let before = result.finishedBefore.map { " finished before \(TimestampText.format($0))" } ?? ""
+            let what = "\(result.jobs) jobs\(before) and \(result.attempts) attempts"
+            return dryRun ? "dry run: \(what) would be deleted; nothing was deleted" : "deleted \(what)"
         }
     }
 }

@@ -18,6 +18,15 @@ struct SchedulerCommand: AsyncParsableCommand {
             its overlap policy (docs/campaigns.md). Each registers in the view
             benefit.processes, where the one that leads is marked.
 
+            With --retention, the leader also deletes jobs that finished longer ago,
+            with their attempts, as `benefit jobs prune` does: at most every
+            --retention-interval, a few seconds of small chunks at a time, never a
+            job that may still run, never an effect; runs keep their figures in
+            benefit.run_history (docs/operations.md, Retention). Give every
+            scheduler the same --retention: whichever leads applies its own.
+
+            Example: benefit scheduler --retention 90d
+
             \(RequiredRole.worker)
             """)
 
@@ -43,6 +52,20 @@ struct SchedulerCommand: AsyncParsableCommand {
         transform: OptionValues.duration(.seconds(1)...(.seconds(3_600))))
     var queueDepthInterval: Duration = .seconds(15)
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "While leading, delete jobs finished longer ago than this, with their attempts (e.g. 90d; at least 1h). (default: keep all)",
+            valueName: "duration"),
+        transform: OptionValues.duration(JobQueue.shortestRetention...(.seconds(86_400 * 36_500))))
+    var retention: Duration?
+
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("With --retention, the least time between two prunes. (default: 5m)", valueName: "duration"),
+        transform: OptionValues.duration(.seconds(1)...(.seconds(86_400))))
+    var retentionInterval: Duration = .seconds(300)
+
     @Option(help: "Name in the leader lease (default: HOST-PID).")
     var name: String?
 
@@ -62,6 +85,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         configuration.tick = tick
         configuration.leader.lease = leaderLease
         configuration.queueDepth.interval = queueDepthInterval
+        configuration.retention.retention = retention
+        configuration.retention.interval = retentionInterval
         let identity = WorkerIdentity(name: name)
         configuration.name = identity.name
         let clock: any SchedulerClock = try clockFile.map { try FileClock(path: $0) } ?? SystemClock()

@@ -177,6 +177,7 @@ struct LeastPrivilegeProcessTests {
         (["members", "import"], "benefit_operator"), (["runs", "list"], "benefit_operator"), (["runs", "show"], "benefit_operator"),
         (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),
+        (["jobs", "prune"], "benefit_operator"),
         (["audit", "list"], "benefit_operator"), (["worker"], "benefit_worker"), (["scheduler"], "benefit_worker"), (["db", "migrate"], "owner"),
         (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"), (["serve"], "benefit_operator"),
         (["users", "add"], "benefit_operator"), (["users", "list"], "benefit_operator"), (["users", "disable"], "benefit_operator"),

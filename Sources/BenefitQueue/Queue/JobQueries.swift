@@ -253,3 +253,16 @@ enum JobQueries {
         """
     }
 }
+
+// MARK: Retention (run by `benefit jobs prune` and by the leading `benefit scheduler`)
+
+extension JobQueries {
+    /// Deletes one bounded chunk of jobs finished more than `olderThan` ago, with
+    /// their attempts; with `dryRun`, counts all that would go and deletes nothing.
+    static func prune(olderThan: Duration, limit: Int, dryRun: Bool) -> PostgresQuery {
+        """
+        SELECT jobs, attempts, finished_before
+        FROM benefit.prune_jobs(\(olderThan.wholeMilliseconds)::bigint * interval '1 millisecond', \(limit)::integer, \(dryRun))
+        """
+    }
+}

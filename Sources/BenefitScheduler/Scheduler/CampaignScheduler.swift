@@ -19,7 +19,8 @@ import ServiceLifecycle
 /// which runs beside the scheduler.
 ///
 /// The leader also samples the queues' depths for monitoring (``QueueDepthSampler``),
-/// so that one process in the system reads them. Metrics: `benefit_scheduler_leader`
+/// so that one process in the system reads them, and, with a retention set, prunes
+/// finished jobs (``JobPruner``). Metrics: `benefit_scheduler_leader`
 /// (1 while leading), `benefit_scheduler_runs_created_total` (docs/operations.md, Metrics).
 public final class CampaignScheduler: Service, Sendable {
     public struct Configuration: Sendable {
@@ -33,6 +34,8 @@ public final class CampaignScheduler: Service, Sendable {
         public var planner = FirePlanner()
         /// How often the leader samples the queues' depths. Default every 15 s.
         public var queueDepth = QueueDepthSampler.Configuration()
+        /// The leader's pruning of finished jobs. Default: off (no retention).
+        public var retention = JobPruner.Configuration()
         public init() {}
     }
 
@@ -50,6 +53,7 @@ public final class CampaignScheduler: Service, Sendable {
     let logger: Logger
     private let elector: LeaderElector
     private let queueDepth: QueueDepthSampler
+    private let pruner: JobPruner
     private let leaderGauge = Gauge(label: "benefit_scheduler_leader")
     private let runsCreated = Counter(label: "benefit_scheduler_runs_created_total")
 
@@ -60,6 +64,7 @@ public final class CampaignScheduler: Service, Sendable {
         self.logger = logger
         self.elector = LeaderElector(pool: pool, holder: configuration.name, configuration: configuration.leader)
         self.queueDepth = QueueDepthSampler(pool: pool, configuration: configuration.queueDepth)
+        self.pruner = JobPruner(pool: pool, configuration: configuration.retention, logger: logger)
         leaderGauge.record(0)
     }
 
@@ -78,7 +83,10 @@ public final class CampaignScheduler: Service, Sendable {
                     logger.notice(leading ? "leading the schedulers" : "another scheduler leads")
                     if !leading { queueDepth.withdraw() }
                 }
-                if leading { await sampleQueueDepth() }
+                if leading {
+                    await sampleQueueDepth()
+                    await prune()
+                }
             } catch {
                 outage.failed("scheduler tick", error, logger: logger)
                 // Unable to renew its lease, it cannot say it leads: another may take over.
@@ -104,6 +112,16 @@ public final class CampaignScheduler: Service, Sendable {
             try await queueDepth.runIfDue()
         } catch {
             logger.warning("could not sample the queues' depths; trying again later", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The leader's prune of finished jobs, when one is due; a failure is logged
+    /// and tried again at the next interval, and the tick goes on.
+    private func prune() async {
+        do {
+            try await pruner.runIfDue()
+        } catch {
+            logger.warning("could not prune finished jobs; trying again later", metadata: ["error": "\(error)"])
         }
     }
 

@@ -61,6 +61,7 @@ struct RunTests {
                 let recovered = try await RunFixtures.waitForFinalState(runID, pool: pool)
                 #expect(recovered?.state == .succeeded)
                 #expect(recovered?.membersDone == 2_000)
+                #expect(recovered?.batchesDead == 0)
                 #expect(recovered?.amountTotal == Decimal(25_000))
             }
         }
