@@ -257,8 +257,8 @@ struct Jobs: AsyncParsableCommand {
                 and a pruned dead job can no longer be retried.
 
                 Each chunk records job.prune in the audit trail with what it deleted.
-                A retention shorter than 1h counts as 1h. With --dry-run, prints what
-                would go and writes nothing. The leading `benefit scheduler --retention`
+                --older-than is at least 1h, so a run still finishing never loses its
+                jobs. With --dry-run, prints what would go and writes nothing. The leading `benefit scheduler --retention`
                 does the same on a schedule (docs/operations.md, Retention).
 
                 Example: benefit jobs prune --older-than 90d --dry-run
