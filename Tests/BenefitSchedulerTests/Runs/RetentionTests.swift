@@ -80,4 +80,31 @@ struct RetentionTests {
             #expect(try await pool.query("SELECT count(*) FROM test_effect").single(Int.self) == effects)
         }
     }
+
+    @Test("a batch that dies under a benefit_worker login has its death written on the run's record, which no login may write by hand")
+    func deathIsRecordedUnderTheWorkerLogin() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
+            try await pool.query("CREATE TABLE test_broken (rank int)")
+            try await pool.query("INSERT INTO test_broken VALUES (5)")
+            try await RunFixtures.apply(CampaignText.yaml(
+                name: "fixable", program: "fixable", batchSize: 10, parameters: "{ members: 20 }"), on: pool)
+            try await TestDatabase.withLogins([.worker], on: configuration) { logins in
+                let workerPool = PostgresPool(configuration: logins[.worker]!, maxConnections: 8)
+                try await pool.query("GRANT SELECT ON test_broken TO benefit_worker")
+                try await pool.query("GRANT INSERT ON test_effect TO benefit_worker")
+                let runID = try #require(try await CampaignStore.trigger("fixable", at: Date(), by: "tester@tests", on: pool))
+                let summary = try await withWorker(RunFixtures.worker(pool: workerPool, name: "w1")) { () async throws in
+                    try await RunFixtures.waitForFinalState(runID, pool: pool)
+                }
+                #expect(summary?.state == .failed)
+                #expect(summary?.batchesDead == 1 && summary?.batchesSucceeded == 1)
+                let died = try await pool.query("SELECT batch FROM benefit.run_batch WHERE died_at IS NOT NULL").decode(Int.self)
+                #expect(died == [1])
+                await #expect(throws: PostgresError.self) {
+                    try await workerPool.query("UPDATE benefit.run_batch SET died_at = NULL")
+                }
+            }
+        }
+    }
 }
