@@ -69,6 +69,7 @@ enum Strings {
         "action_run.retry": ("重试运行", "Run retried"),
         "action_job.retry": ("重试任务", "Job retried"),
         "action_job.cancel": ("取消任务", "Job cancelled"),
+        "action_job.prune": ("清理已结束的任务", "Finished jobs pruned"),
         "action_roster.import": ("导入名册", "Roster imported"),
         "action_queue.pause": ("暂停队列", "Queue paused"),
         "action_queue.resume": ("恢复队列", "Queue resumed"),
