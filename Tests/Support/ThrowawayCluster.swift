@@ -34,6 +34,37 @@ public struct ThrowawayCluster: Sendable {
         }
     }
 
+    /// Starts a hot standby of this cluster (`ops/pg-throwaway standby`: a
+    /// `pg_basebackup -R` copy that streams from it), runs `body` with it, and
+    /// removes it, also when the body throws. The standby takes only reads.
+    public func withStandby<Result: Sendable>(_ body: (ThrowawayCluster) async throws -> Result) async throws -> Result {
+        // Beside the primary's folder, not in it: `stop` deletes each folder whole.
+        let standbyDirectoryPath = directory.path + "-standby"
+        let url = try await Self.script("standby", directory, [standbyDirectoryPath]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let standby = ThrowawayCluster(directory: URL(fileURLWithPath: standbyDirectoryPath), configuration: try PostgresConfiguration(url))
+        do {
+            let result = try await body(standby)
+            _ = try await Self.script("stop", standby.directory)
+            return result
+        } catch {
+            _ = try? await Self.script("stop", standby.directory)
+            throw error
+        }
+    }
+
+    /// Waits until `standby` has replayed everything this cluster had written when
+    /// called (its `pg_last_wal_replay_lsn()` at or past this one's
+    /// `pg_current_wal_lsn()`), so that what was committed here can be read there.
+    public func waitForReplay(on standby: ThrowawayCluster, timeout: Duration = .seconds(60)) async throws {
+        let primary = try await PostgresConnection.connect(to: configuration)
+        let lsn = try await primary.query("SELECT pg_current_wal_lsn()::text").single(String.self)
+        let replica = try await PostgresConnection.connect(to: standby.configuration)
+        let replayed = try await eventually(timeout: timeout) {
+            try await replica.query("SELECT pg_last_wal_replay_lsn() >= \(lsn)::pg_lsn").single(Bool.self)
+        }
+        guard replayed else { throw TestSetupError("the standby did not replay up to \(lsn) within \(timeout)") }
+    }
+
     /// `pg_ctl restart -m immediate`: every connection drops at once, as in a crash.
     public func restartImmediately() async throws {
         _ = try await Self.script("restart", directory)
