@@ -61,6 +61,9 @@ struct ReplicaProcessTests {
             #expect(try await pool.query("SELECT count(*) FROM benefit.run WHERE state IN ('succeeded', 'failed')").single(Int.self) == 2)
             #expect(try await pool.query("SELECT count(*) FROM benefit.job WHERE state = 'dead'").single(Int.self) >= 1)
 
+            // An operator's login, made on the primary: logins replicate, so it signs in on the standby too.
+            try await pool.query("CREATE ROLE replica_ops LOGIN IN ROLE benefit_operator")
+
             try await primary.withStandby { standby in
                 try await primary.waitForReplay(on: standby)
                 let onPrimary = try await PostgresConnection.connect(to: primary.configuration)
@@ -92,7 +95,7 @@ struct ReplicaProcessTests {
 
                 // Nothing listens where --database-url points: the commands read from --read-url alone.
                 let nowhere = ["DATABASE_URL": "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2"]
-                let standbyURL = standby.configuration.secretConnectionString
+                let standbyURL = standby.configuration.with(user: "replica_ops").secretConnectionString
                 for arguments in [
                     ["runs", "list"], ["runs", "show", String(runIDs[1])], ["campaign", "list"], ["campaign", "show", "ok"],
                     ["jobs", "dead"], ["jobs", "dead", "--run", String(runIDs[1])], ["audit", "list"], ["status"],
