@@ -23,15 +23,7 @@ public struct ThrowawayCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-cluster-\(UUID().uuidString)")
         let tlsArguments = certificates.map { ["--tls", $0.path] } ?? []
         let url = try await script("start", directory, tlsArguments).trimmingCharacters(in: .whitespacesAndNewlines)
-        let cluster = ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url))
-        do {
-            let result = try await body(cluster)
-            _ = try await script("stop", directory)
-            return result
-        } catch {
-            _ = try? await script("stop", directory)
-            throw error
-        }
+        return try await stopping(ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url)), body)
     }
 
     /// Starts a hot standby of this cluster (`ops/pg-throwaway standby`: a
@@ -41,13 +33,20 @@ public struct ThrowawayCluster: Sendable {
         // Beside the primary's folder, not in it: `stop` deletes each folder whole.
         let standbyDirectoryPath = directory.path + "-standby"
         let url = try await Self.script("standby", directory, [standbyDirectoryPath]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let standby = ThrowawayCluster(directory: URL(fileURLWithPath: standbyDirectoryPath), configuration: try PostgresConfiguration(url))
+        return try await Self.stopping(
+            ThrowawayCluster(directory: URL(fileURLWithPath: standbyDirectoryPath), configuration: try PostgresConfiguration(url)), body)
+    }
+
+    /// Runs `body` with a started `cluster`, then stops and deletes it, also when the body throws.
+    private static func stopping<Result: Sendable>(
+        _ cluster: ThrowawayCluster, _ body: (ThrowawayCluster) async throws -> Result
+    ) async throws -> Result {
         do {
-            let result = try await body(standby)
-            _ = try await Self.script("stop", standby.directory)
+            let result = try await body(cluster)
+            _ = try await script("stop", cluster.directory)
             return result
         } catch {
-            _ = try? await Self.script("stop", standby.directory)
+            _ = try? await script("stop", cluster.directory)
             throw error
         }
     }
