@@ -28,6 +28,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// (``SessionSettings/pooled``), and the server settings of `limits` are left
     /// to the login and the proxy (docs/operations.md, Behind PgBouncer).
     public var transactionPooling = false
+    /// Whether every session starts with `default_transaction_read_only = on`, so
+    /// that a write fails ("cannot execute ... in a read-only transaction") on a
+    /// primary as it does on a hot standby: for connections meant only to read
+    /// (`--read-url`). Default false. Not sent with ``transactionPooling``.
+    public var readOnly = false
 
     /// Parses the URL or conninfo; a malformed one is an error that quotes none of
     /// it but libpq's keywords (``ConnectionStringProblem``, then
@@ -109,6 +114,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         ]
         if !transactionPooling {
             let settings = SessionSettings.startup + (limits?.serverSettings ?? [])
+                + (readOnly ? [("default_transaction_read_only", "on")] : [])
             let session = settings.map { "-c \($0.name)=\($0.value)" }.joined(separator: " ")
             parameters.append((key: "options", value: [parsed["options"], session].compactMap { $0 }.joined(separator: " ")))
         }

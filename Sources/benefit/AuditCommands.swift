@@ -27,6 +27,7 @@ struct Audit: AsyncParsableCommand {
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Option(
             help: ArgumentHelp(
@@ -48,7 +49,7 @@ struct Audit: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.audit")
+            let (pool, _) = try await read.pool(label: "benefit.audit", connection: connection)
             let events = try await AuditTrail.events(AuditFilter(since: since, target: target, action: action, limit: limit), on: pool)
             if json { return print(try TextTable.json(events)) }
             guard !events.isEmpty else { return print("no recorded actions") }

@@ -62,12 +62,13 @@ struct Campaign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List campaigns.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.campaign")
+            let (pool, _) = try await read.pool(label: "benefit.campaign", connection: connection)
             let campaigns = try await CampaignStore.list(on: pool)
             let now = Date()
             if json {
@@ -89,6 +90,7 @@ struct Campaign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a campaign: its definition, next fire times, revisions and last runs.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Argument(help: "The campaign's name.")
         var name: String
@@ -97,7 +99,7 @@ struct Campaign: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.campaign")
+            let (pool, _) = try await read.pool(label: "benefit.campaign", connection: connection)
             guard let campaign = try await CampaignStore.find(name, on: pool) else { throw CommandFailure("there is no campaign \(name)") }
             let (next, beyondLunarTable) = campaign.definition.schedule.upcomingFireTimes(after: Date(), count: 5)
             let revisions = try await CampaignStore.revisions(name, on: pool)

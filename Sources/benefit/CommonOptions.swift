@@ -55,6 +55,40 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
+/// `--read-url`, for the commands that only read (runs list and show, campaign
+/// list and show, jobs dead, audit list, status): they may ask a hot standby,
+/// so that administrators' questions do not load the primary the workers claim
+/// from (docs/operations.md, Administrators on a replica).
+struct ReadOptions: ParsableArguments {
+    @Option(
+        name: .customLong("read-url"),
+        help: ArgumentHelp(
+            """
+            Read from this database instead of --database-url: a hot standby of it, say. Its \
+            figures are as old as its replication lag (docs/operations.md, Administrators on a \
+            replica). (default: $BENEFIT_READ_URL, else --database-url)
+            """,
+            valueName: "url"))
+    var readURL: String?
+
+    /// The URL given (`--read-url`, else `BENEFIT_READ_URL`); nil means the command's database.
+    var given: String? {
+        if let readURL, !readURL.isEmpty { return readURL }
+        if let url = ProcessInfo.processInfo.environment["BENEFIT_READ_URL"], !url.isEmpty { return url }
+        return nil
+    }
+
+    /// A one-connection pool on the read URL, whose sessions refuse writes
+    /// (`default_transaction_read_only`), else the command's database as `connection` finds it.
+    func pool(label: String, connection: ConnectionOptions) async throws -> (PostgresPool, Logger) {
+        guard let url = given else { return try await connection.pool(label: label) }
+        let logger = CommandLogging.bootstrap(label: label, level: connection.logLevel, format: connection.logFormat)
+        var database = try PostgresConfiguration(url)
+        database.readOnly = true
+        return (PostgresPool(configuration: database, maxConnections: 1, logger: logger), logger)
+    }
+}
+
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 extension LogFormat: ExpressibleByArgument {}
 

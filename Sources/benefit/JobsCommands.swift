@@ -148,6 +148,7 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead jobs (the dead-letter list), newest first.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Option(parsing: .unconditional, help: "Only the dead jobs of this run.", transform: OptionValues.wholeNumber(1...Int.max))
         var run: Int?
@@ -159,7 +160,7 @@ struct Jobs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.jobs")
+            let (pool, _) = try await read.pool(label: "benefit.jobs", connection: connection)
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: limit)
             if dead.isEmpty, let run, try await RunHistory.find(run, on: pool) == nil {
                 throw CommandFailure("there is no run \(run)")

@@ -16,6 +16,7 @@ struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Option(help: "Only this campaign's runs.")
         var campaign: String?
@@ -30,7 +31,7 @@ struct Runs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.runs")
+            let (pool, _) = try await read.pool(label: "benefit.runs", connection: connection)
             let runs = try await RunHistory.list(on: pool, campaign: campaign, state: state, limit: limit)
             if json { return print(try TextTable.json(runs)) }
             guard !runs.isEmpty else { return print("no runs") }
@@ -48,6 +49,7 @@ struct Runs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run and its dead batches.", discussion: RequiredRole.operator)
 
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var read: ReadOptions
 
         @Argument(help: "The run's id.")
         var run: Int
@@ -56,7 +58,7 @@ struct Runs: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let (pool, _) = try await connection.pool(label: "benefit.runs")
+            let (pool, _) = try await read.pool(label: "benefit.runs", connection: connection)
             guard let summary = try await RunHistory.find(run, on: pool) else { throw CommandFailure("there is no run \(run)") }
             let dead = try await DeadJobs.list(on: pool, runID: run, limit: 20)
             if json {

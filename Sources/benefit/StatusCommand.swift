@@ -24,6 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var read: ReadOptions
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -43,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
     var stalledAfter: Duration = .seconds(600)
 
     func run() async throws {
-        let (pool, _) = try await connection.pool(label: "benefit.status")
+        let (pool, _) = try await read.pool(label: "benefit.status", connection: connection)
         var thresholds = OperationsStatus.Thresholds()
         thresholds.stalledAfter = stalledAfter
         let terminal = isatty(STDOUT_FILENO) == 1

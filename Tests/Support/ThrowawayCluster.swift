@@ -23,15 +23,45 @@ public struct ThrowawayCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("benefit-cluster-\(UUID().uuidString)")
         let tlsArguments = certificates.map { ["--tls", $0.path] } ?? []
         let url = try await script("start", directory, tlsArguments).trimmingCharacters(in: .whitespacesAndNewlines)
-        let cluster = ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url))
+        return try await stopping(ThrowawayCluster(directory: directory, configuration: try PostgresConfiguration(url)), body)
+    }
+
+    /// Starts a hot standby of this cluster (`ops/pg-throwaway standby`: a
+    /// `pg_basebackup -R` copy that streams from it), runs `body` with it, and
+    /// removes it, also when the body throws. The standby takes only reads.
+    public func withStandby<Result: Sendable>(_ body: (ThrowawayCluster) async throws -> Result) async throws -> Result {
+        // Beside the primary's folder, not in it: `stop` deletes each folder whole.
+        let standbyDirectoryPath = directory.path + "-standby"
+        let url = try await Self.script("standby", directory, [standbyDirectoryPath]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try await Self.stopping(
+            ThrowawayCluster(directory: URL(fileURLWithPath: standbyDirectoryPath), configuration: try PostgresConfiguration(url)), body)
+    }
+
+    /// Runs `body` with a started `cluster`, then stops and deletes it, also when the body throws.
+    private static func stopping<Result: Sendable>(
+        _ cluster: ThrowawayCluster, _ body: (ThrowawayCluster) async throws -> Result
+    ) async throws -> Result {
         do {
             let result = try await body(cluster)
-            _ = try await script("stop", directory)
+            _ = try await script("stop", cluster.directory)
             return result
         } catch {
-            _ = try? await script("stop", directory)
+            _ = try? await script("stop", cluster.directory)
             throw error
         }
+    }
+
+    /// Waits until `standby` has replayed everything this cluster had written when
+    /// called (its `pg_last_wal_replay_lsn()` at or past this one's
+    /// `pg_current_wal_lsn()`), so that what was committed here can be read there.
+    public func waitForReplay(on standby: ThrowawayCluster, timeout: Duration = .seconds(60)) async throws {
+        let primary = try await PostgresConnection.connect(to: configuration)
+        let lsn = try await primary.query("SELECT pg_current_wal_lsn()::text").single(String.self)
+        let replica = try await PostgresConnection.connect(to: standby.configuration)
+        let replayed = try await eventually(timeout: timeout) {
+            try await replica.query("SELECT pg_last_wal_replay_lsn() >= \(lsn)::pg_lsn").single(Bool.self)
+        }
+        guard replayed else { throw TestSetupError("the standby did not replay up to \(lsn) within \(timeout)") }
     }
 
     /// `pg_ctl restart -m immediate`: every connection drops at once, as in a crash.
