@@ -15,7 +15,7 @@ public enum HTTPProbe {
 
     /// `GET path` on 127.0.0.1:`port`; throws when nothing listens or no answer
     /// comes within `timeout` (the socket's own send and receive timeouts).
-    public static func get(port: Int, path: String, timeout: Duration = .seconds(5)) async throws -> Answer {
+    public static func get(port: Int, path: String, timeout: Duration = .seconds(20)) async throws -> Answer {
         try await runBlocking("http-get") { try blockingGet(port: port, path: path, timeout: timeout) }
     }
 

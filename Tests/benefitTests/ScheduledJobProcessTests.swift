@@ -27,7 +27,7 @@ struct ScheduledJobProcessTests {
         return State(state: state, attempt: attempt, attemptRows: rows, isDue: isDue)
     }
 
-    @Test("a job enqueued --in 8s waits, available with no attempts, while an idle worker polls its queue; then it runs, not before its time")
+    @Test("a job enqueued --in 20s waits, available with no attempts, while an idle worker polls its queue; then it runs, not before its time")
     func notClaimedEarly() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let owner = PostgresPool(configuration: configuration, maxConnections: 2)
@@ -47,9 +47,11 @@ struct ScheduledJobProcessTests {
                     await processes.start(
                         "later-worker", ["worker", "--queues", "later", "--poll-interval", "100ms", "--log-level", "warning"],
                         environment: workerEnvironment)
-                    let scheduled = try await enqueue(["--in", "8s"])
-                    #expect(scheduled.standardOutput.hasSuffix(" (in 8s)\n"), "\(scheduled.standardOutput)")
+                    // 20 s: the companion below must have run before this job is due, on a loaded machine too.
+                    let scheduled = try await enqueue(["--in", "20s"])
+                    #expect(scheduled.standardOutput.hasSuffix(" (in 20s)\n"), "\(scheduled.standardOutput)")
                     let job = try Self.jobID(scheduled.standardOutput)
+                    #expect(try await Self.state(of: job, owner) == State(state: "available", attempt: 0, attemptRows: 0, isDue: false))
 
                     // The worker is polling the queue: a job due now on it runs at once.
                     let now = try await enqueue([])
@@ -60,7 +62,7 @@ struct ScheduledJobProcessTests {
                     // Until it is due the scheduled job stays as it was enqueued; then the worker runs it.
                     var early: [State] = []
                     var sawWaiting = false
-                    #expect(try await eventually(timeout: .seconds(30)) {
+                    #expect(try await eventually(timeout: .seconds(60)) {
                         let current = try await Self.state(of: job, owner)
                         if !current.isDue {
                             sawWaiting = true
