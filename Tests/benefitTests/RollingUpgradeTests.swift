@@ -25,7 +25,8 @@ struct RollingUpgradeTests {
             let arguments = ["worker", "--queues", "upgrade", "--poll-interval", "100ms", "--process-heartbeat", "200ms"]
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let worker = await processes.start("upgrade-worker", arguments, environment: environment)
-                let job = try await queue.enqueue(NewJob(kind: "probe", payload: #"{"ms": 1500}"#, queue: "upgrade")).id
+                // Long enough to be seen running, and still running when the contracting migration lands, on a loaded machine.
+                let job = try await queue.enqueue(NewJob(kind: "probe", payload: #"{"ms": 8000}"#, queue: "upgrade")).id
                 #expect(try await eventually { try await queue.state(of: job) == .running }, "\(worker.logTail())")
                 #expect(worker.logTail().contains("a newer release migrated the database"))
 
