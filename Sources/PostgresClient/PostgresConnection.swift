@@ -175,6 +175,7 @@ struct ConnectionHandle: ~Copyable {
         if configuration.transactionPooling {
             // Session-level on purpose: the pooler keeps these two per client and
             // sets them again on every server session it lends this connection.
+            // A constant text, no value in it: nothing here bypasses bound parameters.
             let result = PQexec(raw, SessionSettings.pooled)
             defer { PQclear(result) }
             guard PQresultStatus(result) == PGRES_COMMAND_OK else {
