@@ -52,8 +52,9 @@ struct ProcessRegistryTests {
                 await processes.kill9(killed)
                 #expect(try await eventually(timeout: .seconds(30)) { try await Self.rows(pool)["reg-killed"]?.state == "gone" })
 
-                // A job that runs for a while: SIGTERM finds it in flight, the worker drains.
-                let job = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 2500}"#, queue: "reg", lease: .seconds(3)))
+                // A job that runs for a while: SIGTERM finds it in flight, the worker drains (8 s: long
+                // enough for the test's own polls to see it draining under the whole suite's load).
+                let job = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 8000}"#, queue: "reg", lease: .seconds(3)))
                 #expect(try await eventually(timeout: .seconds(30)) {
                     try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(job.id) AND outcome = 'running'")
                         .single(Int.self) == 1
