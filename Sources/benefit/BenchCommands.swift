@@ -10,7 +10,7 @@ import Synchronization
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
-        subcommands: [Client.self, Queue.self, CampaignRun.self, ConsolePages.self]
+        subcommands: [Client.self, Queue.self, CampaignRun.self, ConsolePages.self, Prune.self]
     )
 
     struct Client: AsyncParsableCommand {
@@ -223,6 +223,69 @@ struct Bench: AsyncParsableCommand {
                     [timing.path, TextTable.grouped(timing.bytes), String(format: "%.1f", timing.percentile(0.5)),
                      String(format: "%.1f", timing.percentile(0.95)), String(format: "%.1f", timing.milliseconds.last ?? 0)]
                 }))
+        }
+    }
+
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "prune",
+            abstract: "Time the retention of a million finished jobs, and claims before and after.",
+            discussion: """
+                Needs a role with CREATEDB: it works in a scratch database
+                benefit_bench_<random> that it creates, migrates and drops at the end.
+
+                Writes --jobs finished batch jobs (1 % dead) that finished 130 to 100 days
+                ago, one attempt each (the attempts fill those months' partitions), then
+                prints:
+                  - the sizes of benefit.job and benefit.job_attempt (with indexes);
+                  - claims of 10 from 20,000 available jobs and the completions of those
+                    10, --claim-rounds times on one connection: p50 and p99 in ms;
+                  - the prune with a 90-day retention: the attempts' months dropped
+                    whole, then the jobs deleted in chunks of --chunk, each timed;
+                  - the sizes and claims again, and the sizes after VACUUM.
+                Run it on a release build (swift build -c release).
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(parsing: .unconditional, help: "Finished jobs written and pruned. (default: 1000000)", transform: OptionValues.wholeNumber(1_000...10_000_000))
+        var jobs = 1_000_000
+
+        @Option(parsing: .unconditional, help: "Claim-and-complete rounds timed before and after. (default: 1000)", transform: OptionValues.wholeNumber(10...1_000))
+        var claimRounds = 1_000
+
+        @Option(parsing: .unconditional, help: "Jobs deleted per transaction. (default: 10000)", transform: OptionValues.wholeNumber(1...1_000_000))
+        var chunk = 10_000
+
+        @Flag(help: "Print one JSON object instead of lines.")
+        var json = false
+
+        func run() async throws {
+            let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
+            var benchmark = PruneBenchmark()
+            benchmark.jobs = jobs
+            benchmark.claimRounds = claimRounds
+            benchmark.chunk = chunk
+            let report = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
+            if json { return print(try TextTable.json(report)) }
+            func size(_ sizes: PruneBenchmark.Sizes) -> String {
+                String(format: "job %.0f MB, job_attempt %.0f MB in %ld partitions",
+                       Double(sizes.jobBytes) / 1_048_576, Double(sizes.attemptBytes) / 1_048_576, sizes.partitions)
+            }
+            func claims(_ claims: PruneBenchmark.Claims) -> String {
+                String(format: "claim of 10 p50 %.3f ms, p99 %.3f ms; completion of 10 p50 %.3f ms, p99 %.3f ms",
+                       claims.claimP50Milliseconds, claims.claimP99Milliseconds, claims.completeP50Milliseconds, claims.completeP99Milliseconds)
+            }
+            print("PostgreSQL        ", report.serverVersion)
+            print("history           ", "\(report.jobs) finished jobs, one attempt each")
+            print("sizes before      ", size(report.before))
+            print("claims before     ", claims(report.claimsBefore))
+            print("drop partitions   ", String(format: "%ld attempts in %.3f s", report.attemptsDropped, report.dropSeconds),
+                  "(\(report.partitionsDropped.joined(separator: ", ")))")
+            print("delete jobs       ", String(format: "%ld jobs and %ld attempts in %.3f s", report.jobsDeleted, report.attemptsDeleted, report.deleteSeconds))
+            print("sizes after       ", size(report.after))
+            print("claims after      ", claims(report.claimsAfter))
+            print("sizes after VACUUM", size(report.afterVacuum))
         }
     }
 }

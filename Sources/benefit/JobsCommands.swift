@@ -247,8 +247,11 @@ struct Jobs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete finished jobs and their attempts older than a retention period.",
             discussion: """
-                Deletes jobs that succeeded, died or were cancelled more than --older-than
-                ago (by the database's clock), with their attempts, oldest first, in chunks
+                First drops the attempts' monthly partitions (UTC months) that ended more
+                than --older-than ago: a whole month of attempts at once, not row by row
+                (a month holding a job still running is kept). Then deletes jobs that
+                succeeded, died or were cancelled more than --older-than ago (by the
+                database's clock), with their remaining attempts, oldest first, in chunks
                 of --chunk jobs, each its own short transaction, so workers claiming
                 meanwhile never wait. A job that is available or running is never
                 touched, and neither are effects (grants, appointments, allocations,
@@ -257,7 +260,8 @@ struct Jobs: AsyncParsableCommand {
                 benefit.job_attempts and benefit.dead_jobs for the pruned jobs are gone,
                 and a pruned dead job can no longer be retried.
 
-                Each chunk records job.prune in the audit trail with what it deleted.
+                Each chunk and each dropped partition records job.prune in the audit
+                trail with what it deleted.
                 --older-than is at least 1h, so a run still finishing never loses its
                 jobs. With --dry-run, prints what would go and writes nothing. The leading `benefit scheduler --retention`
                 does the same on a schedule (docs/operations.md, Retention).
@@ -293,7 +297,17 @@ struct Jobs: AsyncParsableCommand {
         static func summary(_ result: PruneResult, dryRun: Bool) -> String {
             let before = result.finishedBefore.map { " finished before \(TimestampText.format($0))" } ?? ""
             let what = "\(result.jobs) jobs\(before) and \(result.attempts) attempts"
-            return dryRun ? "dry run: \(what) would be deleted; nothing was deleted" : "deleted \(what)"
+            var months = ""
+            if !result.partitions.isEmpty {
+                let attempts = result.partitions.reduce(0) { $0 + $1.attempts }
+                let names = result.partitions.map(\.name).joined(separator: ", ")
+                months = "\(result.partitions.count) attempt partitions (\(names)) holding \(attempts) attempts"
+            }
+            if dryRun {
+                let partitions = months.isEmpty ? "" : "; \(months) would be dropped"
+                return "dry run: \(what) would be deleted\(partitions); nothing was deleted"
+            }
+            return months.isEmpty ? "deleted \(what)" : "dropped \(months); deleted \(what)"
         }
     }
 }

@@ -64,6 +64,8 @@ struct InputCheckCommandTests {
         (["bench", "queue", "--latency-samples", "-1"], "--latency-samples <latency-samples>", "from 1 to 100000"),
         (["bench", "queue", "--workers", "99"], "--workers <workers>", "from 1 to 16"),
         (["bench", "campaign", "--members", "-1"], "--members <members>", "from 1 to 10000000"),
+        (["bench", "prune", "--jobs", "10"], "--jobs <jobs>", "from 1000 to 10000000"),
+        (["bench", "prune", "--claim-rounds", "0"], "--claim-rounds <claim-rounds>", "from 10 to 1000"),
         (["bench", "campaign", "--concurrency", "-1"], "--concurrency <concurrency>", "from 1 to 100"),
         (["bench", "campaign", "--batch-size", "-1"], "--batch-size <batch-size>", "from 1 to 100000"),
     ])

@@ -5,7 +5,8 @@ import PostgresClient
 import Synchronization
 
 /// Deletes finished jobs and their attempts past a retention period
-/// (``JobQueue/prune(olderThan:chunk:maxChunks:dryRun:by:)``), on a schedule.
+/// (``JobQueue/prune(olderThan:chunk:maxChunks:dryRun:dropsPartitions:by:)``):
+/// whole months of attempts first, then jobs in chunks, on a schedule.
 ///
 /// One process prunes for the whole system: the leading `benefit scheduler`
 /// (`--retention`), at most once per `interval`. A pass deletes chunks of `chunk`
@@ -63,17 +64,22 @@ public final class JobPruner: Sendable {
         let queue = JobQueue(pool: pool)
         let started = ContinuousClock.now
         var result = PruneResult()
+        var first = true
         repeat {
-            let chunk = try await queue.prune(olderThan: retention, chunk: configuration.chunk, maxChunks: 1)
+            let chunk = try await queue.prune(olderThan: retention, chunk: configuration.chunk, maxChunks: 1, dropsPartitions: first)
+            first = false
+            result.partitions += chunk.partitions
             result.jobs += chunk.jobs
             result.attempts += chunk.attempts
             result.finishedBefore = result.finishedBefore ?? chunk.finishedBefore
             if chunk.jobs < configuration.chunk { break }
         } while ContinuousClock.now - started < configuration.passTime
-        if result.jobs > 0 {
+        if result.jobs > 0 || !result.partitions.isEmpty {
             pruned.increment(by: result.jobs)
             logger.notice("pruned finished jobs", metadata: [
                 "jobs": "\(result.jobs)", "attempts": "\(result.attempts)",
+                "partitions": "\(result.partitions.map(\.name).joined(separator: ","))",
+                "partition_attempts": "\(result.partitions.reduce(0) { $0 + $1.attempts })",
                 "finished_before": "\(result.finishedBefore.map(TimestampText.format) ?? "")",
             ])
         }

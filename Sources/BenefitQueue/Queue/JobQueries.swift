@@ -265,4 +265,18 @@ extension JobQueries {
         FROM benefit.prune_jobs(\(olderThan.wholeMilliseconds)::bigint * interval '1 millisecond', \(limit)::integer, \(dryRun))
         """
     }
+
+    /// Drops the attempts' monthly partitions that ended more than `olderThan`
+    /// ago (0019); with `dryRun`, lists them and drops nothing. One row per partition.
+    static func dropAttemptPartitions(olderThan: Duration, dryRun: Bool) -> PostgresQuery {
+        """
+        SELECT partition, attempts
+        FROM benefit.drop_attempt_partitions(\(olderThan.wholeMilliseconds)::bigint * interval '1 millisecond', \(dryRun))
+        """
+    }
+
+    /// Makes the attempts' partitions for this month and the next `months` that are missing; returns their names.
+    static func extendAttemptPartitions(months: Int) -> PostgresQuery {
+        "SELECT benefit.extend_attempt_partitions(\(months)::integer)"
+    }
 }

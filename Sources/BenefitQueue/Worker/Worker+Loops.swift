@@ -1,7 +1,7 @@
 import BenefitCore
 import PostgresClient
 
-/// The worker's background loops: the listener, the heartbeat, the completer, the rescuer.
+/// The worker's background loops: the listener, the heartbeat, the completer, the rescuer (and partitions).
 extension Worker {
     /// LISTEN on a connection of its own (waiting in `poll` holds it), where
     /// `configuration.listening` says; wakes the claim loop when a job arrives on
@@ -118,12 +118,21 @@ extension Worker {
         }
     }
 
+    /// The rescuer's loop, which also keeps the attempts' partitions three months
+    /// ahead, once an hour (migrations/0019_attempt_partitions.sql): every worker
+    /// does, since workers are what write attempts.
     func rescue() async {
         let rescuer = JobRescuer(pool: queue.pool, configuration: configuration.rescuer, logger: logger)
+        var partitionsDue = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.rescuer.interval)
             guard !Task.isCancelled else { return }
             do {
+                if ContinuousClock.now >= partitionsDue {
+                    let made = try await queue.extendAttemptPartitions()
+                    if !made.isEmpty { logger.info("made attempt partitions", metadata: ["partitions": "\(made.joined(separator: ","))"]) }
+                    partitionsDue = .now + .seconds(3_600)
+                }
                 try await rescuer.runOnce()
             } catch {
                 if Task.isCancelled { return }
