@@ -28,6 +28,10 @@ enum MemberQueries {
         FROM STDIN
         """
 
+    /// Run by an import that changed members, in its transaction: the roster's
+    /// planner statistics, which a run triggered right after plans on.
+    static let analyze: PostgresQuery = "SELECT benefit.analyze_roster()"
+
     /// Merges the staging table into the roster and returns (added, updated).
     ///
     /// A member whose every field is unchanged is left alone, so its

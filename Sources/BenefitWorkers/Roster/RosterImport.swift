@@ -8,8 +8,9 @@ import PostgresClient
 /// The file is read once. Each record is checked as it is read and, while no
 /// record has failed, streamed straight into a COPY to a staging table; after
 /// the first bad record the rest is only checked, so the report is complete,
-/// and the COPY is aborted. A good file is then merged in one statement, and
-/// everything commits together. `--dry-run` does all of it and rolls back, so
+/// and the COPY is aborted. A good file is then merged in one statement, the
+/// roster's planner statistics are brought up to date, and everything commits
+/// together. `--dry-run` does all of it and rolls back, so
 /// its counts are the ones a real import would report.
 public enum RosterImport {
     /// What an import changed (or, for a dry run, would have changed).
@@ -63,6 +64,8 @@ public enum RosterImport {
                     "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
                 let summary = Summary(added: added, updated: updated, unchanged: loaded - added - updated, dryRun: dryRun)
                 if dryRun { throw DryRunRollback(summary: summary) }
+                // A run triggered right after plans on these statistics (migrations/0020).
+                if added + updated > 0 { try await connection.query(MemberQueries.analyze) }
                 try await AuditTrail.record(
                     entry.adding(["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(summary.unchanged)]), on: connection)
                 return summary
