@@ -21,6 +21,12 @@ struct Campaign: AsyncParsableCommand {
                 file is invalid, every problem in every file is listed (FILE:LINE: PATH: what
                 is wrong) and nothing is written.
 
+                A run uses the revision it was created with. Some parameters are fixed
+                for a whole cycle by its first run (a relief budget; checkup hospitals,
+                start date and holidays; recuperation sites): when one of those changes
+                and the campaign's latest cycle already has a run, apply says that this
+                cycle keeps the old value and the change takes effect from the next one.
+
                 \(RequiredRole.operator)
                 """)
 
@@ -46,13 +52,17 @@ struct Campaign: AsyncParsableCommand {
                 throw CommandFailure("\(count) problem\(count == 1 ? "" : "s") found; nothing was applied")
             }
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            let changes = try await CampaignStore.apply(sources, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
+            let fixed = Dictionary(BenefitPrograms.catalog.validators.map { ($0.program, $0.fixedPerCycle) }, uniquingKeysWith: { first, _ in first })
+            let changes = try await CampaignStore.apply(sources, fixedPerCycle: fixed, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
             let verb = dryRun ? "would be" : "is"
             for change in changes {
                 switch change.kind {
                 case .created: print("\(change.campaign) \(dryRun ? "would be created" : "created") (revision 1)")
                 case let .updated(from, to): print("\(change.campaign) \(verb) updated: revision \(from) → \(to)")
                 case let .unchanged(revision): print("\(change.campaign) unchanged (revision \(revision))")
+                }
+                for kept in change.fixedForCycle {
+                    print("  parameters.\(kept.parameter): cycle \(kept.cycle) keeps the value its first run fixed; the change takes effect from the next cycle")
                 }
             }
         }

@@ -9,6 +9,27 @@ enum CampaignQueries {
         "SELECT id, revision, definition = \(json)::jsonb FROM benefit.campaign WHERE name = \(name) FOR UPDATE"
     }
 
+    /// Run by `campaign apply` for a changed campaign, before it is revised: of
+    /// `parameters`, those whose value `json` changes, each with the campaign's
+    /// latest cycle that has a run (a run keeps the revision it was created with,
+    /// so that cycle's first run fixes them from the old one, if it has not
+    /// already); nothing when no cycle has. A run cancelled before it planned
+    /// fixed nothing and does not count.
+    static func fixedForCycle(id: Int, parameters: [String], json: String) -> PostgresQuery {
+        """
+        SELECT k.key, planned.cycle
+        FROM unnest(\(parameters)::text[]) WITH ORDINALITY AS k(key, n)
+        JOIN benefit.campaign c ON c.id = \(id)
+        CROSS JOIN LATERAL (
+            SELECT r.cycle FROM benefit.run r
+            WHERE r.campaign_id = c.id AND (r.state <> 'cancelled' OR r.plan_job_id IS NOT NULL)
+            ORDER BY r.fire_time DESC LIMIT 1
+        ) planned
+        WHERE c.definition -> 'parameters' -> k.key IS DISTINCT FROM \(json)::jsonb -> 'parameters' -> k.key
+        ORDER BY k.n
+        """
+    }
+
     /// Run by `campaign apply` for a new name: the campaign and its revision 1.
     static func create(_ source: CampaignStore.Source, json: String, by operatorName: String) -> PostgresQuery {
         """

@@ -11,8 +11,18 @@ public enum CampaignStore {
             case updated(fromRevision: Int, toRevision: Int)
             case unchanged(revision: Int)
         }
+
+        /// A changed parameter that the campaign's latest planned cycle keeps as
+        /// its first run fixed it: the new value applies from the next cycle.
+        public struct FixedForCycle: Sendable, Equatable {
+            public let parameter: String
+            public let cycle: String
+        }
+
         public let campaign: String
         public let kind: Kind
+        /// For an update: the changed parameters a cycle already planned keeps.
+        public var fixedForCycle: [FixedForCycle] = []
     }
 
     /// A parsed file to apply: the definition and the text it came from.
@@ -48,7 +58,12 @@ public enum CampaignStore {
     ///
     /// Each campaign created or revised is recorded in the audit trail
     /// (`campaign.apply`, with its revision) in the same transaction.
-    public static func apply(_ sources: [Source], dryRun: Bool, by operatorName: String, on pool: PostgresPool) async throws -> [Change] {
+    ///
+    /// - Parameter fixedPerCycle: program → the parameters a cycle's first run
+    ///   fixes (``ProgramParameterValidator/fixedPerCycle``), for ``Change/fixedForCycle``.
+    public static func apply(
+        _ sources: [Source], fixedPerCycle: [String: [String]] = [:], dryRun: Bool, by operatorName: String, on pool: PostgresPool
+    ) async throws -> [Change] {
         try await pool.transaction { transaction in
             var changes: [Change] = []
             for source in sources.sorted(by: { $0.definition.name < $1.definition.name }) {
@@ -65,7 +80,12 @@ public enum CampaignStore {
                 case let (_, revision, same)? where same:
                     changes.append(Change(campaign: name, kind: .unchanged(revision: revision)))
                 case let (id, revision, _)?:
-                    changes.append(Change(campaign: name, kind: .updated(fromRevision: revision, toRevision: revision + 1)))
+                    var change = Change(campaign: name, kind: .updated(fromRevision: revision, toRevision: revision + 1))
+                    if let fixed = fixedPerCycle[source.definition.program], !fixed.isEmpty {
+                        change.fixedForCycle = try await transaction.query(CampaignQueries.fixedForCycle(id: id, parameters: fixed, json: json))
+                            .decode((String, String).self).map { Change.FixedForCycle(parameter: $0.0, cycle: $0.1) }
+                    }
+                    changes.append(change)
                     if !dryRun {
                         try await transaction.query(CampaignQueries.revise(id: id, revision: revision + 1, source, json: json, by: operatorName))
                         try await recordApply(name, revision: revision + 1, source, by: operatorName, on: transaction)

@@ -23,6 +23,16 @@ public protocol ProgramParameterValidator: Sendable {
     ///     mapping: an empty one at the top's line when the file has none.
     ///   - reader: The reader of the whole file.
     func validate(_ parameters: SourceValue, with reader: inout CampaignValueReader)
+
+    /// The parameters (top-level keys of `parameters`) that a cycle's first run
+    /// fixes for the whole cycle, such as a budget or a capacity: changing one
+    /// in the campaign file changes nothing for a cycle already planned, which
+    /// `campaign apply` says. Default: none.
+    var fixedPerCycle: [String] { get }
+}
+
+extension ProgramParameterValidator {
+    public var fixedPerCycle: [String] { [] }
 }
 
 extension CampaignValueReader {

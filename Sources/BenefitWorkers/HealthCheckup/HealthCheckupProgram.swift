@@ -45,6 +45,8 @@ public struct HealthCheckupProgram: BenefitProgram {
     /// The program's name in campaign files.
     public static let name = "health-checkup"
     public let program = Self.name
+    /// What the cycle's first run opens: the cycle's calendar and hospitals (`benefit.open_checkup_cycle`).
+    public let fixedPerCycle = ["startDate", "holidays", "hospitals"]
 
     public init() {}
 

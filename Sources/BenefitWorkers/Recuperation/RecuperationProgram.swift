@@ -44,6 +44,8 @@ public struct RecuperationProgram: BenefitProgram {
     /// The program's name in campaign files.
     public static let name = "recuperation"
     public let program = Self.name
+    /// What the cycle's first run opens: the cycle's sessions (`benefit.open_recuperation_sessions`).
+    public let fixedPerCycle = ["sites"]
 
     public init() {}
 

@@ -42,6 +42,8 @@ public struct SeasonalReliefProgram: BenefitProgram {
     /// The program's name in campaign files.
     public static let name = "seasonal-relief"
     public let program = Self.name
+    /// What the cycle's first run opens: the cycle's ledger (`benefit.open_relief_budget`).
+    public let fixedPerCycle = ["budget"]
 
     public init() {}
 
