@@ -15,9 +15,6 @@ extension RunContext {
     /// The calendar date of the run's fire time in the campaign's zone: the run's
     /// reference date. A member who left on or before it is not in the run's population.
     var fireDate: CalendarDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: fireTime)
-        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+        ZonedTime(reading: fireTime, in: timeZone).date
     }
 }

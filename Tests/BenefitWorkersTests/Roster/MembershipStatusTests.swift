@@ -21,7 +21,7 @@ struct MembershipStatusTests {
 
     // MARK: The three programs
 
-    @Test("seasonal relief grants no member who left on or before the fire date, and grants one who leaves after it")
+    @Test("seasonal relief grants no member who left on or before the fire date (in the campaign's zone), and grants one who leaves after it")
     func reliefLeavesOutLeftMembers() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
@@ -32,7 +32,13 @@ struct MembershipStatusTests {
             try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(
                 name: "winter", parameters: #"{ season: winter-warmth, eligibility: { hardshipTier: [3] }, amounts: { "3": 800 }, budget: 100000 }"#),
                 on: pool)
-            let run = try await ProgramFixtures.runToEnd("winter", queue: ReliefFixtures.queue, pool: pool)
+            // 07:00 on 1 December in Shanghai is still 30 November in UTC: the fire date is the campaign zone's.
+            var morning = DateComponents(year: 2026, month: 12, day: 1, hour: 7)
+            morning.timeZone = TimeZone(identifier: "Asia/Shanghai")
+            let fireTime = try #require(Calendar(identifier: .gregorian).date(from: morning))
+            let run = try await ReliefFixtures.withWorkers(1, pool: pool) {
+                try await ProgramFixtures.finish(try await ProgramFixtures.trigger("winter", at: fireTime, on: pool), pool: pool)
+            }
             #expect(run.state == .succeeded)
             #expect(run.membersTotal == 8)
             let granted = try await ReliefFixtures.grants(on: pool).map(\.member)
