@@ -84,10 +84,14 @@ enum MemberQueries {
         """
 
     /// Run by the import before the merge: members in the file who had left, and
-    /// so re-join. The partial index on left members keeps the roster's side small.
+    /// so re-join. While nobody has left (the partial index on left members is
+    /// empty) the staging table is not read at all: the count is an InitPlan that
+    /// runs only when the CASE asks for it.
     static let countRejoining: PostgresQuery = """
-        SELECT count(*) FROM benefit.member m JOIN member_import i ON i.member_id = m.member_id
-        WHERE m.left_on IS NOT NULL
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM benefit.member WHERE left_on IS NOT NULL)
+                    THEN (SELECT count(*) FROM benefit.member m JOIN member_import i ON i.member_id = m.member_id
+                          WHERE m.left_on IS NOT NULL)
+                    ELSE 0 END
         """
 
     // MARK: Complete roster (run by `benefit members import --complete`, in the import's transaction)
