@@ -1,7 +1,8 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
-/// sign-ins by 0014_console_and_upgrades.sql, and prunes by 0018_retention.sql).
+/// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql, and
+/// members leaving by 0021_membership_status.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -33,6 +34,9 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case userLogin = "user.login"
     /// A console user signed out.
     case userLogout = "user.logout"
+    /// `members leave`: a member marked left on a date, for a reason (migration 0021);
+    /// the date and reason in the details, the operator's note as the reason.
+    case memberLeave = "member.leave"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -43,6 +47,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .rosterImport: .roster
         case .queuePause, .queueResume: .queue
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
+        case .memberLeave: .member
         }
     }
 
@@ -70,4 +75,6 @@ public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
     case queue
     /// A console user, by name.
     case user
+    /// A member of the roster, by member id.
+    case member
 }

@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitScheduler
 import PostgresClient
 
@@ -19,6 +20,16 @@ enum ProgramQueries {
         EXCEPT
         SELECT s.member_id FROM benefit.served_member s WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)
         """
+    }
+
+    /// A condition on the roster row `m`: the member is still a member on
+    /// `referenceDate` (never left, or leaves after it). Every program's
+    /// population has it, so a member who left drops out of all of them alike.
+    ///
+    /// A test on the row the population already reads: no join, no function per
+    /// row, and nearly every row settles it at `left_on IS NULL`.
+    static func memberOn(_ referenceDate: CalendarDate) -> PostgresQuery {
+        "(m.left_on IS NULL OR m.left_on > \(referenceDate)::date)"
     }
 
     /// A batch's members with their ranks in the run, `member_id, rank`.

@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitScheduler
 import Foundation
 
@@ -9,5 +10,11 @@ extension RunContext {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         return calendar.component(.year, from: fireTime)
+    }
+
+    /// The calendar date of the run's fire time in the campaign's zone: the run's
+    /// reference date. A member who left on or before it is not in the run's population.
+    var fireDate: CalendarDate {
+        ZonedTime(reading: fireTime, in: timeZone).date
     }
 }

@@ -8,7 +8,7 @@ extension AuditAction: ExpressibleByArgument {}
 
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the audit trail: who did what to which campaign, run, job, roster or console user, when and why.",
+        abstract: "List the audit trail: who did what to which campaign, run, job, roster, member or console user, when and why.",
         discussion: "Administrators read the same rows in the view benefit.audit (docs/sql.md).",
         subcommands: [List.self])
 
@@ -17,8 +17,8 @@ struct Audit: AsyncParsableCommand {
             abstract: "List recorded operator actions, newest first.",
             discussion: """
                 Every apply that changed a campaign, pause, resume, trigger, run cancel,
-                job retry and cancel, roster import, and console user added, disabled or
-                given a new password leaves one row, written with the action itself. LOGIN is the database login that acted (the database's
+                job retry and cancel, roster import, member leave, and console user added,
+                disabled or given a new password leaves one row, written with the action itself. LOGIN is the database login that acted (the database's
                 word); OPERATOR is the user@host its command said it ran as.
 
                 Example: benefit audit list --since 7d --target winter-warmth
@@ -36,7 +36,7 @@ struct Audit: AsyncParsableCommand {
             transform: AuditOptionValues.since)
         var since: Date?
 
-        @Option(help: "Only actions on this target: a campaign's name, a run's or job's id, a roster file, a user's or queue's name; or with its type (run:12, job:812, user:wang.li, queue:relief).")
+        @Option(help: "Only actions on this target: a campaign's name, a run's or job's id, a roster file, a member's id, a user's or queue's name; or with its type (run:12, job:812, user:wang.li, queue:relief, member:M0012345).")
         var target: String?
 
         @Option(help: ArgumentHelp("Only this action.", valueName: "action"))

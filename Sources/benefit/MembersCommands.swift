@@ -6,9 +6,9 @@ import PostgresClient
 
 struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import the member roster from a CSV file, or generate a synthetic one.",
-        discussion: "The roster format is described in docs/programs.md (Member roster).",
-        subcommands: [Import.self, Generate.self])
+        abstract: "Import the member roster, record members who leave, show a member's file, or generate a roster.",
+        discussion: "The roster format and membership status are described in docs/programs.md (Member roster).",
+        subcommands: [Import.self, Leave.self, Show.self, Generate.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -19,8 +19,18 @@ struct Members: AsyncParsableCommand {
                 \(RosterColumn.header)
 
                 Members in the file are added, or updated where a field differs; members
-                exactly as on the roster are not rewritten. Members missing from the file
+                exactly as on the roster are not rewritten. A member in the file who had
+                left is back (re-joined, counted as updated). Members missing from the file
                 are left alone: an import never deletes anyone.
+
+                With --complete the file is the whole roster: every active member missing
+                from it leaves, as of today, with reason `absent` (their history stays; they
+                drop out of every program's later runs). If more than --max-leaving-share of
+                the active members would leave, the file is taken for the wrong one and
+                refused whole. Try it first with --dry-run, which prints how many would leave:
+
+                  benefit members import roster-2027.csv --complete --dry-run
+                  benefit members import roster-2027.csv --complete
 
                 All or nothing: if any record is bad, the first 50 problems are listed
                 (FILE:LINE: COLUMN: what is wrong) with a count of the rest, and nothing is
@@ -37,6 +47,23 @@ struct Members: AsyncParsableCommand {
         @Flag(help: "Check the file and count what would change, without writing anything.")
         var dryRun = false
 
+        @Flag(help: "The file is the whole roster: active members missing from it leave (reason absent).")
+        var complete = false
+
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp(
+                "With --complete: refuse the file if more than this share of active members would leave. (default: 10%)",
+                valueName: "percent"),
+            transform: OptionValues.percent)
+        var maxLeavingShare: Double?
+
+        func validate() throws {
+            if !complete, maxLeavingShare != nil {
+                throw ValidationError("--max-leaving-share applies only with --complete")
+            }
+        }
+
         func run() async throws {
             let summary: RosterImport.Summary
             do {
@@ -44,12 +71,19 @@ struct Members: AsyncParsableCommand {
                 _ = try RosterReader(path: file, today: .today())
                 let (database, logger) = try await connection.configuration(label: "benefit.members")
                 let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
-                summary = try await RosterImport.run(path: file, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
+                let whole = complete ? CompleteRoster(maxLeavingPercent: maxLeavingShare ?? CompleteRoster.defaultMaxLeavingPercent) : nil
+                summary = try await RosterImport.run(path: file, dryRun: dryRun, complete: whole, by: OperatorIdentity.current, on: pool)
             } catch let error as RosterError {
                 printToStandardError(error.problemLines)
                 throw CommandFailure(error.summary)
             }
             let members = "\(summary.total) member\(summary.total == 1 ? "" : "s")"
+            if let left = summary.left {
+                print("\(file): \(left) \(dryRun ? "would leave" : "left") (absent from the complete roster)")
+            }
+            if summary.rejoined > 0 {
+                print("\(file): \(summary.rejoined) who had left \(dryRun ? "would re-join" : "re-joined") (counted as updated)")
+            }
             if dryRun {
                 print("\(file): \(summary.added) would be added, \(summary.updated) would be updated, \(summary.unchanged) unchanged (\(members)); nothing was written (dry run)")
             } else {

@@ -47,6 +47,22 @@ enum OptionValues {
         }
     }
 
+    /// A calendar date, `YYYY-MM-DD`.
+    static let date: @Sendable (String) throws -> CalendarDate = { text in
+        guard let date = CalendarDate(text) else { throw OptionValueError("not a date; expected YYYY-MM-DD, such as 2026-11-30") }
+        return date
+    }
+
+    /// A share in percent, 0 to 100, written `10`, `12.5` or `10%`.
+    static let percent: @Sendable (String) throws -> Double = { text in
+        let digits = text.hasSuffix("%") ? String(text.dropLast()).trimmingCharacters(in: .whitespaces) : text
+        guard !digits.isEmpty, digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), let percent = Double(digits) else {
+            throw OptionValueError("not a share; expected a percentage from 0 to 100, such as 10 or 2.5%")
+        }
+        guard (0...100).contains(percent) else { throw OptionValueError("out of range; expected a percentage from 0 to 100") }
+        return percent
+    }
+
     /// An instant with its UTC offset, as a campaign's `at:` writes it (see ``InstantText``): `2026-12-20T09:00:00+08:00`.
     static let instant: @Sendable (String) throws -> Date = { text in
         do throws(InstantText.Problem) {

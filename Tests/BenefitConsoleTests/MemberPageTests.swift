@@ -63,6 +63,18 @@ struct MemberPageTests {
             try await client.execute(uri: "/members?id=\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
                 #expect(response.status == .found && response.headers[.location] == "/members/\(member)")
             }
+            // A member who left: the status, and the leave in the history after the grant.
+            try await client.execute(uri: "/members/\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                #expect(ConsoleFixtures.text(response).contains("<dd>在册</dd>"))
+            }
+            try await MemberLeave.record(
+                try Departure(memberID: member, leftOn: CalendarDate("2026-11-30")!, reason: .deceased, note: nil, today: .today()),
+                by: "tester@tests", on: pool)
+            try await client.execute(uri: "/members/\(member)", method: .get, headers: [.cookie: viewer.cookie]) { response in
+                let html = ConsoleFixtures.text(response)
+                #expect(html.contains("<dd>已离会 2026-11-30 · deceased</dd>"))
+                #expect(html.contains(#"<tr class="entry-left">"#))
+            }
             try await client.execute(uri: "/members/NOBODY-1", method: .get, headers: [.cookie: viewer.cookie]) { response in
                 #expect(response.status == .notFound)
             }

@@ -10,21 +10,10 @@ import Testing
 /// benefit_operator alone, and read back by one that holds benefit_admin alone.
 @Suite("Audit trail: operators' commands leave their record")
 struct AuditCommandTests {
-    static func run(_ arguments: [String], as login: PostgresConfiguration) async throws -> BenefitProcess.Outcome {
-        try await BenefitProcess.run(arguments, environment: ["DATABASE_URL": try TestDatabase.url(of: login)])
-    }
-
-    @discardableResult
-    static func succeed(_ arguments: [String], as login: PostgresConfiguration) async throws -> String {
-        let outcome = try await run(arguments, as: login)
-        #expect(outcome.exitCode == 0, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
-        return outcome.standardOutput
-    }
-
     static func listed(_ arguments: [String], as login: PostgresConfiguration) async throws -> [AuditEvent] {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode([AuditEvent].self, from: Data(try await succeed(["audit", "list", "--json"] + arguments, as: login).utf8))
+        return try decoder.decode([AuditEvent].self, from: Data(try await CommandFixtures.succeed(["audit", "list", "--json"] + arguments, as: login).utf8))
     }
 
     @Test("an operator's pause, trigger, run cancel and job retry each leave a row with its login, its user@host and its reason")
@@ -37,20 +26,20 @@ struct AuditCommandTests {
                 let loginName = try #require(login.parameter("user"))
                 let campaign = try TemporaryFiles.write(CampaignText.yaml(
                     name: "fire-drill", program: "drill", cron: "0 9 * * *", batchSize: 10, parameters: "{ members: 30 }"), named: "drill.yaml")
-                try await Self.succeed(["campaign", "apply", campaign], as: login)
-                try await Self.succeed(["campaign", "pause", "fire-drill", "--reason", "budget review"], as: login)
-                try await Self.succeed(["campaign", "resume", "fire-drill"], as: login)
-                try await Self.succeed(["campaign", "trigger", "fire-drill", "--reason", "the board asked for a drill"], as: login)
+                try await CommandFixtures.succeed(["campaign", "apply", campaign], as: login)
+                try await CommandFixtures.succeed(["campaign", "pause", "fire-drill", "--reason", "budget review"], as: login)
+                try await CommandFixtures.succeed(["campaign", "resume", "fire-drill"], as: login)
+                try await CommandFixtures.succeed(["campaign", "trigger", "fire-drill", "--reason", "the board asked for a drill"], as: login)
                 let run = try await owner.query("SELECT id FROM benefit.run").single(Int.self)
 
                 // A cancel without a reason is refused before anything is done.
-                let unexplained = try await Self.run(["runs", "cancel", "\(run)"], as: login)
+                let unexplained = try await CommandFixtures.run(["runs", "cancel", "\(run)"], as: login)
                 #expect(unexplained.exitCode != 0 && unexplained.standardError.contains("--reason"), "\(unexplained.standardError)")
                 #expect(try await owner.query("SELECT cancel_requested FROM benefit.run").single(Bool.self) == false)
-                try await Self.succeed(["runs", "cancel", "\(run)", "--reason", "wrong cycle"], as: login)
+                try await CommandFixtures.succeed(["runs", "cancel", "\(run)", "--reason", "wrong cycle"], as: login)
 
                 // A job that dies under a worker, put back by the operator.
-                try await Self.succeed(
+                try await CommandFixtures.succeed(
                     ["jobs", "enqueue", "probe", "--queue", "op", "--max-attempts", "1", "--payload", #"{"failAttempts": 1, "permanent": true}"#],
                     as: login)
                 let worker = Worker(
@@ -61,9 +50,9 @@ struct AuditCommandTests {
                 }
                 #expect(died)
                 let deadJob = try await owner.query("SELECT id FROM benefit.job WHERE state = 'dead'").single(Int.self)
-                try await Self.succeed(["jobs", "retry", "\(deadJob)", "--reason", "probe fixed"], as: login)
+                try await CommandFixtures.succeed(["jobs", "retry", "\(deadJob)", "--reason", "probe fixed"], as: login)
                 // A retry that finds nothing dead did nothing, and records nothing.
-                #expect(try await Self.run(["jobs", "retry", "\(deadJob)"], as: login).exitCode == 1)
+                #expect(try await CommandFixtures.run(["jobs", "retry", "\(deadJob)"], as: login).exitCode == 1)
 
                 let rows = try await owner.query("""
                     SELECT db_user, os_user, action, target, reason FROM benefit.audit_event ORDER BY id
@@ -81,7 +70,7 @@ struct AuditCommandTests {
                 let asAdmin = try await Self.listed(["--target", "fire-drill", "--since", "1h", "--action", "campaign.pause"], as: admin)
                 #expect(asAdmin.map(\.reason) == ["budget review"] && asAdmin.first?.databaseUser == loginName)
                 #expect(try await Self.listed(["--target", "run:\(run)"], as: admin).map(\.action) == [.runCancel])
-                #expect(try await Self.succeed(["audit", "list"], as: admin).contains("wrong cycle"))
+                #expect(try await CommandFixtures.succeed(["audit", "list"], as: admin).contains("wrong cycle"))
             }
         }
     }

@@ -36,10 +36,14 @@ enum MembersPage {
             "entries": file.entries.map { entry -> [String: Any] in
                 [
                     "at": language.dateTime(entry.at), "kind": Strings.label("entry_" + entry.kind.rawValue, language),
-                    "kindKey": entry.kind.rawValue, "campaign": entry.campaign, "campaignPath": ConsolePaths.campaign(entry.campaign),
-                    "cycle": entry.cycle, "run": entry.runID, "detail": entry.detail, "amount": entry.amount.map { language.money($0) } ?? "",
+                    "kindKey": entry.kind.rawValue, "hasCampaign": entry.campaign != nil, "campaign": entry.campaign ?? "",
+                    "campaignPath": entry.campaign.map(ConsolePaths.campaign) ?? "", "cycle": entry.cycle ?? "",
+                    "hasRun": entry.runID != nil, "run": entry.runID.map(String.init) ?? "", "detail": entry.detail,
+                    "amount": entry.amount.map { language.money($0) } ?? "",
                 ]
             },
+            "status": member.left.map { Strings.label("memberLeft", language) + " " + $0.on.description + " · " + $0.reason }
+                ?? Strings.label("memberActive", language),
             "granted": language.money(file.entries.compactMap(\.amount).reduce(0, +)),
         ]
         if showPersonalData {

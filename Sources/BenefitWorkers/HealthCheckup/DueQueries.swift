@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 import PostgresClient
 
@@ -13,10 +14,13 @@ enum DueQueries {
         let runID: Int
         let campaignID: Int
         let cycle: String
+        /// The run's fire date: members who left on or before it are not due.
+        let referenceDate: CalendarDate
         let parameters: CheckupParameters
     }
 
-    /// The members due in the run, `member_id, org_unit`: of an admitted
+    /// The members due in the run, `member_id, org_unit`: members on the
+    /// reference date, of an admitted
     /// employment type, never checked up or last checked up on or before the
     /// cycle's start date minus `interval` (PostgreSQL's interval arithmetic),
     /// and not yet booked by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
@@ -31,6 +35,7 @@ enum DueQueries {
                    OR m.last_checkup_date <= c.start_date - make_interval(years => \(interval.years)::int,
                                                                         months => \(interval.months)::int,
                                                                         days => \(interval.days)::int))
+              AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
         return """
             SELECT m.member_id, m.org_unit

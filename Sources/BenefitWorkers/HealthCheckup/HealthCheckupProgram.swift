@@ -113,6 +113,7 @@ public struct HealthCheckupProgram: BenefitProgram {
     }
 
     static func scope(of run: RunContext) throws -> DueQueries.Scope {
-        DueQueries.Scope(runID: run.runID, campaignID: run.campaignID, cycle: run.cycle, parameters: try parameters(of: run))
+        DueQueries.Scope(
+            runID: run.runID, campaignID: run.campaignID, cycle: run.cycle, referenceDate: run.fireDate, parameters: try parameters(of: run))
     }
 }

@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 import PostgresClient
 
@@ -14,6 +15,8 @@ enum RankingQueries {
         let cycle: String
         /// The cycle's year `Y`: the calendar year of the run's fire time in the campaign's zone.
         let year: Int
+        /// The run's fire date: members who left on or before it are not eligible.
+        let referenceDate: CalendarDate
         let parameters: RecuperationParameters
     }
 
@@ -25,7 +28,7 @@ enum RankingQueries {
 
     /// The members a run may place, with what they are ranked by:
     /// `member_id, frontline, model_worker, years_since_last, service_years`.
-    /// Eligible: an admitted employment type, enough service years (0: no
+    /// Eligible: a member on the reference date, an admitted employment type, enough service years (0: no
     /// minimum, so no hire date is needed), no trip within `notWithinYears` of
     /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
     /// campaign in this cycle (so a second run in the cycle ranks only members
@@ -39,6 +42,7 @@ enum RankingQueries {
               AND (\(parameters.minServiceYears) = 0 OR \(subquery: serviceYears(scope)) >= \(parameters.minServiceYears))
               AND (\(parameters.notWithinYears) = 0 OR m.last_recuperation_year IS NULL
                    OR \(scope.year) - m.last_recuperation_year >= \(parameters.notWithinYears))
+              AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
         return """
             SELECT m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,

@@ -81,6 +81,7 @@ public struct RecuperationProgram: BenefitProgram {
     }
 
     static func scope(of run: RunContext) throws -> RankingQueries.Scope {
-        RankingQueries.Scope(campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, parameters: try parameters(of: run))
+        RankingQueries.Scope(
+            campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, referenceDate: run.fireDate, parameters: try parameters(of: run))
     }
 }

@@ -1,3 +1,4 @@
+import BenefitCore
 import PostgresClient
 
 /// The roster import's statements on `benefit.member`.
@@ -34,7 +35,9 @@ enum MemberQueries {
 
     /// Merges the staging table into the roster and returns (added, updated).
     ///
-    /// A member whose every field is unchanged is left alone, so its
+    /// A member in the file who had left is back: the status is cleared (an
+    /// update; the roster row's trigger records the re-joining). A member whose
+    /// every field is unchanged, and who had not left, is left alone, so its
     /// `updated_at` keeps telling when it last really changed and re-importing
     /// the same file writes nothing. Members not in the file are not touched:
     /// a roster file may be one org unit's part.
@@ -54,7 +57,7 @@ enum MemberQueries {
             SELECT i.member_id, i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
                    i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year
             FROM member_import i LEFT JOIN benefit.member old ON old.member_id = i.member_id
-            WHERE old.member_id IS NULL
+            WHERE old.member_id IS NULL OR old.left_on IS NOT NULL
                OR (old.name, old.org_unit, old.gender, old.birth_date, old.hire_date, old.employment, old.hardship_tier,
                    old.frontline, old.model_worker, old.last_recuperation_year, old.last_checkup_date, old.child_college_year)
                   IS DISTINCT FROM
@@ -66,8 +69,10 @@ enum MemberQueries {
                 hardship_tier = EXCLUDED.hardship_tier, frontline = EXCLUDED.frontline,
                 model_worker = EXCLUDED.model_worker, last_recuperation_year = EXCLUDED.last_recuperation_year,
                 last_checkup_date = EXCLUDED.last_checkup_date, child_college_year = EXCLUDED.child_college_year,
+                left_on = NULL, left_reason = NULL, left_note = NULL,
                 updated_at = now()
-            WHERE (m.name, m.org_unit, m.gender, m.birth_date, m.hire_date, m.employment, m.hardship_tier,
+            WHERE m.left_on IS NOT NULL
+               OR (m.name, m.org_unit, m.gender, m.birth_date, m.hire_date, m.employment, m.hardship_tier,
                    m.frontline, m.model_worker, m.last_recuperation_year, m.last_checkup_date, m.child_college_year)
                 IS DISTINCT FROM
                   (EXCLUDED.name, EXCLUDED.org_unit, EXCLUDED.gender, EXCLUDED.birth_date, EXCLUDED.hire_date,
@@ -77,4 +82,53 @@ enum MemberQueries {
         )
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
         """
+
+    /// Run by the import before the merge: members in the file who had left, and
+    /// so re-join. While nobody has left (the partial index on left members is
+    /// empty) the staging table is not read at all: the count is an InitPlan that
+    /// runs only when the CASE asks for it.
+    static let countRejoining: PostgresQuery = """
+        SELECT CASE WHEN EXISTS (SELECT 1 FROM benefit.member WHERE left_on IS NOT NULL)
+                    THEN (SELECT count(*) FROM benefit.member m JOIN member_import i ON i.member_id = m.member_id
+                          WHERE m.left_on IS NOT NULL)
+                    ELSE 0 END
+        """
+
+    // MARK: Complete roster (run by `benefit members import --complete`, in the import's transaction)
+
+    /// Run before the merge: the active members, the share of whom may leave.
+    static let countActive: PostgresQuery = "SELECT count(*) FROM benefit.member WHERE left_on IS NULL"
+
+    /// Run after the merge: every active member absent from the file leaves on
+    /// `day` (`absent`, with `note`), and returns how many. One anti-join (a hash
+    /// of the staging table), however large the roster.
+    static func markAbsentAsLeft(on day: CalendarDate, note: String) -> PostgresQuery {
+        """
+        WITH leaving AS (
+            UPDATE benefit.member m
+            SET left_on = \(day)::date, left_reason = \(LeaveReason.absent.rawValue), left_note = \(note), updated_at = now()
+            WHERE m.left_on IS NULL
+              AND NOT EXISTS (SELECT 1 FROM member_import i WHERE i.member_id = m.member_id)
+            RETURNING 1
+        )
+        SELECT count(*) FROM leaving
+        """
+    }
+
+    // MARK: Leaving (run by `benefit members leave`, in one transaction with its audit row)
+
+    /// The member's birth date and status, locked until the leave commits: `birth_date, left_on, left_reason`.
+    static func lockForLeave(_ memberID: String) -> PostgresQuery {
+        "SELECT birth_date, left_on, left_reason FROM benefit.member WHERE member_id = \(memberID) FOR UPDATE"
+    }
+
+    /// Marks the member left; the roster row's trigger records the change.
+    static func leave(_ departure: Departure) -> PostgresQuery {
+        """
+        UPDATE benefit.member
+        SET left_on = \(departure.leftOn)::date, left_reason = \(departure.reason.rawValue), left_note = \(departure.note),
+            updated_at = now()
+        WHERE member_id = \(departure.memberID)
+        """
+    }
 }

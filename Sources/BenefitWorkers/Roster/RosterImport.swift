@@ -12,6 +12,10 @@ import PostgresClient
 /// roster's planner statistics are brought up to date, and everything commits
 /// together. `--dry-run` does all of it and rolls back, so
 /// its counts are the ones a real import would report.
+///
+/// A member in the file who had left re-joins (an update). With a
+/// ``CompleteRoster``, the file is the whole roster: active members absent from
+/// it leave, in the same transaction, unless too many would.
 public enum RosterImport {
     /// What an import changed (or, for a dry run, would have changed).
     public struct Summary: Sendable, Hashable {
@@ -21,6 +25,10 @@ public enum RosterImport {
         public let updated: Int
         /// Members in the file exactly as on the roster; not rewritten.
         public let unchanged: Int
+        /// Members in the file who had left and are back (counted in `updated` too).
+        public let rejoined: Int
+        /// For a complete roster: active members absent from the file, who leave; nil otherwise.
+        public let left: Int?
         /// True when nothing was written.
         public let dryRun: Bool
 
@@ -30,17 +38,22 @@ public enum RosterImport {
 
     /// Imports the roster at `path` in one transaction and says what changed.
     ///
-    /// Members missing from the file are left as they are. An import is recorded in
-    /// the audit trail (`roster.import`, target the path as given, with its counts)
-    /// in the same transaction; a dry run records nothing.
+    /// Members missing from the file are left as they are, unless the file is
+    /// `complete`. An import is recorded in the audit trail (`roster.import`,
+    /// target the path as given, with its counts) in the same transaction; a dry
+    /// run records nothing.
     /// - Parameters:
-    ///   - today: Birth dates after this day are refused (default: the local date).
+    ///   - today: Birth dates after this day are refused, and members absent from a
+    ///     complete roster leave on it (default: the local date, the union's).
     ///   - dryRun: Check and count everything, then roll back.
+    ///   - complete: The file is the whole roster: members absent from it leave.
     ///   - operatorName: Who imports, for the audit trail (`OperatorIdentity.current`).
-    /// - Throws: ``RosterError`` for a bad file (nothing written), `AuditError` for a
+    /// - Throws: ``RosterError`` for a bad file or, with `complete`, too many members
+    ///   leaving (`.tooManyLeaving`; nothing written), `AuditError` for a
     ///   path or name the audit trail cannot record, `PostgresError` when the database fails.
     public static func run(
-        path: String, dryRun: Bool = false, today: CalendarDate = .today(), by operatorName: String, on pool: PostgresPool
+        path: String, dryRun: Bool = false, today: CalendarDate = .today(), complete: CompleteRoster? = nil,
+        by operatorName: String, on pool: PostgresPool
     ) async throws -> Summary {
         // The header is checked before connecting: the wrong file fails at once.
         _ = try RosterReader(path: path, today: today)
@@ -59,15 +72,27 @@ public enum RosterImport {
                     if let rejection = reader.rejection { throw rejection }
                 }
                 let copied = clock.now
+                let active = complete == nil ? 0 : try await connection.query(MemberQueries.countActive).single(Int.self)
+                let rejoined = try await connection.query(MemberQueries.countRejoining).single(Int.self)
                 let (added, updated) = try await connection.query(MemberQueries.mergeStaging).single((Int, Int).self)
+                var left: Int?
+                if let complete {
+                    let leaving = try await connection.query(MemberQueries.markAbsentAsLeft(on: today, note: CompleteRoster.note(file: path)))
+                        .single(Int.self)
+                    guard complete.allows(leaving: leaving, of: active) else {
+                        throw RosterError(code: .tooManyLeaving, file: path, reason: complete.refusal(leaving: leaving, of: active))
+                    }
+                    left = leaving
+                }
                 connection.logger.debug("roster merged", metadata: [
                     "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
-                let summary = Summary(added: added, updated: updated, unchanged: loaded - added - updated, dryRun: dryRun)
+                let summary = Summary(
+                    added: added, updated: updated, unchanged: loaded - added - updated, rejoined: rejoined, left: left, dryRun: dryRun)
                 if dryRun { throw DryRunRollback(summary: summary) }
-                // A run triggered right after plans on these statistics (migrations/0020).
-                if added + updated > 0 { try await connection.query(MemberQueries.analyze) }
-                try await AuditTrail.record(
-                    entry.adding(["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(summary.unchanged)]), on: connection)
+                // A run triggered right after plans on these statistics (migrations/0020);
+                // members who left change them too (the populations' left_on test).
+                if added + updated + (left ?? 0) > 0 { try await connection.query(MemberQueries.analyze) }
+                try await AuditTrail.record(entry.adding(summary.auditDetails), on: connection)
                 return summary
             }
         } catch let rollback as DryRunRollback {
@@ -102,5 +127,19 @@ public enum RosterImport {
             }
         }
         try writer.endRow()
+    }
+}
+
+extension RosterImport.Summary {
+    /// The counts the audit trail records: added, updated, unchanged; rejoined
+    /// when any did; complete and left for a complete roster.
+    var auditDetails: [String: AuditDetail] {
+        var details: [String: AuditDetail] = ["added": .integer(added), "updated": .integer(updated), "unchanged": .integer(unchanged)]
+        if rejoined > 0 { details["rejoined"] = .integer(rejoined) }
+        if let left {
+            details["complete"] = .flag(true)
+            details["left"] = .integer(left)
+        }
+        return details
     }
 }

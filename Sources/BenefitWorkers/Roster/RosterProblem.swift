@@ -46,7 +46,7 @@ public struct RosterError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, as a small set of codes; more may be added without breaking callers.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         enum Base: String, Sendable {
-            case unreadable, badHeader, invalidRows, refusedByDatabase
+            case unreadable, badHeader, invalidRows, refusedByDatabase, tooManyLeaving
         }
         let base: Base
         private init(_ base: Base) { self.base = base }
@@ -59,6 +59,8 @@ public struct RosterError: Error, Sendable, CustomStringConvertible {
         public static let invalidRows = Code(.invalidRows)
         /// The database refused the rows although they passed validation (a constraint this reader does not know).
         public static let refusedByDatabase = Code(.refusedByDatabase)
+        /// A complete roster would make more members leave than the import allows: likely the wrong file.
+        public static let tooManyLeaving = Code(.tooManyLeaving)
 
         public var description: String { base.rawValue }
     }
@@ -99,7 +101,7 @@ public struct RosterError: Error, Sendable, CustomStringConvertible {
     public var summary: String {
         switch code.base {
         case .invalidRows: "\(problemCount) problem\(problemCount == 1 ? "" : "s") in \(file); nothing was imported"
-        case .badHeader, .unreadable, .refusedByDatabase: "\(file): \(reason ?? code.description); nothing was imported"
+        case .badHeader, .unreadable, .refusedByDatabase, .tooManyLeaving: "\(file): \(reason ?? code.description); nothing was imported"
         }
     }
 

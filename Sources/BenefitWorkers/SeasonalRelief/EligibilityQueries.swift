@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 import PostgresClient
 
@@ -13,11 +14,13 @@ enum EligibilityQueries {
         let cycle: String
         /// The calendar year of the run's fire time in the campaign's zone: the cycle's year.
         let year: Int
+        /// The run's fire date: members who left on or before it are not eligible.
+        let referenceDate: CalendarDate
         let parameters: ReliefParameters
     }
 
-    /// The members a run may serve, `member_id, hardship_tier`: those any
-    /// criterion admits, of an admitted employment type, in a tier that can be
+    /// The members a run may serve, `member_id, hardship_tier`: members on the
+    /// reference date whom any criterion admits, of an admitted employment type, in a tier that can be
     /// paid, and not yet served by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let eligibility = scope.parameters.eligibility
@@ -30,6 +33,7 @@ enum EligibilityQueries {
                    OR (\(eligibility.childInCollege) AND m.child_college_year = \(scope.year)))
               AND m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
               AND (m.hardship_tier = ANY (\(payable.compactMap { $0 })) OR (m.hardship_tier IS NULL AND \(payable.contains(nil))))
+              AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
         return """
             SELECT m.member_id, m.hardship_tier

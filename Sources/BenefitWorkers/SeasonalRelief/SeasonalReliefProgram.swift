@@ -99,6 +99,7 @@ public struct SeasonalReliefProgram: BenefitProgram {
     }
 
     static func scope(of run: RunContext) throws -> EligibilityQueries.Scope {
-        EligibilityQueries.Scope(campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, parameters: try parameters(of: run))
+        EligibilityQueries.Scope(
+            campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, referenceDate: run.fireDate, parameters: try parameters(of: run))
     }
 }
