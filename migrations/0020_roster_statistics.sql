@@ -1,6 +1,6 @@
 -- 0020 roster statistics: a roster import leaves the planner statistics of
 -- benefit.member behind it, in its own transaction (RosterImport).
--- compatible-from: 0019 (only adds a function)
+-- compatible-from: 0018 (only adds a function)
 --
 -- Why: right after a bulk import the table has no statistics (or those of a
 -- roster a hundredth its size) until autovacuum comes by, and a run triggered
