@@ -1,7 +1,8 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
-/// sign-ins by 0014_console_and_upgrades.sql, and prunes by 0018_retention.sql).
+/// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql, and
+/// hardship aid's by 0020_hardship_aid.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -33,6 +34,16 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case userLogin = "user.login"
     /// A console user signed out.
     case userLogout = "user.logout"
+    /// `aid apply`: an application for hardship aid recorded for a member; target its id.
+    /// Recorded by the database function that records it (migration 0020).
+    case aidApply = "aid.apply"
+    /// `aid import`: applications recorded from a file, all or none; target the file.
+    case aidImport = "aid.import"
+    /// `aid review`: an application approved (or a first approval of two), rejected or
+    /// returned, with the reason; target its id, the decision and amount in the details.
+    case aidReview = "aid.review"
+    /// `aid fund deposit`: money into a fund; target the fund, amount and source in the details.
+    case aidDeposit = "aid.deposit"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -43,6 +54,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .rosterImport: .roster
         case .queuePause, .queueResume: .queue
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
+        case .aidApply, .aidImport, .aidReview, .aidDeposit: .aid
         }
     }
 
@@ -70,4 +82,6 @@ public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
     case queue
     /// A console user, by name.
     case user
+    /// A hardship-aid application (by id), an import's file, or a fund (by name).
+    case aid
 }
