@@ -104,19 +104,6 @@ extension CampaignValueReader {
         return valid ? amounts : nil
     }
 
-    /// A positive number of yuan with at most two decimals, up to `maximum`; `what` names it in messages.
-    private mutating func yuan(_ value: SourceValue, what: String, maximum: Decimal) -> Decimal? {
-        guard case .number(let number) = value.content, number > 0, Yuan.isWholeCents(number) else {
-            add("expected a positive number of yuan with at most 2 decimals, got \(value.gotDescription)", at: value)
-            return nil
-        }
-        guard number <= maximum else {
-            outOfRange(value, what: what, from: "0.01", to: Yuan.text(maximum))
-            return nil
-        }
-        return number
-    }
-
     /// Every eligible member must have an amount: their tier's, or the flat one.
     private mutating func checkCoverage(of parameters: ReliefParameters, in block: SourceBlock) {
         // The flat amount pays every member their tier does not.
