@@ -63,7 +63,7 @@ struct AidImportTests {
                 "\(path):3: amount: \"12.345\" is not an amount: positive yuan with at most 2 decimals, such as 1200 or 800.50",
                 "\(path):4: category: \"Illness\" is not a category name (lowercase letters, digits and -)",
                 "\(path):5: statement: empty",
-                "\(path):6: 4 fields; expected 5 (member_id,category,amount,statement,evidence)",
+                "\(path):6: 3 fields; expected 5 (member_id,category,amount,statement,evidence)",
             ])
             #expect(error?.summary == "4 problems in \(path); nothing was imported")
             #expect(try await Self.written(on: pool) == (0, 0))
