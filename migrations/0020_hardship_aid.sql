@@ -385,23 +385,28 @@ CREATE TABLE benefit.aid_waitlist_entry (
 CREATE INDEX aid_waitlist_entry_run_idx ON benefit.aid_waitlist_entry (run_id, rank);
 
 -- A payment is the award as approved: its application approved, the amount
--- the approved one (never in part), its fund the one the campaign names.
+-- the approved one (never in part), of the run's campaign, from the fund the
+-- revision the run fires names. After the row
+-- is in (row-level security and the keys checked first), for the rows the
+-- statement inserted: a conflict skipped by ON CONFLICT DO NOTHING is not checked.
 CREATE FUNCTION benefit.aid_payment_matches_award() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT EXISTS (
         SELECT 1 FROM benefit.aid_application a
+        JOIN benefit.run r ON r.id = NEW.run_id AND r.campaign_id = a.campaign_id
+        JOIN benefit.campaign_revision rv ON rv.campaign_id = r.campaign_id AND rv.revision = r.campaign_revision
         WHERE a.id = NEW.application_id AND a.state = 'approved' AND a.approved_amount = NEW.amount
-          AND a.campaign_id = NEW.campaign_id
+          AND a.campaign_id = NEW.campaign_id AND rv.definition #>> '{parameters,fund}' = NEW.fund
     ) THEN
         RAISE EXCEPTION 'payment of application % (% yuan) does not match an approved award', NEW.application_id, NEW.amount
             USING ERRCODE = 'check_violation';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $$;
-CREATE TRIGGER aid_payment_matches_award BEFORE INSERT ON benefit.aid_payment
+CREATE TRIGGER aid_payment_matches_award AFTER INSERT ON benefit.aid_payment
     FOR EACH ROW EXECUTE FUNCTION benefit.aid_payment_matches_award();
 
 -- Payments debit their fund in the statement that inserts them; the fund's
