@@ -324,20 +324,28 @@ BEGIN
 END
 $$;
 
--- Deposits credit their fund, in the statement that inserts them.
-CREATE FUNCTION benefit.aid_deposit_credits_fund() RETURNS trigger
+-- Deposits credit their fund and payments debit it, in the statement that
+-- inserts them: one UPDATE per statement and fund. The fund's CHECK
+-- (balance >= 0) then refuses a statement of payments that would overdraw it,
+-- and the row lock the UPDATE takes serialises every writer of one fund.
+CREATE FUNCTION benefit.aid_fund_moves() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_in boolean := TG_TABLE_NAME = 'aid_deposit';
 BEGIN
     UPDATE benefit.aid_fund f
-    SET deposited = f.deposited + n.total, balance = f.balance + n.total, updated_at = now()
+    SET deposited = f.deposited + CASE WHEN v_in THEN n.total ELSE 0 END,
+        paid = f.paid + CASE WHEN v_in THEN 0 ELSE n.total END,
+        balance = f.balance + CASE WHEN v_in THEN n.total ELSE -n.total END,
+        updated_at = now()
     FROM (SELECT fund, sum(amount) AS total FROM inserted GROUP BY fund) n
     WHERE f.fund = n.fund;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER aid_deposit_credits_fund AFTER INSERT ON benefit.aid_deposit
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION benefit.aid_deposit_credits_fund();
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION benefit.aid_fund_moves();
 
 ------------------------------------------------------------------------------
 -- Disbursement: runs of a hardship-aid campaign pay approved awards
@@ -409,21 +417,9 @@ $$;
 CREATE TRIGGER aid_payment_matches_award AFTER INSERT ON benefit.aid_payment
     FOR EACH ROW EXECUTE FUNCTION benefit.aid_payment_matches_award();
 
--- Payments debit their fund in the statement that inserts them; the fund's
--- CHECK (balance >= 0) refuses the statement that would overdraw it.
-CREATE FUNCTION benefit.aid_payment_debits_fund() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    UPDATE benefit.aid_fund f
-    SET paid = f.paid + n.total, balance = f.balance - n.total, updated_at = now()
-    FROM (SELECT fund, sum(amount) AS total FROM inserted GROUP BY fund) n
-    WHERE f.fund = n.fund;
-    RETURN NULL;
-END
-$$;
+-- Payments debit their fund (benefit.aid_fund_moves, above).
 CREATE TRIGGER aid_payment_debits_fund AFTER INSERT ON benefit.aid_payment
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION benefit.aid_payment_debits_fund();
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION benefit.aid_fund_moves();
 
 -- Run by the planning job: what the campaign's fund holds now (0 for a fund
 -- with no deposit yet). No lock: the plan is a forecast; batches lock.
@@ -533,8 +529,7 @@ REVOKE ALL ON SEQUENCE benefit.aid_approval_seq FROM PUBLIC;
 REVOKE ALL ON FUNCTION
     benefit.aid_campaign(text), benefit.aid_member_refusal(text, jsonb),
     benefit.aid_record_applications(text, jsonb, text, text), benefit.aid_review(bigint, text, numeric, text, text),
-    benefit.aid_deposit(text, numeric, text, text), benefit.aid_deposit_credits_fund(),
-    benefit.aid_payment_matches_award(), benefit.aid_payment_debits_fund(),
+    benefit.aid_deposit(text, numeric, text, text), benefit.aid_fund_moves(), benefit.aid_payment_matches_award(),
     benefit.aid_fund_balance(text), benefit.lock_aid_fund(text)
     FROM PUBLIC;
 

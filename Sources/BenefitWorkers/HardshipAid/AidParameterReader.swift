@@ -35,17 +35,9 @@ extension CampaignValueReader {
             add("expected at least one category, such as { illness: 20000 }", at: value)
             return nil
         }
-        var categories: [String: Decimal] = [:]
-        var valid = true
-        for (key, entry) in block.entries {
-            guard AidParameters.isCategoryName(key) else {
-                add("\(PrintableText.quoted(key)) is not a category name: lowercase letters, digits and -, starting with a letter, at most 40", at: entry)
-                valid = false
-                continue
-            }
-            categories[key] = yuan(entry, what: "the cap of one \(key) case", maximum: Yuan.maximumAmount)
-            valid = valid && categories[key] != nil
-        }
-        return valid ? categories : nil
+        return yuan(
+            byKeyOf: block, key: { AidParameters.isCategoryName($0) ? $0 : nil },
+            refusal: { "\(PrintableText.quoted($0)) is not a category name: lowercase letters, digits and -, starting with a letter, at most 40" },
+            what: { "the cap of one \($0) case" }, maximum: Yuan.maximumAmount)
     }
 }

@@ -14,4 +14,24 @@ extension CampaignValueReader {
         }
         return number
     }
+
+    /// A mapping's entries as yuan by key: each key read by `key` (nil: reported
+    /// with `refusal(key)`), each value by ``yuan(_:what:maximum:)`` with `what(key)`;
+    /// nil if any entry is bad, so one slip is not judged again downstream.
+    mutating func yuan<Key: Hashable>(
+        byKeyOf block: SourceBlock, key: (String) -> Key?, refusal: (String) -> String, what: (String) -> String, maximum: Decimal
+    ) -> [Key: Decimal]? {
+        var amounts: [Key: Decimal] = [:]
+        var valid = true
+        for (text, entry) in block.entries {
+            guard let key = key(text) else {
+                add(refusal(text), at: entry)
+                valid = false
+                continue
+            }
+            amounts[key] = yuan(entry, what: what(text), maximum: maximum)
+            valid = valid && amounts[key] != nil
+        }
+        return valid ? amounts : nil
+    }
 }

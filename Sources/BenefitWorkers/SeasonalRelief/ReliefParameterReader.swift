@@ -90,18 +90,10 @@ extension CampaignValueReader {
     /// `amounts` by tier; nil if it is not a mapping or has any bad entry.
     private mutating func tierAmounts(_ value: SourceValue) -> [Int: Decimal]? {
         guard let block = mapping(value, of: #"tier to yuan (such as { "1": 2000, "2": 1200 })"#) else { return nil }
-        var amounts: [Int: Decimal] = [:]
-        var valid = true
-        for (key, entry) in block.entries {
-            guard let tier = Int(key), String(tier) == key, ReliefEligibility.tiers.contains(tier) else {
-                add("tier \(key) does not exist", at: entry)
-                valid = false
-                continue
-            }
-            amounts[tier] = yuan(entry, what: "yuan per member", maximum: Yuan.maximumAmount)
-            valid = valid && amounts[tier] != nil
-        }
-        return valid ? amounts : nil
+        return yuan(
+            byKeyOf: block,
+            key: { key in Int(key).flatMap { String($0) == key && ReliefEligibility.tiers.contains($0) ? $0 : nil } },
+            refusal: { "tier \($0) does not exist" }, what: { _ in "yuan per member" }, maximum: Yuan.maximumAmount)
     }
 
     /// Every eligible member must have an amount: their tier's, or the flat one.
