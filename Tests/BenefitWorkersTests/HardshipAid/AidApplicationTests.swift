@@ -106,6 +106,40 @@ struct AidApplicationTests {
         }
     }
 
+    @Test("8 reviewers approving one member's cases at once never pass the yearly cap: exactly what fits is approved")
+    func concurrentApprovalsKeepTheYearlyCap() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let owner = PostgresPool(configuration: configuration, maxConnections: 1)
+            defer { owner.close() }
+            try await AidFixtures.insertMembers(4, on: owner)
+            try await ProgramFixtures.apply(AidFixtures.campaignYAML(), on: owner)
+            try await TestDatabase.withLogins(9, memberOf: .operator, on: configuration) { logins in
+                let clerk = try await PostgresConnection.connect(to: logins[0])
+                // Eight cases of 5,000 (one reviewer each: not above the threshold) for one member; 30,000 a year fit six.
+                var ids: [Int] = []
+                for _ in 1...8 { ids.append(try await AidFixtures.recordBySQL("A00001", amount: "5000", on: clerk)) }
+                let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                    for (reviewer, id) in zip(logins.dropFirst(), ids) {
+                        group.addTask {
+                            let login = try await PostgresConnection.connect(to: reviewer)
+                            do {
+                                return try await AidFixtures.reviewBySQL(id, "approve", amount: "5000", on: login)
+                            } catch let error as PostgresError where error.sqlState == "23514" {
+                                return "refused"
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [String]()) { $0.append($1) }
+                }
+                #expect(outcomes.sorted() == ["approved", "approved", "approved", "approved", "approved", "approved", "refused", "refused"])
+                let approved = try await owner.query(
+                    "SELECT coalesce(sum(approved_amount), 0) FROM benefit.aid_application WHERE member_id = 'A00001'").single(Decimal.self)
+                #expect(approved == 30_000)
+                #expect(try await owner.query("SELECT count(*) FROM benefit.audit WHERE action = 'aid.review'").single(Int.self) == 6)
+            }
+        }
+    }
+
     @Test("a worker login can neither record, review nor deposit")
     func workersCannotDecide() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in

@@ -121,6 +121,48 @@ struct AidFundTests {
         }
     }
 
+    @Test("8 writers paying awards at once by hand, as the owner, past what the fund holds: its CHECK refuses what would overdraw it")
+    func concurrentPaymentsCannotOverdraw() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            defer { pool.close() }
+            try await AidFixtures.insertMembers(20, on: pool)
+            try await ProgramFixtures.apply(AidFixtures.campaignYAML(), on: pool)
+            try await AidFixtures.insertApprovedAwards(8, on: pool)
+            // A run to name: its plan is not used, the payments below are written by hand.
+            let runID = try await ProgramFixtures.trigger("hardship-aid", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+            let amounts = AidFixtures.awardAmounts(8)  // 200 … 700, 100, 200: 3,000 in all
+            _ = try await AidFund.deposit(1_000, into: AidFixtures.fund, source: "opening", by: "test@ops", on: pool)
+            let paid = try await withThrowingTaskGroup(of: Decimal.self) { group in
+                for seq in 1...8 {
+                    group.addTask {
+                        let connection = try await PostgresConnection.connect(to: configuration)
+                        do {
+                            try await connection.query("""
+                                INSERT INTO benefit.aid_payment (application_id, fund, amount, campaign_id, run_id, job_id)
+                                SELECT a.id, \(AidFixtures.fund), a.approved_amount, a.campaign_id, \(runID), 0
+                                FROM benefit.aid_application a WHERE a.approval_seq = \(seq)
+                                """)
+                            return amounts[seq - 1]
+                        } catch let error as PostgresError where error.message.contains("aid_fund_not_overdrawn") {
+                            return 0
+                        }
+                    }
+                }
+                return try await group.reduce(Decimal(0), +)
+            }
+            let fund = try await AidFixtures.fundRow(on: pool)
+            #expect(paid > 0 && paid <= 1_000)
+            #expect(fund.paid == paid && fund.balance == 1_000 - paid && fund.balance >= 0)
+            // Whatever order they ran in, what is left pays none of the refused awards.
+            let refused = try await pool.query("""
+                SELECT coalesce(min(a.approved_amount), 0) FROM benefit.aid_application a
+                WHERE NOT EXISTS (SELECT 1 FROM benefit.aid_payment p WHERE p.application_id = a.id)
+                """).single(Decimal.self)
+            #expect(refused > fund.balance)
+        }
+    }
+
     @Test("deposits open the fund, add up and are audited; fund show reads them")
     func depositsAddUp() async throws {
         try await TestDatabase.withFreshLogin(memberOf: .operator) { configuration, login in
