@@ -9,17 +9,18 @@ struct Aid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hardship aid (困难职工帮扶): record and review applications, fund them, report what was paid.",
         discussion: """
-            The round: an operator records applications for members (apply, import); another
-            login reviews each one (review); donations go into a fund (fund deposit); the
-            hardship-aid campaign's runs pay approved awards from the fund in approval order,
-            each once and in full, and waitlist what the fund cannot cover until money comes in
-            (benefit worker runs them; campaign trigger fires one by hand).
+            The round: an operator records applications for members (apply, import);
+            another login reviews each one (review); donations go into a fund (fund
+            deposit); the hardship-aid campaign's runs pay approved awards from the fund
+            in approval order, each once and in full, and waitlist what the fund cannot
+            cover until money comes in (benefit worker runs them; campaign trigger fires
+            one by hand).
 
-            The campaign file's parameters hold the fund, the categories with their cap per
-            case, the yearly cap per member, the employment states that qualify and the amount
-            above which an approval needs two reviewers (docs/programs.md, hardship-aid). The
-            database holds every rule, for hand-written SQL too, and audits every action
-            (aid.apply, aid.import, aid.review, aid.deposit).
+            The campaign file's parameters hold the fund, the categories with their cap
+            per case, the yearly cap per member, the employment states that qualify and
+            the amount above which an approval needs two reviewers (docs/programs.md,
+            hardship-aid). The database holds every rule, for hand-written SQL too, and
+            audits every action (aid.apply, aid.import, aid.review, aid.deposit).
             """,
         subcommands: [Apply.self, Import.self, Review.self, List.self, Fund.self, Report.self])
 
@@ -35,9 +36,9 @@ struct Aid: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record one application for a member.",
             discussion: """
-                The member must be on the roster in an employment state the campaign takes, and
-                the category one of the campaign's. The application is pending until reviewed by
-                another login than yours.
+                The member must be on the roster in an employment state the campaign takes,
+                and the category one of the campaign's. The application is pending until
+                reviewed by another login than yours.
 
                 Example: benefit aid apply --member M000042 --category illness --amount 8000 \\
                     --statement "住院治疗，自付费用高" --evidence 住院发票-2026-118.pdf --evidence 诊断证明.pdf
@@ -85,10 +86,11 @@ struct Aid: AsyncParsableCommand {
 
                 \(AidApplicationFile.header)
 
-                evidence lists references separated by ';' (may be empty). All or nothing: if any
-                record is bad, or the database refuses one (a category the campaign lacks, a
-                member not on the roster or not qualifying), the problems are listed as
-                FILE:LINE: COLUMN: what is wrong, and nothing is written.
+                evidence lists references separated by ';' (may be empty). All or
+                nothing: if any record is bad, or the database refuses one (a
+                category the campaign lacks, a member not on the roster or not
+                qualifying), the problems are listed as FILE:LINE: COLUMN: what is
+                wrong, and nothing is written.
 
                 \(RequiredRole.operator)
                 """)
@@ -120,10 +122,11 @@ struct Aid: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve, reject or return an application, with the reason.",
             discussion: """
-                You review as your database login: nobody reviews an application they recorded.
-                An approval is held to the category's cap per case and the member's yearly cap.
-                An approval above the campaign's dualReviewAbove is recorded as the first of two:
-                a second, different login approving the same amount completes it.
+                You review as your database login: nobody reviews an application they
+                recorded. An approval is held to the category's cap per case and the
+                member's yearly cap. An approval above the campaign's dualReviewAbove is
+                recorded as the first of two: a second, different login approving the same
+                amount completes it.
 
                 Examples:
                   benefit aid review 17 --approve --amount 8000 --reason "材料齐全，符合大病救助"
@@ -186,8 +189,8 @@ struct Aid: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Applications, oldest first, by status.",
             discussion: """
-                Statuses: pending (not reviewed), second-review (approved once, waiting for a
-                second reviewer), approved (not paid yet), paid, rejected, returned.
+                Statuses: pending (not reviewed), second-review (approved once, waiting for
+                a second reviewer), approved (not paid yet), paid, rejected, returned.
 
                 \(Aid.readerRole)
                 """)
@@ -227,8 +230,8 @@ struct Aid: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Credit a fund with a donation (opening the fund on its first deposit).",
                 discussion: """
-                    Awards the fund could not cover wait on the waitlist; the campaign's next run
-                    pays them, in approval order, once the balance covers them.
+                    Awards the fund could not cover wait on the waitlist; the campaign's next
+                    run pays them, in approval order, once the balance covers them.
 
                     Example: benefit aid fund deposit 200000 --fund mutual-aid --source "2026年度职工爱心捐款"
 
@@ -286,8 +289,8 @@ struct Aid: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "People helped and money paid in a year: by category, in service or retired, by org unit.",
             discussion: """
-                A payment counts in the year it was paid (Asia/Shanghai). The same figures as the
-                queries in docs/sql.md, Hardship aid.
+                A payment counts in the year it was paid (Asia/Shanghai). The same figures
+                as the queries in docs/sql.md, Hardship aid.
 
                 \(Aid.readerRole)
                 """)
