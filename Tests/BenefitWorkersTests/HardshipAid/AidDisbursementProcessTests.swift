@@ -87,6 +87,12 @@ struct AidDisbursementProcessTests {
                 "SELECT reason FROM benefit.aid_waitlist_entry ORDER BY rank").decode(String.self)
             #expect(reasons.count == 4)
             #expect(reasons.first == "fund mutual-aid cannot cover it: 150.00 yuan left after the awards approved before it, 400.00 needed")
+            // The console's run page: money paid per category, and the awards waiting, first in approval order.
+            let results = try #require(try await ProgramResults.read(runID: run.runID, program: HardshipAidProgram.name, on: pool))
+            #expect(results.measure == .paidPerCategory && results.measure.isMoney)
+            #expect(results.figures.map(\.label) == ["illness"] && results.figures.map(\.value) == [500])
+            #expect(results.waitlisted == 4 && results.waiting.map(\.rank) == [3, 4, 5, 6])
+            #expect(results.waiting.first?.reason.hasPrefix("application ") == true)
         }
     }
 }
