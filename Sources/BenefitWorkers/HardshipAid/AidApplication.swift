@@ -50,6 +50,18 @@ public struct AidApplicationDraft: Sendable, Hashable, Codable {
         case memberID = "member_id", category, amount, statement, evidence
     }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .amount)
+        guard let amount = AidAmount.parse(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .amount, in: container, debugDescription: "not an amount: \(text)")
+        }
+        try self.init(
+            memberID: try container.decode(String.self, forKey: .memberID), category: try container.decode(String.self, forKey: .category),
+            amount: amount, statement: try container.decode(String.self, forKey: .statement),
+            evidence: try container.decode([String].self, forKey: .evidence))
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(memberID, forKey: .memberID)
