@@ -3,7 +3,7 @@
 -- donations in and pay awards out, and the payments a `hardship-aid` campaign's
 -- runs make in approval order (docs/programs.md, hardship-aid; docs/sql.md,
 -- Hardship aid).
--- compatible-from: 0018 (only adds: tables, views, functions, two audit target types and five audit actions)
+-- compatible-from: 0018 (only adds: tables, views, functions; the audit's action and target type lists widened; benefit.waitlist also shows awards waiting for money, same columns)
 --
 -- Every rule is the database's, so that hand-written SQL by an operator or a
 -- worker login is held to it as the command line is:
