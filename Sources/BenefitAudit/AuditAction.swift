@@ -1,8 +1,9 @@
 /// What an operator did: the closed list of actions the audit trail records
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
-/// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql, and
-/// members leaving by 0021_membership_status.sql).
+/// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql,
+/// members leaving by 0021_membership_status.sql and hardship aid's by
+/// 0022_hardship_aid.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -37,6 +38,16 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// `members leave`: a member marked left on a date, for a reason (migration 0021);
     /// the date and reason in the details, the operator's note as the reason.
     case memberLeave = "member.leave"
+    /// `aid apply`: an application for hardship aid recorded for a member; target its id.
+    /// Recorded by the database function that records it (migration 0022).
+    case aidApply = "aid.apply"
+    /// `aid import`: applications recorded from a file, all or none; target the file.
+    case aidImport = "aid.import"
+    /// `aid review`: an application approved (or a first approval of two), rejected or
+    /// returned, with the reason; target its id, the decision and amount in the details.
+    case aidReview = "aid.review"
+    /// `aid fund deposit`: money into a fund; target the fund, amount and source in the details.
+    case aidDeposit = "aid.deposit"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -48,6 +59,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .queuePause, .queueResume: .queue
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
         case .memberLeave: .member
+        case .aidApply, .aidImport, .aidReview, .aidDeposit: .aid
         }
     }
 
@@ -77,4 +89,6 @@ public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
     case user
     /// A member of the roster, by member id.
     case member
+    /// A hardship-aid application (by id), an import's file, or a fund (by name).
+    case aid
 }

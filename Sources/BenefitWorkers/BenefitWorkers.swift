@@ -5,7 +5,7 @@ import BenefitScheduler
 public enum BenefitPrograms {
     /// Every program this binary knows.
     public static let catalog = ProgramCatalog([
-        DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram(), RecuperationProgram(),
+        DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram(), RecuperationProgram(), HardshipAidProgram(),
     ])
 
     /// Every handler a worker runs: the engine's diagnostic kinds, and campaign

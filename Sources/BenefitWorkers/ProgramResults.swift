@@ -4,8 +4,8 @@ import PostgresClient
 /// What a run's program did, in figures the run's page draws: money per tier
 /// as the run's plan allotted it, and the budget burning down as batches commit
 /// (seasonal relief); bookings per day, and per hospital and day in the run's
-/// cycle (health checkups); places per session (recuperation); the waitlist in
-/// rank order.
+/// cycle (health checkups); places per session (recuperation); money paid per
+/// category (hardship aid); the waitlist in rank order.
 ///
 /// Each is read so that a run over a million members stays cheap to show: from
 /// the run's plan and its record of batches (a row per tier, per batch), from
@@ -19,6 +19,11 @@ public struct ProgramResults: Sendable {
         case bookingsPerDay = "bookings_per_day"
         /// Places filled, by site and session.
         case placesPerSession = "places_per_session"
+        /// Yuan paid by the run, by hardship-aid category.
+        case paidPerCategory = "paid_per_category"
+
+        /// Whether the figures are money.
+        public var isMoney: Bool { self == .plannedPerTier || self == .paidPerCategory }
     }
 
     /// A cycle's budget as a relief run spent it.
@@ -84,14 +89,25 @@ public struct ProgramResults: Sendable {
                 SELECT site || ' ' || session_start::text, count(*)::numeric FROM benefit.allocations WHERE run_id = \(runID)
                 GROUP BY site, session_start ORDER BY session_start, site
                 """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
+        case HardshipAidProgram.name:
+            measure = .paidPerCategory
+            figures = try await pool.query("""
+                SELECT a.category, sum(p.amount) FROM benefit.aid_payment p JOIN benefit.aid_application a ON a.id = p.application_id
+                WHERE p.run_id = \(runID) GROUP BY a.category ORDER BY a.category
+                """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
         default:
             return nil
         }
-        let waitlisted = try await pool.query("SELECT count(*) FROM benefit.waitlist_entry WHERE run_id = \(runID)").single(Int.self)
-        let waiting = try await pool.query("""
-            SELECT rank, member_id, reason FROM benefit.waitlist_entry WHERE run_id = \(runID)
-            ORDER BY rank LIMIT \(waitingLimit)
-            """).decode((Int, String, String).self).map { Waiting(rank: $0.0, memberID: $0.1, reason: $0.2) }
+        // Awards waiting for money are waitlisted per award, in their own table.
+        let waitlist: PostgresQuery = measure == .paidPerCategory
+            ? """
+                SELECT w.rank, a.member_id, format('application %s: %s', w.application_id, w.reason)
+                FROM benefit.aid_waitlist_entry w JOIN benefit.aid_application a ON a.id = w.application_id WHERE w.run_id = \(runID)
+                """
+            : "SELECT rank, member_id, reason FROM benefit.waitlist_entry WHERE run_id = \(runID)"
+        let waitlisted = try await pool.query("SELECT count(*) FROM (\(subquery: waitlist)) w").single(Int.self)
+        let waiting = try await pool.query("SELECT * FROM (\(subquery: waitlist)) w ORDER BY 1 LIMIT \(waitingLimit)")
+            .decode((Int, String, String).self).map { Waiting(rank: $0.0, memberID: $0.1, reason: $0.2) }
         return ProgramResults(
             measure: measure, figures: figures, waitlisted: waitlisted, waiting: waiting,
             burnDown: measure == .plannedPerTier ? try await burnDown(runID: runID, on: pool) : nil,

@@ -71,8 +71,28 @@ extension TestDatabase {
         _ roles: [DatabaseRole], on configuration: PostgresConfiguration,
         _ body: ([DatabaseRole: PostgresConfiguration]) async throws -> Result
     ) async throws -> Result {
+        try await withDistinctLogins(roles, on: configuration) { logins in
+            try await body(Dictionary(zip(roles, logins), uniquingKeysWith: { _, last in last }))
+        }
+    }
+
+    /// Runs `body` with the configurations of `count` new logins, each a member of
+    /// `role` only and each its own person to the database (its own
+    /// `session_user`): two reviewers, say. Dropped at the end, as ``withLogins(_:on:_:)``.
+    public static func withLogins<Result: Sendable>(
+        _ count: Int, memberOf role: DatabaseRole, on configuration: PostgresConfiguration,
+        _ body: ([PostgresConfiguration]) async throws -> Result
+    ) async throws -> Result {
+        try await withDistinctLogins(Array(repeating: role, count: count), on: configuration, body)
+    }
+
+    /// One new login per element of `roles`, in order, member of that role only.
+    private static func withDistinctLogins<Result: Sendable>(
+        _ roles: [DatabaseRole], on configuration: PostgresConfiguration,
+        _ body: ([PostgresConfiguration]) async throws -> Result
+    ) async throws -> Result {
         let server = try await PostgresConnection.connect(to: try server())
-        var logins: [DatabaseRole: PostgresConfiguration] = [:]
+        var logins: [PostgresConfiguration] = []
         var names: [String] = []
         func dropAll() async {
             for name in names { _ = try? await server.query("DROP ROLE IF EXISTS \(identifier: name)") }
@@ -82,7 +102,7 @@ extension TestDatabase {
                 let name = "login_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
                 try await server.query("CREATE ROLE \(identifier: String(name)) LOGIN IN ROLE \(identifier: role.rawValue)")
                 names.append(String(name))
-                logins[role] = configuration.with(user: String(name))
+                logins.append(configuration.with(user: String(name)))
             }
             let result = try await body(logins)
             await dropAll()

@@ -44,7 +44,7 @@ enum AuditPage {
         case .run: Int(event.target).map { "/runs/\($0)" }
         case .job: Int(event.target).map { "/jobs/\($0)" }
         case .member: ConsolePaths.member(event.target)
-        case .roster, .queue, .user: nil
+        case .roster, .queue, .user, .aid: nil
         }
     }
 }

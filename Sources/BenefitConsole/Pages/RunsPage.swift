@@ -101,7 +101,7 @@ enum RunsPage {
     /// The program's results: its figures as a bar chart, the budget's burn-down
     /// (relief), the bookings heatmap (checkups), and the waitlist in rank order.
     static func resultsModel(_ results: ProgramResults, startedAt: Date?, _ language: Language) -> [String: Any] {
-        let money = results.measure == .plannedPerTier
+        let money = results.measure.isMoney
         let chart = BarChart(
             title: Strings.label("results_" + results.measure.rawValue, language),
             bars: results.figures.map { figure in

@@ -10,8 +10,10 @@ public enum ExampleCampaigns {
         }
     }
 
-    /// The examples of the benefit programs: all but the fire drill, which only exercises the engine.
+    /// The examples of the benefit programs the demo runs: all but the fire drill,
+    /// which only exercises the engine, and hardship aid, whose runs pay only what
+    /// operators have approved and a fund holds (ops/campaigns/hardship-aid.yaml).
     public static func benefitPrograms(catalog: ProgramCatalog = BenefitPrograms.catalog) throws -> [CampaignStore.Source] {
-        try all(catalog: catalog).filter { $0.definition.program != DrillProgram().program }
+        try all(catalog: catalog).filter { ![DrillProgram().program, HardshipAidProgram.name].contains($0.definition.program) }
     }
 }

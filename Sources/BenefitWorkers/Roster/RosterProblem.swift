@@ -1,6 +1,7 @@
 import BenefitCore
 
-/// One thing wrong in a roster file, with where it is: `FILE:LINE: COLUMN: MESSAGE`.
+/// One thing wrong in a roster file (or another CSV file an import reads, such
+/// as hardship-aid applications), with where it is: `FILE:LINE: COLUMN: MESSAGE`.
 ///
 /// An operator fixing a spreadsheet export wants to jump to the line and the
 /// column, so both are always given when they are known; the line is the one a
@@ -10,8 +11,10 @@ public struct RosterProblem: Sendable, Hashable, CustomStringConvertible {
     public let file: String
     /// The 1-based line the record starts on.
     public let line: Int
-    /// The column at fault; nil for the file or the record as a whole.
+    /// The roster column at fault; nil for the file or the record as a whole, or another file's column.
     public let column: RosterColumn?
+    /// The column at fault by its header name, whatever the file; nil for the record as a whole.
+    public let columnName: String?
     /// What is wrong, in one line, quoting the offending value.
     public let message: String
 
@@ -20,6 +23,16 @@ public struct RosterProblem: Sendable, Hashable, CustomStringConvertible {
         self.file = file
         self.line = line
         self.column = column
+        self.columnName = column?.rawValue
+        self.message = message
+    }
+
+    /// A problem in another CSV file than the roster, its column named as its header names it.
+    public init(file: String, line: Int, columnName: String?, message: String) {
+        self.file = file
+        self.line = line
+        self.column = nil
+        self.columnName = columnName
         self.message = message
     }
 
@@ -28,8 +41,8 @@ public struct RosterProblem: Sendable, Hashable, CustomStringConvertible {
         // Values quoted in messages may hold line breaks (a quoted name spanning
         // lines); one problem per output line keeps the list greppable.
         let oneLine = message.replacing("\r", with: " ").replacing("\n", with: " ")
-        guard let column else { return PrintableText.escaping("\(file):\(line): \(oneLine)") }
-        return PrintableText.escaping("\(file):\(line): \(column.rawValue): \(oneLine)")
+        guard let columnName else { return PrintableText.escaping("\(file):\(line): \(oneLine)") }
+        return PrintableText.escaping("\(file):\(line): \(columnName): \(oneLine)")
     }
 
     /// A value as messages quote it: in double quotes, cut at 40 characters, control characters escaped.

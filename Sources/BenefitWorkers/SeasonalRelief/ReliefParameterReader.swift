@@ -90,31 +90,10 @@ extension CampaignValueReader {
     /// `amounts` by tier; nil if it is not a mapping or has any bad entry.
     private mutating func tierAmounts(_ value: SourceValue) -> [Int: Decimal]? {
         guard let block = mapping(value, of: #"tier to yuan (such as { "1": 2000, "2": 1200 })"#) else { return nil }
-        var amounts: [Int: Decimal] = [:]
-        var valid = true
-        for (key, entry) in block.entries {
-            guard let tier = Int(key), String(tier) == key, ReliefEligibility.tiers.contains(tier) else {
-                add("tier \(key) does not exist", at: entry)
-                valid = false
-                continue
-            }
-            amounts[tier] = yuan(entry, what: "yuan per member", maximum: Yuan.maximumAmount)
-            valid = valid && amounts[tier] != nil
-        }
-        return valid ? amounts : nil
-    }
-
-    /// A positive number of yuan with at most two decimals, up to `maximum`; `what` names it in messages.
-    private mutating func yuan(_ value: SourceValue, what: String, maximum: Decimal) -> Decimal? {
-        guard case .number(let number) = value.content, number > 0, Yuan.isWholeCents(number) else {
-            add("expected a positive number of yuan with at most 2 decimals, got \(value.gotDescription)", at: value)
-            return nil
-        }
-        guard number <= maximum else {
-            outOfRange(value, what: what, from: "0.01", to: Yuan.text(maximum))
-            return nil
-        }
-        return number
+        return yuan(
+            byKeyOf: block,
+            key: { key in Int(key).flatMap { String($0) == key && ReliefEligibility.tiers.contains($0) ? $0 : nil } },
+            refusal: { "tier \($0) does not exist" }, what: { _ in "yuan per member" }, maximum: Yuan.maximumAmount)
     }
 
     /// Every eligible member must have an amount: their tier's, or the flat one.
