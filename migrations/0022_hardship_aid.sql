@@ -503,6 +503,52 @@ JOIN benefit.aid_application a ON a.id = w.application_id
 JOIN benefit.run r ON r.id = w.run_id
 JOIN benefit.campaign c ON c.id = r.campaign_id;
 
+-- One member's file (一户一档, 0021) gains the member's aid applications (when
+-- recorded, with their state) and payments (when paid, with the amount), read
+-- through the applications' member index.
+CREATE OR REPLACE VIEW benefit.member_history AS
+SELECT g.member_id, g.created_at AS at, 'grant'::text AS kind, g.campaign, g.cycle, g.run_id,
+       g.season || coalesce(' · tier ' || g.tier, '') AS detail, g.amount::numeric AS amount
+FROM benefit.grants g
+UNION ALL
+SELECT a.member_id, a.created_at, 'appointment', a.campaign, a.cycle, a.run_id,
+       a.hospital || ' · ' || a.appointment_date || ' · ' || a.package, NULL
+FROM benefit.appointments a
+UNION ALL
+SELECT p.member_id, p.created_at, 'place', p.campaign, p.cycle, p.run_id,
+       p.site || ' · ' || p.session_start || ' · ' || p.session_days || 'd', NULL
+FROM benefit.allocations p
+UNION ALL
+SELECT w.member_id, w.created_at, 'waitlist', w.campaign, w.cycle, w.run_id,
+       w.program || ' · #' || w.rank || ' · ' || w.reason, NULL
+FROM benefit.waitlist w
+UNION ALL
+SELECT m.member_id, m.joined_at, 'joined', NULL, NULL, NULL, 'on the roster', NULL
+FROM benefit.member m
+WHERE m.joined_at IS NOT NULL
+UNION ALL
+SELECT c.member_id, c.at, CASE c.change WHEN 'left' THEN 'left' ELSE 'joined' END, NULL, NULL, NULL,
+       CASE c.change
+           WHEN 'left' THEN 'left on ' || c.left_on || ' · ' || c.reason || coalesce(' · ' || c.note, '')
+           ELSE 'back on the roster'
+       END,
+       NULL
+FROM benefit.membership_change c
+UNION ALL
+SELECT a.member_id, a.recorded_at, 'aid-application', c.name, NULL, NULL,
+       'application ' || a.id || ' · ' || a.category || ' · ' || a.requested || ' requested · ' || a.state
+           || coalesce(' · ' || a.approved_amount || ' approved', ''),
+       NULL
+FROM benefit.aid_application a
+JOIN benefit.campaign c ON c.id = a.campaign_id
+UNION ALL
+SELECT a.member_id, p.paid_at, 'aid-payment', c.name, r.cycle, p.run_id,
+       'application ' || a.id || ' · ' || a.category || ' · fund ' || p.fund, p.amount
+FROM benefit.aid_payment p
+JOIN benefit.aid_application a ON a.id = p.application_id
+JOIN benefit.campaign c ON c.id = p.campaign_id
+JOIN benefit.run r ON r.id = p.run_id;
+
 ------------------------------------------------------------------------------
 -- Audit: the aid actions, and member.leave (another change's)
 ------------------------------------------------------------------------------

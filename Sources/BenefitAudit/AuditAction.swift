@@ -2,8 +2,8 @@
 /// (the CHECK on `benefit.audit_event.action`, migrations/0011_audit.sql, with
 /// the console users' actions added by 0013_console_accounts.sql and their
 /// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql,
-/// members leaving by 0021_membership_status.sql and hardship aid's by
-/// 0022_hardship_aid.sql).
+/// members leaving by 0021_membership_status.sql, hardship aid's by
+/// 0022_hardship_aid.sql and top-ups by 0023_budget_topup.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -11,6 +11,9 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignTrigger = "campaign.trigger"
     /// `campaign backfill`: runs created for a past period's fire times; from, to and how many in the details.
     case campaignBackfill = "campaign.backfill"
+    /// `campaign topup`: a relief cycle's budget changed after its first run fixed it
+    /// (migration 0023); the cycle, the amount and the budgets in the details.
+    case campaignTopup = "campaign.topup"
     case runCancel = "run.cancel"
     /// `jobs retry --run`: every dead job of a run.
     case runRetry = "run.retry"
@@ -52,7 +55,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
         switch self {
-        case .campaignApply, .campaignPause, .campaignResume, .campaignTrigger, .campaignBackfill: .campaign
+        case .campaignApply, .campaignPause, .campaignResume, .campaignTrigger, .campaignBackfill, .campaignTopup: .campaign
         case .runCancel, .runRetry: .run
         case .jobRetry, .jobCancel, .jobPrune: .job
         case .rosterImport: .roster
@@ -67,7 +70,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// and cancels). The database refuses such a row without a reason too.
     public var requiresReason: Bool {
         switch self {
-        case .campaignPause, .runCancel, .jobCancel, .queuePause: true
+        case .campaignPause, .runCancel, .jobCancel, .queuePause, .campaignTopup: true
         default: false
         }
     }

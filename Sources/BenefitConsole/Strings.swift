@@ -65,6 +65,7 @@ enum Strings {
         "action_campaign.resume": ("恢复活动", "Campaign resumed"),
         "action_campaign.trigger": ("手动运行活动", "Campaign triggered"),
         "action_campaign.backfill": ("回填活动", "Campaign backfilled"),
+        "action_campaign.topup": ("追加预算", "Budget topped up"),
         "action_run.cancel": ("取消运行", "Run cancelled"),
         "action_run.retry": ("重试运行", "Run retried"),
         "action_job.retry": ("重试任务", "Job retried"),

@@ -10,7 +10,7 @@ struct Campaign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply campaign files, list and inspect campaigns, pause, resume, preview, trigger and backfill them.",
         discussion: "The file format is described in docs/campaigns.md.",
-        subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Preview.self, Trigger.self, BackfillCommand.self])
+        subcommands: [Apply.self, List.self, Show.self, Pause.self, Resume.self, Preview.self, Trigger.self, BackfillCommand.self, TopupCommand.self])
 
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

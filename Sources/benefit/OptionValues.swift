@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenefitCore
 import BenefitScheduler
+import BenefitWorkers
 import Foundation
 
 /// How numeric options read their values: whatever the value looks like, and checked against the option's range as it is read.
@@ -51,6 +52,16 @@ enum OptionValues {
     static let date: @Sendable (String) throws -> CalendarDate = { text in
         guard let date = CalendarDate(text) else { throw OptionValueError("not a date; expected YYYY-MM-DD, such as 2026-11-30") }
         return date
+    }
+
+    /// Yuan to add, or with a minus sign to take away: `200000`, `-500.50`; at most
+    /// 2 decimals, never zero.
+    static let yuanChange: @Sendable (String) throws -> Decimal = { text in
+        let negative = text.hasPrefix("-")
+        guard let amount = AidAmount.parse(negative ? String(text.dropFirst()) : text) else {
+            throw OptionValueError("not an amount; expected yuan with at most 2 decimals, such as 200000 or -500.50")
+        }
+        return negative ? -amount : amount
     }
 
     /// A share in percent, 0 to 100, written `10`, `12.5` or `10%`.
