@@ -109,5 +109,10 @@ ALTER TABLE benefit.audit_event ADD CONSTRAINT audit_event_action_check CHECK (a
     'aid.apply', 'aid.import', 'aid.review', 'aid.deposit',
     'member.leave'));
 
+-- A top-up says why, like a pause or a cancel: the database refuses its row without a reason.
+ALTER TABLE benefit.audit_event DROP CONSTRAINT audit_event_check1;
+ALTER TABLE benefit.audit_event ADD CONSTRAINT audit_event_reason_required
+    CHECK (reason IS NOT NULL OR action NOT IN ('campaign.pause', 'run.cancel', 'job.cancel', 'queue.pause', 'campaign.topup'));
+
 REVOKE ALL ON FUNCTION benefit.grant_serves_waitlist(), benefit.topup_relief_budget(text, text, numeric) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION benefit.topup_relief_budget(text, text, numeric) TO benefit_operator;

@@ -40,7 +40,8 @@ struct DemoTests {
         let expected = try ExampleCampaigns.benefitPrograms().map(\.definition.name).sorted()
         #expect(report.campaigns.map(\.campaign).sorted() == expected)
         // Each program's checks below run: every program has a campaign in the demo.
-        #expect(Set(report.campaigns.map(\.program)) == [SeasonalReliefProgram.name, HealthCheckupProgram.name, RecuperationProgram.name])
+        #expect(Set(report.campaigns.map(\.program))
+            == [SeasonalReliefProgram.name, HealthCheckupProgram.name, RecuperationProgram.name, HardshipAidProgram.name])
 
         for campaign in report.campaigns {
             let run = try #require(try await RunHistory.find(campaign.runID, on: pool))
@@ -81,6 +82,24 @@ struct DemoTests {
                 #expect(campaign.capacity == days.reduce(0) { $0 + (dailyCapacity[$1.0] ?? 0) })
                 #expect(days.allSatisfy { $0.1 <= dailyCapacity[$0.0] ?? 0 })
                 #expect((campaign.places ?? 0) > 0)
+            }
+            if campaign.program == HardshipAidProgram.name {
+                // The demo's aid round: a clerk and two reviewers (each their own login), a
+                // donation smaller than the awards; the run pays in approval order while the
+                // fund covers it, each award once and in full, and waitlists the rest.
+                let (recorders, reviewers) = try await pool.query("""
+                    SELECT count(DISTINCT recorded_by), count(DISTINCT decided_by) FROM benefit.aid_applications
+                    """).single((Int, Int).self)
+                #expect(recorders == 1 && reviewers == 2)
+                let (paid, payments, awards, deposited) = try await pool.query("""
+                    SELECT (SELECT coalesce(sum(amount), 0) FROM benefit.aid_payments),
+                           (SELECT count(DISTINCT application_id) FROM benefit.aid_payments),
+                           (SELECT count(*) FROM benefit.aid_applications WHERE approved_amount IS NOT NULL),
+                           (SELECT deposited FROM benefit.aid_funds)
+                    """).single((Decimal, Int, Int, Decimal).self)
+                #expect(campaign.amount == paid && campaign.budget == deposited && paid <= deposited)
+                #expect(campaign.served == payments && payments > 0 && campaign.waitlisted > 0)
+                #expect(campaign.served + campaign.waitlisted == awards)
             }
             if campaign.program == RecuperationProgram.name {
                 // Places: every allocation; capacity: every session's, from the sessions the campaign file lists.
@@ -175,6 +194,8 @@ struct DemoTests {
             try await pool.query("SELECT count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)").single(Int.self)
         case RecuperationProgram.name:
             try await pool.query("SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case HardshipAidProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.aid_payments WHERE campaign = \(campaign.campaign)").single(Int.self)
         default:
             throw TestSetupError("no effects view known for program \(campaign.program)")
         }

@@ -90,6 +90,15 @@ extension DemoReport.Campaign {
                 """).single((Int, Int?).self)
             capacity = try CampaignValueReader.readStored(parameters, campaign: campaign, program: program) { $0.recuperationParameters($1) }
                 .sessions.reduce(0) { $0 + $1.session.capacity }
+        case HardshipAidProgram.name:
+            // Served: awards paid by the run; the "budget": what the fund was given.
+            let row = try await pool.query("""
+                SELECT (SELECT count(*) FROM benefit.aid_payments p WHERE p.run_id = \(runID)),
+                       (SELECT coalesce(sum(p.amount), 0) FROM benefit.aid_payments p WHERE p.run_id = \(runID)),
+                       (SELECT f.deposited FROM benefit.aid_funds f
+                        WHERE f.fund = (SELECT c.definition #>> '{parameters,fund}' FROM benefit.campaign c WHERE c.name = \(campaign)))
+                """).single((Int, Decimal, Decimal?).self)
+            (served, amount, budget) = (row.0, row.1, row.2)
         default:
             throw DemoError("the report knows no effects of program \(program) (campaign \(campaign))")
         }

@@ -11,9 +11,9 @@ public enum ExampleCampaigns {
     }
 
     /// The examples of the benefit programs the demo runs: all but the fire drill,
-    /// which only exercises the engine, and hardship aid, whose runs pay only what
-    /// operators have approved and a fund holds (ops/campaigns/hardship-aid.yaml).
+    /// which only exercises the engine. (Hardship aid's run pays what the demo's
+    /// aid round approved: ``DemoAidRound``.)
     public static func benefitPrograms(catalog: ProgramCatalog = BenefitPrograms.catalog) throws -> [CampaignStore.Source] {
-        try all(catalog: catalog).filter { ![DrillProgram().program, HardshipAidProgram.name].contains($0.definition.program) }
+        try all(catalog: catalog).filter { $0.definition.program != DrillProgram().program }
     }
 }

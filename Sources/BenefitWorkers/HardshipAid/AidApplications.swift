@@ -58,9 +58,16 @@ public enum AidApplications {
     public static func review(
         _ id: Int, _ decision: AidDecision, reason: String, by operatorName: String, on pool: PostgresPool
     ) async throws -> AidStatus {
+        try await pool.withConnection { try await review(id, decision, reason: reason, by: operatorName, on: $0) }
+    }
+
+    /// The same review as `connection`'s session user, in a transaction of its own.
+    public static func review(
+        _ id: Int, _ decision: AidDecision, reason: String, by operatorName: String, on connection: PostgresConnection
+    ) async throws -> AidStatus {
         let state = try await refusalsWorded {
-            try await pool.transaction { connection in
-                let state: String = try await connection.query(AidApplicationQueries.review(id, decision, reason: reason, by: operatorName))
+            try await connection.transaction { transaction in
+                let state: String = try await transaction.query(AidApplicationQueries.review(id, decision, reason: reason, by: operatorName))
                     .single(String.self)
                 return state
             }
