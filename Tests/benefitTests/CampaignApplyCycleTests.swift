@@ -1,4 +1,3 @@
-import BenefitQueue
 import BenefitTestSupport
 import BenefitWorkers
 import Foundation
@@ -18,11 +17,8 @@ struct CampaignApplyCycleTests {
     @Test("after a run fixed the cycle's budget, applying a new budget says the cycle keeps it and from when the change counts; the ledger is unchanged")
     func applyNamesTheCycleThatKeepsItsBudget() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             func benefit(_ arguments: [String]) async throws -> String {
-                let outcome = try await BenefitProcess.run(arguments, environment: environment)
-                #expect(outcome.exitCode == 0, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
-                return outcome.standardOutput
+                try await CommandFixtures.succeed(arguments, as: configuration)
             }
             let roster = TemporaryFiles.path(named: "roster.csv")
             _ = try await benefit(["members", "generate", "--count", "2000", "--seed", "3", "--out", roster])
@@ -36,17 +32,7 @@ struct CampaignApplyCycleTests {
 
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             defer { pool.close() }
-            let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: .forTests(queues: ["apply-cycle"], name: "apply-cycle"),
-                                logger: TestDatabase.quietLogger)
-            // The run's jobs all end (its state is the scheduler's to write; none runs here).
-            try await withWorker(worker) { () async throws in
-                #expect(try await eventually(timeout: .seconds(120)) {
-                    try await pool.query("""
-                        SELECT count(*) FILTER (WHERE state = 'succeeded') > 1 AND count(*) FILTER (WHERE state <> 'succeeded') = 0
-                        FROM benefit.jobs
-                        """).single(Bool.self)
-                })
-            }
+            try await CommandFixtures.workToTheEnd(run: try await pool.query("SELECT max(id) FROM benefit.run").single(Int.self), queue: "apply-cycle", on: pool)
             let (cycle, budget) = try await pool.query("SELECT cycle, budget FROM benefit.budgets").single((String, Decimal).self)
             #expect(budget == 900_000)
 

@@ -1,4 +1,3 @@
-import BenefitQueue
 import BenefitTestSupport
 import BenefitWorkers
 import Foundation
@@ -17,9 +16,8 @@ struct CampaignTopupTests {
     @Test("a top-up raises the cycle's budget, audited; the next run grants waitlisted members in rank order as far as it goes, each once, marking them served")
     func topUpPaysTheWaitlistInRankOrder() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
-            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             func benefit(_ arguments: [String], exit: Int32 = 0) async throws -> (out: String, err: String) {
-                let outcome = try await BenefitProcess.run(arguments, environment: environment)
+                let outcome = try await CommandFixtures.run(arguments, as: configuration)
                 #expect(outcome.exitCode == exit, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
                 return (outcome.standardOutput, outcome.standardError)
             }
@@ -30,20 +28,11 @@ struct CampaignTopupTests {
 
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             defer { pool.close() }
-            /// Triggers a run and works its jobs to the end with a worker of its own; returns its id.
+            /// Triggers a run and works its jobs to the end; returns its id.
             func runOnce() async throws -> Int {
                 _ = try await benefit(["campaign", "trigger", "winter-warmth"])
                 let run = try await pool.query("SELECT max(id) FROM benefit.run").single(Int.self)
-                let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: .forTests(queues: ["topup"], name: "topup"),
-                                    logger: TestDatabase.quietLogger)
-                try await withWorker(worker) { () async throws in
-                    #expect(try await eventually(timeout: .seconds(120)) {
-                        try await pool.query("""
-                            SELECT count(*) FILTER (WHERE state = 'succeeded') > 1 AND count(*) FILTER (WHERE state <> 'succeeded') = 0
-                            FROM benefit.jobs WHERE run_id = \(run)
-                            """).single(Bool.self)
-                    })
-                }
+                try await CommandFixtures.workToTheEnd(run: run, queue: "topup", on: pool)
                 return run
             }
 

@@ -1,3 +1,4 @@
+import BenefitQueue
 import BenefitScheduler
 import BenefitTestSupport
 import BenefitWorkers
@@ -23,5 +24,20 @@ enum CommandFixtures {
         let outcome = try await run(arguments, as: login)
         #expect(outcome.exitCode == 0, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
         return outcome.standardOutput
+    }
+
+    /// Works run `runID`'s jobs with an in-process worker on `queue` until every one
+    /// has succeeded (the run's planning job and its batches).
+    static func workToTheEnd(run runID: Int, queue: String, on pool: PostgresPool) async throws {
+        let worker = Worker(pool: pool, registry: BenefitPrograms.registry(), configuration: .forTests(queues: [queue], name: queue),
+                            logger: TestDatabase.quietLogger)
+        try await withWorker(worker) { () async throws in
+            #expect(try await eventually(timeout: .seconds(120)) {
+                try await pool.query("""
+                    SELECT count(*) FILTER (WHERE state = 'succeeded') > 1 AND count(*) FILTER (WHERE state <> 'succeeded') = 0
+                    FROM benefit.jobs WHERE run_id = \(runID)
+                    """).single(Bool.self)
+            }, "run \(runID)'s jobs did not all succeed")
+        }
     }
 }
