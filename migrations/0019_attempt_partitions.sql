@@ -11,10 +11,14 @@
 --   job_attempt_before_yYYYYmMM what the table held before this migration, attached
 --                              as it is (no rows copied) for everything before that
 --                              month; dropped like any month once it is old enough.
---   job_attempt_default        a safety net: a claim must never fail for want of a
---                              partition. It stays empty while workers run; if it
---                              ever fills, its rows are pruned row by row with their
---                              jobs, and the months they fall in are not made.
+--
+-- No default partition. A claim fails if no partition holds its month, so months
+-- are made three ahead by every worker, first thing when it starts: only a
+-- system whose workers all stopped for three months could meet a missing month,
+-- and the first worker to start makes it. A default partition would cost more
+-- than it saves: attaching a month beside one takes an ACCESS EXCLUSIVE lock on
+-- it, which every completion (an UPDATE of the table, locking each partition)
+-- would queue behind while any transaction held it, a frozen worker's commit say.
 --
 -- Why lookups need no started_at: the queue finds an attempt by its lease token,
 -- which is not the partition key, so a lookup probes each partition's primary key
@@ -35,11 +39,13 @@
 --
 -- Why DROP TABLE and not DETACH ... CONCURRENTLY: the retention runs inside a
 -- function with the owner's rights (workers and operators may not own tables),
--- and CONCURRENTLY cannot run in a transaction; nor is it allowed beside a
--- default partition. DROP takes an ACCESS EXCLUSIVE lock on job_attempt for an
--- instant once a month; benefit.drop_attempt_partitions waits for it at most one
--- second (lock_timeout) and otherwise leaves the month for its next pass, so
--- claims never queue behind it for long.
+-- and CONCURRENTLY cannot run in a transaction. DROP takes an ACCESS EXCLUSIVE
+-- lock on job_attempt for an instant once a month; benefit.drop_attempt_partitions
+-- waits for it at most half a second (lock_timeout) and otherwise leaves the month
+-- for its next pass, so claims never queue behind it for long. Making a month
+-- (CREATE TABLE, then ATTACH PARTITION) takes only a SHARE UPDATE EXCLUSIVE lock on
+-- job_attempt, which claims and completions do not conflict with; it too gives up
+-- after a second and is tried again.
 
 SET LOCAL TimeZone = 'UTC';
 
@@ -70,12 +76,11 @@ CREATE TABLE benefit.job_attempt (
 ) PARTITION BY RANGE (started_at);
 CREATE INDEX job_attempt_job_idx ON benefit.job_attempt (job_id, attempt);
 
-CREATE TABLE benefit.job_attempt_default PARTITION OF benefit.job_attempt DEFAULT;
-
 -- One UTC month's partition, made as a plain table and then attached (ATTACH
 -- locks job_attempt only against other schema changes, not against claims).
 -- Returns its name, or NULL when a partition already covers part of that month
--- or the default partition holds rows of it. The owner's: tests and repairs.
+-- or a lock was not granted within a second (the caller tries again later).
+-- The owner's: tests and repairs.
 CREATE FUNCTION benefit.create_attempt_partition(p_month date)
 RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET TimeZone = 'UTC'
@@ -84,18 +89,22 @@ DECLARE
     v_from timestamptz := date_trunc('month', p_month)::timestamp AT TIME ZONE 'UTC';
     v_to   timestamptz := (date_trunc('month', p_month) + interval '1 month')::timestamp AT TIME ZONE 'UTC';
     v_name text := 'job_attempt_' || to_char(p_month, '"y"YYYY"m"MM');
+    v_wait text := current_setting('lock_timeout');
 BEGIN
     IF to_regclass('benefit.' || quote_ident(v_name)) IS NOT NULL THEN
         RETURN NULL;
     END IF;
     BEGIN
+        PERFORM set_config('lock_timeout', '1s', true);
         EXECUTE format('CREATE TABLE benefit.%I (LIKE benefit.job_attempt INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', v_name);
         EXECUTE format('ALTER TABLE benefit.job_attempt ATTACH PARTITION benefit.%I FOR VALUES FROM (%L) TO (%L)',
                        v_name, v_from, v_to);
+        PERFORM set_config('lock_timeout', v_wait, true);
     EXCEPTION
         -- 42P17: it would overlap a partition (the rows from before 0019);
-        -- 23514: the default partition already holds rows of that month.
-        WHEN invalid_object_definition OR check_violation THEN
+        -- 55P03: a lock not granted within the second.
+        WHEN invalid_object_definition OR lock_not_available THEN
+            PERFORM set_config('lock_timeout', v_wait, true);
             RETURN NULL;
     END;
     RETURN v_name;
@@ -124,14 +133,12 @@ BEGIN
 END
 $$;
 
--- The partitions with their bounds (NULL for the default one; -infinity for the
--- rows from before 0019), rows (the planner's estimate) and size on disk.
+-- The partitions with their bounds (-infinity for the rows from before 0019),
+-- rows (the planner's estimate) and size on disk.
 CREATE VIEW benefit.job_attempt_partitions AS
 SELECT c.relname::text AS partition,
-       CASE WHEN b.expr = 'DEFAULT' THEN NULL
-            ELSE coalesce(substring(b.expr FROM 'FROM \(''([^'']+)''\)')::timestamptz, '-infinity') END AS starts,
-       CASE WHEN b.expr = 'DEFAULT' THEN NULL
-            ELSE substring(b.expr FROM 'TO \(''([^'']+)''\)')::timestamptz END AS ends,
+       coalesce(substring(b.expr FROM 'FROM \(''([^'']+)''\)')::timestamptz, '-infinity') AS starts,
+       substring(b.expr FROM 'TO \(''([^'']+)''\)')::timestamptz AS ends,
        greatest(c.reltuples, 0)::bigint AS estimated_rows,
        pg_total_relation_size(c.oid) AS bytes
 FROM pg_inherits i
@@ -209,9 +216,9 @@ $$;
 -- now() - p_older_than (at least an hour), oldest first, with every attempt in
 -- them; returns each one's name and rows. A partition holding the attempt of a
 -- job still running is kept (its worker still reads its lease there), and so is
--- one whose lock is not granted within a second (claims would queue behind the
--- wait): the next pass takes it. With p_dry_run it drops nothing and lists what
--- would go. The default partition is never dropped.
+-- one whose lock is not granted within half a second (claims would queue behind
+-- the wait): the next pass takes it. With p_dry_run it drops nothing and lists
+-- what would go.
 CREATE FUNCTION benefit.drop_attempt_partitions(p_older_than interval, p_dry_run boolean)
 RETURNS TABLE (partition text, attempts bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET TimeZone = 'UTC'
@@ -232,7 +239,7 @@ BEGIN
         EXECUTE format('SELECT count(*) FROM benefit.%I', v_name) INTO v_rows;
         IF NOT p_dry_run THEN
             BEGIN
-                PERFORM set_config('lock_timeout', '1s', true);
+                PERFORM set_config('lock_timeout', '500ms', true);
                 EXECUTE format('DROP TABLE benefit.%I', v_name);
                 PERFORM set_config('lock_timeout', v_wait, true);
             EXCEPTION WHEN lock_not_available THEN

@@ -118,17 +118,22 @@ END
 $$;
 
 -- Why a member may not receive aid under `p_parameters`, or NULL: not on the
--- roster, or an employment state the campaign does not take.
+-- roster, gone from the union (0021: left on or before today), or an
+-- employment state the campaign does not take.
 CREATE FUNCTION benefit.aid_member_refusal(p_member_id text, p_parameters jsonb)
 RETURNS text
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_employment text;
+    v_left_on    date;
 BEGIN
-    SELECT m.employment INTO v_employment FROM benefit.member m WHERE m.member_id = p_member_id;
+    SELECT m.employment, m.left_on INTO v_employment, v_left_on FROM benefit.member m WHERE m.member_id = p_member_id;
     IF NOT FOUND THEN
         RETURN pg_catalog.format('member %s is not on the roster', p_member_id);
+    END IF;
+    IF v_left_on <= CURRENT_DATE THEN
+        RETURN pg_catalog.format('member %s left the union on %s', p_member_id, v_left_on);
     END IF;
     IF NOT (p_parameters -> 'employment') ? v_employment THEN
         RETURN pg_catalog.format('member %s is %s; this campaign takes %s', p_member_id, v_employment,

@@ -1,7 +1,7 @@
 import BenefitCore
 import PostgresClient
 
-/// The worker's background loops: the listener, the heartbeat, the completer, the rescuer (and partitions).
+/// The worker's background loops: the listener, the heartbeat, the completer, the rescuer, the attempts' partitions.
 extension Worker {
     /// LISTEN on a connection of its own (waiting in `poll` holds it), where
     /// `configuration.listening` says; wakes the claim loop when a job arrives on
@@ -118,26 +118,37 @@ extension Worker {
         }
     }
 
-    /// The rescuer's loop, which also keeps the attempts' partitions three months
-    /// ahead, once an hour (migrations/0019_attempt_partitions.sql): every worker
-    /// does, since workers are what write attempts.
     func rescue() async {
         let rescuer = JobRescuer(pool: queue.pool, configuration: configuration.rescuer, logger: logger)
-        var partitionsDue = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.rescuer.interval)
             guard !Task.isCancelled else { return }
             do {
-                if ContinuousClock.now >= partitionsDue {
-                    let made = try await queue.extendAttemptPartitions()
-                    if !made.isEmpty { logger.info("made attempt partitions", metadata: ["partitions": "\(made.joined(separator: ","))"]) }
-                    partitionsDue = .now + .seconds(3_600)
-                }
                 try await rescuer.runOnce()
             } catch {
                 if Task.isCancelled { return }
                 outage.failed("rescuing expired leases", error, logger: logger)
             }
+        }
+    }
+
+    /// Keeps the attempts' monthly partitions three months ahead
+    /// (migrations/0019_attempt_partitions.sql): at start, then hourly, or a minute
+    /// after a failure. Every worker does, since workers write the attempts. A loop
+    /// of its own, and the database gives up a lock it cannot have within a second,
+    /// so making a month never holds up the rescuer, a claim or a completion.
+    func keepAttemptPartitionsAhead() async {
+        while !Task.isCancelled {
+            var wait = Duration.seconds(3_600)
+            do {
+                let made = try await queue.extendAttemptPartitions()
+                if !made.isEmpty { logger.info("made attempt partitions", metadata: ["partitions": "\(made.joined(separator: ","))"]) }
+            } catch {
+                if Task.isCancelled { return }
+                outage.failed("making the attempts' partitions ahead", error, logger: logger)
+                wait = .seconds(60)
+            }
+            try? await Task.sleep(for: wait)
         }
     }
 }

@@ -111,6 +111,7 @@ public final class Worker: Service, Sendable {
                 loops.addTask { await self.watchDeadlines() }
                 loops.addTask { await self.completeInBatches() }
                 loops.addTask { await self.rescue() }
+                loops.addTask { await self.keepAttemptPartitionsAhead() }
                 await self.claimAndRun()
                 loops.cancelAll()
             }

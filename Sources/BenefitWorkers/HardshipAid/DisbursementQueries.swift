@@ -1,3 +1,4 @@
+import BenefitCore
 import BenefitScheduler
 import Foundation
 import PostgresClient
@@ -10,13 +11,17 @@ import PostgresClient
 /// member numbers: the unit a run pays is an award, and one member may have
 /// several.
 enum DisbursementQueries {
-    /// The campaign's approved awards that no payment has paid yet.
-    private static func unpaid(campaignID: Int) -> PostgresQuery {
+    /// The campaign's approved awards that no payment has paid yet, of members
+    /// still in the union on `referenceDate` (the run's fire date): an award of a
+    /// member who left on or before it is not paid, as every program leaves them out.
+    private static func unpaid(campaignID: Int, referenceDate: CalendarDate) -> PostgresQuery {
         """
         SELECT a.id, a.approval_seq, a.approved_amount
         FROM benefit.aid_application a
+        JOIN benefit.member m ON m.member_id = a.member_id
         WHERE a.campaign_id = \(campaignID) AND a.state = 'approved'
           AND NOT EXISTS (SELECT 1 FROM benefit.aid_payment p WHERE p.application_id = a.id)
+          AND \(subquery: ProgramQueries.memberOn(referenceDate))
         """
     }
 
@@ -25,12 +30,12 @@ enum DisbursementQueries {
     /// what the fund holds and records the last one it covers. The walk stops at
     /// the first award the money does not cover, so a later, smaller award never
     /// goes before an earlier one.
-    static func plan(runID: Int, campaignID: Int, fund: String) -> PostgresQuery {
+    static func plan(runID: Int, campaignID: Int, referenceDate: CalendarDate, fund: String) -> PostgresQuery {
         """
         WITH fund AS (SELECT benefit.aid_fund_balance(\(fund)) AS balance),
         awards AS (
             SELECT u.approval_seq, sum(u.approved_amount) OVER (ORDER BY u.approval_seq) AS running
-            FROM (\(subquery: unpaid(campaignID: campaignID))) u
+            FROM (\(subquery: unpaid(campaignID: campaignID, referenceDate: referenceDate))) u
         ), covered AS (
             SELECT w.approval_seq, w.running FROM awards w, fund f WHERE w.running <= f.balance
         )
@@ -42,10 +47,10 @@ enum DisbursementQueries {
     }
 
     /// The run's population: unpaid awards by approval order, `application id as text, rank`.
-    static func population(campaignID: Int) -> PostgresQuery {
+    static func population(campaignID: Int, referenceDate: CalendarDate) -> PostgresQuery {
         """
         SELECT u.id::text, row_number() OVER (ORDER BY u.approval_seq)
-        FROM (\(subquery: unpaid(campaignID: campaignID))) u
+        FROM (\(subquery: unpaid(campaignID: campaignID, referenceDate: referenceDate))) u
         """
     }
 

@@ -42,11 +42,11 @@ public struct HardshipAidProgram: BenefitProgram {
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let parameters = try Self.parameters(of: run)
-        try await transaction.query(DisbursementQueries.plan(runID: run.runID, campaignID: run.campaignID, fund: parameters.fund))
+        try await transaction.query(DisbursementQueries.plan(runID: run.runID, campaignID: run.campaignID, referenceDate: run.fireDate, fund: parameters.fund))
     }
 
     public func population(_ run: RunContext) throws -> PostgresQuery {
-        DisbursementQueries.population(campaignID: run.campaignID)
+        DisbursementQueries.population(campaignID: run.campaignID, referenceDate: run.fireDate)
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
