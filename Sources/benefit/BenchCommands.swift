@@ -125,7 +125,7 @@ struct Bench: AsyncParsableCommand {
     struct CampaignRun: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "campaign",
-            abstract: "Time a seasonal-relief campaign over a big roster, end to end, with real worker processes.",
+            abstract: "Time one program's campaign over a big roster, end to end, with real worker processes.",
             discussion: """
                 Needs a role with CREATEDB: it works in a scratch database
                 benefit_bench_campaign_<random>, created, migrated and dropped at the end
@@ -133,17 +133,29 @@ struct Bench: AsyncParsableCommand {
 
                 1. Import: generates a roster of --members members and imports it as a
                    file is imported (checked, COPY, merge).
-                2. Run: applies a winter-warmth campaign that admits members in hardship,
-                   frontline workers and parents of new students, with a budget that pays
-                   them all, triggers it, and lets --workers `benefit worker` processes
-                   run it. Times, by the database's clock: the whole run (trigger to
-                   end), planning (eligibility, allotment and fan-out into batch jobs),
-                   and the batches (first claimed to last done).
+                2. Run: applies a campaign of --program, triggers it at once (with
+                   --analyze-first, after ANALYZE benefit.member, to compare: the import
+                   already analyses), and lets --workers `benefit worker` processes run
+                   it. Times, by the database's clock: the whole run (trigger to end),
+                   planning (eligibility, allotment and fan-out into batch jobs), and the
+                   batches (first claimed to last done).
+                   relief: winter warmth for members in hardship, frontline workers and
+                     parents of new students, with a budget that pays them all;
+                   checkup: every member due, at two hospitals taking one member in a
+                     hundred a day between them;
+                   recuperation: ten sessions with places for one member in twenty; the
+                     rest waitlisted.
 
                 Run it on a release build (swift build -c release).
                 """)
 
         @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "The program: relief, checkup or recuperation. (default: relief)")
+        var program = CampaignBenchmark.Program.relief
+
+        @Flag(help: "Run ANALYZE benefit.member between the import and the trigger.")
+        var analyzeFirst = false
 
         @Option(parsing: .unconditional, help: "Members in the generated roster. (default: 1000000)", transform: OptionValues.wholeNumber(1...10_000_000))
         var members = 1_000_000
@@ -162,6 +174,8 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
             var benchmark = CampaignBenchmark()
+            benchmark.program = program
+            benchmark.analyzeFirst = analyzeFirst
             benchmark.members = members
             benchmark.workers = processes.workers
             benchmark.concurrency = concurrency
@@ -171,9 +185,9 @@ struct Bench: AsyncParsableCommand {
             }
             if json { return print(try TextTable.json(report)) }
             print("PostgreSQL       ", report.serverVersion)
-            print("parameters       ", "\(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)")
+            print("parameters       ", "\(report.program.rawValue), \(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)\(report.analyzedFirst ? ", ANALYZE before the trigger" : "")")
             print("roster import    ", String(format: "%.1f s (%.0f members/s)", report.importSeconds, Double(report.members) / report.importSeconds))
-            print("run              ", "\(TextTable.grouped(report.eligible)) eligible, \(TextTable.grouped(report.grants)) grants, \(report.amount) yuan, \(report.batches) batches")
+            print("run              ", "\(TextTable.grouped(report.eligible)) eligible, \(TextTable.grouped(report.served)) served, \(TextTable.grouped(report.waitlisted)) waitlisted, \(report.amount) yuan, \(report.batches) batches")
             print("run time         ", String(
                 format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
                 report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
@@ -289,3 +303,5 @@ struct Bench: AsyncParsableCommand {
         }
     }
 }
+
+extension CampaignBenchmark.Program: ExpressibleByArgument {}
