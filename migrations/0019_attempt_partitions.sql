@@ -94,6 +94,14 @@ BEGIN
     IF to_regclass('benefit.' || quote_ident(v_name)) IS NOT NULL THEN
         RETURN NULL;
     END IF;
+    -- Workers starting together would race to make the same month: one at a
+    -- time, and one that finds another at it leaves the month to it.
+    IF NOT pg_try_advisory_xact_lock(hashtext('benefit.job_attempt partitions')) THEN
+        RETURN NULL;
+    END IF;
+    IF to_regclass('benefit.' || quote_ident(v_name)) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
     BEGIN
         PERFORM set_config('lock_timeout', '1s', true);
         EXECUTE format('CREATE TABLE benefit.%I (LIKE benefit.job_attempt INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', v_name);
@@ -102,8 +110,9 @@ BEGIN
         PERFORM set_config('lock_timeout', v_wait, true);
     EXCEPTION
         -- 42P17: it would overlap a partition (the rows from before 0019);
-        -- 55P03: a lock not granted within the second.
-        WHEN invalid_object_definition OR lock_not_available THEN
+        -- 55P03: a lock not granted within the second; 42P07, 23505: made meanwhile
+        -- by a session that does not take the advisory lock (the owner by hand).
+        WHEN invalid_object_definition OR lock_not_available OR duplicate_table OR unique_violation THEN
             PERFORM set_config('lock_timeout', v_wait, true);
             RETURN NULL;
     END;

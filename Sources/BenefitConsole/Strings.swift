@@ -120,6 +120,8 @@ enum Strings {
         "entry_waitlist": ("候补", "waitlist"),
         "entry_joined": ("入会", "joined"),
         "entry_left": ("离会", "left"),
+        "entry_aid-application": ("帮扶申请", "aid application"),
+        "entry_aid-payment": ("帮扶金发放", "aid paid"),
         "memberStatus": ("会籍", "Membership"),
         "memberActive": ("在册", "active"),
         "memberLeft": ("已离会", "left on"),

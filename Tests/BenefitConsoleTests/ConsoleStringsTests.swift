@@ -2,6 +2,7 @@
 import BenefitAudit
 import BenefitQueue
 import BenefitScheduler
+import BenefitWorkers
 import Testing
 
 /// The label table: every label in both languages, and one for every value the
@@ -15,12 +16,13 @@ struct ConsoleStringsTests {
         }
     }
 
-    @Test("each run state, job state, attempt outcome, trigger and audit action has its label")
+    @Test("each run state, job state, attempt outcome, trigger, audit action and member-history kind has its label")
     func labelsForValues() {
         let keys = RunState.allCases.map { "runState_" + $0.rawValue } + JobState.allCases.map { "jobState_" + $0.rawValue }
             + AttemptOutcome.allCases.map { "outcome_" + $0.rawValue }
             + RunTrigger.allCases.map { "trigger_" + $0.rawValue }
             + AuditAction.allCases.map { "action_" + $0.rawValue }
+            + MemberFile.Entry.Kind.known.map { "entry_" + $0.rawValue }
         for key in keys {
             #expect(Strings.table[key] != nil, "no label \(key)")
         }

@@ -44,6 +44,12 @@ public struct MemberFile: Sendable, Encodable {
             /// Came onto the roster, or back onto it after leaving.
             public static let joined = Kind(rawValue: "joined")
             public static let left = Kind(rawValue: "left")
+            /// Hardship aid (0022): an application as recorded and where it stands, and a payment.
+            public static let aidApplication = Kind(rawValue: "aid-application")
+            public static let aidPayment = Kind(rawValue: "aid-payment")
+
+            /// Every kind `benefit.member_history` writes today (the console labels each).
+            public static let known: [Kind] = [.grant, .appointment, .place, .waitlist, .joined, .left, .aidApplication, .aidPayment]
         }
 
         public let kind: Kind

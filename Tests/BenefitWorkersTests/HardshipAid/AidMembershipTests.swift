@@ -35,6 +35,17 @@ struct AidMembershipTests {
             #expect(run.state == .succeeded && run.membersTotal == 3)
             let paid = try await owner.query("SELECT application_id FROM benefit.aid_payment ORDER BY application_id").decode(Int.self)
             #expect(paid == [awards[0].0, awards[2].0, awards[3].0])
+
+            // One member's file (一户一档) shows the application and the payment, with its amount;
+            // every kind the view writes is one the console labels.
+            let history = try await owner.query("""
+                SELECT kind, amount FROM benefit.member_history WHERE member_id = \(awards[0].1) ORDER BY at, kind
+                """).decode((String, Decimal?).self)
+            let amount = try await owner.query("SELECT amount FROM benefit.aid_payment WHERE application_id = \(awards[0].0)").single(Decimal.self)
+            #expect(history.filter { $0.0 == "aid-application" }.count == 1)
+            #expect(history.filter { $0.0 == "aid-payment" }.map(\.1) == [amount])
+            let kinds = try await owner.query("SELECT DISTINCT kind FROM benefit.member_history").decode(String.self)
+            #expect(Set(kinds).isSubset(of: MemberFile.Entry.Kind.known.map(\.rawValue)), "\(kinds)")
         }
     }
 }
