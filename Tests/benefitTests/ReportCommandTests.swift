@@ -117,7 +117,7 @@ struct ReportCommandTests {
             defer { pool.close() }
             try await CommandFixtures.apply(CampaignText.yaml(
                 name: "winter", program: "seasonal-relief", queue: ReportFixtures.queue,
-                parameters: #"{ season: winter-warmth, amounts: { "1": 2000 }, budget: 1000 }"#), on: pool)
+                parameters: #"{ season: winter-warmth, amounts: { "1": 2000, "2": 1200, "3": 800 }, budget: 1000 }"#), on: pool)
             let out = TemporaryFiles.path(named: "never.txt")
             for (arguments, message) in [
                 (["report", "campaign", "nope", "--out", out], "there is no campaign nope"),

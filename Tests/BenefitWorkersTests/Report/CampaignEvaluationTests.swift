@@ -27,7 +27,7 @@ struct CampaignEvaluationTests {
                   SELECT w.member_id, false FROM benefit.waitlist w
                   WHERE w.campaign = 'winter' AND w.cycle = \(cycle) AND w.served_at IS NULL) e
             JOIN benefit.member m USING (member_id)
-            WHERE NOT (m.status = 'left' AND m.left_on <= \(cycle + "-12-01")::date)
+            WHERE NOT coalesce(m.left_on <= \(cycle + "-12-01")::date, false)
             GROUP BY 1
             """).decode((String, Int, Int, Int).self)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.0, [$0.1, $0.2, $0.3]) })
@@ -44,7 +44,7 @@ struct CampaignEvaluationTests {
             #expect(first.state == .succeeded)
             // Two members granted in 2026 are recorded as having left before that cycle began.
             try await pool.query("""
-                UPDATE benefit.member SET status = 'left', left_on = date '2026-06-30', left_reason = 'transferred'
+                UPDATE benefit.member SET left_on = date '2026-06-30', left_reason = 'transferred'
                 WHERE member_id IN (SELECT member_id FROM benefit.grant ORDER BY member_id LIMIT 2)
                 """)
             let evaluation = try await CampaignEvaluation.read(campaign: "winter", on: pool)
@@ -62,8 +62,8 @@ struct CampaignEvaluationTests {
             }
             // Age bands on 2026-12-01, counted here from birth dates.
             let births = try await pool.query("""
-                SELECT m.birth_date FROM benefit.grant g JOIN benefit.member m USING (member_id) WHERE m.status = 'active'
-                UNION ALL SELECT m.birth_date FROM benefit.waitlist_entry w JOIN benefit.member m USING (member_id) WHERE m.status = 'active'
+                SELECT m.birth_date FROM benefit.grant g JOIN benefit.member m USING (member_id) WHERE m.left_on IS NULL
+                UNION ALL SELECT m.birth_date FROM benefit.waitlist_entry w JOIN benefit.member m USING (member_id) WHERE m.left_on IS NULL
                 """).decode(CalendarDate.self)
             var bands: [String: Int] = [:]
             for birth in births {
