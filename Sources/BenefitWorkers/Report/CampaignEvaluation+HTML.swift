@@ -95,8 +95,8 @@ extension CampaignEvaluation {
         .figure{border:1px solid #d4dae3;border-radius:6px;padding:8px 14px;min-width:130px}
         .figure b{display:block;font-size:24px}.figure span{color:#5b6472;font-size:13px}
         table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-variant-numeric:tabular-nums}
-        th,td{border-bottom:1px solid #e3e7ee;padding:3px 8px;text-align:right}
-        th:first-child,td:first-child{text-align:left}
+        th,td{border-bottom:1px solid #e3e7ee;padding:3px 8px;text-align:left}
+        .n{text-align:right}
         th{background:#eef2f7;font-weight:600}
         svg{width:100%;height:auto;display:block}
         .bar0{fill:#2f6f9f}.bar1{fill:#b9d3e6}.label{font-size:12px;fill:#1d2430}.value{font-size:11px;fill:#3d4754}
@@ -113,10 +113,23 @@ extension CampaignEvaluation {
         "<div class=\"figure\"><span>\(escaped(name))</span><b>\(escaped(value))</b><span>\(escaped(detail))</span></div>"
     }
 
+    /// A table whose figures are right-aligned (a column is a figure's when its first cell is), its words left.
     static func table(_ table: Table) -> String {
-        let head = table.header.map { "<th>\(escaped($0))</th>" }.joined()
-        let body = table.rows.map { "<tr>" + $0.map { "<td>\(escaped($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n")
-        return "<table><thead><tr>\(head)</tr></thead><tbody>\n\(body)\n</tbody></table>"
+        let figures = table.header.indices.map { column in
+            table.rows.first.map { column > 0 && column < $0.count && isFigure($0[column]) } ?? false
+        }
+        func cell(_ tag: String, _ text: String, _ column: Int) -> String {
+            "<\(tag)\(figures[column] ? " class=\"n\"" : "")>\(escaped(text))</\(tag)>"
+        }
+        let head = table.header.enumerated().map { cell("th", $1, $0) }.joined()
+        let body = table.rows.map { row in "<tr>" + row.enumerated().map { cell("td", $1, min($0, figures.count - 1)) }.joined() + "</tr>" }
+        return "<table><thead><tr>\(head)</tr></thead><tbody>\n\(body.joined(separator: "\n"))\n</tbody></table>"
+    }
+
+    /// `12`, `-3`, `+50`, `35.7%`, `0.3s`, `9/9`, `–`: a cell to right-align.
+    static func isFigure(_ text: String) -> Bool {
+        guard let first = text.first else { return false }
+        return first.isNumber || ((first == "+" || first == "-") && text.dropFirst().first?.isNumber == true) || text == "–"
     }
 
     /// Text for HTML content and attribute values.
