@@ -144,6 +144,30 @@ struct CampaignEvaluationTests {
         }
     }
 
+    @Test("a recuperation cycle's places per session match its allocations; the members left over are its waitlisted, with their reasons")
+    func recuperationPlacesMatchAllocations() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            defer { pool.close() }
+            try await RecuperationFixtures.insertTiedMembers(300, on: pool)
+            let sites = """
+                sites: [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 30 }, { start: 2027-04-13, days: 5, capacity: 20 }] },
+                        { name: 尚湖, sessions: [{ start: 2027-05-11, days: 5, capacity: 25 }] }]
+                """
+            try await ProgramFixtures.apply(RecuperationFixtures.campaignYAML(name: "rest", parameters: "{ \(sites) }"), on: pool)
+            let run = try await ProgramFixtures.runToEnd("rest", queue: RecuperationFixtures.queue, workers: 2, pool: pool)
+            #expect(run.state == .succeeded)
+            let evaluation = try await CampaignEvaluation.read(campaign: "rest", on: pool)
+            let fill = try await RecuperationFixtures.fill("rest", on: pool).filter { $0.members > 0 }
+            #expect(evaluation.places.map { "\($0.place) \($0.day) \($0.used)/\($0.capacity)" }.sorted()
+                    == fill.map { "\($0.site) \($0.start) \($0.members)/\($0.capacity)" }.sorted())
+            #expect(evaluation.places.map(\.used).reduce(0, +) == 75, "every place is taken")
+            let waiting = try await RecuperationFixtures.waitlist("rest", on: pool)
+            #expect(evaluation.total.served == 75 && evaluation.total.waitlisted == waiting.count)
+            #expect(evaluation.reasons.map(\.members).reduce(0, +) == waiting.count)
+        }
+    }
+
     @Test("an unknown campaign, a campaign that never ran and an unknown cycle are refused in one line naming them")
     func unknownCampaignOrCycleIsNamed() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
