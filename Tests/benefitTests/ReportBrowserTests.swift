@@ -26,6 +26,11 @@ struct ReportBrowserTests {
             let report = artefacts.appendingPathComponent("winter-\(UUID().uuidString).html").path
             defer { try? FileManager.default.removeItem(atPath: report) }
             _ = try await CommandFixtures.succeed(["report", "campaign", "winter", "--format", "html", "--out", report], as: configuration)
+            // The text and CSV forms beside it, for a reader of the artefacts.
+            for format in ["text", "csv"] {
+                let output = try await CommandFixtures.succeed(["report", "campaign", "winter", "--format", format], as: configuration)
+                try Data(output.utf8).write(to: artefacts.appendingPathComponent("report.\(format == "text" ? "txt" : format)"))
+            }
             let flow = try await BenefitProcess.run(
                 [Self.packageRoot.appendingPathComponent("Tests/Browser/report_print.py").path, "--report", report, "--out", artefacts.path],
                 executable: python)

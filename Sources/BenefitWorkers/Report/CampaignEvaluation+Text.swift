@@ -24,7 +24,7 @@ extension CampaignEvaluation {
             ("eligible", "\(current.eligible)", "\(previous.eligible)", Self.signed(current.eligible - previous.eligible)),
             ("served", "\(current.served)", "\(previous.served)", Self.signed(current.served - previous.served)),
             ("waitlisted", "\(current.waitlisted)", "\(previous.waitlisted)", Self.signed(current.waitlisted - previous.waitlisted)),
-            ("served share", Self.percent(current.served, of: current.eligible), Self.percent(previous.served, of: previous.eligible), ""),
+            ("served share", Self.percent(current.served, of: current.eligible), Self.percent(previous.served, of: previous.eligible), "–"),
             ("yuan", "\(current.amount)", "\(previous.amount)", Self.signed(current.amount - previous.amount)),
         ]
     }
