@@ -44,9 +44,9 @@ enum CampaignEvaluationQueries {
             UNION SELECT member_id FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)
             UNION SELECT member_id FROM benefit.aid_payments WHERE run_id IN (SELECT run_id FROM cycle_runs)
         ), waiting AS (
-            SELECT member_id, min(reason) AS reason FROM benefit.waitlist
+            SELECT member_id, min(reason) AS reason FROM benefit.waitlist w
             WHERE campaign = \(campaign) AND cycle = \(cycle) AND served_at IS NULL
-              AND member_id NOT IN (SELECT member_id FROM served)
+              AND NOT EXISTS (SELECT FROM served s WHERE s.member_id = w.member_id)
             GROUP BY member_id
         )
         SELECT p.member_id, p.outcome, p.reason, m.org_unit, m.employment, m.gender,
