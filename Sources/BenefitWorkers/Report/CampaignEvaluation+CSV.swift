@@ -29,7 +29,7 @@ extension CampaignEvaluation {
         for place in places { add("places", place.place, place.day, [("used", "\(place.used)"), ("capacity", "\(place.capacity)")]) }
         for run in runs {
             add("runs", "run", "\(run.runID)", [
-                ("trigger", run.trigger), ("state", run.state), ("seconds", run.seconds.map { String(format: "%.3f", $0) } ?? ""),
+                ("trigger", run.trigger), ("state", run.state.rawValue), ("seconds", run.seconds.map { String(format: "%.3f", $0) } ?? ""),
                 ("planning seconds", run.planningSeconds.map { String(format: "%.3f", $0) } ?? ""),
                 ("batches", "\(run.batchesTotal)"), ("batches succeeded", "\(run.batchesSucceeded)"), ("batches dead", "\(run.batchesDead)"),
                 ("attempts", "\(run.attempts)"), ("retries", "\(run.retries)"), ("leases expired", "\(run.leasesExpired)"), ("fenced", "\(run.fenced)"),

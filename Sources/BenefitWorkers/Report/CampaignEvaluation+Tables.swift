@@ -34,7 +34,7 @@ extension CampaignEvaluation {
         Table(
             header: ["run", "trigger", "state", "took", "planning", "batches", "attempts", "retries", "leases expired", "fenced"],
             rows: runs.map {
-                ["\($0.runID)", $0.trigger, $0.state, Self.seconds($0.seconds), Self.seconds($0.planningSeconds),
+                ["\($0.runID)", $0.trigger, $0.state.rawValue, Self.seconds($0.seconds), Self.seconds($0.planningSeconds),
                  "\($0.batchesSucceeded)/\($0.batchesTotal)" + ($0.batchesDead > 0 ? " (\($0.batchesDead) dead)" : ""),
                  "\($0.attempts)", "\($0.retries)", "\($0.leasesExpired)", "\($0.fenced)"]
             })

@@ -1,3 +1,4 @@
+import BenefitScheduler
 import Foundation
 import PostgresClient
 
@@ -57,7 +58,7 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
     public struct RunHealth: Sendable, Codable, Equatable {
         public let runID: Int
         public let trigger: String
-        public let state: String
+        public let state: RunState
         public let fireTime: Date
         /// From start to finish; nil while it runs.
         public let seconds: Double?
@@ -186,9 +187,10 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
     static func runs(campaign: String, cycle: String, on connection: PostgresConnection) async throws -> [RunHealth] {
         try await connection.query(CampaignEvaluationQueries.runs(campaign: campaign, cycle: cycle))
             .decode((Int, String, String, Date, Double?, Double?, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
+            // The run table's CHECK allows only RunState's values; `pending` is never reached.
             .map {
                 RunHealth(
-                    runID: $0.0, trigger: $0.1, state: $0.2, fireTime: $0.3, seconds: $0.4, planningSeconds: $0.5,
+                    runID: $0.0, trigger: $0.1, state: RunState(rawValue: $0.2) ?? .pending, fireTime: $0.3, seconds: $0.4, planningSeconds: $0.5,
                     batchesTotal: $0.6, batchesSucceeded: $0.7, batchesDead: $0.8, membersTotal: $0.9, membersDone: $0.10,
                     attempts: $0.11, retries: $0.12, leasesExpired: $0.13, fenced: $0.14)
             }

@@ -86,7 +86,7 @@ struct CampaignEvaluationTests {
 
             // The run's health: its batches and attempts as the queue recorded them.
             let run = try #require(evaluation.runs.first)
-            #expect(evaluation.runs.count == 1 && run.runID == first.runID && run.state == "succeeded")
+            #expect(evaluation.runs.count == 1 && run.runID == first.runID && run.state == .succeeded)
             #expect(run.batchesTotal == first.batchesTotal && run.batchesSucceeded == run.batchesTotal)
             let attempts = try await pool.query("SELECT count(*) FROM benefit.job_attempts WHERE run_id = \(first.runID)").single(Int.self)
             #expect(run.attempts == attempts && run.attempts >= run.batchesTotal + 1)
