@@ -12,7 +12,8 @@ extension CampaignEvaluation {
             <p class="lead">效果评估 · evaluation of the campaign's cycle, from the administrators' views.</p></header>
             <section class="figures">
             \(Self.figure("eligible", "\(total.eligible)"))
-            \(Self.figure("served", "\(total.served)", Self.percent(total.served, of: total.eligible)))
+            \(Self.figure("served", "\(total.served)",
+                          Self.percent(total.served, of: total.eligible) + (program == HealthCheckupProgram.name ? " of due members booked" : "")))
             \(Self.figure("waitlisted", "\(total.waitlisted)"))
             \(amount > 0 || budget != nil ? Self.figure("yuan", "\(amount)", budget.map { "of \($0) budget" } ?? "") : "")
             </section>

@@ -37,7 +37,8 @@ extension CampaignEvaluation {
             eligible    \(total.eligible)
             served      \(total.served) (\(Self.percent(total.served, of: total.eligible)))
             waitlisted  \(total.waitlisted)
-            """ + (leavers > 0 ? "\nleft before the cycle (not eligible)  \(leavers)" : ""))
+            """ + (program == HealthCheckupProgram.name ? "\ndue members booked  \(Self.percent(total.served, of: total.eligible))" : "")
+            + (leavers > 0 ? "\nleft before the cycle (not eligible)  \(leavers)" : ""))
         func render(_ table: Table) -> String { TextTable.render(header: table.header.map { $0.uppercased() }, rows: table.rows) }
         for breakdown in breakdowns where !breakdown.lines.isEmpty { parts.append(render(coverageTable(breakdown))) }
         if !reasons.isEmpty { parts.append(render(reasonsTable)) }

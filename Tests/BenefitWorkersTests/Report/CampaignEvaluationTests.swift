@@ -141,6 +141,8 @@ struct CampaignEvaluationTests {
             let booked = try await pool.query("SELECT count(*) FROM benefit.appointment").single(Int.self)
             #expect(evaluation.total.served == booked && booked > 0)
             #expect(evaluation.money.isEmpty && evaluation.budget == nil)
+            let due = evaluation.total.eligible
+            #expect(evaluation.text().contains("due members booked  \(String(format: "%.1f%%", 100 * Double(booked) / Double(due)))"))
         }
     }
 
