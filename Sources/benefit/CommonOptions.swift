@@ -193,4 +193,5 @@ enum RequiredRole {
     static let owner = "Database role: the schema's owner, the login that creates and migrates it (docs/sql.md, Roles)."
     static let reader = "Database role: benefit_operator, benefit_worker or the owner (docs/sql.md, Roles)."
     static let auditReader = "Database role: benefit_operator or benefit_admin (docs/sql.md, Roles)."
+    static let viewReader = "Database role: benefit_admin or benefit_operator: it reads the documented views only (docs/sql.md, Roles)."
 }

@@ -72,6 +72,25 @@ struct FileGuardTests {
         }
     }
 
+    @Test("a report file (--out) is made new with exactly its mode; whatever is planted at its path is refused as existing, in one line, and left as it was",
+          .enabled(if: getuid() == 0, "another account's files need root"), .timeLimit(.minutes(1)), arguments: Planted.allCases)
+    func createsAReportFileNewOrNotAtAll(planted: Planted) async throws {
+        try await ScratchFolder.with(mode: 0o1777) { folder in
+            let fresh = folder.appendingPathComponent("report.csv").path
+            try FileGuard.create(fresh, mode: 0o600, contents: Data("section\r\n".utf8))
+            #expect(PathInfo(fresh)?.permissions == 0o600 && PathInfo(fresh)?.uid == geteuid())
+            #expect(try FileGuard.read(fresh) == Data("section\r\n".utf8))
+
+            let path = try await planted.plant("planted.html", in: folder)
+            let target = folder.appendingPathComponent("target").path
+            let before = (PathInfo(path), PathInfo(target))
+            let error = try #require(throws: FileGuardError.self) { try FileGuard.create(path, mode: 0o600, contents: Data("new".utf8)) }
+            #expect(error.code == .exists && error.path == path)
+            #expect(error.description == "\(path) already exists: refusing to overwrite it")
+            #expect((PathInfo(path), PathInfo(target)) == before)
+        }
+    }
+
     @Test("a folder that is a link, another account's or writable by others is refused, and nothing is made in it")
     func plantedFoldersAreRefused() async throws {
         try await ScratchFolder.with(mode: 0o1777) { folder in

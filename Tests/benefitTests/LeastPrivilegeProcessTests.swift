@@ -187,7 +187,7 @@ struct LeastPrivilegeProcessTests {
         (["db", "status"], "benefit_operator"), (["status"], "benefit_operator"), (["serve"], "benefit_operator"),
         (["users", "add"], "benefit_operator"), (["users", "list"], "benefit_operator"), (["users", "disable"], "benefit_operator"),
         (["users", "passwd"], "benefit_operator"), (["queues", "list"], "benefit_operator"), (["queues", "pause"], "benefit_operator"),
-        (["queues", "resume"], "benefit_operator"),
+        (["queues", "resume"], "benefit_operator"), (["report", "campaign"], "benefit_admin"),
     ])
     func helpNamesTheRole(_ command: [String], _ role: String) async throws {
         let help = try await BenefitProcess.run(command + ["--help"])

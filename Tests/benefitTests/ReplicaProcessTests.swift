@@ -107,6 +107,7 @@ struct ReplicaProcessTests {
                 for arguments in [
                     ["runs", "list"], ["runs", "show", String(runIDs[1])], ["campaign", "list"], ["campaign", "show", "ok"],
                     ["jobs", "dead"], ["jobs", "dead", "--run", String(runIDs[1])], ["audit", "list"], ["status"], ["status", "--json"],
+                    ["report", "campaign", "ok"], ["report", "campaign", "ok", "--format", "csv"],
                 ] {
                     let expected = try await BenefitProcess.run(arguments, environment: environment)
                     #expect(expected.exitCode == 0, "\(arguments): \(expected.standardError)")

@@ -196,6 +196,8 @@ public struct FileGuardError: Error, CustomStringConvertible, Sendable {
         case writableByOthers
         /// A file where a folder was expected, or the other way round (or a device, a FIFO).
         case wrongKind
+        /// Something is already at a path that was to be made new (``FileGuard/create(_:mode:contents:)``).
+        case exists
         /// The system refused an operation (the reason is in the description).
         case system
     }
