@@ -167,7 +167,8 @@ CREATE TRIGGER allocation_serves_waitlist AFTER INSERT ON benefit.allocation
 
 -- The campaign named, which must run `p_program`; and the cycle: the one given,
 -- else the latest in which the campaign booked the member (`p_effect`
--- 'appointment' or 'allocation').
+-- 'appointment' or 'allocation'). Refused when the member has no such booking
+-- in that cycle.
 CREATE FUNCTION benefit.booking_scope(p_campaign text, p_program text, p_member text, p_cycle text, p_effect text)
 RETURNS TABLE (campaign_id bigint, cycle text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -191,12 +192,33 @@ BEGIN
         SELECT a.cycle INTO v_cycle FROM benefit.allocation a
         WHERE a.campaign_id = v_campaign AND a.member_id = p_member ORDER BY a.created_at DESC, a.cycle DESC LIMIT 1;
     END IF;
-    IF v_cycle IS NULL THEN
+    IF v_cycle IS NULL
+       OR (p_effect = 'appointment' AND NOT EXISTS (
+               SELECT 1 FROM benefit.appointment a WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member))
+       OR (p_effect = 'allocation' AND NOT EXISTS (
+               SELECT 1 FROM benefit.allocation a WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member)) THEN
         RAISE EXCEPTION 'member % has no % from campaign %', p_member,
-            CASE p_effect WHEN 'appointment' THEN 'appointment' ELSE 'place' END, p_campaign USING ERRCODE = 'no_data_found';
+            CASE p_effect WHEN 'appointment' THEN 'appointment' ELSE 'place' END, p_campaign || coalesce(' in cycle ' || p_cycle, '')
+            USING ERRCODE = 'no_data_found';
     END IF;
     RETURN QUERY SELECT v_campaign, v_cycle;
 END
+$$;
+
+-- Writes a change after booking to the member's history and the audit trail,
+-- in the caller's transaction.
+CREATE FUNCTION benefit.record_booking_change(
+    p_campaign_id bigint, p_cycle text, p_member text, p_kind text, p_detail text, p_reason text,
+    p_os_user text, p_action text, p_details jsonb)
+RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO benefit.booking_change (campaign_id, cycle, member_id, kind, detail, reason)
+    VALUES (p_campaign_id, p_cycle, p_member, p_kind, p_detail, p_reason);
+    INSERT INTO benefit.audit_event (os_user, action, target_type, target, reason, details)
+    VALUES (p_os_user, p_action, pg_catalog.split_part(p_action, '.', 1), p_member, p_reason,
+            p_details || pg_catalog.jsonb_build_object('campaign', (SELECT c.name FROM benefit.campaign c WHERE c.id = p_campaign_id),
+                                                       'cycle', p_cycle));
 $$;
 
 -- The first `p_count` workdays of a hospital's cycle from `p_from` on (within
@@ -287,10 +309,6 @@ BEGIN
     FROM benefit.booking_scope(p_campaign, 'health-checkup', p_member, p_cycle, 'appointment') s;
     SELECT a.hospital INTO v_current FROM benefit.appointment a
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member;
-    IF v_current IS NULL THEN
-        RAISE EXCEPTION 'member % has no appointment from campaign % in cycle %', p_member, p_campaign, v_cycle
-            USING ERRCODE = 'no_data_found';
-    END IF;
     v_hospital := coalesce(p_hospital, v_current);
     PERFORM 1 FROM benefit.checkup_hospital h
     WHERE h.campaign_id = v_campaign AND h.cycle = v_cycle AND h.hospital IN (v_current, v_hospital)
@@ -348,14 +366,11 @@ BEGIN
     SET seats_taken = v_workday * v_capacity + v_seat, updated_at = now()
     WHERE h.campaign_id = v_campaign AND h.cycle = v_cycle AND h.hospital = v_hospital
       AND h.seats_taken < v_workday * v_capacity + v_seat;
-    INSERT INTO benefit.booking_change (campaign_id, cycle, member_id, kind, detail, reason)
-    VALUES (v_campaign, v_cycle, p_member, 'appointment-moved',
-            v_app.hospital || ' · ' || v_app.appointment_date || ' → ' || v_hospital || ' · ' || p_date, p_reason);
-    INSERT INTO benefit.audit_event (os_user, action, target_type, target, reason, details)
-    VALUES (p_os_user, 'appointment.move', 'appointment', p_member, p_reason,
-            pg_catalog.jsonb_build_object('campaign', p_campaign, 'cycle', v_cycle,
-                'from_hospital', v_app.hospital, 'from_date', v_app.appointment_date::text,
-                'to_hospital', v_hospital, 'to_date', p_date::text));
+    PERFORM benefit.record_booking_change(v_campaign, v_cycle, p_member, 'appointment-moved',
+        v_app.hospital || ' · ' || v_app.appointment_date || ' → ' || v_hospital || ' · ' || p_date, p_reason,
+        p_os_user, 'appointment.move',
+        pg_catalog.jsonb_build_object('from_hospital', v_app.hospital, 'from_date', v_app.appointment_date::text,
+                                      'to_hospital', v_hospital, 'to_date', p_date::text));
     RETURN QUERY SELECT v_cycle, v_app.hospital, v_app.appointment_date, v_hospital, p_date, v_seat;
 END
 $$;
@@ -376,10 +391,6 @@ BEGIN
     FROM benefit.booking_scope(p_campaign, 'health-checkup', p_member, p_cycle, 'appointment') s;
     SELECT * INTO v_app FROM benefit.appointment a
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'member % has no appointment from campaign % in cycle %', p_member, p_campaign, v_cycle
-            USING ERRCODE = 'no_data_found';
-    END IF;
     PERFORM 1 FROM benefit.checkup_hospital h
     WHERE h.campaign_id = v_campaign AND h.cycle = v_cycle AND h.hospital = v_app.hospital
     FOR NO KEY UPDATE;
@@ -392,12 +403,9 @@ BEGIN
     END IF;
     UPDATE benefit.appointment a SET cancelled_at = now(), cancel_reason = p_reason
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member;
-    INSERT INTO benefit.booking_change (campaign_id, cycle, member_id, kind, detail, reason)
-    VALUES (v_campaign, v_cycle, p_member, 'appointment-cancelled', v_app.hospital || ' · ' || v_app.appointment_date, p_reason);
-    INSERT INTO benefit.audit_event (os_user, action, target_type, target, reason, details)
-    VALUES (p_os_user, 'appointment.cancel', 'appointment', p_member, p_reason,
-            pg_catalog.jsonb_build_object('campaign', p_campaign, 'cycle', v_cycle,
-                'hospital', v_app.hospital, 'date', v_app.appointment_date::text));
+    PERFORM benefit.record_booking_change(v_campaign, v_cycle, p_member, 'appointment-cancelled',
+        v_app.hospital || ' · ' || v_app.appointment_date, p_reason, p_os_user, 'appointment.cancel',
+        pg_catalog.jsonb_build_object('hospital', v_app.hospital, 'date', v_app.appointment_date::text));
     RETURN QUERY SELECT v_cycle, v_app.hospital, v_app.appointment_date;
 END
 $$;
@@ -418,10 +426,6 @@ BEGIN
     SELECT * INTO v_app FROM benefit.appointment a
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member
     FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'member % has no appointment from campaign % in cycle %', p_member, p_campaign, v_cycle
-            USING ERRCODE = 'no_data_found';
-    END IF;
     IF v_app.cancelled_at IS NOT NULL THEN
         RAISE EXCEPTION 'member %''s appointment in cycle % was cancelled', p_member, v_cycle
             USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -432,12 +436,9 @@ BEGIN
     END IF;
     UPDATE benefit.appointment a SET no_show_at = now()
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member;
-    INSERT INTO benefit.booking_change (campaign_id, cycle, member_id, kind, detail)
-    VALUES (v_campaign, v_cycle, p_member, 'appointment-no-show', v_app.hospital || ' · ' || v_app.appointment_date);
-    INSERT INTO benefit.audit_event (os_user, action, target_type, target, details)
-    VALUES (p_os_user, 'appointment.no-show', 'appointment', p_member,
-            pg_catalog.jsonb_build_object('campaign', p_campaign, 'cycle', v_cycle,
-                'hospital', v_app.hospital, 'date', v_app.appointment_date::text));
+    PERFORM benefit.record_booking_change(v_campaign, v_cycle, p_member, 'appointment-no-show',
+        v_app.hospital || ' · ' || v_app.appointment_date, NULL, p_os_user, 'appointment.no-show',
+        pg_catalog.jsonb_build_object('hospital', v_app.hospital, 'date', v_app.appointment_date::text));
     RETURN QUERY SELECT v_cycle, v_app.hospital, v_app.appointment_date;
 END
 $$;
@@ -463,10 +464,6 @@ BEGIN
     FROM benefit.booking_scope(p_campaign, 'recuperation', p_member, p_cycle, 'allocation') s;
     SELECT * INTO v_place FROM benefit.allocation a
     WHERE a.campaign_id = v_campaign AND a.cycle = v_cycle AND a.member_id = p_member;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'member % has no place from campaign % in cycle %', p_member, p_campaign, v_cycle
-            USING ERRCODE = 'no_data_found';
-    END IF;
     SELECT * INTO v_session FROM benefit.recuperation_session s
     WHERE s.campaign_id = v_campaign AND s.cycle = v_cycle AND s.position = v_place.position
     FOR NO KEY UPDATE;
@@ -485,12 +482,9 @@ BEGIN
       AND a.seat = v_session.places_taken AND a.cancelled_at IS NULL;
     UPDATE benefit.recuperation_session s SET places_taken = s.places_taken - 1, updated_at = now()
     WHERE s.campaign_id = v_campaign AND s.cycle = v_cycle AND s.position = v_place.position;
-    INSERT INTO benefit.booking_change (campaign_id, cycle, member_id, kind, detail, reason)
-    VALUES (v_campaign, v_cycle, p_member, 'place-cancelled', v_session.site || ' · ' || v_session.session_start, p_reason);
-    INSERT INTO benefit.audit_event (os_user, action, target_type, target, reason, details)
-    VALUES (p_os_user, 'place.cancel', 'place', p_member, p_reason,
-            pg_catalog.jsonb_build_object('campaign', p_campaign, 'cycle', v_cycle,
-                'site', v_session.site, 'session_start', v_session.session_start::text));
+    PERFORM benefit.record_booking_change(v_campaign, v_cycle, p_member, 'place-cancelled',
+        v_session.site || ' · ' || v_session.session_start, p_reason, p_os_user, 'place.cancel',
+        pg_catalog.jsonb_build_object('site', v_session.site, 'session_start', v_session.session_start::text));
     RETURN QUERY SELECT v_cycle, v_session.site, v_session.session_start;
 END
 $$;
@@ -525,6 +519,7 @@ GRANT SELECT ON benefit.booking_change TO benefit_operator;
 REVOKE ALL ON FUNCTION
     benefit.allocation_serves_waitlist(),
     benefit.booking_scope(text, text, text, text, text),
+    benefit.record_booking_change(bigint, text, text, text, text, text, text, text, jsonb),
     benefit.checkup_free_days(bigint, text, text, date, integer),
     benefit.refuse_checkup_day(bigint, text, text, date, text),
     benefit.refuse_while_booking(bigint, text),
