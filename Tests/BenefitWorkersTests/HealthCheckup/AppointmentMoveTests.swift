@@ -177,6 +177,39 @@ struct AppointmentMoveTests {
         }
     }
 
+    @Test("a move past the days the plans reached: a later run of the cycle plans after it, so no seat is handed out twice")
+    func laterRunPlansAfterAMovedSeat() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 8)
+            defer { pool.close() }
+            let booked = try await Self.book(on: pool)
+            let far = CalendarDate("2027-06-01")!
+            let members = Array(booked.values.flatMap { $0.values.joined() }.sorted().prefix(2))
+            for (member, hospital) in zip(members, [Self.hospital, "中医附院"]) {
+                _ = try await BookingChanges.move(
+                    AppointmentMove(Booking(campaign: Self.campaign, memberID: member), to: far, hospital: hospital, reason: "出差"),
+                    by: "test@host", on: pool)
+            }
+            // New members, due, in units the next run books at either hospital.
+            try await pool.query("""
+                INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment)
+                SELECT 'N' || lpad(g::text, 4, '0'), 'New ' || g, 'N' || (g % 3), 'M', date '1980-01-01', 'staff'
+                FROM generate_series(1, 40) AS g
+                """)
+            let second = try await ProgramFixtures.runToEnd(Self.campaign, queue: CheckupFixtures.queue, day: 2, workers: 2, pool: pool)
+            #expect(second.state == .succeeded && second.membersDone == 40)
+            #expect(try await pool.query("""
+                SELECT count(*) FROM benefit.appointments WHERE member_id LIKE 'N%' AND appointment_date < \(far)
+                """).single(Int.self) == 0)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.appointments WHERE member_id LIKE 'N%'").single(Int.self) == 40)
+            #expect(try await pool.query("""
+                SELECT count(*) FROM (
+                    SELECT 1 FROM benefit.appointment WHERE cancelled_at IS NULL
+                    GROUP BY hospital, appointment_date HAVING count(*) > max(daily_capacity)) over
+                """).single(Int.self) == 0)
+        }
+    }
+
     @Test("a no-show is recorded on the appointment, keeps its seat, is audited and shows in the member's history")
     func noShowKeepsTheSeat() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
