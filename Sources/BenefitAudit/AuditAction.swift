@@ -3,7 +3,8 @@
 /// the console users' actions added by 0013_console_accounts.sql and their
 /// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql,
 /// members leaving by 0021_membership_status.sql, hardship aid's by
-/// 0022_hardship_aid.sql and top-ups by 0023_budget_topup.sql).
+/// 0022_hardship_aid.sql, top-ups by 0023_budget_topup.sql and changes after
+/// booking by 0024_booking_changes.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -51,6 +52,16 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case aidReview = "aid.review"
     /// `aid fund deposit`: money into a fund; target the fund, amount and source in the details.
     case aidDeposit = "aid.deposit"
+    /// `appointments move`: a checkup moved to another workday or hospital (migration 0024);
+    /// target the member, the campaign, cycle, from and to in the details. Recorded by the
+    /// database function that moves it.
+    case appointmentMove = "appointment.move"
+    /// `appointments cancel`: a checkup cancelled, its seat freed; target the member.
+    case appointmentCancel = "appointment.cancel"
+    /// `appointments no-show`: the member did not come; target the member.
+    case appointmentNoShow = "appointment.no-show"
+    /// `places cancel`: a recuperation place cancelled and given back to its session; target the member.
+    case placeCancel = "place.cancel"
 
     /// The kind of thing the action names: the part of its name before the dot.
     public var targetType: AuditTargetType {
@@ -63,6 +74,8 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
         case .memberLeave: .member
         case .aidApply, .aidImport, .aidReview, .aidDeposit: .aid
+        case .appointmentMove, .appointmentCancel, .appointmentNoShow: .appointment
+        case .placeCancel: .place
         }
     }
 
@@ -70,7 +83,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// and cancels). The database refuses such a row without a reason too.
     public var requiresReason: Bool {
         switch self {
-        case .campaignPause, .runCancel, .jobCancel, .queuePause, .campaignTopup: true
+        case .campaignPause, .runCancel, .jobCancel, .queuePause, .campaignTopup, .appointmentMove, .appointmentCancel, .placeCancel: true
         default: false
         }
     }
@@ -94,4 +107,8 @@ public enum AuditTargetType: String, Sendable, Hashable, CaseIterable, Codable {
     case member
     /// A hardship-aid application (by id), an import's file, or a fund (by name).
     case aid
+    /// A member's checkup appointment, by member id (the campaign and cycle in the details).
+    case appointment
+    /// A member's recuperation place, by member id (the campaign and cycle in the details).
+    case place
 }

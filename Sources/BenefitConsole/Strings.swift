@@ -84,6 +84,10 @@ enum Strings {
         "action_aid.import": ("批量导入帮扶申请", "Aid applications imported"),
         "action_aid.review": ("审核帮扶申请", "Aid application reviewed"),
         "action_aid.deposit": ("互助基金入账", "Aid fund deposit"),
+        "action_appointment.move": ("改期体检预约", "Appointment moved"),
+        "action_appointment.cancel": ("取消体检预约", "Appointment cancelled"),
+        "action_appointment.no-show": ("记录体检爽约", "No-show recorded"),
+        "action_place.cancel": ("取消疗休养名额", "Recuperation place cancelled"),
         "results": ("项目结果", "What the program did"),
         "results_planned_per_tier": ("各困难等级计划发放金额", "Money per tier, as planned"),
         "results_bookings_per_day": ("本周期每天的体检预约", "Bookings per day in the cycle"),
@@ -120,8 +124,15 @@ enum Strings {
         "entry_waitlist": ("候补", "waitlist"),
         "entry_joined": ("入会", "joined"),
         "entry_left": ("离会", "left"),
+<<<<<<< HEAD
         "entry_aid-application": ("帮扶申请", "aid application"),
         "entry_aid-payment": ("帮扶金发放", "aid paid"),
+=======
+        "entry_appointment-moved": ("体检改期", "checkup moved"),
+        "entry_appointment-cancelled": ("体检取消", "checkup cancelled"),
+        "entry_appointment-no-show": ("体检爽约", "checkup no-show"),
+        "entry_place-cancelled": ("疗休养名额取消", "recuperation place cancelled"),
+>>>>>>> booking-changes
         "memberStatus": ("会籍", "Membership"),
         "memberActive": ("在册", "active"),
         "memberLeft": ("已离会", "left on"),

@@ -19,7 +19,7 @@ struct Benefit: AsyncParsableCommand {
             """,
         version: BenefitVersion.current,
         subcommands: [
-            Database.self, Campaign.self, Members.self, Aid.self, Runs.self, Report.self, Jobs.self, Queues.self, StatusCommand.self, Audit.self, Users.self, WorkerCommand.self,
+            Database.self, Campaign.self, Members.self, Appointments.self, Places.self, Aid.self, Runs.self, Report.self, Jobs.self, Queues.self, StatusCommand.self, Audit.self, Users.self, WorkerCommand.self,
             SchedulerCommand.self, ServeCommand.self, DemoCommand.self, Bench.self,
         ]
     )

@@ -107,19 +107,22 @@ struct AuditTrailTests {
         }
     }
 
-    @Test("pauses, cancels and top-ups say why: the entry and the database both refuse one without a reason")
+    @Test("pauses, cancels, top-ups and booking changes say why: the entry and the database both refuse one without a reason")
     func pausesAndCancelsRequireAReason() async throws {
         for action in AuditAction.allCases where action.requiresReason {
             let error = #expect(throws: AuditError.self) { try AuditEntry(action, target: "x", reason: nil, by: "alice@ops-1") }
             #expect(error?.code == .missingReason)
         }
-        #expect(Set(AuditAction.allCases.filter(\.requiresReason)) == [.campaignPause, .runCancel, .jobCancel, .queuePause, .campaignTopup])
+        #expect(Set(AuditAction.allCases.filter(\.requiresReason)) == [
+            .campaignPause, .runCancel, .jobCancel, .queuePause, .campaignTopup, .appointmentMove, .appointmentCancel, .placeCancel,
+        ])
         #expect((try? AuditEntry(.jobRetry, target: "1", reason: nil, by: "alice@ops-1")) != nil)
         let blank = #expect(throws: AuditError.self) { try AuditEntry(.jobRetry, target: "1", reason: " \t", by: "alice@ops-1") }
         #expect(blank?.code == .invalidReason)
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let owner = try await PostgresConnection.connect(to: configuration)
-            for action in ["campaign.pause", "run.cancel", "job.cancel", "queue.pause", "campaign.topup"] {
+            for action in ["campaign.pause", "run.cancel", "job.cancel", "queue.pause", "campaign.topup", "appointment.move",
+                           "appointment.cancel", "place.cancel"] {
                 let type = String(action.prefix { $0 != "." })
                 let error = await #expect(throws: PostgresError.self) {
                     try await owner.query("""

@@ -26,6 +26,14 @@ enum CommandFixtures {
         return outcome.standardOutput
     }
 
+    /// Runs `benefit ARGUMENTS` as `login`, expects exit `code`, and returns its standard output and error.
+    @discardableResult
+    static func expect(_ arguments: [String], as login: PostgresConfiguration, exit code: Int32 = 0) async throws -> (out: String, err: String) {
+        let outcome = try await run(arguments, as: login)
+        #expect(outcome.exitCode == code, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
+        return (outcome.standardOutput, outcome.standardError)
+    }
+
     /// Works run `runID`'s jobs with an in-process worker on `queue` until every one
     /// has succeeded (the run's planning job and its batches).
     static func workToTheEnd(run runID: Int, queue: String, on pool: PostgresPool) async throws {

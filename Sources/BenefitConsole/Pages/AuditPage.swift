@@ -43,7 +43,7 @@ enum AuditPage {
         case .campaign: ConsolePaths.campaign(event.target)
         case .run: Int(event.target).map { "/runs/\($0)" }
         case .job: Int(event.target).map { "/jobs/\($0)" }
-        case .member: ConsolePaths.member(event.target)
+        case .member, .appointment, .place: ConsolePaths.member(event.target)
         case .roster, .queue, .user, .aid: nil
         }
     }
