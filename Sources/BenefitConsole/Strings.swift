@@ -124,15 +124,12 @@ enum Strings {
         "entry_waitlist": ("候补", "waitlist"),
         "entry_joined": ("入会", "joined"),
         "entry_left": ("离会", "left"),
-<<<<<<< HEAD
         "entry_aid-application": ("帮扶申请", "aid application"),
         "entry_aid-payment": ("帮扶金发放", "aid paid"),
-=======
         "entry_appointment-moved": ("体检改期", "checkup moved"),
         "entry_appointment-cancelled": ("体检取消", "checkup cancelled"),
         "entry_appointment-no-show": ("体检爽约", "checkup no-show"),
         "entry_place-cancelled": ("疗休养名额取消", "recuperation place cancelled"),
->>>>>>> booking-changes
         "memberStatus": ("会籍", "Membership"),
         "memberActive": ("在册", "active"),
         "memberLeft": ("已离会", "left on"),

@@ -141,18 +141,20 @@ public struct ProgramResults: Sendable {
         try await pool.query("""
             SELECT appointment_date::text, count(*) FROM benefit.appointments
             WHERE appointment_date BETWEEN current_date - \(days)::integer AND current_date + \(days)::integer
+              AND cancelled_at IS NULL
             GROUP BY appointment_date ORDER BY appointment_date
             """).decode((String, Int).self).map { (day: $0.0, bookings: $0.1) }
     }
 
     /// Appointments per hospital and day in the run's cycle (every run of a cycle
     /// books the same hospitals' days), with each hospital's daily capacity: one
-    /// range of the appointments' (campaign, cycle, hospital, day, seat) key.
+    /// range of the appointments' (campaign, cycle, hospital, day, seat) key. A
+    /// cancelled appointment (0024) no longer takes its seat.
     static func hospitalDays(runID: Int, on pool: PostgresPool) async throws -> [HospitalDay] {
         try await pool.query("""
             SELECT a.hospital, a.appointment_date::text, count(*), max(a.daily_capacity)
             FROM benefit.appointment a JOIN benefit.run r ON r.campaign_id = a.campaign_id AND r.cycle = a.cycle
-            WHERE r.id = \(runID)
+            WHERE r.id = \(runID) AND a.cancelled_at IS NULL
             GROUP BY a.hospital, a.appointment_date ORDER BY a.hospital, a.appointment_date
             """).decode((String, String, Int, Int).self).map { HospitalDay(hospital: $0.0, day: $0.1, booked: $0.2, capacity: $0.3) }
     }

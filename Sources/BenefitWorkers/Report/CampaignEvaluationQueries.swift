@@ -40,8 +40,8 @@ enum CampaignEvaluationQueries {
             SELECT (min(fire_time) AT TIME ZONE \(timeZone))::date AS day FROM cycle_runs
         ), served AS (
             SELECT member_id FROM benefit.grants WHERE campaign = \(campaign) AND cycle = \(cycle)
-            UNION SELECT member_id FROM benefit.appointments WHERE campaign = \(campaign) AND cycle = \(cycle)
-            UNION SELECT member_id FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle)
+            UNION SELECT member_id FROM benefit.appointments WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
+            UNION SELECT member_id FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
             UNION SELECT member_id FROM benefit.aid_payments WHERE run_id IN (SELECT run_id FROM cycle_runs)
         ), waiting AS (
             SELECT member_id, min(reason) AS reason FROM benefit.waitlist w
@@ -119,11 +119,11 @@ enum CampaignEvaluationQueries {
     static func places(campaign: String, cycle: String) -> PostgresQuery {
         """
         SELECT site, session_start::text, count(*), max(session_capacity) FROM benefit.allocations
-        WHERE campaign = \(campaign) AND cycle = \(cycle)
+        WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
         GROUP BY site, session_start
         UNION ALL
         SELECT hospital, appointment_date::text, count(*), max(daily_capacity) FROM benefit.appointments
-        WHERE campaign = \(campaign) AND cycle = \(cycle)
+        WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
         GROUP BY hospital, appointment_date
         ORDER BY 1, 2
         """

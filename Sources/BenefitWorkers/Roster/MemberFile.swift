@@ -47,9 +47,17 @@ public struct MemberFile: Sendable, Encodable {
             /// Hardship aid (0022): an application as recorded and where it stands, and a payment.
             public static let aidApplication = Kind(rawValue: "aid-application")
             public static let aidPayment = Kind(rawValue: "aid-payment")
+            /// Changes after booking (0024).
+            public static let appointmentMoved = Kind(rawValue: "appointment-moved")
+            public static let appointmentCancelled = Kind(rawValue: "appointment-cancelled")
+            public static let appointmentNoShow = Kind(rawValue: "appointment-no-show")
+            public static let placeCancelled = Kind(rawValue: "place-cancelled")
 
             /// Every kind `benefit.member_history` writes today (the console labels each).
-            public static let known: [Kind] = [.grant, .appointment, .place, .waitlist, .joined, .left, .aidApplication, .aidPayment]
+            public static let known: [Kind] = [
+                .grant, .appointment, .place, .waitlist, .joined, .left, .aidApplication, .aidPayment,
+                .appointmentMoved, .appointmentCancelled, .appointmentNoShow, .placeCancelled,
+            ]
         }
 
         public let kind: Kind
