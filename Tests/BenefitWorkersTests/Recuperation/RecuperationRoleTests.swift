@@ -62,9 +62,7 @@ struct RecuperationRoleTests {
 
     @Test("docs/sql.md's recuperation queries run as benefit_admin and answer from a real run")
     func documentedQueriesAnswer() async throws {
-        let queries = try DocumentedSQL.queries().filter {
-            $0.contains("benefit.allocations") || $0.contains("program = 'recuperation'")
-        }
+        let queries = try DocumentedSQL.queries(section: "Recuperation")
         #expect(queries.count == 2)
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)
