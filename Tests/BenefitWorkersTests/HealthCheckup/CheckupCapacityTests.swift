@@ -165,7 +165,7 @@ struct CheckupCapacityTests {
 
     @Test("benefit_admin reads appointments through the view, and docs/sql.md's checkup queries answer")
     func administratorReadsAppointments() async throws {
-        let queries = try DocumentedSQL.queries().filter { $0.contains("benefit.appointments") }
+        let queries = try DocumentedSQL.queries(section: "Health checkups").filter { $0.contains("benefit.appointments") }
         #expect(queries.count >= 2)
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 12)

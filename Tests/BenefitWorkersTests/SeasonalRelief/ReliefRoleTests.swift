@@ -68,7 +68,7 @@ struct ReliefRoleTests {
 
     @Test("docs/sql.md's seasonal-relief queries run as benefit_admin and answer from a real run")
     func documentedQueriesAnswer() async throws {
-        let queries = try DocumentedSQL.queries().filter {
+        let queries = try (DocumentedSQL.queries(section: "Seasonal relief") + DocumentedSQL.queries(section: "Recuperation")).filter {
             $0.contains("benefit.grants") || $0.contains("benefit.budgets") || $0.contains("benefit.waitlist")
         }
         #expect(queries.count >= 2)
