@@ -36,8 +36,14 @@ struct HeldRunProcessTests {
                     environment: environment)
                 #expect(try await eventually(timeout: .seconds(60)) { try await Self.count(pool, batches) >= 1 })
 
+                // No batch can commit its effects while this lock is held, so the pause
+                // comes before the run ends however slowly the command starts.
+                let stall = try await PostgresConnection.connect(to: configuration)
+                try await stall.query("BEGIN")
+                try await stall.query("LOCK TABLE benefit.drill_effect IN EXCLUSIVE MODE")
                 let pause = try await BenefitProcess.run(
                     ["campaign", "pause", "held-drill", "--reason", "recount the list", "--hold-runs"], environment: environment)
+                try await stall.query("COMMIT")
                 #expect(pause.exitCode == 0, "\(pause.standardError)")
                 #expect(pause.standardOutput.contains("runs held until it is resumed: \(runID)"), "\(pause.standardOutput)")
 
