@@ -62,7 +62,10 @@ struct Campaign: AsyncParsableCommand {
                 case let .unchanged(revision): print("\(change.campaign) unchanged (revision \(revision))")
                 }
                 for kept in change.fixedForCycle {
-                    print("  parameters.\(kept.parameter): cycle \(kept.cycle) keeps the value its first run fixed; the change takes effect from the next cycle")
+                    // Money and recuperation sessions can still be added to the cycle itself.
+                    let topup = ["budget", "sites"].contains(kept.parameter)
+                        ? " (benefit campaign topup \(change.campaign) --cycle \(kept.cycle) adds to the cycle itself)" : ""
+                    print("  parameters.\(kept.parameter): cycle \(kept.cycle) keeps the value its first run fixed; the change takes effect from the next cycle\(topup)")
                 }
             }
         }

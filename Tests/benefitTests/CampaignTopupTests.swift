@@ -95,4 +95,91 @@ struct CampaignTopupTests {
             #expect(ledger.0 == 39_000 && ledger.1 == total && total <= 39_000)
         }
     }
+
+    static let recuperation = CampaignText.yaml(
+        name: "spring-rest", program: "recuperation", overlap: "allow", batchSize: 40, queue: "topup",
+        parameters: """
+            { employment: [staff], sites: [{ name: 沙家浜, sessions: [{ start: 2027-04-06, days: 5, capacity: 20 }] }], seed: 3 }
+            """)
+
+    @Test("a session added to a recuperation cycle, audited, goes to its waitlist in rank order at the next run, after the places cancels gave back")
+    func addedSessionServesTheWaitlistInRankOrder() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            func benefit(_ arguments: [String], exit: Int32 = 0) async throws -> (out: String, err: String) {
+                let outcome = try await CommandFixtures.run(arguments, as: configuration)
+                #expect(outcome.exitCode == exit, "benefit \(arguments.joined(separator: " ")): \(outcome.standardError)")
+                return (outcome.standardOutput, outcome.standardError)
+            }
+            let roster = TemporaryFiles.path(named: "roster.csv")
+            _ = try await benefit(["members", "generate", "--count", "400", "--seed", "5", "--out", roster])
+            _ = try await benefit(["members", "import", roster])
+            _ = try await benefit(["campaign", "apply", try TemporaryFiles.write(Self.recuperation, named: "rest.yaml")])
+            let pool = PostgresPool(configuration: configuration, maxConnections: 4)
+            defer { pool.close() }
+            func runOnce() async throws -> Int {
+                _ = try await benefit(["campaign", "trigger", "spring-rest"])
+                let run = try await pool.query("SELECT max(id) FROM benefit.run").single(Int.self)
+                try await CommandFixtures.workToTheEnd(run: run, queue: "topup", on: pool)
+                return run
+            }
+
+            let first = try await runOnce()
+            let cycle = try await pool.query("SELECT DISTINCT cycle FROM benefit.allocations").single(String.self)
+            let waiting = try await pool.query("""
+                SELECT member_id FROM benefit.waitlist WHERE run_id = \(first) ORDER BY rank
+                """).decode(String.self)
+            #expect(waiting.count > 20, "the first run must leave a waitlist to serve")
+            let placed = try await pool.query("SELECT member_id FROM benefit.allocations ORDER BY rank").decode(String.self)
+            #expect(placed.count == 20)
+
+            // Usage errors (64) and refusals (1) write nothing.
+            let session = ["--site", "尚湖", "--start", "2027-05-18", "--days", "5", "--capacity", "15"]
+            for arguments in [
+                ["--site", "尚湖", "--reason", "x"], ["--amount", "100"] + session + ["--reason", "x"], ["--reason", "x"],
+                session.dropLast(2) + ["--capacity", "0", "--reason", "x"],
+            ] {
+                _ = try await benefit(["campaign", "topup", "spring-rest", "--cycle", cycle] + arguments, exit: 64)
+            }
+            let unopened = try await benefit(["campaign", "topup", "spring-rest", "--cycle", "1999"] + session + ["--reason", "x"], exit: 1)
+            #expect(unopened.err.contains("cycle 1999 of campaign spring-rest has no sessions yet"), "\(unopened.err)")
+            let twice = try await benefit(
+                ["campaign", "topup", "spring-rest", "--cycle", cycle, "--site", "沙家浜", "--start", "2027-04-06", "--days", "3",
+                 "--capacity", "5", "--reason", "x"], exit: 1)
+            #expect(twice.err.contains("already has a session at 沙家浜 starting 2027-04-06"), "\(twice.err)")
+            let money = try await benefit(["campaign", "topup", "spring-rest", "--cycle", cycle, "--amount", "100", "--reason", "x"], exit: 1)
+            #expect(money.err.contains("campaign spring-rest runs recuperation, which has no budget to top up"), "\(money.err)")
+            #expect(try await pool.query("SELECT count(*) FROM benefit.recuperation_session").single(Int.self) == 1)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.audit WHERE action = 'campaign.topup'").single(Int.self) == 0)
+
+            // One place given back, one session of 15 added: the next run places the waitlist's first 16 by rank.
+            _ = try await benefit(["places", "cancel", placed[3], "--campaign", "spring-rest", "--reason", "病假"])
+            let said = try await benefit(["campaign", "topup", "spring-rest", "--cycle", cycle] + session + ["--reason", "基地追加一期"])
+            #expect(said.out.contains(
+                "cycle \(cycle): session 2 added at 尚湖 from 2027-05-18, 5 days, 15 places (now 35 places in 2 sessions, 16 free)"), "\(said.out)")
+            #expect(said.out.contains("\(waiting.count) members are waitlisted"), "\(said.out)")
+            let audit = try await pool.query("""
+                SELECT reason, details->>'cycle', details->>'site', details->>'session_start', details->>'capacity'
+                FROM benefit.audit WHERE action = 'campaign.topup'
+                """).decode((String?, String, String, String, String).self)
+            #expect(audit.count == 1 && audit.first?.0 == "基地追加一期" && audit.first?.1 == cycle)
+            #expect(audit.first?.2 == "尚湖" && audit.first?.3 == "2027-05-18" && audit.first?.4 == "15")
+
+            let second = try await runOnce()
+            let secondPlaces = try await pool.query("""
+                SELECT member_id, site FROM benefit.allocations WHERE run_id = \(second) ORDER BY rank
+                """).decode((String, String).self)
+            #expect(secondPlaces.map(\.0) == Array(waiting.prefix(16)))
+            #expect(secondPlaces.map(\.1) == ["沙家浜"] + Array(repeating: "尚湖", count: 15))
+            #expect(try await pool.query("""
+                SELECT member_id FROM benefit.waitlist WHERE run_id = \(first) AND served_run_id = \(second) ORDER BY rank
+                """).decode(String.self) == Array(waiting.prefix(16)))
+            // Never over capacity, nobody placed twice.
+            let (live, members, full) = try await pool.query("""
+                SELECT count(*), count(DISTINCT member_id),
+                       (SELECT count(*) FROM benefit.recuperation_session WHERE places_taken = capacity)
+                FROM benefit.allocations WHERE cancelled_at IS NULL
+                """).single((Int, Int, Int).self)
+            #expect(live == 35 && members == 35 && full == 2)
+        }
+    }
 }
