@@ -30,7 +30,10 @@ struct DemoCommand: AsyncParsableCommand {
                triggers every campaign once, and shows the runs' progress;
             5. stops them and reports, per campaign, the members served and
                waitlisted, money granted against the budget, places filled against
-               capacity, and the time taken; then the SQL to explore further.
+               capacity, and the time taken; then the SQL to explore further;
+            6. writes each campaign's evaluation report (效果评估, as `benefit report
+               campaign NAME --format html` gives it) to --reports, one page per
+               campaign, and ends with their paths.
 
             The database is left in place: connect to it as the report says. With
             --serve the operators' console then serves the demo's database at --address
@@ -53,6 +56,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The demo's database on the server (created afresh; only an earlier demo's is dropped).")
     var database = "benefit_demo"
 
+    @Option(help: ArgumentHelp(
+        "The folder for the campaigns' evaluation reports (made with mode 0700 if absent; CAMPAIGN.html files are replaced). (default: benefit-demo-reports)",
+        valueName: "folder"))
+    var reports = "benefit-demo-reports"
+
     @Flag(help: "Print only the report, as one JSON object (steps go to stderr).")
     var json = false
 
@@ -66,6 +74,10 @@ struct DemoCommand: AsyncParsableCommand {
         })
     var address = ListenAddress(host: "127.0.0.1", port: 8080)
 
+    func validate() throws {
+        if reports.isEmpty { throw ValidationError("--reports: the folder's name is empty") }
+    }
+
     func run() async throws {
         guard Demo.isValidDatabaseName(database) else {
             throw CommandFailure("--database: \"\(database)\" is not a plain database name (lowercase letters, digits and _, at most 63)")
@@ -77,6 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
         demo.workers = processes.workers
         demo.concurrency = concurrency
         demo.database = database
+        demo.reportFolder = reports
         let display = DemoDisplay(json: json)
         // A signal stops the demo's worker and scheduler processes before it exits.
         let report = try await Interruptible.run { [demo] in

@@ -103,6 +103,10 @@ final class DemoDisplay: Sendable {
               SELECT campaign, program, count(*), min(reason) FROM benefit.waitlist GROUP BY campaign, program;
 
             More questions and their SQL: docs/sql.md.
+
+            Each campaign's evaluation (效果评估), a page to open in a browser or print:
+
+            \(report.reports.map { "  " + $0 }.joined(separator: "\n"))
             """
     }
 }

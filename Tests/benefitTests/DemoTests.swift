@@ -16,15 +16,32 @@ struct DemoTests {
         let name = "demo_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let admin = try await PostgresConnection.connect(to: server)
         do {
+            let reports = TemporaryFiles.path(named: "demo-reports")
             let outcome = try await BenefitProcess.run(
-                ["demo", "--members", "10000", "--database", name, "--json", "--log-level", "warning"],
+                ["demo", "--members", "10000", "--database", name, "--reports", reports, "--json", "--log-level", "warning"],
                 environment: ["DATABASE_URL": server.secretConnectionString])
             try await Self.check(outcome, database: name, server: server)
+            try Self.checkReports(outcome, in: reports)
             try await admin.query("DROP DATABASE \(identifier: name) WITH (FORCE)")
         } catch {
             _ = try? await admin.query("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
             throw error
         }
+    }
+
+    /// Checks the evaluation pages the demo wrote: one per campaign, in `folder`
+    /// (mode 0700), each of mode 0600 and about its campaign.
+    static func checkReports(_ outcome: BenefitProcess.Outcome, in folder: String) throws {
+        let report = try JSONDecoder().decode(DemoReport.self, from: Data(outcome.standardOutput.utf8))
+        let folder = URL(fileURLWithPath: folder).standardizedFileURL.path
+        #expect(report.reports == report.campaigns.map { "\(folder)/\($0.campaign).html" })
+        #expect((try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int) == 0o700)
+        for (campaign, path) in zip(report.campaigns, report.reports) {
+            #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+            let page = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(page.hasPrefix("<!DOCTYPE html>") && page.contains(campaign.campaign) && page.contains("<svg"), "\(path)")
+        }
+        #expect(outcome.standardError.contains("wrote the evaluation report (效果评估) of each campaign's cycle: \(report.reports.count) pages"))
     }
 
     /// Checks the demo's report against its database.
@@ -133,7 +150,8 @@ struct DemoTests {
         try await withProcessGroup { (processes: ProcessGroup) async throws in
             let home = TemporaryFiles.path(named: "demo-home")
             let demo = await processes.start(
-                "demo-serve", ["demo", "--members", "300", "--database", name, "--serve", "--address", "127.0.0.1:\(port)", "--log-level", "warning"],
+                "demo-serve", ["demo", "--members", "300", "--database", name, "--reports", home + "-reports", "--serve", "--address", "127.0.0.1:\(port)",
+                 "--log-level", "warning"],
                 environment: ["DATABASE_URL": server.secretConnectionString, "BENEFIT_HOME": home])
             #expect(try await eventually(timeout: .seconds(180)) { (try? await HTTPProbe.get(port: port, path: "/healthz"))?.status == 200 },
                     "\(demo.logTail())")

@@ -20,6 +20,8 @@ import PostgresClient
 ///    and follows the runs until each has ended.
 /// 5. Stops the processes (SIGTERM) and reads the report from the database's
 ///    views: what an administrator would see.
+/// 6. Writes each campaign's evaluation report (效果评估) as an HTML page to
+///    ``reportFolder``.
 ///
 /// The database is left in place for the operator to explore in SQL.
 public struct Demo: Sendable {
@@ -33,6 +35,8 @@ public struct Demo: Sendable {
     public var concurrency = 4
     /// The demo's database on the server, recreated on each run (only if a demo made it).
     public var database = "benefit_demo"
+    /// Where each campaign's evaluation report goes (`CAMPAIGN.html`); made if absent.
+    public var reportFolder = "benefit-demo-reports"
     /// How long the runs may take before the demo gives up.
     public var deadline: Duration = .seconds(600)
     /// The `benefit` binary to start as workers and scheduler; nil for this process's own.
@@ -122,9 +126,16 @@ public struct Demo: Sendable {
                 return try await Self.follow(runIDs, on: pool, deadline: deadline, events: events)
             }
         }
+        let reportFolder = reportFolder
+        let reports = try await step({ (paths: [String]) in
+            "wrote the evaluation report (效果评估) of each campaign's cycle: \(paths.count) pages in \(URL(fileURLWithPath: reportFolder).standardizedFileURL.path)"
+        }) {
+            try await DemoEvaluations.write(names, to: reportFolder, on: pool)
+        }
         let parameters = Dictionary(uniqueKeysWithValues: campaigns.map { ($0.definition.name, $0.definition.parameters) })
         return try await DemoReport.load(
-            runs: runs, parameters: parameters, members: imported.added, database: database, seconds: (clock.now - started).seconds, on: pool)
+            runs: runs, parameters: parameters, members: imported.added, database: database, reports: reports,
+            seconds: (clock.now - started).seconds, on: pool)
     }
 
     /// Polls the process registry until every one of `names` is running.

@@ -40,10 +40,13 @@ public struct DemoReport: Sendable, Codable, Equatable {
     /// The whole demo, wall-clock.
     public var seconds: Double
     public var campaigns: [Campaign]
+    /// Each campaign's evaluation report (an HTML page), by absolute path.
+    public var reports: [String]
 
     /// - Parameter parameters: each campaign's program parameters, for the capacities they set.
     static func load(
-        runs: [RunSummary], parameters: [String: JSONValue], members: Int, database: String, seconds: Double, on pool: PostgresPool
+        runs: [RunSummary], parameters: [String: JSONValue], members: Int, database: String, reports: [String], seconds: Double,
+        on pool: PostgresPool
     ) async throws -> DemoReport {
         var campaigns: [Campaign] = []
         for run in runs {
@@ -58,7 +61,7 @@ public struct DemoReport: Sendable, Codable, Equatable {
             try await campaign.loadEffects(cycle: run.cycle, parameters: parameters[run.campaign] ?? .emptyObject, on: pool)
             campaigns.append(campaign)
         }
-        return DemoReport(database: database, members: members, seconds: seconds, campaigns: campaigns)
+        return DemoReport(database: database, members: members, seconds: seconds, campaigns: campaigns, reports: reports)
     }
 }
 
