@@ -42,10 +42,10 @@ final class DemoDisplay: Sendable {
 
     private func redraw(_ runs: [RunSummary], _ state: inout State) {
         var text = state.drawnLines > 0 ? "\u{1B}[\(state.drawnLines)A" : ""
-        let width = runs.map(\.campaign.count).max() ?? 0
+        let width = runs.map { DisplayWidth.of($0.campaign) }.max() ?? 0
         for run in runs {
             let (rate, remaining) = state.rates[run.runID, default: RunProgress()].rate(for: run)
-            text += "\r\u{1B}[2K" + run.campaign.padding(toLength: width, withPad: " ", startingAt: 0) + " "
+            text += "\r\u{1B}[2K" + DisplayWidth.padded(run.campaign, to: width) + " "
                 + RunProgress.line(run, perSecond: rate, remaining: remaining, width: 16) + "\n"
         }
         state.drawnLines = runs.count

@@ -5,12 +5,15 @@ import PostgresClient
 /// Plain-text tables for list commands: a header row, columns padded to fit.
 public enum TextTable {
     /// The table as lines; cells hold text from files and the database, so their control characters are escaped (``PrintableText``).
+    /// Columns are padded by the terminal columns their text takes (``DisplayWidth``): a Chinese character takes two.
     public static func render(header: [String], rows: [[String]]) -> String {
         let all = ([header] + rows).map { $0.map(PrintableText.escaping) }
-        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        let widths = header.indices.map { column in
+            all.map { $0.indices.contains(column) ? DisplayWidth.of($0[column]) : 0 }.max() ?? 0
+        }
         return all.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : DisplayWidth.padded(cell, to: widths[index])
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
