@@ -1,3 +1,4 @@
+import BenefitCore
 import Foundation
 import PostgresClient
 
@@ -23,11 +24,13 @@ public enum DiagnosticHandlers {
         }
     }
 
-    /// `probe` with payload `{"ms": N, "failAttempts": K, "permanent": bool, "stubborn": bool}`:
+    /// `probe` with payload `{"ms": N, "failAttempts": K, "permanent": bool, "stubborn": bool, "clock": bool}`:
     /// sleeps, fails its first K attempts (permanently if asked), then writes one
     /// row to `benefit.probe_effect` in its fenced commit. A duplicated effect
     /// during a fire drill (kill -9, server restart, a network cut) shows as a
-    /// second row.
+    /// second row. With `"clock": true` the row also holds when the handler
+    /// started, on the host's monotonic clock (`handler_started_ns`): what
+    /// `benefit bench queue` measures pickup latency to.
     ///
     /// `"stubborn": true` makes it a handler that does not stop when told: its
     /// sleep ignores cancellation, so a worker that lost the lease cannot cut it
@@ -43,6 +46,7 @@ public enum DiagnosticHandlers {
             var failAttempts: Int?
             var permanent: Bool?
             var stubborn: Bool?
+            var clock: Bool?
         }
         struct ProbeFailure: JobFailure, CustomStringConvertible {
             let attempt: Int
@@ -51,11 +55,16 @@ public enum DiagnosticHandlers {
         }
 
         /// Its one statement, in the fenced commit: the effect, in `benefit.probe_effect`.
-        static func recordEffect(_ job: ClaimedJob) -> PostgresQuery {
-            "INSERT INTO benefit.probe_effect (job_id, lease_token) VALUES (\(job.id), \(job.leaseToken.rawValue))"
+        static func recordEffect(_ job: ClaimedJob, started: Int64?) -> PostgresQuery {
+            """
+            INSERT INTO benefit.probe_effect (job_id, lease_token, handler_started_ns)
+            VALUES (\(job.id), \(job.leaseToken.rawValue), \(started))
+            """
         }
 
         public func run(_ context: JobContext) async throws {
+            // First, before anything else the handler does: the pickup's end.
+            let started = MonotonicClock.nanoseconds()
             let payload = try context.job.decodePayload(Payload.self)
             if let ms = payload.ms, ms > 0 {
                 if payload.stubborn ?? false {
@@ -71,7 +80,8 @@ public enum DiagnosticHandlers {
                 throw ProbeFailure(attempt: context.job.attempt, isRetryable: !(payload.permanent ?? false))
             }
             let job = context.job
-            try await context.commit { try await $0.query(Self.recordEffect(job)) }
+            let clock = payload.clock ?? false
+            try await context.commit { try await $0.query(Self.recordEffect(job, started: clock ? started : nil)) }
         }
     }
 }

@@ -245,11 +245,11 @@ enum JobQueries {
         """
     }
 
-    static func pickupLatencies(queue: String) -> PostgresQuery {
+    static func pickupLatencies(jobs: [Int]) -> PostgresQuery {
         """
         SELECT extract(epoch FROM a.started_at - j.created_at)::float8 * 1000
         FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.attempt = 1
-        WHERE j.queue = \(queue)
+        WHERE j.id = ANY (\(jobs)::bigint[])
         """
     }
 }

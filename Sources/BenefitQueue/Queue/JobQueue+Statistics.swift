@@ -25,10 +25,10 @@ extension JobQueue {
         return (succeeded, seconds)
     }
 
-    /// For each of a queue's jobs, how long after its enqueue's transaction began its
-    /// first attempt was claimed, in milliseconds.
-    public func pickupLatencies(queue: String) async throws -> [Double] {
-        try await pool.query(JobQueries.pickupLatencies(queue: queue)).decode(Double.self)
+    /// For each of `jobs`, how long after its enqueue's transaction began its
+    /// first attempt was claimed, in milliseconds (the database's clock).
+    public func pickupLatencies(jobs: [Int]) async throws -> [Double] {
+        try await pool.query(JobQueries.pickupLatencies(jobs: jobs)).decode(Double.self)
     }
 }
 

@@ -19,9 +19,11 @@ import PostgresClient
 ///    measured with the database's own timestamps, from the first claim
 ///    (`min(job_attempt.started_at)`) to the last completion (`max(job.finished_at)`),
 ///    so worker start-up and this process's polling are not in it.
-/// 3. **Pickup latency**: with the same workers idle, `latencySamples` single `noop`
-///    jobs go on queue `bench-latency` one at a time, each after the previous one
-///    was claimed and the workers went idle again. See ``Report/Pickup``.
+/// 3. **Pickup latency**: with the same workers idle, `latencySamples` single
+///    `probe` jobs (`{"clock": true}`) go on queue `bench-latency` one at a time,
+///    after ``warmUp`` discarded ones, each once the previous one's handler
+///    reported and 50 to 150 ms more passed, so the workers are idle again (as
+///    the peers' harness does). See ``Report/Pickup``.
 ///
 /// The workers get the database URL through `DATABASE_URL` only, never on a
 /// command line. They are stopped with SIGTERM and killed if still running after
@@ -51,6 +53,8 @@ public struct QueueBenchmark: Sendable {
     public static let throughputQueue = "bench"
     /// The queue of phase 3.
     public static let latencyQueue = "bench-latency"
+    /// Phase-3 jobs run first and left out of the figures (connections and plans warm up).
+    public static let warmUp = 5
 
     public init() {}
 
@@ -76,18 +80,39 @@ public struct QueueBenchmark: Sendable {
             public var windowSeconds: Double
             public var jobsPerSecond: Double
         }
-        /// Phase 3: per job, `job_attempt.started_at - job.created_at`, both from the
-        /// database's clock, so the hosts' clocks do not matter.
+        /// Phase 3, two ways over the same jobs.
         ///
-        /// `created_at` is `now()` of the enqueue's transaction, which is its start: the
-        /// figure also covers the enqueue statement itself and its commit (a WAL flush
-        /// with `synchronous_commit` on), before the job is visible to any worker. It
-        /// therefore slightly overstates the time from commit to claim.
+        /// `commitToHandler` is the peers' definition: from the moment the enqueue's
+        /// commit has returned to this process, to the handler's first statement in
+        /// a worker process, both read from the machine's monotonic clock
+        /// (``MonotonicClock``; the handler writes its reading with its effect).
+        ///
+        /// The `p50Milliseconds`, `p99Milliseconds` and `maxMilliseconds` figures
+        /// are the database's: `job_attempt.started_at - job.created_at`. `created_at`
+        /// is `now()` of the enqueue's transaction, which is its start, so they also
+        /// cover the enqueue statement itself and its commit (a WAL flush with
+        /// `synchronous_commit` on), and end at the claim, before the handler.
         public struct Pickup: Sendable, Codable {
             public var samples: Int
             public var p50Milliseconds: Double
             public var p99Milliseconds: Double
             public var maxMilliseconds: Double
+            public var commitToHandler: Percentiles
+        }
+        /// Milliseconds at the 50th, 90th and 99th percentile and the largest.
+        public struct Percentiles: Sendable, Codable {
+            public var p50: Double
+            public var p90: Double
+            public var p99: Double
+            public var max: Double
+
+            init(_ values: [Double]) {
+                let sorted = values.sorted()
+                p50 = QueueBenchmark.percentile(sorted, 0.50)
+                p90 = QueueBenchmark.percentile(sorted, 0.90)
+                p99 = QueueBenchmark.percentile(sorted, 0.99)
+                max = sorted.last!
+            }
         }
         /// `SHOW server_version`.
         public var serverVersion: String
@@ -153,25 +178,38 @@ public struct QueueBenchmark: Sendable {
         return Report.Throughput(succeeded: succeeded, windowSeconds: windowSeconds, jobsPerSecond: Double(jobs) / windowSeconds)
     }
 
-    /// Phase 3: one job at a time on the latency queue, each once the previous one
-    /// was claimed and the workers had ~20 ms to go idle.
+    /// Phase 3: one `probe` job at a time on the latency queue; the next once the
+    /// handler's effect is there and 50 to 150 ms more passed. The figures come
+    /// from the monotonic readings and the database's timestamps, so this loop's
+    /// polling only decides when to go on: it first looks 20 ms after the commit
+    /// and then every 5 ms, so that it does not compete for the two cores with
+    /// the very pickup being measured.
     private func measurePickup(_ queue: JobQueue) async throws -> Report.Pickup {
-        for _ in 0..<latencySamples {
-            let (id, _) = try await queue.enqueue(NewJob(kind: "noop", queue: Self.latencyQueue))
-            // The latency comes from the database's timestamps, so this loop only
-            // decides when to go on. It looks every 5 ms: a query every millisecond
-            // would compete for the two cores with the very claim being measured.
+        var commitToHandler: [Double] = []
+        var measured: [Int] = []
+        for sample in 0..<(Self.warmUp + latencySamples) {
+            let (id, _) = try await queue.enqueue(NewJob(kind: "probe", payload: #"{"clock": true}"#, queue: Self.latencyQueue))
+            let committed = MonotonicClock.nanoseconds()
             let deadline = ContinuousClock.now + pickupDeadline
-            repeat {
-                try await Task.sleep(for: .milliseconds(5))
-                guard ContinuousClock.now < deadline else {
-                    throw BenchmarkError("no worker claimed job \(id) within \(pickupDeadline)")
-                }
-            } while try await queue.state(of: id) == .available
             try await Task.sleep(for: .milliseconds(20))
+            var started: Int64?
+            while true {
+                started = try await queue.pool.query(
+                    "SELECT handler_started_ns FROM benefit.probe_effect WHERE job_id = \(id)"
+                ).first(Int64?.self) ?? nil
+                if started != nil { break }
+                guard ContinuousClock.now < deadline else {
+                    throw BenchmarkError("no worker ran job \(id) within \(pickupDeadline)")
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            if sample >= Self.warmUp, let started {
+                commitToHandler.append(Double(started - committed) / 1_000_000)
+                measured.append(id)
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
         }
-        let measured = try await queue.pickupLatencies(queue: Self.latencyQueue)
-        let latencies = measured.sorted()
+        let latencies = try await queue.pickupLatencies(jobs: measured).sorted()
         guard latencies.count == latencySamples else {
             throw BenchmarkError("found \(latencies.count) first attempts for \(latencySamples) latency jobs")
         }
@@ -179,7 +217,8 @@ public struct QueueBenchmark: Sendable {
             samples: latencies.count,
             p50Milliseconds: Self.percentile(latencies, 0.50),
             p99Milliseconds: Self.percentile(latencies, 0.99),
-            maxMilliseconds: latencies.last!)
+            maxMilliseconds: latencies.last!,
+            commitToHandler: Report.Percentiles(commitToHandler))
     }
 
     /// The nearest-rank percentile of sorted values: the smallest value with at

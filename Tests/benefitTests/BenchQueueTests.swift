@@ -1,0 +1,53 @@
+import BenefitCore
+import BenefitQueue
+import BenefitTestSupport
+import BenefitTools
+import Foundation
+import PostgresClient
+import Testing
+
+/// `benefit bench queue` and the clock its pickup latency is read from.
+@Suite("Bench: the queue")
+struct BenchQueueTests {
+    @Test("a probe with clock: true records when its handler started, on the machine's monotonic clock, in a worker process")
+    func probeRecordsItsHandlersStart() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 2)
+            defer { pool.close() }
+            let queue = JobQueue(pool: pool)
+            let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
+            try await withProcessGroup { (processes: ProcessGroup) async throws in
+                await processes.start("clock-worker", ["worker", "--queues", "clock", "--log-level", "warning"], environment: environment)
+                let before = MonotonicClock.nanoseconds()
+                let (id, _) = try await queue.enqueue(NewJob(kind: "probe", payload: #"{"clock": true}"#, queue: "clock"))
+                #expect(try await eventually(timeout: .seconds(60)) { try await queue.state(of: id) == .succeeded })
+                let after = MonotonicClock.nanoseconds()
+                let started = try await pool.query("SELECT handler_started_ns FROM benefit.probe_effect WHERE job_id = \(id)")
+                    .single(Int64.self)
+                // Read in another process, after the enqueue began and before the job was seen done.
+                #expect(started > before && started < after, "\(before) \(started) \(after)")
+                // Without clock: true, no reading.
+                let (plain, _) = try await queue.enqueue(NewJob(kind: "probe", queue: "clock"))
+                #expect(try await eventually(timeout: .seconds(60)) { try await queue.state(of: plain) == .succeeded })
+                #expect(try await pool.query("SELECT count(*) FROM benefit.probe_effect WHERE job_id = \(plain) AND handler_started_ns IS NULL")
+                    .single(Int.self) == 1)
+            }
+        }
+    }
+
+    @Test("bench queue works through its jobs with real workers and prints both pickup figures")
+    func benchQueuePrintsItsFigures() async throws {
+        let server = try TestDatabase.server()
+        let outcome = try await BenefitProcess.run(
+            ["bench", "queue", "--jobs", "400", "--workers", "1", "--concurrency", "10", "--latency-samples", "3", "--json",
+             "--log-level", "warning"],
+            environment: ["DATABASE_URL": server.secretConnectionString])
+        try #require(outcome.exitCode == 0, "\(outcome.standardError)")
+        let report = try JSONDecoder().decode(QueueBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
+        #expect(report.throughput.succeeded == 400)
+        #expect(report.pickup.samples == 3)
+        let handler = report.pickup.commitToHandler
+        #expect(handler.p50 > 0 && handler.p50 <= handler.p90 && handler.p90 <= handler.p99 && handler.p99 <= handler.max)
+        #expect(report.pickup.p50Milliseconds > 0)
+    }
+}
