@@ -10,7 +10,7 @@ import Synchronization
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
-        subcommands: [Client.self, Queue.self, CampaignRun.self, ConsolePages.self, Prune.self]
+        subcommands: [Client.self, Queue.self, Claim.self, CampaignRun.self, ConsolePages.self, Prune.self]
     )
 
     struct Client: AsyncParsableCommand {
@@ -248,6 +248,65 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "claim",
+            abstract: "Time claims with a short and a long backlog: does a claim cost more with a million jobs queued?",
+            discussion: """
+                Needs a role with CREATEDB: it works in a scratch database
+                benefit_bench_<random> that it creates, migrates and drops at the end.
+
+                For each --backlog in turn (smallest first): that many available no-op
+                jobs, then --rounds claims of --limit on one connection, each followed by
+                the completion of what it claimed, timed apart: p50 and p99 in ms.
+                Run it on a release build (swift build -c release).
+
+                Example: benefit bench claim --backlog 10000 --backlog 1000000
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(
+            parsing: .unconditionalSingleValue, help: "Jobs queued while claims are timed; repeat for more. (default: 10000 and 1000000)",
+            transform: OptionValues.wholeNumber(100...10_000_000))
+        var backlog: [Int] = []
+
+        @Option(parsing: .unconditional, help: "Claim-and-complete rounds per backlog. (default: 1000)", transform: OptionValues.wholeNumber(10...100_000))
+        var rounds = 1_000
+
+        @Option(parsing: .unconditional, help: "Jobs per claim. (default: 10)", transform: OptionValues.wholeNumber(1...1_000))
+        var limit = 10
+
+        @Flag(help: "Print one JSON object instead of lines.")
+        var json = false
+
+        func validate() throws {
+            if backlog.contains(where: { $0 < rounds * limit }) {
+                throw ValidationError("--backlog: each backlog must hold the \(rounds * limit) jobs that --rounds claims of --limit take")
+            }
+        }
+
+        func run() async throws {
+            let (configuration, logger) = try await connection.configuration(label: "benefit.bench")
+            var benchmark = ClaimBenchmark()
+            if !backlog.isEmpty { benchmark.backlogs = backlog }
+            benchmark.rounds = rounds
+            benchmark.limit = limit
+            let report = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
+            if json { return print(try TextTable.json(report)) }
+            print("PostgreSQL       ", report.serverVersion)
+            print(TextTable.render(
+                header: ["QUEUED", "CLAIM P50 MS", "CLAIM P99 MS", "COMPLETE P50 MS", "COMPLETE P99 MS"],
+                rows: report.backlogs.map { backlog in
+                    [TextTable.grouped(backlog.queued)] + [
+                        backlog.times.claimP50Milliseconds, backlog.times.claimP99Milliseconds,
+                        backlog.times.completeP50Milliseconds, backlog.times.completeP99Milliseconds,
+                    ].map { String(format: "%.3f", $0) }
+                }))
+            print("(\(report.rounds) claims of \(report.limit) per backlog, each completed, on one connection)")
+        }
+    }
+
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "prune",
@@ -294,7 +353,7 @@ struct Bench: AsyncParsableCommand {
                 String(format: "job %.0f MB, job_attempt %.0f MB in %ld partitions",
                        Double(sizes.jobBytes) / 1_048_576, Double(sizes.attemptBytes) / 1_048_576, sizes.partitions)
             }
-            func claims(_ claims: PruneBenchmark.Claims) -> String {
+            func claims(_ claims: ClaimTimes) -> String {
                 String(format: "claim of 10 p50 %.3f ms, p99 %.3f ms; completion of 10 p50 %.3f ms, p99 %.3f ms",
                        claims.claimP50Milliseconds, claims.claimP99Milliseconds, claims.completeP50Milliseconds, claims.completeP99Milliseconds)
             }

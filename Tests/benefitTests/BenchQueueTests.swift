@@ -50,4 +50,19 @@ struct BenchQueueTests {
         #expect(handler.p50 > 0 && handler.p50 <= handler.p90 && handler.p90 <= handler.p99 && handler.p99 <= handler.max)
         #expect(report.pickup.p50Milliseconds > 0)
     }
+
+    @Test("bench claim times claims at each backlog, smallest first; a backlog too small for the rounds is a usage error")
+    func benchClaimTimesEachBacklog() async throws {
+        let environment = ["DATABASE_URL": try TestDatabase.server().secretConnectionString]
+        let outcome = try await BenefitProcess.run(
+            ["bench", "claim", "--backlog", "500", "--backlog", "200", "--rounds", "10", "--limit", "5", "--json", "--log-level", "warning"],
+            environment: environment)
+        try #require(outcome.exitCode == 0, "\(outcome.standardError)")
+        let report = try JSONDecoder().decode(ClaimBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
+        #expect(report.backlogs.map(\.queued) == [200, 500])
+        #expect(report.backlogs.allSatisfy { $0.times.claimP50Milliseconds > 0 && $0.times.claimP50Milliseconds <= $0.times.claimP99Milliseconds })
+        let small = try await BenefitProcess.run(["bench", "claim", "--backlog", "100", "--rounds", "100", "--limit", "10"], environment: environment)
+        #expect(small.exitCode == 64)
+        #expect(small.standardError.contains("--backlog: each backlog must hold the 1000 jobs"), "\(small.standardError)")
+    }
 }

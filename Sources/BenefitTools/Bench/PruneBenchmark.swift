@@ -40,18 +40,11 @@ public struct PruneBenchmark: Sendable {
         public var partitions: Int
     }
 
-    public struct Claims: Sendable, Codable {
-        public var claimP50Milliseconds: Double
-        public var claimP99Milliseconds: Double
-        public var completeP50Milliseconds: Double
-        public var completeP99Milliseconds: Double
-    }
-
     public struct Report: Sendable, Codable {
         public var serverVersion: String
         public var jobs: Int
         public var before: Sizes
-        public var claimsBefore: Claims
+        public var claimsBefore: ClaimTimes
         public var partitionsDropped: [String]
         public var attemptsDropped: Int
         public var dropSeconds: Double
@@ -59,7 +52,7 @@ public struct PruneBenchmark: Sendable {
         public var attemptsDeleted: Int
         public var deleteSeconds: Double
         public var after: Sizes
-        public var claimsAfter: Claims
+        public var claimsAfter: ClaimTimes
         public var afterVacuum: Sizes
     }
 
@@ -138,29 +131,7 @@ public struct PruneBenchmark: Sendable {
     }
 
     /// 20,000 available no-op jobs; `claimRounds` claims of 10, each completed; the rest deleted.
-    private func timeClaims(_ pool: PostgresPool) async throws -> Claims {
-        let queue = JobQueue(pool: pool)
-        _ = try await queue.enqueueBulk(Array(repeating: NewJob(kind: "noop", queue: "bench"), count: 20_000))
-        try await pool.query("ANALYZE benefit.job")
-        let worker = WorkerIdentity(name: "bench-claimer")
-        var claims: [Double] = []
-        var completions: [Double] = []
-        for _ in 0..<claimRounds {
-            let start = ContinuousClock.now
-            let claimed = try await queue.claim(queues: ["bench"], limit: 10, worker: worker)
-            let claimedAt = ContinuousClock.now
-            guard claimed.count == 10 else { throw BenchmarkError("a claim of 10 got \(claimed.count) jobs") }
-            let outcomes = try await queue.completeMany(claimed.map(\.leaseKey))
-            guard outcomes.values.allSatisfy({ $0 == .succeeded }) else { throw BenchmarkError("a completion was fenced") }
-            claims.append((claimedAt - start).seconds * 1_000)
-            completions.append((ContinuousClock.now - claimedAt).seconds * 1_000)
-        }
-        try await pool.query("DELETE FROM benefit.job WHERE queue = 'bench'")
-        claims.sort()
-        completions.sort()
-        return Claims(
-            claimP50Milliseconds: QueueBenchmark.percentile(claims, 0.5), claimP99Milliseconds: QueueBenchmark.percentile(claims, 0.99),
-            completeP50Milliseconds: QueueBenchmark.percentile(completions, 0.5),
-            completeP99Milliseconds: QueueBenchmark.percentile(completions, 0.99))
+    private func timeClaims(_ pool: PostgresPool) async throws -> ClaimTimes {
+        try await ClaimTimes.measure(queued: 20_000, rounds: claimRounds, on: pool)
     }
 }
