@@ -154,6 +154,9 @@ struct Bench: AsyncParsableCommand {
                    recuperation: ten sessions with places for one member in twenty; the
                      rest waitlisted.
 
+                Prints the peak resident memory of this process once the import (which
+                runs in it) is done, and of the largest worker process.
+
                 Run it on a release build (swift build -c release).
                 """)
 
@@ -199,6 +202,9 @@ struct Bench: AsyncParsableCommand {
             print("run time         ", String(
                 format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
                 report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
+            print("peak memory      ", String(
+                format: "import %.0f MB (this process), largest worker %.0f MB (resident)",
+                Double(report.importPeakBytes) / 1_048_576, Double(report.workerPeakBytes) / 1_048_576))
         }
     }
 

@@ -80,6 +80,10 @@ public struct CampaignBenchmark: Sendable {
         public var batchSeconds: Double
         /// Eligible members per second of the whole run.
         public var membersPerSecond: Double
+        /// This process's peak resident memory once the import (which ran in it) was done.
+        public var importPeakBytes: Int
+        /// The largest worker process's peak resident memory, read once they exited.
+        public var workerPeakBytes: Int
     }
 
     /// The campaign file the benchmark applies.
@@ -164,6 +168,7 @@ public struct CampaignBenchmark: Sendable {
         let importStart = clock.now
         _ = try await RosterImport.generated(count: members, seed: seed, on: pool)
         let importSeconds = (clock.now - importStart).seconds
+        let importPeakBytes = PeakMemory.ofThisProcess()
         logger.info("imported \(members) members in \(String(format: "%.1f", importSeconds)) s")
         if analyzeFirst { try await pool.query("ANALYZE benefit.member") }
 
@@ -209,6 +214,7 @@ public struct CampaignBenchmark: Sendable {
             serverVersion: serverVersion, program: program, analyzedFirst: analyzeFirst, members: members, workers: workers,
             concurrency: concurrency, batchSize: batchSize, importSeconds: importSeconds, eligible: figures.0, batches: figures.1,
             served: figures.2, waitlisted: figures.3, amount: figures.4, runSeconds: figures.5, planningSeconds: figures.6 ?? 0,
-            batchSeconds: figures.7 ?? 0, membersPerSecond: figures.5 > 0 ? Double(figures.0) / figures.5 : 0)
+            batchSeconds: figures.7 ?? 0, membersPerSecond: figures.5 > 0 ? Double(figures.0) / figures.5 : 0,
+            importPeakBytes: importPeakBytes, workerPeakBytes: PeakMemory.ofLargestChild())
     }
 }

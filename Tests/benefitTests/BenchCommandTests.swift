@@ -2,13 +2,14 @@ import BenefitCore
 import BenefitQueue
 import BenefitTestSupport
 import BenefitTools
+import BenefitWorkers
 import Foundation
 import PostgresClient
 import Testing
 
-/// `benefit bench queue` and the clock its pickup latency is read from.
-@Suite("Bench: the queue")
-struct BenchQueueTests {
+/// The benchmark commands, run small: they work end to end and print what they promise.
+@Suite("Bench commands")
+struct BenchCommandTests {
     @Test("a probe with clock: true records when its handler started, on the machine's monotonic clock, in a worker process")
     func probeRecordsItsHandlersStart() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
@@ -64,5 +65,19 @@ struct BenchQueueTests {
         let small = try await BenefitProcess.run(["bench", "claim", "--backlog", "100", "--rounds", "100", "--limit", "10"], environment: environment)
         #expect(small.exitCode == 64)
         #expect(small.standardError.contains("--backlog: each backlog must hold the 1000 jobs"), "\(small.standardError)")
+    }
+
+    @Test("bench campaign runs a program over a small roster with real workers and reports its peaks of memory")
+    func benchCampaignReportsItsPeaks() async throws {
+        let outcome = try await BenefitProcess.run(
+            ["bench", "campaign", "--program", "relief", "--members", "3000", "--workers", "1", "--batch-size", "500", "--json",
+             "--log-level", "warning"],
+            environment: ["DATABASE_URL": try TestDatabase.server().secretConnectionString])
+        try #require(outcome.exitCode == 0, "\(outcome.standardError)")
+        let report = try JSONDecoder().decode(CampaignBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
+        #expect(report.members == 3_000 && report.eligible > 0 && report.served == report.eligible)
+        // Peaks in bytes: a Swift process holds some megabytes, and under a gigabyte here.
+        #expect((4_000_000..<1_000_000_000).contains(report.importPeakBytes), "\(report.importPeakBytes)")
+        #expect((4_000_000..<1_000_000_000).contains(report.workerPeakBytes), "\(report.workerPeakBytes)")
     }
 }
