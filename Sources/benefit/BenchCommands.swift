@@ -202,6 +202,9 @@ struct Bench: AsyncParsableCommand {
             print("run time         ", String(
                 format: "%.1f s trigger -> end (planning %.1f s, batches %.1f s): %.0f members/s",
                 report.runSeconds, report.planningSeconds, report.batchSeconds, report.membersPerSecond))
+            print("server writes    ", String(
+                format: "%.0f bytes of WAL per member, %.1f commits per 1,000 members (trigger -> workers stopped)",
+                report.walBytesPerMember, report.commitsPerThousandMembers))
             print("peak memory      ", String(
                 format: "import %.0f MB (this process), largest worker %.0f MB (resident)",
                 Double(report.importPeakBytes) / 1_048_576, Double(report.workerPeakBytes) / 1_048_576))

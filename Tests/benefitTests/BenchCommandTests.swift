@@ -76,6 +76,8 @@ struct BenchCommandTests {
         try #require(outcome.exitCode == 0, "\(outcome.standardError)")
         let report = try JSONDecoder().decode(CampaignBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
         #expect(report.members == 3_000 && report.eligible > 0 && report.served == report.eligible)
+        // Every grant is a row of WAL, and the batches commit: neither can be nothing.
+        #expect(report.walBytesPerMember > 50 && report.commitsPerThousandMembers > 0, "\(report.walBytesPerMember) \(report.commitsPerThousandMembers)")
         // Peaks in bytes: a Swift process holds some megabytes, and under a gigabyte here.
         #expect((4_000_000..<1_000_000_000).contains(report.importPeakBytes), "\(report.importPeakBytes)")
         #expect((4_000_000..<1_000_000_000).contains(report.workerPeakBytes), "\(report.workerPeakBytes)")

@@ -80,6 +80,11 @@ public struct CampaignBenchmark: Sendable {
         public var batchSeconds: Double
         /// Eligible members per second of the whole run.
         public var membersPerSecond: Double
+        /// WAL the server wrote from the trigger to the workers' exit, per eligible member.
+        public var walBytesPerMember: Double
+        /// Transactions committed in the scratch database over the same span, per 1,000
+        /// eligible members: the workers' and the trigger's (the benchmark's own reads left out).
+        public var commitsPerThousandMembers: Double
         /// This process's peak resident memory once the import (which ran in it) was done.
         public var importPeakBytes: Int
         /// The largest worker process's peak resident memory, read once they exited.
@@ -175,24 +180,29 @@ public struct CampaignBenchmark: Sendable {
         let source = try CampaignStore.Source(parsing: campaignYAML, fileName: "\(campaign).yaml", validators: BenefitPrograms.catalog.validators)
         _ = try await CampaignStore.apply([source], dryRun: false, by: OperatorIdentity.current, on: pool)
 
+        let before = try await Self.serverCounters(pool)
         let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline
-        let runID = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
+        // (run, the benchmark's own transactions in the span: its reads of the run's state and the first counters' read)
+        let (runID, ownCommits) = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
             guard let runID = try await CampaignStore.trigger(campaign, at: Date(), by: OperatorIdentity.current, on: pool) else {
                 throw BenchmarkError("the benchmark campaign could not be triggered")
             }
             logger.info("triggered run \(runID); waiting for it to end")
             let giveUp = ContinuousClock.now + deadline
+            var reads = 0
             while true {
                 let run = try await RunHistory.find(runID, on: pool)
+                reads += 1
                 if let run, run.state.isFinal {
                     guard run.state == .succeeded else { throw BenchmarkError("the benchmark run ended \(run.state.rawValue)") }
-                    return runID
+                    return (runID, reads + 1)
                 }
                 guard ContinuousClock.now < giveUp else { throw BenchmarkError("the run did not end within \(DurationText.format(deadline))") }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
+        let after = try await Self.serverCounters(pool)
         let figures = try await pool.query("""
             SELECT r.members_total, r.batches_total,
                    (SELECT count(*) FROM benefit.grants g WHERE g.run_id = r.run_id)
@@ -215,6 +225,19 @@ public struct CampaignBenchmark: Sendable {
             concurrency: concurrency, batchSize: batchSize, importSeconds: importSeconds, eligible: figures.0, batches: figures.1,
             served: figures.2, waitlisted: figures.3, amount: figures.4, runSeconds: figures.5, planningSeconds: figures.6 ?? 0,
             batchSeconds: figures.7 ?? 0, membersPerSecond: figures.5 > 0 ? Double(figures.0) / figures.5 : 0,
+            walBytesPerMember: figures.0 > 0 ? Double(after.wal - before.wal) / Double(figures.0) : 0,
+            commitsPerThousandMembers: figures.0 > 0 ? Double(after.commits - before.commits - ownCommits) * 1_000 / Double(figures.0) : 0,
             importPeakBytes: importPeakBytes, workerPeakBytes: PeakMemory.ofLargestChild())
+    }
+
+    /// The server's WAL position (bytes from its start) and the transactions the
+    /// scratch database has committed (read-only ones included). The workers'
+    /// backends report their commits to the statistics when they exit, so read
+    /// after the workers are stopped.
+    private static func serverCounters(_ pool: PostgresPool) async throws -> (wal: Int, commits: Int) {
+        try await pool.query("""
+            SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,
+                   (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())
+            """).single((Int, Int).self)
     }
 }
