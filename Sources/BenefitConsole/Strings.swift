@@ -93,6 +93,7 @@ enum Strings {
         "results_planned_per_tier": ("各困难等级计划发放金额", "Money per tier, as planned"),
         "results_bookings_per_day": ("本周期每天的体检预约", "Bookings per day in the cycle"),
         "results_places_per_session": ("各期疗休养名额", "Places filled per session"),
+        "results_places_per_fair": ("各场招聘会名额", "Places filled per fair"),
         "results_paid_per_category": ("各类别帮扶发放金额", "Aid paid per category"),
         "waitlisted": ("候补人数", "Left on the waitlist"),
         "burnDown": ("预算消耗（按批次提交）", "Budget burn-down, batch by batch"),
