@@ -49,7 +49,10 @@ struct JobFairPlacementTests {
             try await JobFairFixtures.insertRegister(on: pool)
             try await JobFairFixtures.insertMembers(300, on: pool)
             let fairs = [FairReference.Fair(name: "城西区小型招聘会", district: "城西区", capacity: 7)]
-            for (name, rankBy) in [("by-hardship", ["hardship", "frontline"]), ("by-frontline", ["frontline", "hardship"]), ("by-draw", [])] {
+            let orders: [(name: String, rankBy: [String])] = [
+                ("by-hardship", ["hardship", "frontline"]), ("by-frontline", ["frontline", "hardship"]), ("by-draw", []),
+            ]
+            for (name, rankBy) in orders {
                 try await ProgramFixtures.apply(JobFairFixtures.campaignYAML(
                     name: name, parameters: "{ rankBy: [\(rankBy.joined(separator: ", "))], seed: 5, \(JobFairFixtures.fairsYAML(fairs)) }"), on: pool)
                 let reference = FairReference(fairs: fairs, rankBy: rankBy, seed: 5)
