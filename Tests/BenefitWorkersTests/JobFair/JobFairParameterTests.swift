@@ -28,7 +28,7 @@ struct JobFairParameterTests {
 
     @Test("bad parameter blocks report every problem with its path", arguments: [
         ("{ fair: [] }",
-         ["parameters.fair: unknown key (did you mean fairs?)",
+         ["parameters.fair: unknown key (known keys: employment, fairs, rankBy, seed)",
           "parameters.fairs: required: the fairs, such as [{ name: 城东区春风行动专场招聘会, district: 城东区, date: 2027-02-24, capacity: 300 }]"]),
         ("{ fairs: [], employment: [gig, boss], rankBy: [hardship, seniority, hardship], seed: 1.5 }",
          ["parameters.fairs: expected a non-empty list of fairs, got an empty list",
