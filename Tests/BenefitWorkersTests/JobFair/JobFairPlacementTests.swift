@@ -1,6 +1,7 @@
 import BenefitCore
 import BenefitScheduler
 import BenefitTestSupport
+import BenefitWorkers
 import Foundation
 import PostgresClient
 import Testing
@@ -39,6 +40,30 @@ struct JobFairPlacementTests {
             // Every kind of reason is there.
             let reasons = Set(expected.waitlist.values.map { $0.reason.prefix(12) })
             #expect(reasons == ["org unit 无名厂", "no fair in d", "all places a"])
+            // Each place is in its member's file.
+            #expect(try await pool.query("SELECT count(*) FROM benefit.member_history WHERE kind = 'fair-place'").single(Int.self)
+                == expected.placed.count)
+
+            // The evaluation counts the places as served, and shows each fair and each district against its capacity.
+            let evaluation = try await CampaignEvaluation.read(campaign: "spring-fairs", on: pool)
+            #expect(evaluation.total.served == expected.placed.count)
+            #expect(evaluation.total.waitlisted == expected.waitlist.count)
+            let places = Dictionary(uniqueKeysWithValues: evaluation.places.map { ("\($0.place) \($0.day)", [$0.used, $0.capacity]) })
+            #expect(places["城东区 · 城东区春风招聘会 2027-02-20"] == [50, 50])
+            #expect(places["城东区 · 城东区返岗招聘会 2027-02-22"] == [40, 40])
+            #expect(places["城东区 all fairs"] == [90, 90])
+            #expect(places["临港区 all fairs"] == [30, 30])
+            #expect(places["城西区 all fairs"] == [fill[1].members, 100])
+            #expect(places.keys.filter { $0.hasPrefix("高新区") }.isEmpty)
+
+            // The run's page draws places per fair.
+            let results = try #require(try await ProgramResults.read(runID: run.runID, program: "job-fair", on: pool))
+            #expect(results.measure == .placesPerFair)
+            #expect(results.figures.map(\.label) == [
+                "城东区 · 城东区春风招聘会", "城西区 · 城西区就业援助招聘会", "城东区 · 城东区返岗招聘会", "临港区 · 临港区物流专场",
+            ])
+            #expect(results.figures.map(\.value) == [50, Decimal(fill[1].members), 40, 30])
+            #expect(results.waitlisted == expected.waitlist.count)
         }
     }
 
