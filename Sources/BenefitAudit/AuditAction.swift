@@ -4,7 +4,8 @@
 /// sign-ins by 0014_console_and_upgrades.sql, prunes by 0018_retention.sql,
 /// members leaving by 0021_membership_status.sql, hardship aid's by
 /// 0022_hardship_aid.sql, top-ups by 0023_budget_topup.sql and changes after
-/// booking by 0024_booking_changes.sql).
+/// booking by 0024_booking_changes.sql, the units register's import by
+/// 0025_job_fairs.sql).
 public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     case campaignApply = "campaign.apply"
     case campaignPause = "campaign.pause"
@@ -25,6 +26,9 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
     /// One row per chunk deleted.
     case jobPrune = "job.prune"
     case rosterImport = "roster.import"
+    /// `members units`: the org units register imported, all or none (migration 0025);
+    /// target the file, the counts in the details.
+    case rosterUnits = "roster.units"
     /// `queues pause`: no worker claims the queue's jobs until it is resumed.
     case queuePause = "queue.pause"
     /// `queues resume`: the queue's jobs are claimed again.
@@ -69,7 +73,7 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable, Codable {
         case .campaignApply, .campaignPause, .campaignResume, .campaignTrigger, .campaignBackfill, .campaignTopup: .campaign
         case .runCancel, .runRetry: .run
         case .jobRetry, .jobCancel, .jobPrune: .job
-        case .rosterImport: .roster
+        case .rosterImport, .rosterUnits: .roster
         case .queuePause, .queueResume: .queue
         case .userAdd, .userDisable, .userPasswd, .userLogin, .userLogout: .user
         case .memberLeave: .member

@@ -5,7 +5,7 @@ import BenefitScheduler
 public enum BenefitPrograms {
     /// Every program this binary knows.
     public static let catalog = ProgramCatalog([
-        DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram(), RecuperationProgram(), HardshipAidProgram(),
+        DrillProgram(), SeasonalReliefProgram(), HealthCheckupProgram(), RecuperationProgram(), HardshipAidProgram(), JobFairProgram(),
     ])
 
     /// Every handler a worker runs: the engine's diagnostic kinds, and campaign

@@ -4,7 +4,8 @@ import PostgresClient
 /// What a run's program did, in figures the run's page draws: money per tier
 /// as the run's plan allotted it, and the budget burning down as batches commit
 /// (seasonal relief); bookings per day, and per hospital and day in the run's
-/// cycle (health checkups); places per session (recuperation); money paid per
+/// cycle (health checkups); places per session (recuperation); places per fair
+/// (job fairs); money paid per
 /// category (hardship aid); the waitlist in rank order.
 ///
 /// Each is read so that a run over a million members stays cheap to show: from
@@ -19,6 +20,8 @@ public struct ProgramResults: Sendable {
         case bookingsPerDay = "bookings_per_day"
         /// Places filled, by site and session.
         case placesPerSession = "places_per_session"
+        /// Places filled by the run, by job fair (`district · fair`).
+        case placesPerFair = "places_per_fair"
         /// Yuan paid by the run, by hardship-aid category.
         case paidPerCategory = "paid_per_category"
 
@@ -88,6 +91,12 @@ public struct ProgramResults: Sendable {
             figures = try await pool.query("""
                 SELECT site || ' ' || session_start::text, count(*)::numeric FROM benefit.allocations WHERE run_id = \(runID)
                 GROUP BY site, session_start ORDER BY session_start, site
+                """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
+        case JobFairProgram.name:
+            measure = .placesPerFair
+            figures = try await pool.query("""
+                SELECT district || ' · ' || fair, count(*)::numeric FROM benefit.fair_places WHERE run_id = \(runID)
+                GROUP BY district, fair, fair_date ORDER BY fair_date, district, fair
                 """).decode((String, Decimal).self).map { (label: $0.0, value: $0.1) }
         case HardshipAidProgram.name:
             measure = .paidPerCategory

@@ -8,7 +8,7 @@ struct Members: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import the member roster, record members who leave, show a member's file, or generate a roster.",
         discussion: "The roster format and membership status are described in docs/programs.md (Member roster).",
-        subcommands: [Import.self, Leave.self, Show.self, Generate.self])
+        subcommands: [Import.self, Units.self, Leave.self, Show.self, Generate.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -92,6 +92,48 @@ struct Members: AsyncParsableCommand {
         }
     }
 
+    struct Units: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import the org units register: which district each org unit is in.",
+            discussion: """
+                The file starts with the header:
+
+                \(OrgUnitRegister.header)
+
+                Units in the file are added, or their district changed; units missing from
+                the file are left alone. Job-fair campaigns invite members to the fairs of
+                their org unit's district; members of a unit not in the register are
+                waitlisted. `benefit members generate --units-out FILE` writes the register
+                of a generated roster.
+
+                All or nothing: if any record is bad, the first 50 problems are listed
+                (FILE:LINE: COLUMN: what is wrong) with a count of the rest, and nothing is
+                written. Recorded in the audit trail (roster.units).
+
+                \(RequiredRole.operator)
+                """)
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "The register file (CSV, UTF-8).")
+        var file: String
+
+        func run() async throws {
+            let summary: OrgUnitRegister.Summary
+            do {
+                // The file is checked before finding the database, which may mean starting the embedded one.
+                _ = try OrgUnitRegister.read(path: file)
+                let (database, logger) = try await connection.configuration(label: "benefit.members")
+                let pool = PostgresPool(configuration: database, maxConnections: 1, logger: logger)
+                summary = try await OrgUnitRegister.importFile(path: file, by: OperatorIdentity.current, on: pool)
+            } catch let error as RosterError {
+                printToStandardError(error.problemLines)
+                throw CommandFailure(error.summary)
+            }
+            print("\(file): \(summary.added) added, \(summary.updated) updated, \(summary.unchanged) unchanged")
+        }
+    }
+
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a realistic synthetic roster (CSV), the same for the same seed.",
@@ -114,6 +156,11 @@ struct Members: AsyncParsableCommand {
         var out: String?
 
         @Option(help: ArgumentHelp(
+            "Also write the roster's org units register (org_unit,district) to this file, for `members units`.",
+            valueName: "file"))
+        var unitsOut: String?
+
+        @Option(help: ArgumentHelp(
             "The day the roster describes: ages and dates are relative to it (default: 1 January of this year).",
             valueName: "YYYY-MM-DD"))
         var asOf: String?
@@ -128,6 +175,15 @@ struct Members: AsyncParsableCommand {
 
         func run() throws {
             let day = asOf.flatMap(CalendarDate.init) ?? RosterGenerator.defaultAsOf
+            if let unitsOut {
+                do {
+                    try OrgUnitRegister.writeGenerated(count: count, toFile: unitsOut)
+                } catch {
+                    throw CommandFailure(error.description)
+                }
+                // The roster may go to standard output: the note goes to standard error.
+                printToStandardError(["wrote the org units register to \(unitsOut)"])
+            }
             guard let out else {
                 return try RosterGenerator.writeCSV(count: count, seed: seed, asOf: day, to: .standardOutput)
             }

@@ -27,9 +27,11 @@ struct LeastPrivilegeProcessTests {
             defer { owner.close() }
             try await TestDatabase.withLogins([.operator, .worker], on: configuration) { logins in
                 let (operatorLogin, workerLogin) = (logins[.operator]!, logins[.worker]!)
-                let roster = TemporaryFiles.path(named: "roster.csv")
-                try await Self.succeed(["members", "generate", "--count", "400", "--seed", "7", "--out", roster], as: operatorLogin)
+                let roster = TemporaryFiles.path(named: "roster.csv"), units = TemporaryFiles.path(named: "units.csv")
+                try await Self.succeed(
+                    ["members", "generate", "--count", "400", "--seed", "7", "--out", roster, "--units-out", units], as: operatorLogin)
                 try await Self.succeed(["members", "import", roster], as: operatorLogin)
+                try await Self.succeed(["members", "units", units], as: operatorLogin)
                 let campaign = try TemporaryFiles.write(CampaignText.yaml(
                     name: "winter-warmth", program: "seasonal-relief", cron: "0 9 * * *", batchSize: 50, parameters: Self.relief), named: "winter.yaml")
                 try await Self.succeed(["campaign", "apply", campaign], as: operatorLogin)
@@ -182,6 +184,7 @@ struct LeastPrivilegeProcessTests {
         (["aid", "list"], "benefit_operator"), (["aid", "fund", "deposit"], "benefit_operator"), (["aid", "fund", "show"], "benefit_operator"),
         (["aid", "report"], "benefit_operator"),
         (["members", "import"], "benefit_operator"), (["members", "leave"], "benefit_operator"), (["members", "show"], "benefit_operator"),
+        (["members", "units"], "benefit_operator"),
         (["runs", "list"], "benefit_operator"), (["runs", "show"], "benefit_operator"),
         (["runs", "watch"], "benefit_operator"), (["runs", "cancel"], "benefit_operator"), (["jobs", "enqueue"], "benefit_operator"),
         (["jobs", "dead"], "benefit_operator"), (["jobs", "retry"], "benefit_operator"), (["jobs", "cancel"], "benefit_operator"),

@@ -45,10 +45,11 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
     }
 
     /// Places used at one place on one day: a recuperation session (site and
-    /// first day), a hospital's checkup day.
+    /// first day), a hospital's checkup day, a job fair (`district · fair` and its
+    /// day), or a district's job fairs together.
     public struct Place: Sendable, Codable, Equatable {
         public let place: String
-        /// `YYYY-MM-DD`.
+        /// `YYYY-MM-DD`, or `all fairs` for a district's job fairs together.
         public let day: String
         public let used: Int
         public let capacity: Int

@@ -42,6 +42,7 @@ enum CampaignEvaluationQueries {
             SELECT member_id FROM benefit.grants WHERE campaign = \(campaign) AND cycle = \(cycle)
             UNION SELECT member_id FROM benefit.appointments WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
             UNION SELECT member_id FROM benefit.allocations WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
+            UNION SELECT member_id FROM benefit.fair_places WHERE campaign = \(campaign) AND cycle = \(cycle)
             UNION SELECT member_id FROM benefit.aid_payments WHERE run_id IN (SELECT run_id FROM cycle_runs)
         ), waiting AS (
             SELECT member_id, min(reason) AS reason FROM benefit.waitlist w
@@ -115,7 +116,9 @@ enum CampaignEvaluationQueries {
     }
 
     /// `place, day, used, capacity`: recuperation places per site and session,
-    /// checkup bookings per hospital and day (a session or day nobody got does not show).
+    /// checkup bookings per hospital and day, job-fair places per fair (`district ·
+    /// fair`) and per district over all its fairs (`district`, day `all fairs`); a
+    /// session, day or fair nobody got does not show.
     static func places(campaign: String, cycle: String) -> PostgresQuery {
         """
         SELECT site, session_start::text, count(*), max(session_capacity) FROM benefit.allocations
@@ -125,6 +128,15 @@ enum CampaignEvaluationQueries {
         SELECT hospital, appointment_date::text, count(*), max(daily_capacity) FROM benefit.appointments
         WHERE campaign = \(campaign) AND cycle = \(cycle) AND cancelled_at IS NULL
         GROUP BY hospital, appointment_date
+        UNION ALL
+        SELECT district || ' · ' || fair, fair_date::text, count(*), max(fair_capacity) FROM benefit.fair_places
+        WHERE campaign = \(campaign) AND cycle = \(cycle)
+        GROUP BY district, fair, fair_date
+        UNION ALL
+        SELECT district, 'all fairs', sum(places_filled)::bigint, sum(capacity)::bigint FROM benefit.job_fairs
+        WHERE campaign = \(campaign) AND cycle = \(cycle)
+        GROUP BY district
+        HAVING sum(places_filled) > 0
         ORDER BY 1, 2
         """
     }

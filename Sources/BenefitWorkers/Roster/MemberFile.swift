@@ -52,11 +52,13 @@ public struct MemberFile: Sendable, Encodable {
             public static let appointmentCancelled = Kind(rawValue: "appointment-cancelled")
             public static let appointmentNoShow = Kind(rawValue: "appointment-no-show")
             public static let placeCancelled = Kind(rawValue: "place-cancelled")
+            /// A place at a job fair (migration 0025).
+            public static let fairPlace = Kind(rawValue: "fair-place")
 
             /// Every kind `benefit.member_history` writes today (the console labels each).
             public static let known: [Kind] = [
                 .grant, .appointment, .place, .waitlist, .joined, .left, .aidApplication, .aidPayment,
-                .appointmentMoved, .appointmentCancelled, .appointmentNoShow, .placeCancelled,
+                .appointmentMoved, .appointmentCancelled, .appointmentNoShow, .placeCancelled, .fairPlace,
             ]
         }
 

@@ -21,7 +21,7 @@ public struct RosterGenerator: Sequence, IteratorProtocol, Sendable {
     public let asOf: CalendarDate
     private var random: SplitMix64
     private var produced = 0
-    private let units: [(name: String, workforce: RosterNames.Workforce)]
+    private let units: [(name: String, workforce: RosterNames.Workforce, district: String)]
     private let idDigits: Int
 
     /// The usual "today" of a generated roster: 1 January of the current year, so
@@ -40,9 +40,20 @@ public struct RosterGenerator: Sequence, IteratorProtocol, Sendable {
         self.count = count
         self.asOf = asOf
         random = SplitMix64(seed: seed)
-        // About 150 members per branch on average; the skew below makes most far smaller.
-        units = (0..<Swift.max(3, count / 150)).map(RosterNames.orgUnit)
+        units = Self.orgUnits(count: count)
         idDigits = Swift.max(7, String(count).count)
+    }
+
+    /// The branches a roster of `count` members draws from, with their districts:
+    /// about 150 members per branch on average; the skew in ``next()`` makes most far smaller.
+    static func orgUnits(count: Int) -> [(name: String, workforce: RosterNames.Workforce, district: String)] {
+        (0..<Swift.max(3, count / 150)).map(RosterNames.orgUnit)
+    }
+
+    /// The org units register (`org_unit,district`) of the roster of `count`
+    /// members: every branch its members may be drawn from, with its district.
+    public static func units(count: Int) -> [(orgUnit: String, district: String)] {
+        orgUnits(count: count).map { (orgUnit: $0.name, district: $0.district) }
     }
 
     public mutating func next() -> Member? {

@@ -62,20 +62,22 @@ enum RosterNames {
     }
 
     /// The biggest branches: the generator gives the first indices the most members,
-    /// and a primary school with ten thousand members would look wrong.
-    static let largeWorkplaces: [(name: String, workforce: Workforce)] = [
-        ("市第一机床厂", .industry), ("市公交集团", .publicService), ("红星钢铁集团", .industry),
-        ("市第一人民医院", .publicService), ("东方汽车制造厂", .industry), ("市地铁运营公司", .publicService),
-        ("长江纺织集团", .industry), ("市环卫集团", .publicService), ("城南建筑工程集团", .construction),
-        ("光明电子厂", .industry), ("市供电公司", .publicService), ("临港物流园", .logistics),
+    /// and a primary school with ten thousand members would look wrong. Each is in
+    /// a fixed district (the units register of a generated roster gives it).
+    static let largeWorkplaces: [(name: String, workforce: Workforce, district: String)] = [
+        ("市第一机床厂", .industry, "城东区"), ("市公交集团", .publicService, "城西区"), ("红星钢铁集团", .industry, "临港区"),
+        ("市第一人民医院", .publicService, "城南区"), ("东方汽车制造厂", .industry, "经开区"), ("市地铁运营公司", .publicService, "城北区"),
+        ("长江纺织集团", .industry, "滨江区"), ("市环卫集团", .publicService, "城东区"), ("城南建筑工程集团", .construction, "城南区"),
+        ("光明电子厂", .industry, "高新区"), ("市供电公司", .publicService, "城西区"), ("临港物流园", .logistics, "临港区"),
     ]
 
-    /// The name of the branch at `index`: every index gets a different, plausible name.
+    /// The name of the branch at `index`, its kind of workforce and its district:
+    /// every index gets a different, plausible name.
     ///
     /// After the large workplaces, indices are spread over the combinations of
     /// district, stem and kind by a fixed permutation, so neighbouring branches
-    /// do not all share a district.
-    static func orgUnit(_ index: Int) -> (name: String, workforce: Workforce) {
+    /// do not all share a district. Their names begin with their district.
+    static func orgUnit(_ index: Int) -> (name: String, workforce: Workforce, district: String) {
         if index < largeWorkplaces.count { return largeWorkplaces[index] }
         let index = index - largeWorkplaces.count
         let combinations = districts.count * stems.count * kinds.count
@@ -86,6 +88,6 @@ enum RosterNames {
         let district = districts[mixed / (kinds.count * stems.count)]
         let round = index / combinations
         let name = district + stem + kind.name + (round == 0 ? "" : "第\(round + 1)分部")
-        return (name, kind.workforce)
+        return (name, kind.workforce, district)
     }
 }
