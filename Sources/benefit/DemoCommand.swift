@@ -22,10 +22,12 @@ struct DemoCommand: AsyncParsableCommand {
                (the role needs CREATEDB) and migrates it; an older one is dropped
                only if an earlier demo created it, and any other database of that
                name is refused, with nothing dropped;
-            2. generates a roster of --members members and imports it;
+            2. generates a roster of --members members and imports it, with the
+               register of its org units' districts;
             3. applies the example campaigns (ops/campaigns, compiled into this
                binary): winter warmth, summer cooling, autumn education aid, the
-               yearly health checkup and the spring recuperation round;
+               yearly health checkup, the spring recuperation round, the spring
+               job fairs by district and the hardship-aid round;
             4. starts --workers `benefit worker` processes and a `benefit scheduler`,
                triggers every campaign once, and shows the runs' progress;
             5. stops them and reports, per campaign, the members served and

@@ -58,7 +58,8 @@ struct DemoTests {
         #expect(report.campaigns.map(\.campaign).sorted() == expected)
         // Each program's checks below run: every program has a campaign in the demo.
         #expect(Set(report.campaigns.map(\.program))
-            == [SeasonalReliefProgram.name, HealthCheckupProgram.name, RecuperationProgram.name, HardshipAidProgram.name])
+            == [SeasonalReliefProgram.name, HealthCheckupProgram.name, RecuperationProgram.name, HardshipAidProgram.name,
+                JobFairProgram.name])
 
         for campaign in report.campaigns {
             let run = try #require(try await RunHistory.find(campaign.runID, on: pool))
@@ -117,6 +118,19 @@ struct DemoTests {
                 #expect(campaign.amount == paid && campaign.budget == deposited && paid <= deposited)
                 #expect(campaign.served == payments && payments > 0 && campaign.waitlisted > 0)
                 #expect(campaign.served + campaign.waitlisted == awards)
+            }
+            if campaign.program == JobFairProgram.name {
+                // Places: every member invited to a fair of their district; capacity: every fair's, never exceeded.
+                let fairs = try await pool.query("""
+                    SELECT capacity, places_filled FROM benefit.job_fairs WHERE campaign = \(campaign.campaign)
+                    """).decode((Int, Int).self)
+                #expect(campaign.capacity == fairs.reduce(0) { $0 + $1.0 })
+                #expect(campaign.places == fairs.reduce(0) { $0 + $1.1 })
+                #expect(fairs.allSatisfy { $0.1 <= $0.0 } && (campaign.places ?? 0) > 0)
+                #expect(try await pool.query("""
+                    SELECT count(*) FROM benefit.fair_places p JOIN benefit.members m USING (member_id)
+                    JOIN benefit.org_units u ON u.org_unit = m.org_unit WHERE p.campaign = \(campaign.campaign) AND u.district <> p.district
+                    """).single(Int.self) == 0, "every member goes to a fair of their own district")
             }
             if campaign.program == RecuperationProgram.name {
                 // Places: every allocation; capacity: every session's, from the sessions the campaign file lists.
@@ -212,6 +226,8 @@ struct DemoTests {
             try await pool.query("SELECT count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)").single(Int.self)
         case RecuperationProgram.name:
             try await pool.query("SELECT count(*) FROM benefit.allocations WHERE campaign = \(campaign.campaign)").single(Int.self)
+        case JobFairProgram.name:
+            try await pool.query("SELECT count(*) FROM benefit.fair_places WHERE campaign = \(campaign.campaign)").single(Int.self)
         case HardshipAidProgram.name:
             try await pool.query("SELECT count(*) FROM benefit.aid_payments WHERE campaign = \(campaign.campaign)").single(Int.self)
         default:

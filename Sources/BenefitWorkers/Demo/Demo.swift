@@ -12,7 +12,8 @@ import PostgresClient
 ///    `benefit_demo`) and migrates it; an existing database of that name is
 ///    dropped only when an earlier demo created it (``DemoDatabase``).
 /// 2. Generates a roster of ``members`` members (seeded: the same roster every
-///    time) and imports it as an operator would, through a CSV file.
+///    time) and imports it as an operator would, through a CSV file, with the
+///    register of its org units' districts (`members units`).
 /// 3. Applies the example campaigns compiled into the binary (`ops/campaigns/`,
 ///    all but the fire drill).
 /// 4. Starts ``workers`` `benefit worker` processes and one `benefit scheduler`
@@ -89,6 +90,11 @@ public struct Demo: Sendable {
         }
         let imported = try await step({ "generated and imported a roster of \(TextTable.grouped($0.added)) members (seed \(seed))" }) {
             try await RosterImport.generated(count: members, seed: seed, on: pool)
+        }
+        try await step({ (units: OrgUnitRegister.Summary) in
+            "imported the roster's org units with their districts: \(TextTable.grouped(units.added + units.updated + units.unchanged)) units"
+        }) {
+            try await OrgUnitRegister.generated(count: members, on: pool)
         }
         let campaigns = try ExampleCampaigns.benefitPrograms()
         try await step({ _ in "applied \(campaigns.count) example campaigns: \(campaigns.map(\.definition.name).joined(separator: ", "))" }) {

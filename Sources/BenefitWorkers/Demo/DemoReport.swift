@@ -93,6 +93,13 @@ extension DemoReport.Campaign {
                 """).single((Int, Int?).self)
             capacity = try CampaignValueReader.readStored(parameters, campaign: campaign, program: program) { $0.recuperationParameters($1) }
                 .sessions.reduce(0) { $0 + $1.session.capacity }
+        case JobFairProgram.name:
+            // Places: the cycle's places at its fairs; capacity: every fair's.
+            (served, places, capacity) = try await pool.query("""
+                SELECT (SELECT count(*) FROM benefit.fair_places WHERE run_id = \(runID)),
+                       (SELECT count(*) FROM benefit.fair_places WHERE campaign = \(campaign) AND cycle = \(cycle)),
+                       (SELECT coalesce(sum(capacity), 0)::bigint FROM benefit.job_fairs WHERE campaign = \(campaign) AND cycle = \(cycle))
+                """).single((Int, Int?, Int?).self)
         case HardshipAidProgram.name:
             // Served: awards paid by the run; the "budget": what the fund was given.
             let row = try await pool.query("""

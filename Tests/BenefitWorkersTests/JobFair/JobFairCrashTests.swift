@@ -17,8 +17,9 @@ struct JobFairCrashTests {
         .init(name: "高新区人才招聘会", district: "高新区", capacity: 1),
     ]
 
-    @Test("four workers killed with kill -9 at random moments and restarted: every district's places and the waitlist are the one-by-one reference's")
-    func killedWorkersChangeNoPlace() async throws {
+    @Test("eight workers killed with kill -9 at random moments and restarted: every district's places and the waitlist are the one-by-one reference's, whatever the batch size",
+          arguments: [50, 173])
+    func killedWorkersChangeNoPlace(batchSize: Int) async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
             let pool = PostgresPool(configuration: configuration, maxConnections: 8)
             try await JobFairFixtures.insertRegister(on: pool)
@@ -30,11 +31,11 @@ struct JobFairCrashTests {
             #expect(expected.waitlist.count > 2_000)
 
             try await ProgramFixtures.apply(JobFairFixtures.campaignYAML(
-                name: "spring-fairs", batchSize: 50, lease: "2s", maxAttempts: 20,
+                name: "spring-fairs", batchSize: batchSize, lease: "2s", maxAttempts: 20,
                 parameters: "{ rankBy: [hardship, frontline], seed: 2027, \(JobFairFixtures.fairsYAML(Self.fairs)) }"), on: pool)
             let runID = try await ProgramFixtures.trigger("spring-fairs", at: ProgramFixtures.fireTime(year: 2026), on: pool)
             let (summary, kills) = try await ProgramFixtures.finishKillingWorkers(
-                runID, queue: JobFairFixtures.queue, workers: 4, thresholds: [0, 2, 5, 9, 14, 20],
+                runID, queue: JobFairFixtures.queue, workers: 8, thresholds: [0, 2, 5, 9, 14, 20],
                 stall: "LOCK TABLE benefit.fair_place IN EXCLUSIVE MODE", configuration: configuration, pool: pool)
             #expect(summary.state == .succeeded, "kills: \(kills)")
             #expect(summary.membersDone == expected.placed.count + expected.waitlist.count)
