@@ -30,6 +30,11 @@ extension CampaignEvaluation {
             rows: places.map { [$0.place, $0.day, "\($0.used)", "\($0.capacity)", Self.percent($0.used, of: $0.capacity)] })
     }
 
+    var routeTable: Table {
+        Table(header: ["van", "day", "site", "booked", "capacity"],
+              rows: route.map { [$0.van, $0.day, $0.site, "\($0.booked)", "\($0.capacity)"] })
+    }
+
     var runsTable: Table {
         Table(
             header: ["run", "trigger", "state", "took", "planning", "batches", "attempts", "retries", "leases expired", "fenced"],
