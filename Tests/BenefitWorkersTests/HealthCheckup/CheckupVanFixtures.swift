@@ -1,4 +1,5 @@
 import BenefitCore
+import BenefitScheduler
 import BenefitWorkers
 import Foundation
 import PostgresClient
