@@ -5,7 +5,8 @@ import Foundation
 import PostgresClient
 
 /// `health-checkup` (分批分项体检): one appointment per due member and cycle, at
-/// a hospital on a workday, with a package by age band and gender.
+/// a hospital (or, in `mode: vans`, on a checkup van at the member's org unit)
+/// on a workday, with a package by age band and gender.
 ///
 /// ```yaml
 /// program: health-checkup
