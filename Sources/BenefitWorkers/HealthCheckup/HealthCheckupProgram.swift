@@ -145,10 +145,12 @@ public struct HealthCheckupProgram: BenefitProgram {
         let units = try await transaction.query(DueQueries.units(scope)).decode((String, Int).self)
             .map { UnitAssignment.Unit(name: $0.0, members: $0.1) }
         let plan = VanPlan(units: units, vans: open)
-        guard let last = plan.days.map(\.workday).max(),
-              let (start, holidays) = try await transaction.query(
-                  CheckupCycleQueries.calendar(campaignID: run.campaignID, cycle: run.cycle)).first((CalendarDate, [CalendarDate]).self)
-        else { return }
+        guard let last = plan.days.map(\.workday).max() else { return }
+        guard let (start, holidays) = try await transaction.query(
+            CheckupCycleQueries.calendar(campaignID: run.campaignID, cycle: run.cycle)).first((CalendarDate, [CalendarDate]).self)
+        else {
+            throw PermanentFailure("health-checkup: cycle \(run.cycle) of campaign \(run.campaign) has no checkup calendar after opening it")
+        }
         let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(0...last)
         try await transaction.query(
             VanDayQueries.record(runID: run.runID, campaignID: run.campaignID, cycle: run.cycle, plan, dates: dates))
