@@ -57,8 +57,9 @@ struct Appointments: AsyncParsableCommand {
                 already fill the hospital's daily capacity, a weekend, one of the cycle's
                 holidays or a day before the cycle's start is refused by the database, and
                 the refusal names the hospital's next free workdays. Refused too while a run
-                of the cycle is still booking. Recorded in the member's history and the
-                audit trail (appointment.move).
+                of the cycle is still booking. A checkup on a van (mode: vans) moves only to
+                another day on which that van is at the same site; the refusal names those
+                days. Recorded in the member's history and the audit trail (appointment.move).
 
                 Example: benefit appointments move M0012345 --campaign checkup-2027 --to 2027-03-15 --hospital 中医附院 --reason "出差"
 

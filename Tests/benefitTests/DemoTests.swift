@@ -83,10 +83,12 @@ struct DemoTests {
             }
             if campaign.program == HealthCheckupProgram.name {
                 // Places: every appointment; capacity: each (hospital, day) booked, at the
-                // daily capacity the campaign file gives that hospital, never exceeded.
+                // daily capacity the campaign file gives that hospital (or van, in mode: vans),
+                // never exceeded.
                 let listed = try ExampleCampaigns.benefitPrograms().first { $0.definition.name == campaign.campaign }?.definition.parameters
+                let resources = listed?["hospitals"]?.arrayValue ?? listed?["vans"]?.arrayValue ?? []
                 var dailyCapacity: [String: Int] = [:]
-                for hospital in listed?["hospitals"]?.arrayValue ?? [] {
+                for hospital in resources {
                     if let name = hospital["name"]?.stringValue, let seats = hospital["dailyCapacity"]?.numberValue {
                         dailyCapacity[name] = NSDecimalNumber(decimal: seats).intValue
                     }
@@ -95,7 +97,7 @@ struct DemoTests {
                     SELECT hospital, count(*) FROM benefit.appointments WHERE campaign = \(campaign.campaign)
                     GROUP BY hospital, appointment_date
                     """).decode((String, Int).self)
-                #expect(Set(days.map(\.0)) == Set(dailyCapacity.keys) && dailyCapacity.count == 2)
+                #expect(Set(days.map(\.0)) == Set(dailyCapacity.keys) && dailyCapacity.count == resources.count && resources.count >= 2)
                 #expect(campaign.places == days.reduce(0) { $0 + $1.1 })
                 #expect(campaign.capacity == days.reduce(0) { $0 + (dailyCapacity[$1.0] ?? 0) })
                 #expect(days.allSatisfy { $0.1 <= dailyCapacity[$0.0] ?? 0 })

@@ -39,15 +39,49 @@ enum AppointmentQueries {
                    CASE WHEN m.gender = 'F' THEN \(parameters.womenExtra)::text END
             FROM seated s
             JOIN benefit.member m ON m.member_id = s.member_id
-            CROSS JOIN LATERAL (
-                SELECT r.name
-                FROM unnest(\(parameters.packages.map(\.name))::text[], \(parameters.packages.map(\.ageBelow))::int[])
-                     WITH ORDINALITY AS r(name, age_below, position)
-                WHERE r.age_below IS NULL OR extract(year FROM age(\(start)::date, m.birth_date)) < r.age_below
-                ORDER BY r.position
-                LIMIT 1
-            ) package
+            CROSS JOIN LATERAL (\(subquery: package(parameters, start: start))) package
             ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
             """
+    }
+
+    /// Run by a batch job of a checkup-van run in its fenced transaction: books
+    /// the batch's members the seats their ranks have in the run's van-days, in
+    /// one statement.
+    ///
+    /// Rank `r` in a van-day's range gets that day's seat `r − first_rank + 1`,
+    /// at the van-day's site. Packages, members gone from the roster and members
+    /// already booked go as in ``book(_:_:start:firstDay:days:)``.
+    static func bookOnVans(_ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate) -> PostgresQuery {
+        let run = batch.run
+        return """
+            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), seated AS (
+                SELECT b.member_id, v.van, v.day, v.site, v.daily_capacity, b.rank - v.first_rank + 1 AS seat
+                FROM batch b
+                JOIN benefit.van_day v ON v.run_id = \(run.runID) AND b.rank BETWEEN v.first_rank AND v.last_rank
+            )
+            INSERT INTO benefit.appointment (campaign_id, cycle, member_id, run_id, job_id, hospital, appointment_date,
+                                             seat_in_day, daily_capacity, package, women_extra, kind, site)
+            SELECT \(run.campaignID), \(run.cycle), s.member_id, \(run.runID), \(batch.jobID), s.van, s.day,
+                   s.seat, s.daily_capacity, package.name,
+                   CASE WHEN m.gender = 'F' THEN \(parameters.womenExtra)::text END, 'van', s.site
+            FROM seated s
+            JOIN benefit.member m ON m.member_id = s.member_id
+            CROSS JOIN LATERAL (\(subquery: package(parameters, start: start))) package
+            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            """
+    }
+
+    /// The package of the member `m` (a row of `benefit.member` in the outer
+    /// query), `name`: the first rule whose `ageBelow` is above the member's age
+    /// in full years on `start`.
+    private static func package(_ parameters: CheckupParameters, start: CalendarDate) -> PostgresQuery {
+        """
+        SELECT r.name
+        FROM unnest(\(parameters.packages.map(\.name))::text[], \(parameters.packages.map(\.ageBelow))::int[])
+             WITH ORDINALITY AS r(name, age_below, position)
+        WHERE r.age_below IS NULL OR extract(year FROM age(\(start)::date, m.birth_date)) < r.age_below
+        ORDER BY r.position
+        LIMIT 1
+        """
     }
 }

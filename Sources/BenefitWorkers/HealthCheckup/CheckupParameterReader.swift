@@ -3,7 +3,7 @@ import Foundation
 
 extension CheckupParameters {
     /// The keys of a health-checkup `parameters` block.
-    static let keys = ["interval", "employment", "startDate", "holidays", "hospitals", "packages", "womenExtra"]
+    static let keys = ["interval", "employment", "mode", "startDate", "holidays", "hospitals", "vans", "packages", "womenExtra"]
     static let hospitalKeys = ["name", "dailyCapacity"]
     static let packageKeys = ["name", "ageBelow"]
     /// The most appointments a hospital can be given per day.
@@ -20,8 +20,10 @@ extension CampaignValueReader {
     /// - `interval` (default `1y`) is a count and a unit: `1y`, `18m`, `400d`.
     /// - `employment` (default `[staff, retired]`) is a list of employment types.
     /// - `startDate` is required; `holidays` (default none) is a list of distinct dates.
-    /// - `hospitals` is a non-empty list of `{ name, dailyCapacity }`, names
-    ///   distinct, capacities whole numbers from 1 to 100,000.
+    /// - `mode` (default `hospitals`) is `hospitals` or `vans`.
+    /// - `hospitals` (mode `hospitals`) or `vans` (mode `vans`) is a non-empty
+    ///   list of `{ name, dailyCapacity }`, names distinct, capacities whole
+    ///   numbers from 1 to 100,000; each is required in its mode and refused in the other.
     /// - `packages` is a non-empty list of `{ name, ageBelow }` rules, first match
     ///   wins: `ageBelow` strictly increasing, and the last rule without it, so
     ///   every member gets a package and no rule is shadowed.
@@ -33,14 +35,29 @@ extension CampaignValueReader {
         let startDate = required("startDate", in: block, what: "the first day appointments may fall on (YYYY-MM-DD)")
             .flatMap { calendarDate($0) }
         let holidays = block["holidays"].map { distinctDates($0) } ?? []
-        let hospitals = required("hospitals", in: block, what: "a list of { name, dailyCapacity }").flatMap { checkupHospitals($0) }
+        let mode = block["mode"].map { choice($0, as: CheckupMode.self) } ?? .hospitals
+        let resources = mode.flatMap { checkupResources(in: block, mode: $0) }
         let packages = required("packages", in: block, what: "a list of { name, ageBelow } rules, the last without ageBelow")
             .flatMap { packageRules($0) }
         let womenExtra = block["womenExtra"].map { name($0) }
-        guard let interval, let employment, let startDate, let holidays, let hospitals, let packages else { return nil }
+        guard let interval, let employment, let mode, let startDate, let holidays, let resources, let packages else { return nil }
         return CheckupParameters(
-            interval: interval, employment: employment, startDate: startDate, holidays: holidays,
-            hospitals: hospitals, packages: packages, womenExtra: womenExtra ?? nil)
+            interval: interval, employment: employment, mode: mode, startDate: startDate, holidays: holidays,
+            hospitals: mode == .hospitals ? resources : [], vans: mode == .vans ? resources : [],
+            packages: packages, womenExtra: womenExtra ?? nil)
+    }
+
+    /// The mode's list (`hospitals` or `vans`), required; the other mode's list is refused.
+    private mutating func checkupResources(in block: SourceBlock, mode: CheckupMode) -> [CheckupHospital]? {
+        let (key, other, what) = switch mode {
+        case .hospitals: ("hospitals", "vans", "hospital")
+        case .vans: ("vans", "hospitals", "van")
+        }
+        if let refused = block[other] {
+            add("not used in mode \(mode.rawValue) (mode: \(other) uses it): give \(key)", at: refused)
+        }
+        let resources = required(key, in: block, what: "a list of { name, dailyCapacity }").flatMap { checkupHospitals($0, what: what) }
+        return block[other] == nil ? resources : nil
     }
 
     private mutating func checkupInterval(_ value: SourceValue) -> CheckupInterval? {
@@ -55,19 +72,20 @@ extension CampaignValueReader {
         return interval
     }
 
-    private mutating func checkupHospitals(_ value: SourceValue) -> [CheckupHospital]? {
-        guard let list = nonEmptyList(value, of: "hospitals { name, dailyCapacity }") else { return nil }
+    private mutating func checkupHospitals(_ value: SourceValue, what: String) -> [CheckupHospital]? {
+        guard let list = nonEmptyList(value, of: "\(what)s { name, dailyCapacity }") else { return nil }
         var hospitals: [CheckupHospital] = []
         var firsts: [String: SourceValue] = [:]
         var valid = true
         for element in list {
-            guard let entry = block(element, keys: CheckupParameters.hospitalKeys, example: "{ name: 市第一人民医院, dailyCapacity: 120 }") else {
+            let example = what == "van" ? "{ name: 体检车1号, dailyCapacity: 60 }" : "{ name: 市第一人民医院, dailyCapacity: 120 }"
+            guard let entry = block(element, keys: CheckupParameters.hospitalKeys, example: example) else {
                 valid = false
                 continue
             }
-            let nameValue = required("name", in: entry, what: "the hospital's name")
+            let nameValue = required("name", in: entry, what: "the \(what)'s name")
             let name = nameValue.flatMap { self.name($0) }
-            if let name, let nameValue, !isFirst(name, described: "hospital \(name)", at: nameValue, item: element, firsts: &firsts) {
+            if let name, let nameValue, !isFirst(name, described: "\(what) \(name)", at: nameValue, item: element, firsts: &firsts) {
                 valid = false
             }
             let capacity = required("dailyCapacity", in: entry, what: "appointments per workday").flatMap {

@@ -63,6 +63,13 @@ public struct CheckupHospital: Sendable, Equatable {
     }
 }
 
+/// Where a health-checkup campaign's members are seen: at hospitals they go to,
+/// or by vans that go to their workplaces (流动体检车).
+public enum CheckupMode: String, Sendable, Equatable, CaseIterable {
+    case hospitals
+    case vans
+}
+
 /// A package rule: members younger than `ageBelow` (nil: everyone) get the package `name`.
 public struct CheckupPackageRule: Sendable, Equatable {
     public var name: String
@@ -84,14 +91,21 @@ public struct CheckupParameters: Sendable, Equatable {
     /// A member is due if their last checkup is at least this long before `startDate`, or they never had one.
     public var interval: CheckupInterval
     public var employment: [Member.Employment]
+    public var mode: CheckupMode
     /// The first day appointments may fall on (a weekend or holiday moves them to the next workday).
     public var startDate: CalendarDate
     /// Days without appointments, besides Saturdays and Sundays.
     public var holidays: [CalendarDate]
-    /// In file order, which breaks ties when org units are shared out.
+    /// In file order, which breaks ties when org units are shared out; empty in `mode: vans`.
     public var hospitals: [CheckupHospital]
+    /// The vans, each with the appointments it takes per workday, in file order
+    /// (which breaks ties); empty in `mode: hospitals`.
+    public var vans: [CheckupHospital]
     /// In file order: the first rule a member's age matches wins; the last matches everyone.
     public var packages: [CheckupPackageRule]
     /// Added to the package of women (gender `F`), if given.
     public var womenExtra: String?
+
+    /// The cycle's capacity rows this campaign opens and books: its hospitals or its vans.
+    public var resources: [CheckupHospital] { mode == .vans ? vans : hospitals }
 }

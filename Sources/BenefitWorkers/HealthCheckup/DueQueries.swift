@@ -63,4 +63,17 @@ enum DueQueries {
         JOIN benefit.checkup_plan p ON p.run_id = \(scope.runID) AND p.hospital = u.hospital
         """
     }
+
+    /// Run by the planning job of a checkup-van run (through the engine's fan-out):
+    /// the population, ranked by the first rank the plan gives the member's org
+    /// unit (the site of its van-days), then member_id in "C" order. So each
+    /// van-day's members have the ranks the plan seated there.
+    static func vanPopulation(_ scope: Scope) -> PostgresQuery {
+        """
+        SELECT d.member_id, row_number() OVER (ORDER BY v.first_rank, d.member_id COLLATE "C")
+        FROM (\(subquery: due(scope))) AS d
+        JOIN (SELECT site, min(first_rank) AS first_rank FROM benefit.van_day WHERE run_id = \(scope.runID) GROUP BY site) AS v
+          ON v.site = d.org_unit
+        """
+    }
 }

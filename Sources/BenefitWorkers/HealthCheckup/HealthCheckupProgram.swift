@@ -5,7 +5,8 @@ import Foundation
 import PostgresClient
 
 /// `health-checkup` (分批分项体检): one appointment per due member and cycle, at
-/// a hospital on a workday, with a package by age band and gender.
+/// a hospital (or, in `mode: vans`, on a checkup van at the member's org unit)
+/// on a workday, with a package by age band and gender.
 ///
 /// ```yaml
 /// program: health-checkup
@@ -41,12 +42,21 @@ import PostgresClient
 ///   many workers and however often a batch is retried after a crash;
 /// - a member gets at most one appointment per campaign and cycle (the primary
 ///   key), and a second run of the cycle books only members the first did not.
+///
+/// **Checkup vans (`mode: vans`).** The cycle opens vans instead of hospitals
+/// (capacity rows of kind `van`), and planning sends them to the org units
+/// (``VanPlan``): it records each van-day with its site and the ranks it seats
+/// (`benefit.van_day`), the population ranks each unit's members together in
+/// that order, and each batch books its ranks' van-day seats. The seat
+/// constraints hold vans to their capacity as they hold hospitals; the van-day's
+/// key holds one site per van-day, and each van appointment's foreign key to its
+/// van-day holds it at that site (`migrations/0026_checkup_vans.sql`).
 public struct HealthCheckupProgram: BenefitProgram {
     /// The program's name in campaign files.
     public static let name = "health-checkup"
     public let program = Self.name
     /// What the cycle's first run opens: the cycle's calendar and hospitals (`benefit.open_checkup_cycle`).
-    public let fixedPerCycle = ["startDate", "holidays", "hospitals"]
+    public let fixedPerCycle = ["mode", "startDate", "holidays", "hospitals", "vans"]
 
     public init() {}
 
@@ -56,8 +66,9 @@ public struct HealthCheckupProgram: BenefitProgram {
 
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         let scope = try Self.scope(of: run)
-        let hospitals = scope.parameters.hospitals
         try await transaction.query(CheckupCycleQueries.open(runID: run.runID))
+        if scope.parameters.mode == .vans { return try await planVans(run, scope, on: transaction) }
+        let hospitals = scope.parameters.hospitals
         // Locked before counting: `seats_taken` is then current (a planning that reserved
         // seats since this transaction's snapshot makes this one fail and be retried), so
         // two runs' reservations never overlap. Members an overlapping run reserved seats
@@ -82,7 +93,8 @@ public struct HealthCheckupProgram: BenefitProgram {
     }
 
     public func population(_ run: RunContext) throws -> PostgresQuery {
-        DueQueries.population(try Self.scope(of: run))
+        let scope = try Self.scope(of: run)
+        return scope.parameters.mode == .vans ? DueQueries.vanPopulation(scope) : DueQueries.population(scope)
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
@@ -92,6 +104,10 @@ public struct HealthCheckupProgram: BenefitProgram {
             CheckupCycleQueries.calendar(campaignID: run.campaignID, cycle: run.cycle)).first((CalendarDate, [CalendarDate]).self)
         else {
             throw PermanentFailure("health-checkup: campaign \(run.campaign) has no checkup calendar for cycle \(run.cycle); its run was not planned by this program")
+        }
+        if parameters.mode == .vans {
+            try await transaction.query(AppointmentQueries.bookOnVans(batch, parameters, start: start))
+            return BatchOutcome(members: batch.memberIDs.count)
         }
         let reservations = try await transaction.query(CheckupPlanQueries.reservations(runID: run.runID))
             .decode((String, Int, Int, Int, Int, Int).self)
@@ -105,6 +121,39 @@ public struct HealthCheckupProgram: BenefitProgram {
         let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
         try await transaction.query(AppointmentQueries.book(batch, parameters, start: start, firstDay: days.lowerBound, days: dates))
         return BatchOutcome(members: batch.memberIDs.count)
+    }
+
+    /// Plans a checkup-van run, in `prepare` after the cycle is open: locks the
+    /// vans' rows (as hospitals' are locked, and for the same reason: runs of a
+    /// cycle plan one at a time, each after the days the last gave out), counts
+    /// the due members per org unit, and records the van-days ``VanPlan`` gives.
+    private func planVans(_ run: RunContext, _ scope: DueQueries.Scope, on transaction: PostgresConnection) async throws {
+        let vans = scope.parameters.vans
+        let held = try await transaction.query(
+            CheckupCycleQueries.lockHospitals(campaignID: run.campaignID, cycle: run.cycle, names: vans.map(\.name))
+        ).decode((String, Int, Int).self)
+        let rows = Dictionary(uniqueKeysWithValues: held.map { ($0.0, (capacity: $0.1, taken: $0.2)) })
+        // The cycle's capacity and the days it gave out: a move may leave
+        // seats_taken inside a day, which counts as given out.
+        let open = try vans.map { van in
+            guard let row = rows[van.name] else {
+                throw PermanentFailure("health-checkup: van \(van.name) has no row in cycle \(run.cycle) after opening it")
+            }
+            return VanPlan.Van(
+                name: van.name, dailyCapacity: row.capacity, freeFrom: VanPlan.days(for: row.taken, capacity: row.capacity))
+        }
+        let units = try await transaction.query(DueQueries.units(scope)).decode((String, Int).self)
+            .map { UnitAssignment.Unit(name: $0.0, members: $0.1) }
+        let plan = VanPlan(units: units, vans: open)
+        guard let last = plan.days.map(\.workday).max() else { return }
+        guard let (start, holidays) = try await transaction.query(
+            CheckupCycleQueries.calendar(campaignID: run.campaignID, cycle: run.cycle)).first((CalendarDate, [CalendarDate]).self)
+        else {
+            throw PermanentFailure("health-checkup: cycle \(run.cycle) of campaign \(run.campaign) has no checkup calendar after opening it")
+        }
+        let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(0...last)
+        try await transaction.query(
+            VanDayQueries.record(runID: run.runID, campaignID: run.campaignID, cycle: run.cycle, plan, dates: dates))
     }
 
     /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).

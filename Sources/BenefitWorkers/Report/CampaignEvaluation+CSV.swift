@@ -27,6 +27,9 @@ extension CampaignEvaluation {
         if let budget { add("money", "budget", "all", [("budget", "\(budget)"), ("spent", "\(spent ?? 0)")]) }
         for line in money { add("money", program == HardshipAidProgram.name ? "category" : "tier", line.group, [("members", "\(line.members)"), ("yuan", "\(line.amount)")]) }
         for place in places { add("places", place.place, place.day, [("used", "\(place.used)"), ("capacity", "\(place.capacity)")]) }
+        for stop in route {
+            add("route", stop.van, stop.day, [("site", stop.site), ("booked", "\(stop.booked)"), ("capacity", "\(stop.capacity)")])
+        }
         for run in runs {
             add("runs", "run", "\(run.runID)", [
                 ("trigger", run.trigger), ("state", run.state.rawValue), ("seconds", run.seconds.map { String(format: "%.3f", $0) } ?? ""),

@@ -61,6 +61,11 @@ extension CampaignEvaluation {
             body.append(Self.table(placesTable))
             body.append("</section>")
         }
+        if !route.isEmpty {
+            body.append("<h2>Van routes</h2><section class=\"block\">")
+            body.append(Self.table(routeTable))
+            body.append("</section>")
+        }
         body.append("<h2>Runs</h2><section class=\"block\">")
         body.append(Self.table(runsTable))
         body.append("</section>")

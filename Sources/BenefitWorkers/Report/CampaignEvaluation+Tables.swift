@@ -26,8 +26,13 @@ extension CampaignEvaluation {
     var placesTable: Table {
         let checkups = program == HealthCheckupProgram.name
         return Table(
-            header: [checkups ? "hospital" : "site", checkups ? "day" : "session", "used", "capacity", "full"],
+            header: [checkups ? (route.isEmpty ? "hospital" : "van") : "site", checkups ? "day" : "session", "used", "capacity", "full"],
             rows: places.map { [$0.place, $0.day, "\($0.used)", "\($0.capacity)", Self.percent($0.used, of: $0.capacity)] })
+    }
+
+    var routeTable: Table {
+        Table(header: ["van", "day", "site", "booked", "capacity"],
+              rows: route.map { [$0.van, $0.day, $0.site, "\($0.booked)", "\($0.capacity)"] })
     }
 
     var runsTable: Table {

@@ -48,6 +48,7 @@ extension CampaignEvaluation {
         }
         if !money.isEmpty { parts.append(render(moneyTable)) }
         if !places.isEmpty { parts.append(render(placesTable)) }
+        if !route.isEmpty { parts.append("van routes\n" + render(routeTable)) }
         if !runs.isEmpty { parts.append(render(runsTable)) }
         if let comparisonTable { parts.append(render(comparisonTable)) }
         return parts.joined(separator: "\n\n")

@@ -55,6 +55,17 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
         public let capacity: Int
     }
 
+    /// Where a checkup van is on one workday, and how many it sees there (`benefit.van_route`).
+    public struct VanStop: Sendable, Codable, Equatable {
+        public let van: String
+        /// `YYYY-MM-DD`.
+        public let day: String
+        /// The org unit the van visits.
+        public let site: String
+        public let booked: Int
+        public let capacity: Int
+    }
+
     /// How one run of the cycle went.
     public struct RunHealth: Sendable, Codable, Equatable {
         public let runID: Int
@@ -102,6 +113,8 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
     public let spent: Decimal?
     public let money: [Money]
     public let places: [Place]
+    /// Each van's route by day (a checkup in `mode: vans`; empty otherwise).
+    public let route: [VanStop]
     public let runs: [RunHealth]
     /// The cycle before this one, when the campaign ran in one.
     public let previous: Totals?
@@ -158,6 +171,9 @@ public struct CampaignEvaluation: Sendable, Codable, Equatable {
             budget: ledger?.0, spent: ledger?.1, money: money,
             places: try await connection.query(CampaignEvaluationQueries.places(campaign: campaign, cycle: chosen))
                 .decode((String, String, Int, Int).self).map { Place(place: $0.0, day: $0.1, used: $0.2, capacity: $0.3) },
+            route: try await connection.query(CampaignEvaluationQueries.route(campaign: campaign, cycle: chosen))
+                .decode((String, String, String, Int, Int).self)
+                .map { VanStop(van: $0.0, day: $0.1, site: $0.2, booked: $0.3, capacity: $0.4) },
             runs: try await runs(campaign: campaign, cycle: chosen, on: connection),
             previous: previous)
     }

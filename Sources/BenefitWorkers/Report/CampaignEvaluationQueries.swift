@@ -141,6 +141,16 @@ enum CampaignEvaluationQueries {
         """
     }
 
+    /// `van, day, site, booked, capacity`: each checkup van's route by day, from
+    /// `benefit.van_route` (live appointments against the van's daily capacity).
+    static func route(campaign: String, cycle: String) -> PostgresQuery {
+        """
+        SELECT van, day::text, site, booked, capacity FROM benefit.van_route
+        WHERE campaign = \(campaign) AND cycle = \(cycle)
+        ORDER BY van COLLATE "C", day
+        """
+    }
+
     /// One row per run of the cycle: its record, how long its planning job's
     /// attempts took, and its attempts by outcome (pruned jobs count no more).
     static func runs(campaign: String, cycle: String) -> PostgresQuery {

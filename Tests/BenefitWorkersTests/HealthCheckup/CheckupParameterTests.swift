@@ -28,7 +28,7 @@ struct CheckupParameterTests {
     @Test("bad parameter blocks report every problem with its path", arguments: [
         ("{ \(hospitals), \(packages), Interval: 1y, capacity: 5 }",
          ["parameters.Interval: unknown key (did you mean interval?)",
-          "parameters.capacity: unknown key (known keys: interval, employment, startDate, holidays, hospitals, packages, womenExtra)",
+          "parameters.capacity: unknown key (known keys: interval, employment, mode, startDate, holidays, hospitals, vans, packages, womenExtra)",
           "parameters.startDate: required: the first day appointments may fall on (YYYY-MM-DD)"]),
         ("{ startDate: 2027-03-01 }",
          ["parameters.hospitals: required: a list of { name, dailyCapacity }",
@@ -82,7 +82,7 @@ struct CheckupParameterTests {
     @Test("a block that is not a mapping is one problem")
     func notAMapping() {
         #expect(ProgramFixtures.problems(of: HealthCheckupProgram(), inStored: [1, 2])
-            == ["parameters: expected a mapping of interval, employment, startDate, holidays, hospitals, packages, womenExtra, got a list"])
+            == ["parameters: expected a mapping of interval, employment, mode, startDate, holidays, hospitals, vans, packages, womenExtra, got a list"])
     }
 
     @Test("intervals: a count and y, m or d, nothing else", arguments: [
