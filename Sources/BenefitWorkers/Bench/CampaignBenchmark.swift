@@ -87,7 +87,8 @@ public struct CampaignBenchmark: Sendable {
         public var commitsPerThousandMembers: Double
         /// This process's peak resident memory once the import (which ran in it) was done.
         public var importPeakBytes: Int
-        /// The largest worker process's peak resident memory, read once they exited.
+        /// The largest worker process's peak resident memory, read as the run ended
+        /// (from `/proc`, the workers being on this machine; 0 where it cannot be read).
         public var workerPeakBytes: Int
     }
 
@@ -184,7 +185,7 @@ public struct CampaignBenchmark: Sendable {
         let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline
         // (run, the benchmark's own transactions in the span: its reads of the run's state and the first counters' read)
-        let (runID, ownCommits) = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
+        let (runID, ownCommits, workerPeakBytes) = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
             guard let runID = try await CampaignStore.trigger(campaign, at: Date(), by: OperatorIdentity.current, on: pool) else {
                 throw BenchmarkError("the benchmark campaign could not be triggered")
             }
@@ -196,7 +197,9 @@ public struct CampaignBenchmark: Sendable {
                 reads += 1
                 if let run, run.state.isFinal {
                     guard run.state == .succeeded else { throw BenchmarkError("the benchmark run ended \(run.state.rawValue)") }
-                    return (runID, reads + 1)
+                    let pids = try await pool.query(
+                        "SELECT pid FROM benefit.processes WHERE role = 'worker' AND state = 'running'").decode(Int32.self)
+                    return (runID, reads + 2, pids.compactMap(PeakMemory.ofProcess).max() ?? 0)
                 }
                 guard ContinuousClock.now < giveUp else { throw BenchmarkError("the run did not end within \(DurationText.format(deadline))") }
                 try await Task.sleep(for: .milliseconds(100))
@@ -227,7 +230,7 @@ public struct CampaignBenchmark: Sendable {
             batchSeconds: figures.7 ?? 0, membersPerSecond: figures.5 > 0 ? Double(figures.0) / figures.5 : 0,
             walBytesPerMember: figures.0 > 0 ? Double(after.wal - before.wal) / Double(figures.0) : 0,
             commitsPerThousandMembers: figures.0 > 0 ? Double(after.commits - before.commits - ownCommits) * 1_000 / Double(figures.0) : 0,
-            importPeakBytes: importPeakBytes, workerPeakBytes: PeakMemory.ofLargestChild())
+            importPeakBytes: importPeakBytes, workerPeakBytes: workerPeakBytes)
     }
 
     /// The server's WAL position (bytes from its start) and the transactions the
