@@ -10,8 +10,8 @@
 --   name and that client are under the attempt limit; no role but the owner may
 --   select the password_hash column or read the session and attempt tables.
 -- * Users, sessions and attempts are written only by the functions below, which
---   run with the owner's rights, each with its search_path pinned to
---   pg_catalog, pg_temp as in 0010. Disabling a user or changing its password ends its sessions in the
+--   run with the owner's rights (SECURITY DEFINER, search_path pinned as in
+--   0010). Disabling a user or changing its password ends its sessions in the
 --   same statement.
 -- * A session row holds the SHA-256 of its token, never the token: the cookie
 --   value exists only in the browser and, for the length of a request, in the
