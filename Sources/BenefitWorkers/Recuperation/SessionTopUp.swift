@@ -45,25 +45,19 @@ public enum SessionTopUp {
     public static func run(
         campaign: String, cycle: String, session: Session, reason: String, by operatorName: String, on pool: PostgresPool
     ) async throws -> Result {
-        let entry = try AuditEntry(.campaignTopup, target: campaign, reason: reason, by: operatorName)
-        do {
-            return try await pool.transaction { transaction in
-                let (position, sessions, places, taken) = try await transaction.query("""
-                    SELECT session_position, sessions, places, places_taken
-                    FROM benefit.add_recuperation_session(\(campaign), \(cycle), \(session.site), \(session.start)::date,
-                                                          \(session.days)::integer, \(session.capacity)::integer)
-                    """).single((Int, Int, Int, Int).self)
-                let waiting = try await transaction.query("""
-                    SELECT count(*) FROM benefit.waitlist WHERE campaign = \(campaign) AND cycle = \(cycle) AND served_at IS NULL
-                    """).single(Int.self)
-                try await AuditTrail.record(entry.adding([
-                    "cycle": .text(cycle), "site": .text(session.site), "session_start": .text(session.start.description),
-                    "days": .integer(session.days), "capacity": .integer(session.capacity),
-                ]), on: transaction)
-                return Result(position: position, sessions: sessions, places: places, placesTaken: taken, waiting: waiting)
-            }
-        } catch let error as PostgresError where ["P0002", "22023", "23514", "22003"].contains(error.sqlState) {
-            throw Refusal(description: error.message)
+        let (sessions, waiting) = try await CycleTopUp.run(campaign: campaign, cycle: cycle, reason: reason, by: operatorName, on: pool) {
+            transaction in
+            let sessions = try await transaction.query("""
+                SELECT session_position, sessions, places, places_taken
+                FROM benefit.add_recuperation_session(\(campaign), \(cycle), \(session.site), \(session.start)::date,
+                                                      \(session.days)::integer, \(session.capacity)::integer)
+                """).single((Int, Int, Int, Int).self)
+            let details: [String: AuditDetail] = [
+                "site": .text(session.site), "session_start": .text(session.start.description),
+                "days": .integer(session.days), "capacity": .integer(session.capacity),
+            ]
+            return (sessions, details)
         }
+        return Result(position: sessions.0, sessions: sessions.1, places: sessions.2, placesTaken: sessions.3, waiting: waiting)
     }
 }

@@ -30,25 +30,18 @@ public enum BudgetTopUp {
     public static func run(
         campaign: String, cycle: String, amount: Decimal, reason: String, by operatorName: String, on pool: PostgresPool
     ) async throws -> Result {
-        let entry = try AuditEntry(.campaignTopup, target: campaign, reason: reason, by: operatorName)
-        do {
-            return try await pool.transaction { transaction in
-                let (before, after, spent) = try await transaction.query(
-                    "SELECT budget_before, budget_after, spent FROM benefit.topup_relief_budget(\(campaign), \(cycle), \(amount)::numeric)"
-                ).single((Decimal, Decimal, Decimal).self)
-                let waiting = try await transaction.query("""
-                    SELECT count(*) FROM benefit.waitlist WHERE campaign = \(campaign) AND cycle = \(cycle) AND served_at IS NULL
-                    """).single(Int.self)
-                try await AuditTrail.record(entry.adding([
-                    "cycle": .text(cycle), "amount": .text("\(amount)"),
-                    "budget_before": .text("\(before)"), "budget_after": .text("\(after)"),
-                ]), on: transaction)
-                return Result(budgetBefore: before, budgetAfter: after, spent: spent, waiting: waiting)
-            }
-        } catch let error as PostgresError where error.sqlState == "P0002" || error.sqlState == "22023" {
-            throw Refusal(description: error.message)
-        } catch let error as PostgresError where error.sqlState == "23514" {
-            throw Refusal(description: "campaign \(campaign), cycle \(cycle): the budget may not go below what its grants have spent")
+        let (ledger, waiting) = try await CycleTopUp.run(
+            campaign: campaign, cycle: cycle, reason: reason, by: operatorName, on: pool,
+            refusal: { $0 == "23514" ? "campaign \(campaign), cycle \(cycle): the budget may not go below what its grants have spent" : nil }
+        ) { transaction in
+            let (before, after, spent) = try await transaction.query(
+                "SELECT budget_before, budget_after, spent FROM benefit.topup_relief_budget(\(campaign), \(cycle), \(amount)::numeric)"
+            ).single((Decimal, Decimal, Decimal).self)
+            let details: [String: AuditDetail] = [
+                "amount": .text("\(amount)"), "budget_before": .text("\(before)"), "budget_after": .text("\(after)"),
+            ]
+            return ((before, after, spent), details)
         }
+        return Result(budgetBefore: ledger.0, budgetAfter: ledger.1, spent: ledger.2, waiting: waiting)
     }
 }
