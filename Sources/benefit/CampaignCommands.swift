@@ -52,7 +52,8 @@ struct Campaign: AsyncParsableCommand {
                 throw CommandFailure("\(count) problem\(count == 1 ? "" : "s") found; nothing was applied")
             }
             let (pool, _) = try await connection.pool(label: "benefit.campaign")
-            let fixed = Dictionary(BenefitPrograms.catalog.validators.map { ($0.program, $0.fixedPerCycle) }, uniquingKeysWith: { first, _ in first })
+            let programs = Dictionary(BenefitPrograms.catalog.validators.map { ($0.program, $0) }, uniquingKeysWith: { first, _ in first })
+            let fixed = programs.mapValues(\.fixedPerCycle)
             let changes = try await CampaignStore.apply(sources, fixedPerCycle: fixed, dryRun: dryRun, by: OperatorIdentity.current, on: pool)
             let verb = dryRun ? "would be" : "is"
             for change in changes {
@@ -62,8 +63,8 @@ struct Campaign: AsyncParsableCommand {
                 case let .unchanged(revision): print("\(change.campaign) unchanged (revision \(revision))")
                 }
                 for kept in change.fixedForCycle {
-                    // Money and recuperation sessions can still be added to the cycle itself.
-                    let topup = ["budget", "sites"].contains(kept.parameter)
+                    let program = sources.first { $0.definition.name == change.campaign }.flatMap { programs[$0.definition.program] }
+                    let topup = program?.toppedUpPerCycle.contains(kept.parameter) == true
                         ? " (benefit campaign topup \(change.campaign) --cycle \(kept.cycle) adds to the cycle itself)" : ""
                     print("  parameters.\(kept.parameter): cycle \(kept.cycle) keeps the value its first run fixed; the change takes effect from the next cycle\(topup)")
                 }

@@ -29,10 +29,16 @@ public protocol ProgramParameterValidator: Sendable {
     /// in the campaign file changes nothing for a cycle already planned, which
     /// `campaign apply` says. Default: none.
     var fixedPerCycle: [String] { get }
+
+    /// Those of ``fixedPerCycle`` that `campaign topup` can still add to within
+    /// the cycle (a relief budget, recuperation sites): `campaign apply` points to
+    /// it. Default: none.
+    var toppedUpPerCycle: [String] { get }
 }
 
 extension ProgramParameterValidator {
     public var fixedPerCycle: [String] { [] }
+    public var toppedUpPerCycle: [String] { [] }
 }
 
 extension CampaignValueReader {

@@ -46,6 +46,8 @@ public struct RecuperationProgram: BenefitProgram {
     public let program = Self.name
     /// What the cycle's first run opens: the cycle's sessions (`benefit.open_recuperation_sessions`).
     public let fixedPerCycle = ["sites"]
+    /// What `campaign topup` adds to a cycle: a session (``SessionTopUp``).
+    public let toppedUpPerCycle = ["sites"]
 
     public init() {}
 

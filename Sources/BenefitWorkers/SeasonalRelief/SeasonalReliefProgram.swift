@@ -44,6 +44,8 @@ public struct SeasonalReliefProgram: BenefitProgram {
     public let program = Self.name
     /// What the cycle's first run opens: the cycle's ledger (`benefit.open_relief_budget`).
     public let fixedPerCycle = ["budget"]
+    /// What `campaign topup` adds to a cycle: money (``BudgetTopUp``).
+    public let toppedUpPerCycle = ["budget"]
 
     public init() {}
 
