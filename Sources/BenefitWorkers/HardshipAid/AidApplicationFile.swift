@@ -41,46 +41,8 @@ public enum AidApplicationFile {
 
     /// Reads and checks the whole file: its drafts with their lines, or every problem.
     public static func read(path: String) throws(RosterError) -> [(line: Int, draft: AidApplicationDraft)] {
-        var records: CSVRecordReader
-        do {
-            records = try CSVRecordReader(path: path)
-        } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error, file: path))")
-        }
-        return try read(file: path, records: &records)
-    }
-
-    /// Reads and checks records from any source (tests read from memory).
-    static func read(file: String, records: inout CSVRecordReader) throws(RosterError) -> [(line: Int, draft: AidApplicationDraft)] {
-        func next() throws(RosterError) -> CSVRecord? {
-            do {
-                return try records.next()
-            } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
-            }
-        }
-        guard let header = try next() else {
-            throw RosterError(code: .badHeader, file: file, reason: "the file is empty; it starts with the header \(Self.header)")
-        }
-        guard header.malformation == nil, header.fields == columns else {
-            throw RosterError(
-                code: .badHeader, file: file,
-                reason: "line \(header.line) must be the header \(Self.header) (exactly, in this order); found \(PrintableText.quoted(header.fields.joined(separator: ","), limit: 40))")
-        }
-        var drafts: [(line: Int, draft: AidApplicationDraft)] = []
-        var problems: [RosterProblem] = []
-        var problemCount = 0
-        while let record = try next() {
-            if let problem = Self.problem(in: record, file: file) {
-                problemCount += 1
-                if problems.count < RosterError.shownProblems { problems.append(problem) }
-            } else if problemCount == 0, let draft = Self.draft(from: record) {
-                drafts.append((record.line, draft))
-            }
-        }
-        if problemCount > 0 { throw RosterError(code: .invalidRows, file: file, problems: problems, problemCount: problemCount) }
-        if drafts.isEmpty { throw RosterError(code: .invalidRows, file: file, reason: "no application after the header") }
-        return drafts
+        try CheckedCSVFile(columns: columns, noun: "application").read(
+            path: path, problem: { problem(in: $0, file: path) }, value: { record in draft(from: record).map { (record.line, $0) } })
     }
 
     /// The first thing wrong with a record, at its column, or nil.

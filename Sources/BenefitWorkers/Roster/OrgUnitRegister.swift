@@ -82,47 +82,10 @@ public enum OrgUnitRegister {
 
     /// Reads and checks the whole file: its units, or every problem.
     public static func read(path: String) throws(RosterError) -> [Unit] {
-        var records: CSVRecordReader
-        do {
-            records = try CSVRecordReader(path: path)
-        } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error, file: path))")
-        }
-        return try read(file: path, records: &records)
-    }
-
-    /// Reads and checks records from any source (tests read from memory).
-    static func read(file: String, records: inout CSVRecordReader) throws(RosterError) -> [Unit] {
-        func next() throws(RosterError) -> CSVRecord? {
-            do {
-                return try records.next()
-            } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
-            }
-        }
-        guard let header = try next() else {
-            throw RosterError(code: .badHeader, file: file, reason: "the file is empty; it starts with the header \(Self.header)")
-        }
-        guard header.malformation == nil, header.fields == columns else {
-            throw RosterError(
-                code: .badHeader, file: file,
-                reason: "line \(header.line) must be the header \(Self.header) (exactly, in this order); found \(PrintableText.quoted(header.fields.joined(separator: ","), limit: 40))")
-        }
-        var units: [Unit] = []
         var firstLines: [String: Int] = [:]
-        var problems: [RosterProblem] = []
-        var problemCount = 0
-        while let record = try next() {
-            if let problem = Self.problem(in: record, file: file, firstLines: &firstLines) {
-                problemCount += 1
-                if problems.count < RosterError.shownProblems { problems.append(problem) }
-            } else if problemCount == 0 {
-                units.append(Unit(orgUnit: record.fields[0], district: record.fields[1]))
-            }
-        }
-        if problemCount > 0 { throw RosterError(code: .invalidRows, file: file, problems: problems, problemCount: problemCount) }
-        if units.isEmpty { throw RosterError(code: .invalidRows, file: file, reason: "no org unit after the header") }
-        return units
+        return try CheckedCSVFile(columns: columns, noun: "org unit").read(
+            path: path, problem: { problem(in: $0, file: path, firstLines: &firstLines) },
+            value: { Unit(orgUnit: $0.fields[0], district: $0.fields[1]) })
     }
 
     /// The first thing wrong with a record, at its column, or nil; `firstLines`
