@@ -31,8 +31,9 @@ struct QueuePauseProcessTests {
             try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let first = await processes.start("pause-a", worker("pause-a"), environment: environment)
                 let second = await processes.start("pause-b", worker("pause-b"), environment: environment)
-                // A job that runs for seconds, claimed before the pause.
-                let long = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 6000}"#, queue: "relief", lease: .seconds(3))).id
+                // A job that runs for seconds, claimed before the pause; its lease outlasts it
+                // many times, so that a heartbeat late on a loaded machine cannot lose it.
+                let long = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 6000}"#, queue: "relief", lease: .seconds(60))).id
                 #expect(try await eventually { try await queue.state(of: long) == .running })
 
                 let pause = try await Self.run(["queues", "pause", "relief", "--reason", "bank file under review"], environment)

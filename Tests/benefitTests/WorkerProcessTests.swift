@@ -56,15 +56,16 @@ struct WorkerProcessTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 4)
             let queue = JobQueue(pool: pool)
             var short: [Int] = [], long: [Int] = []
-            // Short leases, so that a heartbeat comes soon (a third of the lease).
-            func sleep(_ ms: Int) -> NewJob { NewJob(kind: "sleep", payload: #"{"ms": \#(ms)}"#, queue: "term", lease: .seconds(3)) }
-            for _ in 0..<2 { short.append(try await queue.enqueue(sleep(4000)).id) }
+            // Leases short enough that a heartbeat comes soon (a third of the lease), long
+            // enough that a heartbeat late by seconds on a loaded machine does not lose one.
+            func sleep(_ ms: Int) -> NewJob { NewJob(kind: "sleep", payload: #"{"ms": \#(ms)}"#, queue: "term", lease: .seconds(15)) }
+            for _ in 0..<2 { short.append(try await queue.enqueue(sleep(10_000)).id) }
             for _ in 0..<2 { long.append(try await queue.enqueue(sleep(60000)).id) }
             let environment = ["DATABASE_URL": try TestDatabase.url(of: configuration)]
             let code = try await withProcessGroup { (processes: ProcessGroup) async throws in
                 let worker = await processes.start(
-                    "term", ["worker", "--queues", "term", "--concurrency", "4", "--grace-period", "10s"], environment: environment)
-                // The worker claims all four at once; the short ones run 4 s, so SIGTERM finds them in flight.
+                    "term", ["worker", "--queues", "term", "--concurrency", "4", "--grace-period", "20s"], environment: environment)
+                // The worker claims all four at once; the short ones run 10 s, so SIGTERM finds them in flight.
                 // Waits for a heartbeat to have extended all four: the jobs show running as
                 // soon as the claim commits, before the worker has its answer, and a SIGTERM
                 // then finds nothing in flight (the claim's jobs are given back unrun).
