@@ -1,6 +1,8 @@
 import BenefitCore
 import BenefitTestSupport
+import BenefitTools
 import Foundation
+import PostgresClient
 import Testing
 
 /// The embedded cluster as root uses it, through `benefit db status` with no
@@ -41,6 +43,8 @@ struct EmbeddedClusterTests {
             let status = try await Self.benefit(["db", "status"], home: home)
             let migrate = try await Self.benefit(["db", "migrate"], home: home)
             let again = try await Self.benefit(["db", "status"], home: home)
+            let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: home.appendingPathComponent("embedded.json")))
+            let settings = try await Self.settings(home: home, port: state.port)
             let stop = try await Self.benefit(["db", "stop-embedded"], home: home)
 
             #expect(status.exitCode == 0, "\(status.standardError)")
@@ -53,8 +57,14 @@ struct EmbeddedClusterTests {
             #expect(!again.standardError.contains("cannot reach"), "the cluster is found where it was made")
             #expect(stop.exitCode == 0 && stop.standardOutput.contains("stopped"), "\(stop.standardError)")
 
+            // Sized for big runs, durable.
+            let expected = EmbeddedSettings()
+            #expect(settings == [
+                "checkpoint_timeout": "30min", "fsync": "on", "max_wal_size": "8GB",
+                "shared_buffers": expected.sharedBuffersMB % 1024 == 0 ? "\(expected.sharedBuffersMB / 1024)GB" : "\(expected.sharedBuffersMB)MB",
+                "synchronous_commit": "on", "wal_compression": "lz4",
+            ])
             // The cluster's data is the postgres account's, under the fallback; .benefit and its password are root's alone.
-            let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: home.appendingPathComponent("embedded.json")))
             #expect(state.dataDirectory.hasPrefix("/var/lib/benefit/") && state.dataDirectory.hasSuffix("/pg"))
             #expect(PathInfo(state.dataDirectory)?.uid == getpwnam("postgres")?.pointee.pw_uid)
             #expect(PathInfo(home.path)?.permissions == 0o700)
@@ -64,6 +74,22 @@ struct EmbeddedClusterTests {
 
     struct State: Decodable {
         let dataDirectory: String
+        let port: Int
+    }
+
+    /// The running cluster's settings that EmbeddedSettings sizes, and those it must leave durable.
+    static func settings(home: URL, port: Int) async throws -> [String: String] {
+        let password = try String(contentsOf: home.appendingPathComponent("password"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let quoted = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        let configuration = try PostgresConfiguration("host=127.0.0.1 port=\(port) dbname=benefit user=benefit password='\(quoted)'")
+        let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+        defer { pool.close() }
+        let rows = try await pool.query("""
+            SELECT name, current_setting(name) FROM pg_settings
+            WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression', 'fsync', 'synchronous_commit')
+            """).decode((String, String).self)
+        return Dictionary(uniqueKeysWithValues: rows)
     }
 
     /// `benefit ARGUMENTS` on the embedded cluster under `home`.

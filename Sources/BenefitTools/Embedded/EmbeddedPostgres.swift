@@ -125,13 +125,7 @@ public struct EmbeddedPostgres: Sendable {
         logger.notice("creating the embedded PostgreSQL cluster in \(dataDirectory)")
         try await runInitdb(dataDirectory, password: password, tools, account)
         // Only TCP on loopback: no socket file whose path length or permissions could get in the way.
-        let settings = """
-
-            # benefit embedded cluster
-            listen_addresses = '127.0.0.1'
-            unix_socket_directories = ''
-            max_connections = 200
-            """
+        let settings = EmbeddedSettings().configuration
         try await runBlocking("postgresql.conf") {
             try FileGuard.append(Data(settings.utf8), to: dataDirectory + "/postgresql.conf", owner: account.owner)
         }
