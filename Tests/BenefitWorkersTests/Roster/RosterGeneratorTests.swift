@@ -37,7 +37,7 @@ struct RosterGeneratorTests {
     @Test("100,000 generated members all pass the importer's checks and have a roster's shape")
     func realisticAndValid() throws {
         let bytes = try Self.csv(count: 100_000, seed: 2027)
-        var reader = try RosterReader(file: "generated.csv", records: CSVRecordReader(bytes: bytes), today: Self.asOf)
+        var reader = try RosterReader(file: "generated.csv", today: Self.asOf) { CSVRecordReader(bytes: bytes) }
         var members: [Member] = []
         while let row = try reader.next() { members.append(row.member) }
         #expect(reader.problemCount == 0, "\(reader.problems.prefix(5))")

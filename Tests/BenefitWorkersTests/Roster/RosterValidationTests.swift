@@ -1,5 +1,5 @@
 import BenefitCore
-import BenefitWorkers
+@testable import BenefitWorkers
 import Foundation
 import Testing
 
@@ -11,7 +11,7 @@ struct RosterValidationTests {
     /// Reads `rows` under the roster header; returns the members and the reader (for its problems).
     static func read(_ rows: [String], chunkSize: Int = 1 << 20) throws -> ([RosterRow], RosterReader) {
         let text = ([RosterColumn.header] + rows).joined(separator: "\n") + "\n"
-        var reader = try RosterReader(file: "roster.csv", records: CSVRecordReader(bytes: Array(text.utf8), chunkSize: chunkSize), today: today)
+        var reader = try RosterReader(file: "roster.csv", today: today) { CSVRecordReader(bytes: Array(text.utf8), chunkSize: chunkSize) }
         var members: [RosterRow] = []
         while let row = try reader.next() { members.append(row) }
         return (members, reader)
@@ -74,11 +74,50 @@ struct RosterValidationTests {
         #expect(rejection.summary == "1284 problems in roster.csv; nothing was imported")
     }
 
+    @Test("a repeated member number is named on each later line with its first line, among the other problems in line and column order; past 50 only counted")
+    func repeatedMemberNumbers() throws {
+        let row = { (id: String, gender: String) in "\(id),王伟,U,\(gender),1980-01-01,,staff,,,,,," }
+        let (members, reader) = try Self.read([
+            row("A", "M"), row("B", "X"), row("A", "M"), row("C", "M"), row("A", "X"), row("B", "M"),
+        ])
+        #expect(reader.problems.map(\.description) == [
+            "roster.csv:3: gender: \"X\" is not F or M",
+            "roster.csv:4: member_id: \"A\" is already on line 2",
+            "roster.csv:6: member_id: \"A\" is already on line 2",
+            "roster.csv:6: gender: \"X\" is not F or M",
+            "roster.csv:7: member_id: \"B\" is already on line 3",
+        ])
+        #expect(reader.problemCount == 5)
+        // Repeats are known at the end: their records came back, and the file is refused.
+        #expect(members.map(\.line) == [2, 4, 5, 7])
+        #expect(reader.rejection?.summary == "5 problems in roster.csv; nothing was imported")
+
+        // A file pasted twice: 60 repeats and one more; the first 50 are shown, in line order.
+        let once = (1...60).map { row("M\($0)", "M") }
+        let (_, twice) = try Self.read(once + once + [row("M1", "M")], chunkSize: 512)
+        #expect(twice.problemCount == 61)
+        #expect(twice.problems.map(\.line) == Array(62...111))
+        #expect(twice.problems.first?.description == "roster.csv:62: member_id: \"M1\" is already on line 2")
+        #expect(twice.problems.last?.description == "roster.csv:111: member_id: \"M50\" is already on line 51")
+    }
+
+    @Test("the hashes seen: each once, a second time refused, kept through growth past the size expected")
+    func seenHashes() {
+        var seen = SeenHashes(expected: 10)
+        let hashes = (0..<10_000).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 &+ 7 }
+        #expect(hashes.allSatisfy { seen.insert($0) })
+        #expect(!hashes.contains { seen.insert($0) })
+        #expect(seen.count == 10_000)
+        // 0 marks an empty slot, so it is kept as 1: the two are one candidate, which the reader's second pass settles.
+        var small = SeenHashes(expected: 4)
+        #expect(small.insert(0) && !small.insert(1))
+    }
+
     @Test("a wrong header is one error that names the expected header")
     func wrongHeader() throws {
         let text = "member_id,name,gender\nM1,王伟,M\n"
         #expect {
-            _ = try RosterReader(file: "r.csv", records: CSVRecordReader(bytes: Array(text.utf8)), today: Self.today)
+            _ = try RosterReader(file: "r.csv", today: Self.today) { CSVRecordReader(bytes: Array(text.utf8)) }
         } throws: { error in
             guard let error = error as? RosterError else { return false }
             return error.code == .badHeader && error.summary.contains(RosterColumn.header) && error.summary.contains("line 1")
