@@ -31,8 +31,11 @@ enum GrantQueries {
     ///   tier is read now, from the roster).
     /// - The allotment says who is planned a grant. Planned members are walked
     ///   in rank order against `remaining`, what the locked ledger holds: each
-    ///   one who fits is granted (greedy, as in the plan). Normally all fit;
-    ///   only another run of the same cycle spending meanwhile makes some not.
+    ///   one who fits is granted (greedy, as in the plan). Normally all fit
+    ///   (their sum is within `remaining`), and then all are granted without the
+    ///   walk, which costs the square of the batch (it indexes arrays of
+    ///   variable-length values); only another run of the same cycle spending
+    ///   meanwhile makes some not.
     /// - Everyone else is waitlisted with the reason; `ON CONFLICT DO NOTHING`
     ///   on both tables keeps one effect per member, campaign and cycle.
     /// - With `mayGrant` false (the batch only shares the ledger row) planned
@@ -55,11 +58,13 @@ enum GrantQueries {
                 WHERE served.found IS NULL
                   AND (\(mayGrant) OR NOT coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false))
             ), planned AS (
-                SELECT array_agg(member_id ORDER BY rank) AS members, array_agg(amount ORDER BY rank) AS amounts
+                SELECT array_agg(member_id ORDER BY rank) AS members, array_agg(amount ORDER BY rank) AS amounts,
+                       coalesce(sum(amount), 0) <= \(remaining)::numeric AS all_fit
                 FROM candidate WHERE planned
             ), walk (step, remaining) AS (
                 -- Step n: what is left before the n-th planned member; each one who fits pays.
-                SELECT 1, \(remaining)::numeric FROM planned WHERE cardinality(members) > 0
+                -- Only when they do not all fit: each step reads the arrays from their start.
+                SELECT 1, \(remaining)::numeric FROM planned WHERE cardinality(members) > 0 AND NOT all_fit
                 UNION ALL
                 SELECT w.step + 1,
                        CASE WHEN p.amounts[w.step] <= w.remaining THEN w.remaining - p.amounts[w.step] ELSE w.remaining END
@@ -68,6 +73,11 @@ enum GrantQueries {
             ), decision AS (
                 SELECT p.members[w.step] AS member_id, p.amounts[w.step] <= w.remaining AS fits, w.remaining
                 FROM walk w, planned p
+                UNION ALL
+                -- When the budget covers them all, the walk would grant each one: no need to walk.
+                SELECT c.member_id, true, NULL
+                FROM candidate c, planned p
+                WHERE c.planned AND p.all_fit
             ), granted AS (
                 INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
                 SELECT \(run.campaignID), \(run.cycle), c.member_id, \(run.runID), \(batch.jobID), \(season.rawValue),
