@@ -33,7 +33,7 @@ enum FairPlaceQueries {
                 LEFT JOIN benefit.org_unit u ON u.org_unit = m.org_unit
                 LEFT JOIN benefit.job_fair_plan p
                   ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
-                \(subquery: ProgramQueries.servedProbe(run))
+                \(subquery: ProgramQueries.servedProbe(run, in: .fairPlaces))
                 WHERE served.found IS NULL
             ), placed AS (
                 INSERT INTO benefit.fair_place (campaign_id, cycle, member_id, run_id, job_id, position, capacity, seat, rank)

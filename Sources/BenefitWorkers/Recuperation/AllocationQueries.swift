@@ -33,7 +33,7 @@ enum AllocationQueries {
                 JOIN benefit.member m ON m.member_id = b.member_id
                 LEFT JOIN benefit.recuperation_plan p
                   ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
-                \(subquery: ProgramQueries.servedProbe(run))
+                \(subquery: ProgramQueries.servedProbe(run, in: .allocations))
                 WHERE served.found IS NULL
             ), placed AS (
                 INSERT INTO benefit.allocation (campaign_id, cycle, member_id, run_id, job_id, position, capacity, seat, rank)

@@ -54,7 +54,7 @@ enum GrantQueries {
                 FROM batch b
                 JOIN benefit.member m ON m.member_id = b.member_id
                 JOIN benefit.relief_allotment a ON a.run_id = \(run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
-                \(subquery: ProgramQueries.servedProbe(run))
+                \(subquery: ProgramQueries.servedProbe(run, in: .grants))
                 WHERE served.found IS NULL
                   AND (\(mayGrant) OR NOT coalesce(b.member_id COLLATE "C" <= a.last_granted COLLATE "C", false))
             ), planned AS (
