@@ -12,7 +12,7 @@ public struct RosterRow: Sendable {
 /// Reads a roster CSV file one member at a time, checking every record as it goes.
 ///
 /// The file is streamed (see ``CSVRecordReader``): memory holds one chunk, and
-/// a hash of each member number seen (``SeenHashes``, 8 to 12 bytes a member),
+/// a hash of each member number seen (``SeenHashes``, about 12 bytes a member),
 /// which a duplicate check cannot do without. Invalid records are not returned:
 /// they are recorded in ``problems`` (the first ``RosterError/shownProblems``)
 /// and ``problemCount``, and reading goes on, so one pass finds every problem in
@@ -23,7 +23,7 @@ public struct RosterRow: Sendable {
 /// confirmed against the numbers themselves in a second pass over the file,
 /// which adds a problem for each repeat. So a record whose number repeats an
 /// earlier one is returned like a valid one, and the file's ``rejection`` names
-/// it once the reading is over (the import has aborted its COPY by then).
+/// it once the reading is over (the import then aborts its COPY).
 public struct RosterReader {
     /// The file's name as the operator gave it.
     public let file: String
