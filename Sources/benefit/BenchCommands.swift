@@ -116,7 +116,7 @@ struct Bench: AsyncParsableCommand {
             let pickup = report.pickup
             print("PostgreSQL       ", report.serverVersion)
             print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples, metrics \(parameters.metrics ? "on" : "off")")
-            print("enqueue (COPY)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
+            print("enqueue (bulk)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
             print("throughput       ", String(
                 format: "%ld of %ld succeeded in %.3f s (first claim -> last completion): %.0f jobs/s",
                 throughput.succeeded, parameters.jobs, throughput.windowSeconds, throughput.jobsPerSecond))
