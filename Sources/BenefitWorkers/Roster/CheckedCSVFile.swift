@@ -14,30 +14,24 @@ struct CheckedCSVFile {
 
     var header: String { columns.joined(separator: ",") }
 
-    /// Reads the file at `path`; see ``read(file:records:problem:value:)``.
+    /// Reads the file at `path`: checks the header, then each record with
+    /// `problem`; once a problem is found, records are only checked. Returns
+    /// `value` of each record (those it makes nil of are left out) when none had
+    /// a problem.
     func read<Value>(
-        path: String, problem: (CSVRecord) -> RosterProblem?, value: (CSVRecord) -> Value?
+        path file: String, problem: (CSVRecord) -> RosterProblem?, value: (CSVRecord) -> Value?
     ) throws(RosterError) -> [Value] {
         var records: CSVRecordReader
         do {
-            records = try CSVRecordReader(path: path)
+            records = try CSVRecordReader(path: file)
         } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error, file: path))")
+            throw .unreadable(file, error)
         }
-        return try read(file: path, records: &records, problem: problem, value: value)
-    }
-
-    /// Checks the header, then each record with `problem`; once a problem is
-    /// found, records are only checked. Returns `value` of each record (those it
-    /// makes nil of are left out) when none had a problem.
-    func read<Value>(
-        file: String, records: inout CSVRecordReader, problem: (CSVRecord) -> RosterProblem?, value: (CSVRecord) -> Value?
-    ) throws(RosterError) -> [Value] {
         func next() throws(RosterError) -> CSVRecord? {
             do {
                 return try records.next()
             } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
+                throw .unreadable(file, error)
             }
         }
         guard let first = try next() else {

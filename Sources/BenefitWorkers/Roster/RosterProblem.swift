@@ -102,6 +102,11 @@ public struct RosterError: Error, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The file could not be opened or read on, for `error`'s reason.
+    static func unreadable(_ file: String, _ error: any Error) -> RosterError {
+        RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
+    }
+
     /// The problems, one per line, then `… and N more problems` when some were not kept.
     public var problemLines: [String] {
         var lines = problems.map(\.description)

@@ -52,7 +52,7 @@ public struct RosterReader {
         do {
             size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         } catch {
-            throw RosterError(code: .unreadable, file: path, reason: "cannot read: \(FileFailure.reason(error, file: path))")
+            throw .unreadable(path, error)
         }
         // Records run 80 to 120 bytes: sizing the duplicate check up front spares
         // growing it on the way to millions of members.
@@ -77,7 +77,7 @@ public struct RosterReader {
             self.records = try open()
             header = try self.records.next()
         } catch {
-            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
+            throw .unreadable(file, error)
         }
         guard let header else {
             throw RosterError(code: .badHeader, file: file, reason: "the file is empty; a roster starts with the header \(RosterColumn.header)")
@@ -99,7 +99,7 @@ public struct RosterReader {
             do {
                 record = try records.next()
             } catch {
-                throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
+                throw .unreadable(file, error)
             }
             guard let record else {
                 try checkRepeats()
@@ -144,7 +144,7 @@ public struct RosterReader {
                 }
             }
         } catch {
-            throw RosterError(code: .unreadable, file: file, reason: "cannot read: \(FileFailure.reason(error, file: file))")
+            throw .unreadable(file, error)
         }
         guard repeatCount > 0 else { return }
         problemCount += repeatCount
