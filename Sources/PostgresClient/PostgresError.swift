@@ -94,6 +94,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         sqlState == "40001" || sqlState == "40P01"
     }
 
+    /// True when a CHECK constraint refused a row.
+    public var isCheckViolation: Bool { sqlState == "23514" }
+
     /// True when a unique constraint was violated.
     public var isUniqueViolation: Bool { sqlState == "23505" }
 }

@@ -7,15 +7,47 @@ import PostgresClient
 enum GrantQueries {
     /// Run by a batch job before it locks the ledger: how many of its members
     /// the run's allotment plans a grant for (by their tier now), which decides
-    /// whether the batch takes the ledger to grant or only to waitlist.
+    /// whether the batch takes the ledger to grant or only to waitlist, and what
+    /// their grants add up to. Returns `members, amount`.
     static func plannedMembers(_ batch: RunBatch) -> PostgresQuery {
         """
-        SELECT count(*)
+        SELECT count(*), coalesce(sum(a.amount), 0)
         FROM unnest(\(batch.memberIDs)::text[]) AS b(member_id)
         JOIN benefit.member m ON m.member_id = b.member_id
         JOIN benefit.relief_allotment a ON a.run_id = \(batch.run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
         WHERE b.member_id COLLATE "C" <= a.last_granted COLLATE "C"
         """
+    }
+
+    /// What the cycle's ledger holds now, read without a lock: the forecast a
+    /// batch grants against before it takes the lock (NULL: no ledger).
+    static func unlockedRemaining(_ run: RunContext) -> PostgresQuery {
+        """
+        SELECT b.budget - b.spent FROM benefit.relief_budget b
+        WHERE b.campaign_id = \(run.campaignID) AND b.cycle = \(run.cycle)
+        """
+    }
+
+    /// Run by a batch that granted before it took the ledger's lock, once it
+    /// holds it: true when another run of the cycle, committed meanwhile, served
+    /// this batch's members otherwise than its statement saw. Either it granted a
+    /// member this batch waitlisted, or it waitlisted, unserved, a member this
+    /// batch granted. Then the batch's effects are not those of any order in
+    /// which the two could have run one after the other, and it does its work
+    /// again under the lock.
+    static func overtaken(_ batch: RunBatch) -> PostgresQuery {
+        let run = batch.run
+        return """
+            SELECT EXISTS (
+                SELECT 1
+                FROM benefit.waitlist_entry w
+                JOIN benefit.grant g ON g.campaign_id = w.campaign_id AND g.cycle = w.cycle AND g.member_id = w.member_id
+                WHERE w.campaign_id = \(run.campaignID) AND w.cycle = \(run.cycle)
+                  AND w.member_id = ANY (\(batch.memberIDs)::text[])
+                  AND ((w.run_id = \(run.runID) AND g.run_id <> \(run.runID))
+                       OR (g.run_id = \(run.runID) AND w.served_at IS NULL))
+            )
+            """
     }
 
     /// Run by a batch job in its fenced transaction, right after it locked the

@@ -19,18 +19,20 @@ import PostgresClient
 /// cycle's ledger in `benefit.relief_budget` (or finds it open: every run of a
 /// cycle shares one budget) and decides the run's allotment: walking the
 /// population in rank order, who the budget still covers (``ReliefAllotment``).
-/// Each batch (``execute(_:on:)``) then locks the ledger row, grants its planned
-/// members in one statement and waitlists the rest with the reason, and commits
-/// with the job. So:
+/// Each batch (``execute(_:on:)``) then grants its planned members in one
+/// statement, waitlists the rest with the reason, and commits with the job,
+/// holding the ledger's row lock from its grants' charge to its commit. So:
 /// - the grants never exceed the budget, under any concurrency: each insert of
 ///   grants adds them to `spent` through a trigger, in the same statement, and
 ///   the ledger's `CHECK (spent <= budget)` refuses a statement that would
 ///   overspend, whoever runs it;
-/// - batches of a cycle that grant hold the ledger row lock one at a time, from
-///   their grant statement to their commit, so they check what is left against
-///   every batch committed before them; batches that only waitlist share the
-///   row with each other, and still wait for (and are waited for by) those
-///   that grant, so a member is never both granted and waitlisted;
+/// - batches of a cycle that grant hold the ledger row lock one at a time, so
+///   they check what is left against every batch committed before them; a batch
+///   that granted before taking it checks, once it holds it, that no other run
+///   overtook it, and otherwise does its work again under the lock
+///   (``grantBeforeLocking``); batches that only waitlist share the row with
+///   each other, and still wait for (and are waited for by) those that grant, so
+///   a member granted is never waitlisted by an overlapping run;
 /// - the members granted are those of the plan, whatever order batches run in
 ///   and however often a batch is retried after a crash: a batch's effects
 ///   commit once, in its fenced transaction, and who it grants depends only on
@@ -80,19 +82,69 @@ public struct SeasonalReliefProgram: BenefitProgram {
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
         let run = batch.run
-        let parameters = try Self.parameters(of: run)
+        let season = try Self.parameters(of: run).season
+        let (planned, plannedAmount) = try await transaction.query(GrantQueries.plannedMembers(batch)).single((Int, Decimal).self)
+        if planned > 0, let amount = try await grantBeforeLocking(batch, season: season, plannedAmount: plannedAmount, on: transaction) {
+            return BatchOutcome(members: batch.memberIDs.count, amount: amount)
+        }
         // A batch that grants takes the ledger row to itself; one that only waitlists
         // shares it with others like it. Either way the lock comes before the grant
         // statement, whose snapshot then sees every batch that held it before.
-        let grants = try await transaction.query(GrantQueries.plannedMembers(batch)).single(Int.self) > 0
-        let lock = BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: grants)
+        let lock = BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: planned > 0)
         guard let remaining: Decimal = try await transaction.query(lock).single(Decimal?.self) else {
-            throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
+            throw Self.noLedger(run)
         }
         let (_, amount) = try await transaction.query(
-            GrantQueries.grantBatch(batch, season: parameters.season, remaining: remaining, mayGrant: grants)
+            GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: planned > 0)
         ).single((Int, Decimal).self)
         return BatchOutcome(members: batch.memberIDs.count, amount: amount)
+    }
+
+    /// The usual case, with the ledger's lock held only from the grants' insert to
+    /// the commit: when what the ledger held a moment ago covers every grant the
+    /// batch plans, the batch grants and waitlists first, and the grants' trigger
+    /// then takes the ledger's row lock to charge them (docs/programs.md, "How a
+    /// relief batch takes the ledger"). Returns the amount granted, or nil, with
+    /// nothing written, when the batch must do its work under the lock instead:
+    ///
+    /// - the ledger no longer covers the grants (the CHECK on `spent` refused
+    ///   the charge), or covered them only before another run spent;
+    /// - another run of the cycle, committed before this batch took the lock,
+    ///   served one of its members otherwise than its statement saw
+    ///   (``GrantQueries/overtaken(_:)``);
+    /// - the batch and another run's batch waited for each other (a deadlock).
+    ///
+    /// Batches of one run never share a member, so only a second run of the
+    /// cycle can make either of the last two happen.
+    private func grantBeforeLocking(
+        _ batch: RunBatch, season: ReliefSeason, plannedAmount: Decimal, on transaction: PostgresConnection
+    ) async throws -> Decimal? {
+        let run = batch.run
+        guard let remaining: Decimal = try await transaction.query(GrantQueries.unlockedRemaining(run)).single(Decimal?.self) else {
+            throw Self.noLedger(run)
+        }
+        guard plannedAmount <= remaining else { return nil }
+        try await transaction.query("SAVEPOINT grant_before_locking")
+        do {
+            let (_, amount) = try await transaction.query(
+                GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: true)
+            ).single((Int, Decimal).self)
+            // The trigger took the lock if the batch granted anyone; if not, this takes it.
+            try await transaction.query(BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: true))
+            if try await transaction.query(GrantQueries.overtaken(batch)).single(Bool.self) {
+                try await transaction.query("ROLLBACK TO SAVEPOINT grant_before_locking")
+                return nil
+            }
+            try await transaction.query("RELEASE SAVEPOINT grant_before_locking")
+            return amount
+        } catch let error as PostgresError where error.isCheckViolation || error.isTransient {
+            try await transaction.query("ROLLBACK TO SAVEPOINT grant_before_locking")
+            return nil
+        }
+    }
+
+    static func noLedger(_ run: RunContext) -> PermanentFailure {
+        PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
     }
 
     /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).

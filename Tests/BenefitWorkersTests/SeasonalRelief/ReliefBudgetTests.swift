@@ -108,16 +108,13 @@ struct ReliefBudgetTests {
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
             try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 20000)")
             // Hold the ledger, so the run plans with 20,000 (every member planned, 14,000) but its batch waits.
+            // 20,000 covers the plan, so the batch grants first and waits in its grants' charge to the ledger;
+            // when that charge is refused, it does its work again under the lock.
             let other = try await PostgresConnection.connect(to: configuration)
             try await other.query("BEGIN")
             try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
             let grants = try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
-                #expect(try await eventually {
-                    try await pool.query("""
-                        SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%lock_relief_budget%'
-                        """).single(Int.self) == 1
-                })
+                #expect(try await Self.batchWaitsForTheLedger(in: pool))
                 // Meanwhile 15,000 go elsewhere: 5,000 are left for a plan that promised 14,000.
                 try await other.query("""
                     INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
@@ -135,6 +132,59 @@ struct ReliefBudgetTests {
             #expect(waitlist.map(\.member) == ["M000003", "M000004", "M000005", "M000007", "M000008", "M000009", "M000010"])
             #expect(waitlist.map(\.reason) == Array(repeating: "budget exhausted (remaining 1000.00, needed 2000.00)", count: 3)
                 + Array(repeating: "budget exhausted (remaining 200.00, needed 800.00)", count: 4))
+        }
+    }
+
+    @Test("a batch that granted before the ledger's lock, overtaken by another run's grant of a member it waitlisted, does its work again under the lock")
+    func batchOvertakenByAnotherRunRedoesItsWork() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 20)
+            try await ReliefFixtures.insertUniformMembers(5, tier: 1, on: pool)
+            try await ReliefFixtures.insertUniformMembers(1, tier: 3, from: 6, on: pool)
+            // 10,500 plans M1-M5 (2,000 each) and waitlists M6 (800 needed, 500 left).
+            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
+                { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: 10500 }
+                """), on: pool)
+            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+            let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
+            try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 10500)")
+            let other = try await PostgresConnection.connect(to: configuration)
+            try await other.query("BEGIN")
+            try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
+            try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
+                // The batch has granted M1-M5 and waitlisted M6, and waits to charge the ledger.
+                #expect(try await Self.batchWaitsForTheLedger(in: pool))
+                // Meanwhile another run of the cycle grants M6 the 500 left, and commits first.
+                let otherRun = try await other.query("""
+                    INSERT INTO benefit.run (campaign_id, campaign_revision, fire_time, trigger, cycle, state, finished_at)
+                    SELECT campaign_id, revision, '2026-01-02 00:00+08', 'manual', '2026', 'succeeded', now()
+                    FROM benefit.campaign_revision WHERE campaign_id = \(campaignID) ORDER BY revision DESC LIMIT 1
+                    RETURNING id
+                    """).single(Int.self)
+                try await other.query("""
+                    INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
+                    VALUES (\(campaignID), '2026', 'M000006', \(otherRun), 0, 'winter-warmth', 3, 500)
+                    """)
+                try await other.query("COMMIT")
+                #expect(try await ProgramFixtures.finish(runID, pool: pool).amountTotal == 10_000)
+            }
+            // As if the other run had gone first: M6 is granted once, by it, and waitlisted by nobody.
+            let grants = try await ReliefFixtures.grants(on: pool)
+            #expect(grants.map(\.member) == ["M000001", "M000002", "M000003", "M000004", "M000005", "M000006"])
+            #expect(try await ReliefFixtures.waitlist(on: pool) == [])
+            #expect(try await ReliefFixtures.ledger("winter", cycle: "2026", on: pool)?.spent == 10_500)
+        }
+    }
+
+    /// True once the run's batch waits for the ledger's row in its grant
+    /// statement (``GrantQueries/grantBatch``), having not taken the lock first
+    /// (as it does when the ledger may not cover its grants).
+    static func batchWaitsForTheLedger(in pool: PostgresPool) async throws -> Bool {
+        try await eventually {
+            try await pool.query("""
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH RECURSIVE batch AS%'
+                """).single(Int.self) == 1
         }
     }
 
