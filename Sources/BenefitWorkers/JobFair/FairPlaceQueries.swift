@@ -23,10 +23,17 @@ enum FairPlaceQueries {
     /// Seats are bounded by the fair's capacity and held once by the place table's
     /// constraints: were a plan ever wrong, the statement would fail rather than
     /// overfill a fair.
+    ///
+    /// Each district's places and fairs, which the reasons name, are counted once
+    /// per statement (`totals`, materialized), as in recuperation's.
     static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
         let run = batch.run
         return """
-            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), candidate AS (
+            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), totals AS MATERIALIZED (
+                SELECT f.district, sum(f.capacity) AS places, count(*) AS fairs FROM benefit.job_fair f
+                WHERE f.campaign_id = \(run.campaignID) AND f.cycle = \(run.cycle)
+                GROUP BY f.district
+            ), candidate AS (
                 SELECT b.member_id, b.rank, m.org_unit, u.district, p.position, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
                 JOIN benefit.member m ON m.member_id = b.member_id
@@ -51,11 +58,7 @@ enum FairPlaceQueries {
                        ELSE format('all places at the fairs of %s are taken (%s places in %s fairs)', c.district, t.places, t.fairs)
                    END
             FROM candidate c
-            LEFT JOIN (
-                SELECT f.district, sum(f.capacity) AS places, count(*) AS fairs FROM benefit.job_fair f
-                WHERE f.campaign_id = \(run.campaignID) AND f.cycle = \(run.cycle)
-                GROUP BY f.district
-            ) t ON t.district = c.district
+            LEFT JOIN totals t ON t.district = c.district
             WHERE c.position IS NULL
             ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
             """

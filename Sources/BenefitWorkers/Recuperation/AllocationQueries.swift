@@ -24,10 +24,18 @@ enum AllocationQueries {
     /// Seats are bounded by the session's capacity and held once by the
     /// allocation table's constraints: were a plan ever wrong, the statement
     /// would fail rather than overfill a session.
+    ///
+    /// The cycle's places and sessions, which every waitlisted member's reason
+    /// names, are counted once per statement (`totals`, materialized): joined
+    /// as a subquery, the planner counted them again for every member, a seventh
+    /// of a waitlisting batch's time.
     static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
         let run = batch.run
         return """
-            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), candidate AS (
+            WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), totals AS MATERIALIZED (
+                SELECT sum(capacity) AS places, count(*) AS sessions FROM benefit.recuperation_session
+                WHERE campaign_id = \(run.campaignID) AND cycle = \(run.cycle)
+            ), candidate AS (
                 SELECT b.member_id, b.rank, p.position, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
                 JOIN benefit.member m ON m.member_id = b.member_id
@@ -46,11 +54,7 @@ enum AllocationQueries {
             INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
             SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),
                    c.rank, format('all places are taken (%s places in %s sessions)', t.places, t.sessions)
-            FROM candidate c
-            CROSS JOIN (
-                SELECT sum(capacity) AS places, count(*) AS sessions FROM benefit.recuperation_session
-                WHERE campaign_id = \(run.campaignID) AND cycle = \(run.cycle)
-            ) t
+            FROM candidate c, totals t
             WHERE c.position IS NULL
             ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
             """

@@ -107,15 +107,17 @@ public struct SeasonalReliefProgram: BenefitProgram {
     /// relief batch takes the ledger"). Returns the amount granted, or nil, with
     /// nothing written, when the batch must do its work under the lock instead:
     ///
-    /// - the ledger no longer covers the grants (the CHECK on `spent` refused
-    ///   the charge), or covered them only before another run spent;
+    /// - the ledger no longer covers the grants: another writer spent meanwhile,
+    ///   and the CHECK on `spent` refused the charge;
     /// - another run of the cycle, committed before this batch took the lock,
     ///   served one of its members otherwise than its statement saw
     ///   (``GrantQueries/overtaken(_:)``);
     /// - the batch and another run's batch waited for each other (a deadlock).
     ///
     /// Batches of one run never share a member, so only a second run of the
-    /// cycle can make either of the last two happen.
+    /// cycle can make either of the last two happen. The check after the lock
+    /// sees those runs' commits because a batch's fenced commit is READ
+    /// COMMITTED: each statement reads what committed before it began.
     private func grantBeforeLocking(
         _ batch: RunBatch, season: ReliefSeason, plannedAmount: Decimal, on transaction: PostgresConnection
     ) async throws -> Decimal? {
@@ -143,7 +145,7 @@ public struct SeasonalReliefProgram: BenefitProgram {
         }
     }
 
-    static func noLedger(_ run: RunContext) -> PermanentFailure {
+    private static func noLedger(_ run: RunContext) -> PermanentFailure {
         PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
     }
 
