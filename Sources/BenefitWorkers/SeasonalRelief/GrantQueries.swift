@@ -51,14 +51,18 @@ enum GrantQueries {
     }
 
     /// Run by a batch job in its fenced transaction, right after it locked the
-    /// ledger (``BudgetLedgerQueries``): grants the batch's members their amounts
-    /// and waitlists those the budget cannot pay, in one statement.
+    /// ledger (``BudgetLedgerQueries``), or, when the ledger covered its planned
+    /// grants a moment ago, before taking the lock (then the grants' trigger
+    /// takes it, and the batch checks ``overtaken(_:)`` once it holds it):
+    /// grants the batch's members their amounts and waitlists those the budget
+    /// cannot pay, in one statement.
     /// Returns `grants, amount`: how many members were granted, and the sum.
     ///
     /// - Members gone from the roster since planning, and members this campaign
     ///   already granted or waitlisted in this cycle (another run got there
-    ///   first), are skipped. The snapshot is taken after the ledger lock, so it
-    ///   sees every batch of the cycle that committed before this one.
+    ///   first), are skipped. Run under the lock, the snapshot is taken after it,
+    ///   so it sees every batch of the cycle that committed before this one; run
+    ///   before it, ``overtaken(_:)`` looks again once the lock is held.
     /// - A member's amount is their tier's share of the run's allotment (the
     ///   tier is read now, from the roster).
     /// - The allotment says who is planned a grant. Planned members are walked
