@@ -101,18 +101,10 @@ struct ReliefBudgetTests {
             try await ReliefFixtures.insertUniformMembers(5, tier: 1, on: pool)
             try await ReliefFixtures.insertUniformMembers(5, tier: 3, from: 6, on: pool)
             try await ReliefFixtures.insertUniformMembers(1, tier: 2, from: 11, on: pool)
-            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
-                { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: 20000 }
-                """), on: pool)
-            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
-            let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
-            try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 20000)")
-            // Hold the ledger, so the run plans with 20,000 (every member planned, 14,000) but its batch waits.
+            // The run plans with 20,000 (every member planned, 14,000) but its batch waits for the held ledger.
             // 20,000 covers the plan, so the batch grants first and waits in its grants' charge to the ledger;
             // when that charge is refused, it does its work again under the lock.
-            let other = try await PostgresConnection.connect(to: configuration)
-            try await other.query("BEGIN")
-            try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
+            let (runID, campaignID, other) = try await Self.runWithHeldLedger(budget: 20_000, pool: pool, configuration: configuration)
             let grants = try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
                 #expect(try await Self.batchWaitsForTheLedger(in: pool))
                 // Meanwhile 15,000 go elsewhere: 5,000 are left for a plan that promised 14,000.
@@ -142,15 +134,7 @@ struct ReliefBudgetTests {
             try await ReliefFixtures.insertUniformMembers(5, tier: 1, on: pool)
             try await ReliefFixtures.insertUniformMembers(1, tier: 3, from: 6, on: pool)
             // 10,500 plans M1-M5 (2,000 each) and waitlists M6 (800 needed, 500 left).
-            try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
-                { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: 10500 }
-                """), on: pool)
-            let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
-            let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
-            try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 10500)")
-            let other = try await PostgresConnection.connect(to: configuration)
-            try await other.query("BEGIN")
-            try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
+            let (runID, campaignID, other) = try await Self.runWithHeldLedger(budget: 10_500, pool: pool, configuration: configuration)
             try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
                 // The batch has granted M1-M5 and waitlisted M6, and waits to charge the ledger.
                 #expect(try await Self.batchWaitsForTheLedger(in: pool))
@@ -174,6 +158,24 @@ struct ReliefBudgetTests {
             #expect(try await ReliefFixtures.waitlist(on: pool) == [])
             #expect(try await ReliefFixtures.ledger("winter", cycle: "2026", on: pool)?.spent == 10_500)
         }
+    }
+
+    /// A one-batch winter campaign paying tier 1 2,000 and tier 3 800, triggered,
+    /// with its cycle's ledger opened by hand with `budget` and held `FOR UPDATE`
+    /// by `other`, an open transaction: the run plans, and its batch waits.
+    static func runWithHeldLedger(
+        budget: Int, pool: PostgresPool, configuration: PostgresConfiguration
+    ) async throws -> (runID: Int, campaignID: Int, other: PostgresConnection) {
+        try await ProgramFixtures.apply(ReliefFixtures.campaignYAML(name: "winter", batchSize: 10, parameters: """
+            { season: winter-warmth, eligibility: { hardshipTier: [1, 3] }, amounts: { "1": 2000, "3": 800 }, budget: \(budget) }
+            """), on: pool)
+        let runID = try await ProgramFixtures.trigger("winter", at: ProgramFixtures.fireTime(year: 2026), on: pool)
+        let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
+        try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', \(budget))")
+        let other = try await PostgresConnection.connect(to: configuration)
+        try await other.query("BEGIN")
+        try await other.query("SELECT 1 FROM benefit.relief_budget FOR UPDATE")
+        return (runID, campaignID, other)
     }
 
     /// True once the run's batch waits for the ledger's row in its grant
