@@ -7,25 +7,21 @@ import PostgresClient
 enum GrantQueries {
     /// Run by a batch job before it locks the ledger: how many of its members
     /// the run's allotment plans a grant for (by their tier now), which decides
-    /// whether the batch takes the ledger to grant or only to waitlist, and what
-    /// their grants add up to. Returns `members, amount`.
+    /// whether the batch takes the ledger to grant or only to waitlist; what
+    /// their grants add up to; and what the cycle's ledger holds now, read
+    /// without a lock (NULL: no ledger), the forecast a batch may grant against
+    /// before it takes the lock. Returns `members, amount, remaining`.
     static func plannedMembers(_ batch: RunBatch) -> PostgresQuery {
-        """
-        SELECT count(*), coalesce(sum(a.amount), 0)
-        FROM unnest(\(batch.memberIDs)::text[]) AS b(member_id)
-        JOIN benefit.member m ON m.member_id = b.member_id
-        JOIN benefit.relief_allotment a ON a.run_id = \(batch.run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
-        WHERE b.member_id COLLATE "C" <= a.last_granted COLLATE "C"
-        """
-    }
-
-    /// What the cycle's ledger holds now, read without a lock: the forecast a
-    /// batch grants against before it takes the lock (NULL: no ledger).
-    static func unlockedRemaining(_ run: RunContext) -> PostgresQuery {
-        """
-        SELECT b.budget - b.spent FROM benefit.relief_budget b
-        WHERE b.campaign_id = \(run.campaignID) AND b.cycle = \(run.cycle)
-        """
+        let run = batch.run
+        return """
+            SELECT count(*), coalesce(sum(a.amount), 0),
+                   (SELECT l.budget - l.spent FROM benefit.relief_budget l
+                    WHERE l.campaign_id = \(run.campaignID) AND l.cycle = \(run.cycle))
+            FROM unnest(\(batch.memberIDs)::text[]) AS b(member_id)
+            JOIN benefit.member m ON m.member_id = b.member_id
+            JOIN benefit.relief_allotment a ON a.run_id = \(run.runID) AND a.tier IS NOT DISTINCT FROM m.hardship_tier
+            WHERE b.member_id COLLATE "C" <= a.last_granted COLLATE "C"
+            """
     }
 
     /// Run by a batch that granted before it took the ledger's lock, once it

@@ -83,16 +83,18 @@ public struct SeasonalReliefProgram: BenefitProgram {
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
         let run = batch.run
         let season = try Self.parameters(of: run).season
-        let (planned, plannedAmount) = try await transaction.query(GrantQueries.plannedMembers(batch)).single((Int, Decimal).self)
-        if planned > 0, let amount = try await grantBeforeLocking(batch, season: season, plannedAmount: plannedAmount, on: transaction) {
+        let (planned, plannedAmount, unlockedRemaining) = try await transaction.query(GrantQueries.plannedMembers(batch))
+            .single((Int, Decimal, Decimal?).self)
+        if planned > 0, let unlockedRemaining, plannedAmount <= unlockedRemaining,
+           let amount = try await grantBeforeLocking(batch, season: season, remaining: unlockedRemaining, on: transaction) {
             return BatchOutcome(members: batch.memberIDs.count, amount: amount)
         }
-        // A batch that grants takes the ledger row to itself; one that only waitlists
-        // shares it with others like it. Either way the lock comes before the grant
-        // statement, whose snapshot then sees every batch that held it before.
+        // Otherwise the lock comes before the grant statement, whose snapshot then
+        // sees every batch that held it before: a batch that grants takes the ledger
+        // row to itself; one that only waitlists shares it with others like it.
         let lock = BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: planned > 0)
         guard let remaining: Decimal = try await transaction.query(lock).single(Decimal?.self) else {
-            throw Self.noLedger(run)
+            throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
         }
         let (_, amount) = try await transaction.query(
             GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: planned > 0)
@@ -101,11 +103,12 @@ public struct SeasonalReliefProgram: BenefitProgram {
     }
 
     /// The usual case, with the ledger's lock held only from the grants' insert to
-    /// the commit: when what the ledger held a moment ago covers every grant the
-    /// batch plans, the batch grants and waitlists first, and the grants' trigger
-    /// then takes the ledger's row lock to charge them (docs/programs.md, "How a
-    /// relief batch takes the ledger"). Returns the amount granted, or nil, with
-    /// nothing written, when the batch must do its work under the lock instead:
+    /// the commit: when what the ledger held a moment ago (`remaining`, read
+    /// without a lock) covers every grant the batch plans, the batch grants and
+    /// waitlists first, and the grants' trigger then takes the ledger's row lock
+    /// to charge them (docs/programs.md, "How a relief batch takes the ledger").
+    /// Returns the amount granted, or nil, with nothing written, when the batch
+    /// must do its work under the lock instead:
     ///
     /// - the ledger no longer covers the grants: another writer spent meanwhile,
     ///   and the CHECK on `spent` refused the charge;
@@ -119,13 +122,9 @@ public struct SeasonalReliefProgram: BenefitProgram {
     /// sees those runs' commits because a batch's fenced commit is READ
     /// COMMITTED: each statement reads what committed before it began.
     private func grantBeforeLocking(
-        _ batch: RunBatch, season: ReliefSeason, plannedAmount: Decimal, on transaction: PostgresConnection
+        _ batch: RunBatch, season: ReliefSeason, remaining: Decimal, on transaction: PostgresConnection
     ) async throws -> Decimal? {
         let run = batch.run
-        guard let remaining: Decimal = try await transaction.query(GrantQueries.unlockedRemaining(run)).single(Decimal?.self) else {
-            throw Self.noLedger(run)
-        }
-        guard plannedAmount <= remaining else { return nil }
         try await transaction.query("SAVEPOINT grant_before_locking")
         do {
             let (_, amount) = try await transaction.query(
@@ -143,10 +142,6 @@ public struct SeasonalReliefProgram: BenefitProgram {
             try await transaction.query("ROLLBACK TO SAVEPOINT grant_before_locking")
             return nil
         }
-    }
-
-    private static func noLedger(_ run: RunContext) -> PermanentFailure {
-        PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
     }
 
     /// The run's parameters, read as they were validated (see ``CampaignValueReader/readStored(_:campaign:program:_:)``).
