@@ -43,8 +43,7 @@ struct EmbeddedClusterTests {
             let status = try await Self.benefit(["db", "status"], home: home)
             let migrate = try await Self.benefit(["db", "migrate"], home: home)
             let again = try await Self.benefit(["db", "status"], home: home)
-            let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: home.appendingPathComponent("embedded.json")))
-            let settings = try await Self.settings(home: home, port: state.port)
+            let settings = try await Self.settings(of: try await EmbeddedPostgres(root: home).start())
             let stop = try await Self.benefit(["db", "stop-embedded"], home: home)
 
             #expect(status.exitCode == 0, "\(status.standardError)")
@@ -65,6 +64,7 @@ struct EmbeddedClusterTests {
                 "synchronous_commit": "on", "wal_compression": "lz4",
             ])
             // The cluster's data is the postgres account's, under the fallback; .benefit and its password are root's alone.
+            let state = try JSONDecoder().decode(State.self, from: Data(contentsOf: home.appendingPathComponent("embedded.json")))
             #expect(state.dataDirectory.hasPrefix("/var/lib/benefit/") && state.dataDirectory.hasSuffix("/pg"))
             #expect(PathInfo(state.dataDirectory)?.uid == getpwnam("postgres")?.pointee.pw_uid)
             #expect(PathInfo(home.path)?.permissions == 0o700)
@@ -74,15 +74,10 @@ struct EmbeddedClusterTests {
 
     struct State: Decodable {
         let dataDirectory: String
-        let port: Int
     }
 
     /// The running cluster's settings that EmbeddedSettings sizes, and those it must leave durable.
-    static func settings(home: URL, port: Int) async throws -> [String: String] {
-        let password = try String(contentsOf: home.appendingPathComponent("password"), encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let quoted = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
-        let configuration = try PostgresConfiguration("host=127.0.0.1 port=\(port) dbname=benefit user=benefit password='\(quoted)'")
+    static func settings(of configuration: PostgresConfiguration) async throws -> [String: String] {
         let pool = PostgresPool(configuration: configuration, maxConnections: 1)
         defer { pool.close() }
         let rows = try await pool.query("""
