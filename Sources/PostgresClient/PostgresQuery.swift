@@ -158,11 +158,17 @@ public struct PostgresBindings: Sendable {
     /// would silently cut a value short. Such a value is refused instead.
     func validated() throws -> Self {
         if let encodingError { throw encodingError }
-        for (index, value) in values.enumerated() where value?.utf8.contains(0) == true {
+        for (index, value) in values.enumerated() where value.map(Self.containsNUL) == true {
             throw PostgresError(
                 code: .invalidValue,
                 message: "parameter $\(index + 1) contains a NUL byte (0x00), which PostgreSQL text cannot store")
         }
         return self
+    }
+
+    /// Whether `text` holds a NUL byte, read from its contiguous UTF-8 storage where
+    /// it has one (a parameter can be megabytes long).
+    private static func containsNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? text.utf8.contains(0)
     }
 }

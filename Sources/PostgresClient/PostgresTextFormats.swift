@@ -72,19 +72,24 @@ public enum TimestampText {
 /// PostgreSQL's text form of one-dimensional arrays: `{1,NULL,"a \"b\""}`.
 enum PostgresArrayText {
     /// Quotes every element, so no element text needs inspecting for special characters.
+    /// Works on UTF-8 bytes: the two bytes escaped are ASCII, which no byte of a
+    /// multi-byte character can be.
     static func format(_ elements: [String?]) -> String {
-        var text = "{"
+        var text: [UInt8] = []
+        text.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        text.append(UInt8(ascii: "{"))
         for (index, element) in elements.enumerated() {
-            if index > 0 { text += "," }
-            guard let element else { text += "NULL"; continue }
-            text += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.unicodeScalars.append(character)
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            guard let element else { text.append(contentsOf: "NULL".utf8); continue }
+            text.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { text.append(UInt8(ascii: "\\")) }
+                text.append(byte)
             }
-            text += "\""
+            text.append(UInt8(ascii: "\""))
         }
-        return text + "}"
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func parse(_ text: String) throws -> [String?] {

@@ -25,10 +25,16 @@ enum JobQueries {
 
     /// Inserts jobs, skipping any whose unique key is already held by a live job,
     /// and notifies each affected queue once. Returns the new ids in input order.
+    ///
+    /// The payloads travel as a `text[]` and become `jsonb` one element at a time:
+    /// the array cast `text[]::jsonb[]` (or a `jsonb[]` literal) parses 50,000
+    /// small payloads in about 120 ms, the element casts in about 20 ms.
     static func insert(_ jobs: [NewJob]) -> PostgresQuery {
         """
         SELECT id FROM benefit.enqueue_jobs(
-            \(jobs.map(\.queue)), \(jobs.map(\.kind)), \(jobs.map(\.payload))::jsonb[], \(jobs.map(\.priority)),
+            \(jobs.map(\.queue)), \(jobs.map(\.kind)),
+            ARRAY(SELECT p::jsonb FROM unnest(\(jobs.map(\.payload))::text[]) WITH ORDINALITY AS u(p, o) ORDER BY o),
+            \(jobs.map(\.priority)),
             \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
             \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
             \(jobs.map(\.uniqueKey)), \(jobs.map(\.group)), \(jobs.map(\.concurrency?.key)), \(jobs.map(\.concurrency?.limit)),

@@ -133,6 +133,22 @@ struct EnqueueTests {
         }
     }
 
+    @Test("each payload lands with its own job, across the enqueue's chunks, quotes and non-ASCII intact")
+    func bulkPayloadsKeepTheirOrder() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            let jobs = (0..<12_001).map { NewJob(kind: "noop", payload: #"{"n": \#($0), "note": "困难\"职工\\帮扶"}"#, queue: "bulk") }
+            let ids = try await pool.transaction { try await JobQueue.enqueueMany(jobs, on: $0) }
+            #expect(ids.count == jobs.count)
+            let matching = try await pool.query("""
+                SELECT count(*) FROM unnest(\(ids)::bigint[]) WITH ORDINALITY AS u(id, ordinal)
+                JOIN benefit.job j ON j.id = u.id
+                WHERE (j.payload->>'n')::bigint = u.ordinal - 1 AND j.payload->>'note' = \("困难\"职工\\帮扶")
+                """).single(Int.self)
+            #expect(matching == jobs.count)
+        }
+    }
+
     @Test("two claimers never get the same job (SKIP LOCKED)")
     func concurrentClaimsNeverOverlap() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in

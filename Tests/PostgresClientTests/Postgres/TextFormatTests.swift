@@ -32,8 +32,9 @@ struct TextFormatTests {
         #expect(try PostgresArrayText.parse(#"{"a,b","NULL","q\"x","s\\t"}"#) == ["a,b", "NULL", "q\"x", "s\\t"])
         #expect(try PostgresArrayText.parse("[0:1]={7,8}") == ["7", "8"])
         #expect(throws: PostgresDecodingFailure.self) { try PostgresArrayText.parse("{{1,2},{3,4}}") }
-        let original: [String?] = ["plain", nil, "q\"uote", "back\\", "", "NULL"]
+        let original: [String?] = ["plain", nil, "q\"uote", "back\\", "", "NULL", "困难\"职工\\帮扶", "{\"a\": [1, \"é\"]}"]
         #expect(try PostgresArrayText.parse(PostgresArrayText.format(original)) == original)
+        #expect(PostgresArrayText.format(["a\"b", nil, "职"]) == #"{"a\"b",NULL,"职"}"#)
     }
 
     @Test("calendar dates count days exactly")
