@@ -39,26 +39,24 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER member_never_deleted BEFORE DELETE ON benefit.member
-    FOR EACH ROW EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER member_key_never_changes BEFORE UPDATE OF member_id ON benefit.member
-    FOR EACH ROW WHEN (NEW.member_id IS DISTINCT FROM OLD.member_id) EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER member_never_truncated BEFORE TRUNCATE ON benefit.member
-    FOR EACH STATEMENT EXECUTE FUNCTION benefit.refuse_parent_removal();
-
-CREATE TRIGGER run_never_deleted BEFORE DELETE ON benefit.run
-    FOR EACH ROW EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER run_key_never_changes BEFORE UPDATE OF id ON benefit.run
-    FOR EACH ROW WHEN (NEW.id IS DISTINCT FROM OLD.id) EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER run_never_truncated BEFORE TRUNCATE ON benefit.run
-    FOR EACH STATEMENT EXECUTE FUNCTION benefit.refuse_parent_removal();
-
-CREATE TRIGGER campaign_never_deleted BEFORE DELETE ON benefit.campaign
-    FOR EACH ROW EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER campaign_key_never_changes BEFORE UPDATE OF id ON benefit.campaign
-    FOR EACH ROW WHEN (NEW.id IS DISTINCT FROM OLD.id) EXECUTE FUNCTION benefit.refuse_parent_removal();
-CREATE TRIGGER campaign_never_truncated BEFORE TRUNCATE ON benefit.campaign
-    FOR EACH STATEMENT EXECUTE FUNCTION benefit.refuse_parent_removal();
+DO $$
+DECLARE
+    v_parent text[];
+BEGIN
+    FOREACH v_parent SLICE 1 IN ARRAY ARRAY[['member', 'member_id'], ['run', 'id'], ['campaign', 'id']] LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %I BEFORE DELETE ON benefit.%I FOR EACH ROW EXECUTE FUNCTION benefit.refuse_parent_removal()',
+            v_parent[1] || '_never_deleted', v_parent[1]);
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %I BEFORE UPDATE OF %I ON benefit.%I FOR EACH ROW WHEN (NEW.%I IS DISTINCT FROM OLD.%I) '
+            'EXECUTE FUNCTION benefit.refuse_parent_removal()',
+            v_parent[1] || '_key_never_changes', v_parent[2], v_parent[1], v_parent[2], v_parent[2]);
+        EXECUTE pg_catalog.format(
+            'CREATE TRIGGER %I BEFORE TRUNCATE ON benefit.%I FOR EACH STATEMENT EXECUTE FUNCTION benefit.refuse_parent_removal()',
+            v_parent[1] || '_never_truncated', v_parent[1]);
+    END LOOP;
+END
+$$;
 
 -- 2. One check per statement: every inserted row's member, run and campaign
 -- exist. Members are many per statement (a semi-join over the transition
