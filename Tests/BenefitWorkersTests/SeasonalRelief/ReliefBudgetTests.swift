@@ -108,10 +108,7 @@ struct ReliefBudgetTests {
             let grants = try await ReliefFixtures.withWorkers(1, pool: pool) { () async throws in
                 #expect(try await Self.batchWaitsForTheLedger(in: pool))
                 // Meanwhile 15,000 go elsewhere: 5,000 are left for a plan that promised 14,000.
-                try await other.query("""
-                    INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
-                    VALUES (\(campaignID), '2026', 'M000011', \(runID), 0, 'winter-warmth', 2, 15000)
-                    """)
+                try await other.query(Self.grantByHand(campaignID: campaignID, runID: runID, member: "M000011", tier: 2, amount: 15_000))
                 try await other.query("COMMIT")
                 #expect(try await ProgramFixtures.finish(runID, pool: pool).amountTotal == 4_800)
                 return try await ReliefFixtures.grants(on: pool)
@@ -145,10 +142,7 @@ struct ReliefBudgetTests {
                     FROM benefit.campaign_revision WHERE campaign_id = \(campaignID) ORDER BY revision DESC LIMIT 1
                     RETURNING id
                     """).single(Int.self)
-                try await other.query("""
-                    INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
-                    VALUES (\(campaignID), '2026', 'M000006', \(otherRun), 0, 'winter-warmth', 3, 500)
-                    """)
+                try await other.query(Self.grantByHand(campaignID: campaignID, runID: otherRun, member: "M000006", tier: 3, amount: 500))
                 try await other.query("COMMIT")
                 #expect(try await ProgramFixtures.finish(runID, pool: pool).amountTotal == 10_000)
             }
@@ -158,6 +152,14 @@ struct ReliefBudgetTests {
             #expect(try await ReliefFixtures.waitlist(on: pool) == [])
             #expect(try await ReliefFixtures.ledger("winter", cycle: "2026", on: pool)?.spent == 10_500)
         }
+    }
+
+    /// A winter-warmth grant written by hand (job 0), as another writer of the cycle would.
+    static func grantByHand(campaignID: Int, runID: Int, member: String, tier: Int, amount: Int, cycle: String = "2026") -> PostgresQuery {
+        """
+        INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
+        VALUES (\(campaignID), \(cycle), \(member), \(runID), 0, 'winter-warmth', \(tier), \(amount))
+        """
     }
 
     /// A one-batch winter campaign paying tier 1 2,000 and tier 3 800, triggered,
@@ -200,10 +202,7 @@ struct ReliefBudgetTests {
             let campaignID = try await pool.query("SELECT id FROM benefit.campaign WHERE name = 'winter'").single(Int.self)
             try await pool.query("INSERT INTO benefit.relief_budget (campaign_id, cycle, budget) VALUES (\(campaignID), '2026', 1000)")
             @Sendable func grant(_ member: String, _ amount: Int, cycle: String = "2026") -> PostgresQuery {
-                """
-                INSERT INTO benefit.grant (campaign_id, cycle, member_id, run_id, job_id, season, tier, amount)
-                VALUES (\(campaignID), \(cycle), \(member), \(runID), 0, 'winter-warmth', 1, \(amount))
-                """
+                Self.grantByHand(campaignID: campaignID, runID: runID, member: member, tier: 1, amount: amount, cycle: cycle)
             }
 
             // Two transactions whose grants each fit but not together: the second waits for the
