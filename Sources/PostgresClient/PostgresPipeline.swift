@@ -13,8 +13,37 @@ extension PostgresConnection {
     /// while statements are still being sent: otherwise both socket buffers could
     /// fill and each side would wait for the other forever.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresRows] {
-        guard !queries.isEmpty else { return [] }
         let bindings = try queries.map { try $0.bindings.validated() }
+        return try pipeline(count: queries.count) { index in (queries[index].sql, bindings[index]) }
+    }
+
+    /// As ``pipeline(_:)``, with statement `index` made by `query(index)` just
+    /// before it is sent: the server runs the statements already sent while the
+    /// next one is made, so making large statements (a bulk enqueue's arrays)
+    /// overlaps with running them.
+    ///
+    /// The statements run in one transaction: the caller's, or one of their own.
+    /// If making a statement throws, none after it is sent, the answers of those
+    /// sent are read and the error is thrown, and (in a transaction of their own)
+    /// nothing of them is kept.
+    public nonisolated func pipeline(
+        count: Int, _ query: @escaping @Sendable (Int) throws -> PostgresQuery
+    ) async throws -> [PostgresRows] {
+        if await inTransaction { return try await pipelineMaking(count: count, query) }
+        return try await transaction { connection in try await connection.pipelineMaking(count: count, query) }
+    }
+
+    private func pipelineMaking(count: Int, _ query: @Sendable (Int) throws -> PostgresQuery) throws -> [PostgresRows] {
+        try pipeline(count: count) { index in
+            let made = try query(index)
+            return (made.sql, try made.bindings.validated())
+        }
+    }
+
+    private func pipeline(
+        count: Int, _ statement: (Int) throws -> (sql: String, bindings: PostgresBindings)
+    ) throws -> [PostgresRows] {
+        guard count > 0 else { return [] }
         guard PQenterPipelineMode(raw) == 1, PQsetnonblocking(raw, 1) == 0 else {
             throw PostgresError(code: .protocolViolation, message: "cannot enter pipeline mode: \(String(cString: PQerrorMessage(raw)))")
         }
@@ -23,22 +52,35 @@ extension PostgresConnection {
             PQexitPipelineMode(raw)
         }
         var results: [PostgresRows] = []
-        results.reserveCapacity(queries.count)
-        var firstError: PostgresError?
+        results.reserveCapacity(count)
+        var sqls: [String] = []
+        sqls.reserveCapacity(count)
+        var firstError: (any Error)?
+        // Statements to send: fewer than `count` once making one failed.
+        var toSend = count
         var sent = 0, received = 0
         var synced = false, awaitingEnd = false
 
         while true {
             var outputPending = false
-            while sent < queries.count {
-                let ok = bindings[sent].withCParameters { count, types, values in
-                    PQsendQueryParams(raw, queries[sent].sql, count, types, values, nil, nil, 0)
+            while sent < toSend {
+                let made: (sql: String, bindings: PostgresBindings)
+                do {
+                    made = try statement(sent)
+                } catch {
+                    firstError = firstError ?? error
+                    toSend = sent
+                    break
                 }
-                guard ok == 1 else { throw connectionError(sql: queries[sent].sql) }
+                let ok = made.bindings.withCParameters { count, types, values in
+                    PQsendQueryParams(raw, made.sql, count, types, values, nil, nil, 0)
+                }
+                guard ok == 1 else { throw connectionError(sql: made.sql) }
+                sqls.append(made.sql)
                 sent += 1
                 if PQflush(raw) == 1 { outputPending = true; break }
             }
-            if sent == queries.count, !synced {
+            if sent == toSend, !synced {
                 guard PQpipelineSync(raw) == 1 else { throw connectionError(sql: nil) }
                 synced = true
             }
@@ -67,7 +109,7 @@ extension PostgresConnection {
                     received += 1
                     awaitingEnd = true
                 case PGRES_FATAL_ERROR:
-                    if firstError == nil { firstError = serverError(result, sql: queries[received].sql) }
+                    if firstError == nil { firstError = serverError(result, sql: sqls[received]) }
                     PQclear(result)
                     results.append(PostgresRows(result: nil, affectedRows: 0))
                     received += 1
@@ -80,7 +122,7 @@ extension PostgresConnection {
                 if finished { break }
             }
             if finished { break }
-            if !outputPending, sent < queries.count { continue }
+            if !outputPending, sent < toSend { continue }
 
             var fd = pollfd(fd: PQsocket(raw), events: Int16(POLLIN) | (outputPending ? Int16(POLLOUT) : 0), revents: 0)
             if poll(&fd, 1, -1) < 0, errno != EINTR {

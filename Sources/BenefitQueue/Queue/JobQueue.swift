@@ -44,16 +44,21 @@ public struct JobQueue: Sendable {
 
     /// Enqueues many jobs in one statement per 5,000 and returns the new ids
     /// (jobs whose unique key is live are skipped).
+    ///
+    /// The statements go in one pipeline, each made just before it is sent, so
+    /// the server inserts one chunk while the next one's arrays are written here.
+    /// Inside the caller's transaction, a failure leaves none of them.
     @discardableResult
     public static func enqueueMany(_ jobs: [NewJob], on connection: PostgresConnection) async throws -> [Int] {
+        let chunkSize = 5_000
+        let chunks = (jobs.count + chunkSize - 1) / chunkSize
+        let results = try await connection.pipeline(count: chunks) { index in
+            let start = index * chunkSize
+            return JobQueries.insert(Array(jobs[start..<min(start + chunkSize, jobs.count)]))
+        }
         var ids: [Int] = []
         ids.reserveCapacity(jobs.count)
-        var start = 0
-        while start < jobs.count {
-            let chunk = Array(jobs[start..<min(start + 5_000, jobs.count)])
-            ids += try await connection.query(JobQueries.insert(chunk)).decode(Int.self)
-            start += chunk.count
-        }
+        for rows in results { ids += try rows.decode(Int.self) }
         return ids
     }
 

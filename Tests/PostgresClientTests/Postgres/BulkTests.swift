@@ -2,6 +2,7 @@ import BenefitCore
 import BenefitTestSupport
 import Foundation
 import PostgresClient
+import Synchronization
 import Testing
 
 @Suite("COPY and pipelining")
@@ -70,6 +71,76 @@ struct BulkTests {
             #expect(error?.sqlState == "23505")
             #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 0)
             #expect(await connection.isReusable())
+        }
+    }
+
+    @Test("a pipeline that makes each statement as it sends it runs them all, in order, in one transaction of its own")
+    func pipelineMakingStatementsRunsThemInOneTransaction() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await connection.query("CREATE TABLE effects (id int PRIMARY KEY, tx xid8 NOT NULL)")
+            let results = try await connection.pipeline(count: 200) { index in
+                "INSERT INTO effects VALUES (\(index), pg_current_xact_id()) RETURNING id"
+            }
+            let ids = try results.map { rows in try rows.single(Int.self) }
+            #expect(ids == Array(0..<200))
+            let (rows, transactions) = try await connection.query("SELECT count(*), count(DISTINCT tx) FROM effects").single((Int, Int).self)
+            #expect(rows == 200)
+            #expect(transactions == 1)
+            #expect(await !connection.inTransaction)
+        }
+    }
+
+    @Test("a statement that cannot be made stops the pipeline, and those already sent leave nothing")
+    func pipelineStatementThatCannotBeMadeLeavesNothing() async throws {
+        struct CannotMake: Error {}
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await connection.query("CREATE TABLE effects (id int PRIMARY KEY, note text)")
+            let made = Mutex(0)
+            await #expect(throws: CannotMake.self) {
+                try await connection.pipeline(count: 100) { index in
+                    made.withLock { $0 += 1 }
+                    if index == 60 { throw CannotMake() }
+                    return "INSERT INTO effects VALUES (\(index), 'sent')"
+                }
+            }
+            #expect(made.withLock { $0 } == 61)
+            // A value libpq cannot carry is refused the same way.
+            let error = await #expect(throws: PostgresError.self) {
+                try await connection.pipeline(count: 100) { index in
+                    "INSERT INTO effects VALUES (\(index), \(index == 99 ? "a\u{0}b" : "sent"))"
+                }
+            }
+            #expect(error?.code == .invalidValue)
+            #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 0)
+            #expect(await connection.isReusable())
+        }
+    }
+
+    @Test("inside the caller's transaction, a pipeline's statements stand or fall with it")
+    func pipelineMakingStatementsJoinsTheCallersTransaction() async throws {
+        struct CannotMake: Error {}
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            try await connection.query("CREATE TABLE effects (id int PRIMARY KEY)")
+            try await connection.transaction { tx in
+                try await tx.query("INSERT INTO effects VALUES (-1)")
+                _ = try await tx.pipeline(count: 10) { index in "INSERT INTO effects VALUES (\(index))" }
+                // Not committed by the pipeline: the caller's transaction is still open.
+                #expect(await tx.inTransaction)
+            }
+            #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 11)
+            await #expect(throws: CannotMake.self) {
+                try await connection.transaction { tx in
+                    try await tx.query("INSERT INTO effects VALUES (100)")
+                    _ = try await tx.pipeline(count: 10) { index in
+                        if index == 5 { throw CannotMake() }
+                        return "INSERT INTO effects VALUES (\(101 + index))"
+                    }
+                }
+            }
+            #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 11)
         }
     }
 }
