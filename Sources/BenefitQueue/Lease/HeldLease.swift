@@ -7,19 +7,39 @@ import Synchronization
 /// stops the job's handler when the machine says so.
 final class HeldLease: Sendable {
     let job: ClaimedJob
-    /// The worker's logger with the job's metadata.
-    let logger: Logger
     /// When the claim that gave it was sent.
     let claimedAt: ContinuousClock.Instant
     /// The state machine, and whether its end has been taken for reporting.
     private let lease: Mutex<(machine: Lease, endTaken: Bool)>
     private let stop = OnceSignal<Lease.StopReason>()
+    /// The worker's logger, and the job's, once made.
+    private let loggers: Mutex<(worker: Logger, job: Logger?)>
 
     init(job: ClaimedJob, claimedAt: ContinuousClock.Instant, logger: Logger) {
         self.job = job
-        self.logger = logger
         self.claimedAt = claimedAt
         self.lease = Mutex((Lease(job: job, setAt: claimedAt), false))
+        self.loggers = Mutex((logger, nil))
+    }
+
+    /// The worker's logger with the job's metadata, made the first time it is
+    /// asked for: a handler (StreamLogHandler) renders its metadata whenever it
+    /// changes, which costs a job that logs nothing a noticeable share of the
+    /// worker's CPU.
+    var logger: Logger {
+        loggers.withLock { loggers in
+            if let made = loggers.job { return made }
+            var logger = loggers.worker
+            var metadata: Logger.Metadata = [
+                "job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)", "lease": "\(job.leaseToken.rawValue)",
+            ]
+            // The caller's grouping (a run's jobs are "run:ID"), so a run's lines can be found.
+            if let group = job.group { metadata["group"] = "\(group)" }
+            // Set in one update: key by key, the handler would render them once per key.
+            logger.handler.metadata.merge(metadata) { $1 }
+            loggers.job = logger
+            return logger
+        }
     }
 
     /// What a heartbeat takes along (``Lease/heartbeatTicket``).

@@ -37,10 +37,12 @@ public struct HandlerRegistry: Sendable {
 /// What a handler gets: its job, a logger carrying the job's metadata, and the fenced commit.
 public struct JobContext: Sendable {
     public let job: ClaimedJob
-    public let logger: Logger
     let queue: JobQueue
     let lease: HeldLease
     let metrics: WorkerMetrics
+
+    /// The worker's logger with the job's metadata (its id, kind, attempt, lease and group).
+    public var logger: Logger { lease.logger }
 
     /// The worker's connection pool, for reads outside the fenced commit.
     public var pool: PostgresPool { queue.pool }

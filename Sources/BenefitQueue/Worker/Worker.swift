@@ -184,7 +184,7 @@ public final class Worker: Service, Sendable {
                         break
                     }
                     for job in claimed {
-                        let lease = HeldLease(job: job, claimedAt: sentAt, logger: jobLogger(job))
+                        let lease = HeldLease(job: job, claimedAt: sentAt, logger: logger)
                         inFlight.insert(lease)
                         jobs.addTask { await self.execute(lease) }
                     }
@@ -253,20 +253,6 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// The worker's logger with a job's metadata, set in one update: a handler
-    /// (StreamLogHandler) re-renders all its metadata on every change, which cost a
-    /// noticeable share of a worker's CPU when done key by key.
-    private func jobLogger(_ job: ClaimedJob) -> Logger {
-        var logger = self.logger
-        var metadata: Logger.Metadata = [
-            "job_id": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)", "lease": "\(job.leaseToken.rawValue)",
-        ]
-        // The caller's grouping (a run's jobs are "run:ID"), so a run's lines can be found.
-        if let group = job.group { metadata["group"] = "\(group)" }
-        logger.handler.metadata.merge(metadata) { $1 }
-        return logger
-    }
-
     /// Waits for running jobs up to the grace period, then stops the rest.
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
@@ -287,7 +273,7 @@ public final class Worker: Service, Sendable {
     /// Runs one job's handler and carries out what its lease says to do when it ends.
     private func execute(_ lease: HeldLease) async {
         let job = lease.job
-        let context = JobContext(job: job, logger: lease.logger, queue: queue, lease: lease, metrics: metrics)
+        let context = JobContext(job: job, queue: queue, lease: lease, metrics: metrics)
         let ending: Lease.Event
         var failure: (any Error)?
         do {
@@ -462,9 +448,11 @@ public final class Worker: Service, Sendable {
     func ended(_ lease: HeldLease) {
         guard let outcome = lease.takeEnd() else { return }
         let duration = ContinuousClock.now - lease.claimedAt
-        lease.logger.log(level: outcome == .succeeded ? .info : .notice, "job \(outcome.rawValue)", metadata: [
-            "duration_ms": "\(duration.wholeMilliseconds)",
-        ])
+        let level: Logger.Level = outcome == .succeeded ? .info : .notice
+        // Asked first, so that a job whose end is not logged never makes its logger.
+        if logger.logLevel <= level {
+            lease.logger.log(level: level, "job \(outcome.rawValue)", metadata: ["duration_ms": "\(duration.wholeMilliseconds)"])
+        }
         metrics.attemptEnded(lease.job, outcome: outcome, duration: duration)
         for observer in configuration.observers { observer.attemptEnded(lease.job, outcome: outcome) }
     }
