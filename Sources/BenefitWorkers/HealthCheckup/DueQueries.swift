@@ -23,11 +23,10 @@ enum DueQueries {
     /// reference date, of an admitted
     /// employment type, never checked up or last checked up on or before the
     /// cycle's start date minus `interval` (PostgreSQL's interval arithmetic),
-    /// and not yet booked by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
+    /// and not yet booked by this campaign in this cycle (``ProgramQueries/unserved(_:_:campaignID:cycle:)``).
     static func due(_ scope: Scope) -> PostgresQuery {
         let interval = scope.parameters.interval.parts
         let candidates: PostgresQuery = """
-            SELECT m.member_id
             FROM benefit.member m
             JOIN benefit.checkup_cycle c ON c.campaign_id = \(scope.campaignID) AND c.cycle = \(scope.cycle)
             WHERE m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
@@ -37,12 +36,7 @@ enum DueQueries {
                                                                         days => \(interval.days)::int))
               AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
-        return """
-            SELECT m.member_id, m.org_unit
-            FROM benefit.member m
-            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unbooked
-              ON unbooked.member_id = m.member_id
-            """
+        return ProgramQueries.unserved("m.member_id, m.org_unit", candidates, campaignID: scope.campaignID, cycle: scope.cycle)
     }
 
     /// Run by the planning job, in `prepare`: due members per org unit.

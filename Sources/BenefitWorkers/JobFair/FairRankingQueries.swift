@@ -28,16 +28,15 @@ enum FairRankingQueries {
     /// (NULL: no fair in their district, or no district), which orders the districts.
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let candidates: PostgresQuery = """
-            SELECT m.member_id
             FROM benefit.member m
             WHERE m.employment = ANY (\(scope.parameters.employment.map(\.rawValue)))
               AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
+        let unserved = ProgramQueries.unserved(
+            "m.member_id, m.hardship_tier, m.frontline, m.org_unit", candidates, campaignID: scope.campaignID, cycle: scope.cycle)
         return """
             SELECT m.member_id, m.hardship_tier, m.frontline, u.district, d.first_position
-            FROM benefit.member m
-            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
-              ON unserved.member_id = m.member_id
+            FROM (\(subquery: unserved)) AS m
             LEFT JOIN benefit.org_unit u ON u.org_unit = m.org_unit
             LEFT JOIN (
                 SELECT f.district, min(f.position) AS first_position FROM benefit.job_fair f

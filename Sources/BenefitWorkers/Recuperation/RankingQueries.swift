@@ -32,11 +32,10 @@ enum RankingQueries {
     /// minimum, so no hire date is needed), no trip within `notWithinYears` of
     /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
     /// campaign in this cycle (so a second run in the cycle ranks only members
-    /// the first did not reach: ``ProgramQueries/unserved(_:campaignID:cycle:)``).
+    /// the first did not reach: ``ProgramQueries/unserved(_:_:campaignID:cycle:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let parameters = scope.parameters
         let candidates: PostgresQuery = """
-            SELECT m.member_id
             FROM benefit.member m
             WHERE m.employment = ANY (\(parameters.employment.map(\.rawValue)))
               AND (\(parameters.minServiceYears) = 0 OR \(subquery: serviceYears(scope)) >= \(parameters.minServiceYears))
@@ -44,13 +43,11 @@ enum RankingQueries {
                    OR \(scope.year) - m.last_recuperation_year >= \(parameters.notWithinYears))
               AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
-        return """
-            SELECT m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
-                   \(subquery: serviceYears(scope)) AS service_years
-            FROM benefit.member m
-            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
-              ON unserved.member_id = m.member_id
+        let columns: PostgresQuery = """
+            m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
+            \(subquery: serviceYears(scope)) AS service_years
             """
+        return ProgramQueries.unserved(columns, candidates, campaignID: scope.campaignID, cycle: scope.cycle)
     }
 
     /// Run by the planning job, in `prepare`: how many members the population ranks.

@@ -21,12 +21,11 @@ enum EligibilityQueries {
 
     /// The members a run may serve, `member_id, hardship_tier`: members on the
     /// reference date whom any criterion admits, of an admitted employment type, in a tier that can be
-    /// paid, and not yet served by this campaign in this cycle (``ProgramQueries/unserved(_:campaignID:cycle:)``).
+    /// paid, and not yet served by this campaign in this cycle (``ProgramQueries/unserved(_:_:campaignID:cycle:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let eligibility = scope.parameters.eligibility
         let payable = scope.parameters.payableTiers
         let candidates: PostgresQuery = """
-            SELECT m.member_id
             FROM benefit.member m
             WHERE (m.hardship_tier = ANY (\(eligibility.hardshipTiers))
                    OR (\(eligibility.frontline) AND m.frontline)
@@ -35,12 +34,7 @@ enum EligibilityQueries {
               AND (m.hardship_tier = ANY (\(payable.compactMap { $0 })) OR (m.hardship_tier IS NULL AND \(payable.contains(nil))))
               AND \(subquery: ProgramQueries.memberOn(scope.referenceDate))
             """
-        return """
-            SELECT m.member_id, m.hardship_tier
-            FROM benefit.member m
-            JOIN (\(subquery: ProgramQueries.unserved(candidates, campaignID: scope.campaignID, cycle: scope.cycle))) AS unserved
-              ON unserved.member_id = m.member_id
-            """
+        return ProgramQueries.unserved("m.member_id, m.hardship_tier", candidates, campaignID: scope.campaignID, cycle: scope.cycle)
     }
 
     /// Run by the planning job (through the engine's fan-out): the population,
