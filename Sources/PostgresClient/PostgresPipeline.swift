@@ -14,7 +14,7 @@ extension PostgresConnection {
     /// fill and each side would wait for the other forever.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresRows] {
         let bindings = try queries.map { try $0.bindings.validated() }
-        return try pipeline(count: queries.count) { index in (queries[index].sql, bindings[index]) }
+        return try send(count: queries.count) { index in (queries[index].sql, bindings[index]) }
     }
 
     /// As ``pipeline(_:)``, with statement `index` made by `query(index)` just
@@ -34,13 +34,14 @@ extension PostgresConnection {
     }
 
     private func pipelineMaking(count: Int, _ query: @Sendable (Int) throws -> PostgresQuery) throws -> [PostgresRows] {
-        try pipeline(count: count) { index in
+        try send(count: count) { index in
             let made = try query(index)
             return (made.sql, try made.bindings.validated())
         }
     }
 
-    private func pipeline(
+    /// The pipeline itself: statement `index` is `statement(index)`, called just before it is sent.
+    private func send(
         count: Int, _ statement: (Int) throws -> (sql: String, bindings: PostgresBindings)
     ) throws -> [PostgresRows] {
         guard count > 0 else { return [] }
