@@ -47,7 +47,8 @@ public struct JobQueue: Sendable {
     ///
     /// The statements go in one pipeline, each made just before it is sent, so
     /// the server inserts one chunk while the next one's arrays are written here.
-    /// Inside the caller's transaction, a failure leaves none of them.
+    /// They run in one transaction, the caller's or their own: a failure leaves
+    /// none of them.
     @discardableResult
     public static func enqueueMany(_ jobs: [NewJob], on connection: PostgresConnection) async throws -> [Int] {
         let chunkSize = 5_000
