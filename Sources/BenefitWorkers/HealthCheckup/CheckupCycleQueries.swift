@@ -30,9 +30,10 @@ enum CheckupCycleQueries {
     /// The lock makes seat reservations of one cycle one at a time, so two runs
     /// never reserve the same seats. (The reservation itself is the plan's insert:
     /// `benefit.checkup_plan_takes_seats`, migration 0010, adds its seats to
-    /// `seats_taken`.) NO KEY UPDATE, the lock the reservation's
-    /// UPDATE takes, leaves the key-share locks of appointments' foreign keys
-    /// free: batches keep booking while a run plans. (`benefit.lock_checkup_hospitals`,
+    /// `seats_taken`.) Batches take no lock on these rows (their appointments'
+    /// key to the hospital is checked without one, migration 0032), so they keep
+    /// booking while a run plans. NO KEY UPDATE is the lock the reservation's
+    /// UPDATE takes. (`benefit.lock_checkup_hospitals`,
     /// migration 0010: locking a row asks for the right to update it.)
     static func lockHospitals(campaignID: Int, cycle: String, names: [String]) -> PostgresQuery {
         "SELECT hospital, daily_capacity, seats_taken FROM benefit.lock_checkup_hospitals(\(campaignID), \(cycle), \(names))"

@@ -35,7 +35,8 @@ import PostgresClient
 /// to, in one statement, and commits with the job. So:
 /// - no hospital's day is ever over capacity, whoever writes: an appointment's
 ///   seat in the day is unique per hospital and day and at most the capacity,
-///   which a foreign key pins to the hospital's row (`migrations/0006_health_checkup.sql`);
+///   which a key pins to the hospital's row, whose capacity never changes
+///   (`migrations/0006_health_checkup.sql`, `0032_appointment_hospital_without_row_lock.sql`);
 /// - runs of a cycle reserve seats one at a time (the hospital row locks), so
 ///   they never hand out a seat twice; batches take no lock of their own;
 /// - the appointments are the plan's, whatever order batches run in, however
