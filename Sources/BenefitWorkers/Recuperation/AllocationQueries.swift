@@ -14,10 +14,11 @@ enum AllocationQueries {
     ///   `first_seat + (r - first_rank)` of that share's session: a pure function
     ///   of the plan, so no lock is needed and batches run side by side.
     /// - Ranks no share covers are waitlisted with that rank.
-    /// - Members gone from the roster since planning are skipped (their seat
-    ///   stays empty), as are members this campaign already placed or waitlisted
-    ///   in this cycle (an overlapping run got there first); `ON CONFLICT DO
-    ///   NOTHING` on the member key covers the same race at insert time.
+    /// - Members this campaign already placed or waitlisted in this cycle (an
+    ///   overlapping run got there first) are skipped; `ON CONFLICT DO NOTHING`
+    ///   on the member key covers the same race at insert time. The roster is
+    ///   not read: members are never deleted (migration 0031), and the effect
+    ///   tables' own check refuses a member that does not exist.
     /// - A placed member's `last_recuperation_year` becomes their session's
     ///   starting year: the allocation table's trigger writes it (migration 0010).
     ///
@@ -38,7 +39,6 @@ enum AllocationQueries {
             ), candidate AS (
                 SELECT b.member_id, b.rank, p.position, p.first_seat + (b.rank - p.first_rank) AS seat
                 FROM batch b
-                JOIN benefit.member m ON m.member_id = b.member_id
                 LEFT JOIN benefit.recuperation_plan p
                   ON p.run_id = \(run.runID) AND b.rank BETWEEN p.first_rank AND p.last_rank
                 \(subquery: ProgramQueries.servedProbe(run, in: .allocations))
