@@ -19,7 +19,9 @@ import PostgresClient
 ///    measured with the database's own timestamps, from the first claim
 ///    (`min(job_attempt.started_at)`) to the last completion (`max(job.finished_at)`),
 ///    so worker start-up and this process's polling are not in it.
-/// 3. **Pickup latency**: with the same workers idle, `latencySamples` single
+/// 3. **Pickup latency**: once phase 2's jobs are vacuumed (so that autovacuum
+///    does not clean them meanwhile: the peers' harness measures on a queue with
+///    nothing to clean), with the same workers idle, `latencySamples` single
 ///    `probe` jobs (`{"clock": true}`) go on queue `bench-latency` one at a time,
 ///    after ``warmUp`` discarded ones, each once the previous one's handler
 ///    reported and 50 to 150 ms more passed, so the workers are idle again (as
@@ -150,7 +152,10 @@ public struct QueueBenchmark: Sendable {
         // Phases 2 and 3, with the workers running.
         let (throughput, pickup) = try await withWorkers(on: database, logger: logger) {
             let throughput = try await self.drain(queue)
-            logger.info("\(throughput.succeeded) jobs done; measuring pickup latency")
+            logger.info("\(throughput.succeeded) jobs done; vacuuming them, then measuring pickup latency")
+            // The drain left every job and attempt row dead twice over; autovacuum would
+            // clean them during phase 3, on the two cores the pickups are measured on.
+            try await queue.pool.query("VACUUM benefit.job, benefit.job_attempt")
             let pickup = try await self.measurePickup(queue)
             return (throughput, pickup)
         }
