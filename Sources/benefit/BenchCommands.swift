@@ -61,9 +61,10 @@ struct Bench: AsyncParsableCommand {
                    --concurrency C) work through them; jobs/s over the window from the
                    first claim to the last completion, by the database's clock. Every
                    job must succeed.
-                3. Pickup latency: with the workers idle, --latency-samples single probe
-                   jobs, one at a time (after 5 discarded), each 50 to 150 ms after the
-                   previous one's handler ran. Two figures per job, p50, p90/p99 and max
+                3. Pickup latency: once the drained jobs are vacuumed, with the
+                   workers idle, --latency-samples single probe jobs, one at a time
+                   (after 5 discarded), each 50 to 150 ms after the previous one's
+                   handler ran. Two figures per job, p50, p90/p99 and max
                    in milliseconds: the peers' definition, from the enqueue's commit
                    returning here to the handler's first statement in the worker, both
                    read from the machine's monotonic clock (CLOCK_MONOTONIC); and the
