@@ -66,6 +66,19 @@ struct AppointmentHospitalKeyTests {
         }
     }
 
+    @Test("workers logged in with benefit_worker alone book a cycle through the check, with its rights")
+    func workerLoginBooks() async throws {
+        try await TestDatabase.withFreshLogin(memberOf: .worker) { configuration, login in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            defer { pool.close() }
+            try await CheckupFixtures.insertMembers(300, on: pool)
+            try await ProgramFixtures.apply(CheckupFixtures.campaignYAML(), on: pool)
+            let run = try await ProgramFixtures.runToEnd("checkup", queue: CheckupFixtures.queue, workers: 2, pool: pool, workerPool: login)
+            #expect(run.state == .succeeded && run.membersTotal > 0)
+            #expect(try await Self.appointments(pool) == run.membersTotal)
+        }
+    }
+
     @Test("an appointment cannot be changed by hand to a hospital or capacity its cycle does not have")
     func updatesAreChecked() async throws {
         try await Self.withBookedCycle { pool in
