@@ -19,9 +19,13 @@ struct ScheduledJobProcessTests {
         let isDue: Bool
     }
 
+    /// Whether the job is due is read from `clock_timestamp()`, taken after the
+    /// statement's snapshot. `now()` is the transaction's start, taken before it: a
+    /// worker whose claim began after that instant, with the job due, could commit
+    /// its whole run before the snapshot, and the job would read as run while not due.
     private static func state(of job: Int, _ pool: PostgresPool) async throws -> State {
         let (state, attempt, rows, isDue) = try await pool.query("""
-            SELECT j.state, j.attempt, (SELECT count(*) FROM benefit.job_attempt a WHERE a.job_id = j.id), j.run_at <= now()
+            SELECT j.state, j.attempt, (SELECT count(*) FROM benefit.job_attempt a WHERE a.job_id = j.id), j.run_at <= clock_timestamp()
             FROM benefit.job j WHERE j.id = \(job)
             """).single((String, Int, Int, Bool).self)
         return State(state: state, attempt: attempt, attemptRows: rows, isDue: isDue)
