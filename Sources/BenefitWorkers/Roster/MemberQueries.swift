@@ -33,6 +33,15 @@ enum MemberQueries {
     /// planner statistics, which a run triggered right after plans on.
     static let analyze: PostgresQuery = "SELECT benefit.analyze_roster()"
 
+    /// Run by the import after its COPY, before it counts or merges: imports
+    /// merge one at a time. The lock conflicts only with itself and with
+    /// maintenance (VACUUM, ANALYZE, index builds), so members leaving and
+    /// workers' updates go on meanwhile; a second import waits here until the
+    /// first commits, and then finds the members it added already on the roster.
+    /// That is what lets the merge add new members with a plain INSERT: no other
+    /// session inserts members meanwhile.
+    static let lockRoster: PostgresQuery = "LOCK TABLE benefit.member IN SHARE UPDATE EXCLUSIVE MODE"
+
     /// Merges the staging table into the roster and returns (added, updated).
     ///
     /// A member in the file who had left is back: the status is cleared (an
@@ -42,20 +51,17 @@ enum MemberQueries {
     /// the same file writes nothing. Members not in the file are not touched:
     /// a roster file may be one org unit's part.
     ///
-    /// The join drops unchanged members before the upsert: most of a monthly
-    /// re-import is unchanged, and a hash join settles a million of them in a
-    /// few seconds where going through `ON CONFLICT` one by one took six times
-    /// as long. The upsert's own `WHERE` repeats the test for rows another
-    /// session changed in between. `xmax = 0` holds only for a row this
-    /// statement inserted (an updated row carries this transaction's id there),
-    /// which counts both kinds in the statement that writes them.
+    /// One hash join sorts the file's rows into new, changed and unchanged
+    /// members (most of a monthly re-import is unchanged, and is dropped here).
+    /// The new ones go in with a plain INSERT, safe under ``lockRoster``: an
+    /// `ON CONFLICT` insert costs a speculative insertion and its confirmation
+    /// per row, 15 % of a first import of a million members. The changed ones
+    /// are updated; the update's own test repeats the join's, for rows another
+    /// session changed in between (PostgreSQL re-checks it on the row's newest
+    /// version).
     static let mergeStaging: PostgresQuery = """
-        WITH merged AS (
-            INSERT INTO benefit.member AS m (
-                member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
-                frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
-            SELECT i.member_id, i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
-                   i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year
+        WITH incoming AS MATERIALIZED (
+            SELECT i.*, old.member_id IS NOT NULL AS known
             FROM member_import i LEFT JOIN benefit.member old ON old.member_id = i.member_id
             WHERE old.member_id IS NULL OR old.left_on IS NOT NULL
                OR (old.name, old.org_unit, old.gender, old.birth_date, old.hire_date, old.employment, old.hardship_tier,
@@ -63,24 +69,34 @@ enum MemberQueries {
                   IS DISTINCT FROM
                   (i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
                    i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year)
-            ON CONFLICT (member_id) DO UPDATE SET
-                name = EXCLUDED.name, org_unit = EXCLUDED.org_unit, gender = EXCLUDED.gender,
-                birth_date = EXCLUDED.birth_date, hire_date = EXCLUDED.hire_date, employment = EXCLUDED.employment,
-                hardship_tier = EXCLUDED.hardship_tier, frontline = EXCLUDED.frontline,
-                model_worker = EXCLUDED.model_worker, last_recuperation_year = EXCLUDED.last_recuperation_year,
-                last_checkup_date = EXCLUDED.last_checkup_date, child_college_year = EXCLUDED.child_college_year,
+        ), added AS (
+            INSERT INTO benefit.member (
+                member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
+                frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
+            SELECT i.member_id, i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
+                   i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year
+            FROM incoming i WHERE NOT i.known
+            RETURNING 1
+        ), updated AS (
+            UPDATE benefit.member m SET
+                name = i.name, org_unit = i.org_unit, gender = i.gender,
+                birth_date = i.birth_date, hire_date = i.hire_date, employment = i.employment,
+                hardship_tier = i.hardship_tier, frontline = i.frontline,
+                model_worker = i.model_worker, last_recuperation_year = i.last_recuperation_year,
+                last_checkup_date = i.last_checkup_date, child_college_year = i.child_college_year,
                 left_on = NULL, left_reason = NULL, left_note = NULL,
                 updated_at = now()
-            WHERE m.left_on IS NOT NULL
-               OR (m.name, m.org_unit, m.gender, m.birth_date, m.hire_date, m.employment, m.hardship_tier,
-                   m.frontline, m.model_worker, m.last_recuperation_year, m.last_checkup_date, m.child_college_year)
-                IS DISTINCT FROM
-                  (EXCLUDED.name, EXCLUDED.org_unit, EXCLUDED.gender, EXCLUDED.birth_date, EXCLUDED.hire_date,
-                   EXCLUDED.employment, EXCLUDED.hardship_tier, EXCLUDED.frontline, EXCLUDED.model_worker,
-                   EXCLUDED.last_recuperation_year, EXCLUDED.last_checkup_date, EXCLUDED.child_college_year)
-            RETURNING xmax = 0 AS inserted
+            FROM incoming i
+            WHERE i.known AND m.member_id = i.member_id
+              AND (m.left_on IS NOT NULL
+                   OR (m.name, m.org_unit, m.gender, m.birth_date, m.hire_date, m.employment, m.hardship_tier,
+                       m.frontline, m.model_worker, m.last_recuperation_year, m.last_checkup_date, m.child_college_year)
+                      IS DISTINCT FROM
+                      (i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
+                       i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year))
+            RETURNING 1
         )
-        SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM updated)
         """
 
     /// Run by the import before the merge: members in the file who had left, and

@@ -8,9 +8,10 @@ import PostgresClient
 /// The file is read once. Each record is checked as it is read and, while no
 /// record has failed, streamed straight into a COPY to a staging table; after
 /// the first bad record the rest is only checked, so the report is complete,
-/// and the COPY is aborted. A good file is then merged in one statement, the
-/// roster's planner statistics are brought up to date, and everything commits
-/// together. `--dry-run` does all of it and rolls back, so
+/// and the COPY is aborted. Imports may read and copy their files side by
+/// side, but merge one at a time (``MemberQueries/lockRoster``): a good file
+/// is then merged in one statement, the roster's planner statistics are
+/// brought up to date, and everything commits together. `--dry-run` does all of it and rolls back, so
 /// its counts are the ones a real import would report.
 ///
 /// A member in the file who had left re-joins (an update). With a
@@ -72,6 +73,7 @@ public enum RosterImport {
                     if let rejection = reader.rejection { throw rejection }
                 }
                 let copied = clock.now
+                try await connection.query(MemberQueries.lockRoster)
                 let active = complete == nil ? 0 : try await connection.query(MemberQueries.countActive).single(Int.self)
                 let rejoined = try await connection.query(MemberQueries.countRejoining).single(Int.self)
                 let (added, updated) = try await connection.query(MemberQueries.mergeStaging).single((Int, Int).self)
