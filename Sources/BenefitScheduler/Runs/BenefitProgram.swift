@@ -24,12 +24,21 @@ public protocol BenefitProgram: ProgramParameterValidator {
     /// ranks 1, 2, 3, ... in the order batches should take members.
     func population(_ run: RunContext) throws -> PostgresQuery
 
+    /// Runs once in the planning job's fenced transaction, after the population
+    /// has been cut into batches, with how many members it ranks: a program
+    /// whose plan depends on that number (places given in rank order, say)
+    /// makes it here instead of counting the population a second time in
+    /// `prepare`. Same snapshot as `prepare`; no batch runs before the planning
+    /// commits. Default: nothing.
+    func populationPlanned(_ run: RunContext, members: Int, on transaction: PostgresConnection) async throws
+
     /// Writes one batch's effects inside the batch job's fenced transaction and says what it did.
     func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome
 }
 
 extension BenefitProgram {
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {}
+    public func populationPlanned(_ run: RunContext, members: Int, on transaction: PostgresConnection) async throws {}
 }
 
 /// What a program knows of the run it works for.

@@ -25,8 +25,9 @@ public struct PlanningHandler: JobHandler {
             let program = try run.program(in: programs)
             try await program.prepare(run, on: transaction)
             let execution = run.definition.execution
-            try await transaction.query(RunBatchQueries.plan(
-                runID: runID, population: try program.population(run), batchSize: execution.batchSize))
+            let ranked = try await transaction.query(RunBatchQueries.plan(
+                runID: runID, population: try program.population(run), batchSize: execution.batchSize)).single(Int.self)
+            try await program.populationPlanned(run, members: ranked, on: transaction)
             let enqueued = try await JobQueue.enqueue(
                 RunLauncher.batchTemplate(for: run), rows: RunBatchQueries.payloads(runID: runID), on: transaction)
             try await transaction.query(RunBatchQueries.attachJobs(

@@ -5,14 +5,19 @@ import PostgresClient
 enum RunBatchQueries {
     /// Run by the planning job, in its fenced commit: cuts the population (a query
     /// of `member_id, rank`) into batches of `batchSize` members by rank. One
-    /// statement, however large the population; the roster never leaves the server.
+    /// statement, however large the population; the roster never leaves the
+    /// server. Returns how many members the batches hold.
     static func plan(runID: Int, population: PostgresQuery, batchSize: Int) -> PostgresQuery {
         """
-        INSERT INTO benefit.run_batch (run_id, batch, first_rank, member_ids, members)
-        SELECT \(runID), (p.rank - 1) / \(batchSize) + 1, min(p.rank), array_agg(p.member_id ORDER BY p.rank), count(*)
-        FROM (\(subquery: population)) AS p(member_id, rank)
-        GROUP BY 2
-        ORDER BY 2
+        WITH planned AS (
+            INSERT INTO benefit.run_batch (run_id, batch, first_rank, member_ids, members)
+            SELECT \(runID), (p.rank - 1) / \(batchSize) + 1, min(p.rank), array_agg(p.member_id ORDER BY p.rank), count(*)
+            FROM (\(subquery: population)) AS p(member_id, rank)
+            GROUP BY 2
+            ORDER BY 2
+            RETURNING members
+        )
+        SELECT coalesce(sum(members), 0)::bigint FROM planned
         """
     }
 

@@ -4,7 +4,7 @@ import PostgresClient
 
 /// The statement on `benefit.recuperation_plan`: each recuperation run's plan.
 enum PlacementQueries {
-    /// Run by the planning job, in `prepare`, holding the sessions' locks
+    /// Run by the planning job once the population is ranked, holding the sessions' locks
     /// (``SessionQueries/lockToPlan(campaignID:cycle:)``): records the run's plan,
     /// one row per session that takes ranks. The database adds its places to the
     /// sessions' `places_taken` (`benefit.recuperation_plan_takes_places`, 0010).

@@ -5,9 +5,9 @@ import PostgresClient
 /// The statements over `benefit.member` that choose and rank a recuperation
 /// run's members.
 ///
-/// Both run in the planning job's fenced transaction and are built on
-/// ``eligible(_:)``, so the plan counts the members the population ranks.
-/// The roster never comes into memory.
+/// They run in the planning job's fenced transaction, through the engine's
+/// fan-out, which says how many members the population ranked: the plan is
+/// made from that count. The roster never comes into memory.
 enum RankingQueries {
     /// What the eligibility and ranking of one run depend on.
     struct Scope: Sendable {
@@ -48,11 +48,6 @@ enum RankingQueries {
             \(subquery: serviceYears(scope)) AS service_years
             """
         return ProgramQueries.unserved(columns, candidates, campaignID: scope.campaignID, cycle: scope.cycle)
-    }
-
-    /// Run by the planning job, in `prepare`: how many members the population ranks.
-    static func count(_ scope: Scope) -> PostgresQuery {
-        "SELECT count(*) FROM (\(subquery: eligible(scope))) AS e"
     }
 
     /// Run by the planning job (through the engine's fan-out): the population,

@@ -21,8 +21,9 @@ import PostgresClient
 ///
 /// **How a run gives places.** Planning (``prepare(_:on:)``) opens the cycle's
 /// sessions in `benefit.recuperation_session` (or finds them open: every run of
-/// a cycle shares them), locks them in position order, counts the run's
-/// eligible members and plans them (``PlacementPlan``): walking the sessions in
+/// a cycle shares them) and locks them in position order; once the population
+/// is ranked and cut into batches, ``populationPlanned(_:members:on:)`` plans
+/// its members (``PlacementPlan``): walking the sessions in
 /// file order, each takes the next ranks, as many as it has free places. The
 /// plan goes to `benefit.recuperation_plan` and its places to the sessions'
 /// `places_taken`, in the planning job's fenced transaction. The population
@@ -55,13 +56,20 @@ public struct RecuperationProgram: BenefitProgram {
         _ = reader.recuperationParameters(parameters)
     }
 
+    /// Opens the cycle's sessions and locks them before the population is read,
+    /// so a second planner of the cycle waits here (and then starts over on the
+    /// first one's places) before ranking anyone.
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
-        let scope = try Self.scope(of: run)
         try await transaction.query(SessionQueries.open(runID: run.runID))
+        try await transaction.query(SessionQueries.lockToPlan(campaignID: run.campaignID, cycle: run.cycle))
+    }
+
+    /// Plans the ranked members into the sessions' free places, from the count
+    /// the engine's fan-out just made (the roster is not read again).
+    public func populationPlanned(_ run: RunContext, members: Int, on transaction: PostgresConnection) async throws {
         let sessions = try await transaction.query(SessionQueries.lockToPlan(campaignID: run.campaignID, cycle: run.cycle))
             .decode((Int, Int, Int).self)
             .map { PlacementPlan.Session(position: $0.0, capacity: $0.1, placesTaken: $0.2) }
-        let members = try await transaction.query(RankingQueries.count(scope)).single(Int.self)
         let plan = PlacementPlan.plan(members: members, sessions: sessions)
         if !plan.shares.isEmpty {
             try await transaction.query(PlacementQueries.record(run, plan))

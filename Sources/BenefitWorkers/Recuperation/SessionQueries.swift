@@ -18,8 +18,9 @@ enum SessionQueries {
         "SELECT benefit.open_recuperation_sessions(\(runID))"
     }
 
-    /// Run by the planning job, in `prepare`: locks the cycle's sessions in
-    /// position order and reads `position, capacity, places_taken`.
+    /// Run by the planning job, in `prepare` and again (the locks already held)
+    /// once the population is ranked: locks the cycle's sessions in position
+    /// order and reads `position, capacity, places_taken`.
     ///
     /// The locks last until the plan commits, so runs of one cycle plan one at a
     /// time and each starts from the places the previous one took. Position
