@@ -11,8 +11,8 @@ import PostgresClient
 /// and the COPY is aborted. Imports may read and copy their files side by
 /// side, but merge one at a time (``MemberQueries/lockRoster``): a good file
 /// is then merged in one statement, the roster's planner statistics are
-/// brought up to date, and everything commits together. `--dry-run` does all of it and rolls back, so
-/// its counts are the ones a real import would report.
+/// brought up to date, and everything commits together. `--dry-run` does all
+/// of it and rolls back, so its counts are the ones a real import would report.
 ///
 /// A member in the file who had left re-joins (an update). With a
 /// ``CompleteRoster``, the file is the whole roster: active members absent from
