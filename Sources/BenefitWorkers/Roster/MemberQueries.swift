@@ -4,7 +4,8 @@ import PostgresClient
 /// The roster import's statements on `benefit.member`.
 ///
 /// The import loads a whole file into a staging table first and merges it in
-/// one statement, so the roster goes from its old state to its new one at
+/// one statement (or, into an empty roster, copies it straight in), all in one
+/// transaction, so the roster goes from its old state to its new one at
 /// commit, never through a half-imported state that a running campaign could
 /// plan against.
 enum MemberQueries {
@@ -33,14 +34,24 @@ enum MemberQueries {
     /// planner statistics, which a run triggered right after plans on.
     static let analyze: PostgresQuery = "SELECT benefit.analyze_roster()"
 
-    /// Run by the import after its COPY, before it counts or merges: imports
-    /// merge one at a time. The lock conflicts only with itself and with
-    /// maintenance (VACUUM, ANALYZE, index builds), so members leaving and
-    /// workers' updates go on meanwhile; a second import waits here until the
-    /// first commits, and then finds the members it added already on the roster.
-    /// That is what lets the merge add new members with a plain INSERT: no other
-    /// session inserts members meanwhile.
+    /// Run first by every import: imports run one at a time. The lock conflicts
+    /// only with itself and with maintenance (VACUUM, ANALYZE, index builds), so
+    /// members leaving and workers' updates go on meanwhile; a second import
+    /// waits here until the first commits, and then finds the members it added
+    /// already on the roster. That is what lets an import add new members with a
+    /// plain INSERT or COPY: no other session inserts members meanwhile.
     static let lockRoster: PostgresQuery = "LOCK TABLE benefit.member IN SHARE UPDATE EXCLUSIVE MODE"
+
+    /// Run under ``lockRoster``: whether the roster has no member at all, so the
+    /// file can be copied straight into it.
+    static let rosterIsEmpty: PostgresQuery = "SELECT NOT EXISTS (SELECT 1 FROM benefit.member)"
+
+    /// The COPY of a first import, straight into the roster, in the CSV's column order.
+    static let copyIntoRoster: PostgresQuery = """
+        COPY benefit.member (member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
+                             frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
+        FROM STDIN
+        """
 
     /// Merges the staging table into the roster and returns (added, updated).
     ///

@@ -5,14 +5,15 @@ import PostgresClient
 
 /// Loads a roster file into `benefit.member`: all of it, or nothing.
 ///
-/// The file is read once. Each record is checked as it is read and, while no
-/// record has failed, streamed straight into a COPY to a staging table; after
-/// the first bad record the rest is only checked, so the report is complete,
-/// and the COPY is aborted. Imports may read and copy their files side by
-/// side, but merge one at a time (``MemberQueries/lockRoster``): a good file
-/// is then merged in one statement, the roster's planner statistics are
-/// brought up to date, and everything commits together. `--dry-run` does all
-/// of it and rolls back, so its counts are the ones a real import would report.
+/// Imports run one at a time (``MemberQueries/lockRoster``). The file is read
+/// once. Each record is checked as it is read and, while no record has failed,
+/// streamed straight into a COPY: to a staging table, or, when the roster is
+/// empty, into `benefit.member` itself (every member is new, so there is
+/// nothing to merge). After the first bad record the rest is only checked, so
+/// the report is complete, and the COPY is aborted. A staged file is then
+/// merged in one statement; the roster's planner statistics are brought up to
+/// date, and everything commits together. `--dry-run` does all of it and rolls
+/// back, so its counts are the ones a real import would report.
 ///
 /// A member in the file who had left re-joins (an update). With a
 /// ``CompleteRoster``, the file is the whole roster: active members absent from
@@ -63,8 +64,11 @@ public enum RosterImport {
             return try await pool.transaction { connection in
                 let clock = ContinuousClock()
                 let start = clock.now
-                try await connection.query(MemberQueries.createStaging)
-                let loaded = try await connection.copyIn(MemberQueries.copyIntoStaging) { writer in
+                try await connection.query(MemberQueries.lockRoster)
+                // Into an empty roster every member is new: the file goes straight in.
+                let first = try await connection.query(MemberQueries.rosterIsEmpty).single(Bool.self)
+                if !first { try await connection.query(MemberQueries.createStaging) }
+                let loaded = try await connection.copyIn(first ? MemberQueries.copyIntoRoster : MemberQueries.copyIntoStaging) { writer in
                     var reader = try RosterReader(path: path, today: today)
                     while let row = try reader.next() {
                         // Once the file is known to be refused, the rows only need checking.
@@ -73,19 +77,9 @@ public enum RosterImport {
                     if let rejection = reader.rejection { throw rejection }
                 }
                 let copied = clock.now
-                try await connection.query(MemberQueries.lockRoster)
-                let active = complete == nil ? 0 : try await connection.query(MemberQueries.countActive).single(Int.self)
-                let rejoined = try await connection.query(MemberQueries.countRejoining).single(Int.self)
-                let (added, updated) = try await connection.query(MemberQueries.mergeStaging).single((Int, Int).self)
-                var left: Int?
-                if let complete {
-                    let leaving = try await connection.query(MemberQueries.markAbsentAsLeft(on: today, note: CompleteRoster.note(file: path)))
-                        .single(Int.self)
-                    guard complete.allows(leaving: leaving, of: active) else {
-                        throw RosterError(code: .tooManyLeaving, file: path, reason: complete.refusal(leaving: leaving, of: active))
-                    }
-                    left = leaving
-                }
+                let (added, updated, rejoined, left) = first
+                    ? (loaded, 0, 0, complete == nil ? nil : 0)
+                    : try await merge(path: path, today: today, complete: complete, on: connection)
                 connection.logger.debug("roster merged", metadata: [
                     "file": "\(path)", "members": "\(loaded)", "read_and_copy": "\(copied - start)", "merge": "\(clock.now - copied)"])
                 let summary = Summary(
@@ -104,6 +98,23 @@ public enum RosterImport {
                 code: .refusedByDatabase, file: path,
                 reason: "the database refused a member although the file passed its checks: \(error.message)")
         }
+    }
+
+    /// Merges the staged file into a roster that has members, and with a
+    /// `complete` file makes the absent ones leave: (added, updated, rejoined, left).
+    private static func merge(
+        path: String, today: CalendarDate, complete: CompleteRoster?, on connection: PostgresConnection
+    ) async throws -> (Int, Int, Int, Int?) {
+        let active = complete == nil ? 0 : try await connection.query(MemberQueries.countActive).single(Int.self)
+        let rejoined = try await connection.query(MemberQueries.countRejoining).single(Int.self)
+        let (added, updated) = try await connection.query(MemberQueries.mergeStaging).single((Int, Int).self)
+        guard let complete else { return (added, updated, rejoined, nil) }
+        let leaving = try await connection.query(MemberQueries.markAbsentAsLeft(on: today, note: CompleteRoster.note(file: path)))
+            .single(Int.self)
+        guard complete.allows(leaving: leaving, of: active) else {
+            throw RosterError(code: .tooManyLeaving, file: path, reason: complete.refusal(leaving: leaving, of: active))
+        }
+        return (added, updated, rejoined, leaving)
     }
 
     /// SQLSTATE codes meaning "this data breaks a rule" rather than "the database failed".

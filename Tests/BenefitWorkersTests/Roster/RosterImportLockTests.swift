@@ -5,11 +5,11 @@ import Foundation
 import PostgresClient
 import Testing
 
-/// Imports merge one at a time (`MemberQueries.lockRoster`), which is what lets
-/// the merge add new members with a plain INSERT.
+/// Imports run one at a time (`MemberQueries.lockRoster`), which is what lets
+/// them add new members with a plain INSERT, or COPY into an empty roster.
 @Suite("Roster import lock")
 struct RosterImportLockTests {
-    @Test("an import by a benefit_operator login waits for another holder of the roster's import lock, then finds the members that one added")
+    @Test("an import by a benefit_operator login waits for another holder of the roster's import lock, then merges into the members that one added")
     func importWaitsForTheLock() async throws {
         try await TestDatabase.withFreshLogin(memberOf: .operator) { configuration, login in
             let owner = PostgresPool(configuration: configuration, maxConnections: 2)
@@ -43,6 +43,7 @@ struct RosterImportLockTests {
             #expect(summary.added == 1 && summary.updated == 1 && summary.unchanged == 1, "\(summary)")
             let names = try await owner.query("SELECT member_id, name FROM benefit.member ORDER BY member_id").decode((String, String).self)
             #expect(names.map(\.0) == ["M-A", "M-B", "M-C"] && names.allSatisfy { $0.1 == "王伟" }, "\(names)")
+            #expect(try await RosterImportTests.stored("M-C", on: owner) == members[2])
         }
     }
 }
