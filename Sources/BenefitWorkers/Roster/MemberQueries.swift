@@ -23,12 +23,15 @@ enum MemberQueries {
         ) ON COMMIT DROP
         """
 
-    /// The COPY the import streams validated rows into, in the CSV's column order.
-    static let copyIntoStaging: PostgresQuery = """
-        COPY member_import (member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
-                            frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
-        FROM STDIN
+    /// The roster file's columns, in its order (``RosterColumn``): the order the
+    /// import's COPY rows are written in.
+    private static let fileColumns: PostgresQuery = """
+        member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
+        frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year
         """
+
+    /// The COPY the import streams validated rows into.
+    static let copyIntoStaging: PostgresQuery = "COPY member_import (\(subquery: fileColumns)) FROM STDIN"
 
     /// Run by an import that changed members, in its transaction: the roster's
     /// planner statistics, which a run triggered right after plans on.
@@ -46,12 +49,8 @@ enum MemberQueries {
     /// file can be copied straight into it.
     static let rosterIsEmpty: PostgresQuery = "SELECT NOT EXISTS (SELECT 1 FROM benefit.member)"
 
-    /// The COPY of a first import, straight into the roster, in the CSV's column order.
-    static let copyIntoRoster: PostgresQuery = """
-        COPY benefit.member (member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
-                             frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
-        FROM STDIN
-        """
+    /// The COPY of a first import, straight into the roster.
+    static let copyIntoRoster: PostgresQuery = "COPY benefit.member (\(subquery: fileColumns)) FROM STDIN"
 
     /// Merges the staging table into the roster and returns (added, updated).
     ///
@@ -81,9 +80,7 @@ enum MemberQueries {
                   (i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
                    i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year)
         ), added AS (
-            INSERT INTO benefit.member (
-                member_id, name, org_unit, gender, birth_date, hire_date, employment, hardship_tier,
-                frontline, model_worker, last_recuperation_year, last_checkup_date, child_college_year)
+            INSERT INTO benefit.member (\(subquery: fileColumns))
             SELECT i.member_id, i.name, i.org_unit, i.gender, i.birth_date, i.hire_date, i.employment, i.hardship_tier,
                    i.frontline, i.model_worker, i.last_recuperation_year, i.last_checkup_date, i.child_college_year
             FROM incoming i WHERE NOT i.known
