@@ -19,13 +19,20 @@ public actor PostgresConnection {
     private nonisolated let canceller: StatementCanceller
     private nonisolated let cutter: SocketCutter
     public nonisolated let logger: Logger
+    /// Whether ``PostgresQuery/prepared()`` statements are prepared here: not
+    /// behind a transaction pooler, whose next transaction may run on another
+    /// server session.
+    let preparesStatements: Bool
+    /// The named prepared statements made on this connection (PostgresConnection+Prepared.swift).
+    var preparedStatements = PreparedStatements()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor {
         executor.asUnownedSerialExecutor()
     }
 
-    private init(executor: ConnectionExecutor, raw: TransferredPointer, logger: Logger) {
+    private init(executor: ConnectionExecutor, raw: TransferredPointer, preparesStatements: Bool, logger: Logger) {
         self.executor = executor
+        self.preparesStatements = preparesStatements
         self.handle = ConnectionHandle(raw.pointer)
         self.backendPID = PQbackendPID(raw.pointer)
         self.canceller = StatementCanceller(raw.pointer)
@@ -45,7 +52,7 @@ public actor PostgresConnection {
         let raw = try await runBlocking("connect", discardingOnCancel: { PQfinish($0.pointer) }) {
             try TransferredPointer(ConnectionHandle.open(configuration))
         }
-        return PostgresConnection(executor: executor, raw: raw, logger: logger)
+        return PostgresConnection(executor: executor, raw: raw, preparesStatements: !configuration.transactionPooling, logger: logger)
     }
 
     var raw: OpaquePointer { handle.raw }
@@ -68,12 +75,29 @@ public actor PostgresConnection {
     // MARK: Statements
 
     /// Runs one statement with its bound values and returns its rows.
+    ///
+    /// A ``PostgresQuery/prepared()`` query runs as this connection's prepared
+    /// statement; the first time, the statement is made and run in one round trip
+    /// (see PostgresConnection+Prepared.swift).
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresRows {
-        try check(try execParams(query), sql: query.sql)
+        guard let statement = try preparedStatement(query) else {
+            return try check(try execParams(query), sql: query.sql)
+        }
+        guard statement.isMade else { return try runMaking(statement) }
+        let result = execPrepared(statement)
+        // A migration changed the shape of what the statement returns: the server
+        // refuses the old statement once. It is made again, and run again unless a
+        // transaction was open (that transaction has failed: its caller decides).
+        guard Self.isStalePlan(result) else { return try check(result, sql: query.sql) }
+        forgetPrepared(statement.name)
+        guard !inTransaction, let remade = try preparedStatement(query) else { return try check(result, sql: query.sql) }
+        PQclear(result)
+        return try runMaking(remade)
     }
 
-    /// Sends `query` with its bound values (text format) and waits for its result, unchecked.
+    /// Sends `query` with its bound values (text format) as the unnamed statement
+    /// and waits for its result, unchecked.
     func execParams(_ query: PostgresQuery) throws -> OpaquePointer? {
         let bindings = try query.bindings.validated()
         return bindings.withCParameters { count, types, values in

@@ -12,9 +12,32 @@ extension PostgresConnection {
     /// The socket is non-blocking while the pipeline runs and results are read
     /// while statements are still being sent: otherwise both socket buffers could
     /// fill and each side would wait for the other forever.
+    ///
+    /// ``PostgresQuery/prepared()`` queries run as their prepared statements; one
+    /// this connection has not made yet is made in the same pipeline, just before
+    /// it first runs.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresRows] {
-        let bindings = try queries.map { try $0.bindings.validated() }
-        return try send(count: queries.count) { index in (queries[index].sql, bindings[index]) }
+        // A statement twice in one pipeline is made once, before its first use.
+        var making: [PreparedStatements.Key: String] = [:]
+        let statements = try queries.map { query in
+            guard var prepared = try preparedStatement(query) else {
+                return Statement(sql: query.sql, bindings: try query.bindings.validated(), prepared: nil)
+            }
+            if !prepared.isMade {
+                if let name = making[prepared.key] {
+                    prepared = PreparedStatement(name: name, sql: prepared.sql, bindings: prepared.bindings, isMade: true)
+                } else {
+                    making[prepared.key] = prepared.name
+                }
+            }
+            return Statement(sql: query.sql, bindings: prepared.bindings, prepared: prepared)
+        }
+        return try send(count: queries.count) { statements[$0] }
+    }
+
+    /// Makes `statement` and runs it, in one round trip.
+    func runMaking(_ statement: PreparedStatement) throws -> PostgresRows {
+        try send(count: 1) { _ in Statement(sql: statement.sql, bindings: statement.bindings, prepared: statement) }[0]
     }
 
     /// As ``pipeline(_:)``, with statement `index` made by `query(index)` just
@@ -23,6 +46,7 @@ extension PostgresConnection {
     /// overlaps with running them.
     ///
     /// The statements run in one transaction: the caller's, or one of their own.
+    /// They go as unnamed statements, marked ``PostgresQuery/prepared()`` or not.
     /// If making a statement throws, none after it is sent, the answers of those
     /// sent are read and the error is thrown, and (in a transaction of their own)
     /// nothing of them is kept.
@@ -36,13 +60,21 @@ extension PostgresConnection {
     private func pipelineMaking(count: Int, _ query: @Sendable (Int) throws -> PostgresQuery) throws -> [PostgresRows] {
         try send(count: count) { index in
             let made = try query(index)
-            return (made.sql, try made.bindings.validated())
+            return Statement(sql: made.sql, bindings: try made.bindings.validated(), prepared: nil)
         }
+    }
+
+    /// One statement of a pipeline, ready to send.
+    private struct Statement {
+        let sql: String
+        let bindings: PostgresBindings
+        /// Its prepared statement on this connection, if it runs as one.
+        let prepared: PreparedStatement?
     }
 
     /// The pipeline itself: statement `index` is `statement(index)`, called just before it is sent.
     private func send(
-        count: Int, _ statement: (Int) throws -> (sql: String, bindings: PostgresBindings)
+        count: Int, _ statement: (Int) throws -> Statement
     ) throws -> [PostgresRows] {
         guard count > 0 else { return [] }
         guard PQenterPipelineMode(raw) == 1, PQsetnonblocking(raw, 1) == 0 else {
@@ -54,8 +86,10 @@ extension PostgresConnection {
         }
         var results: [PostgresRows] = []
         results.reserveCapacity(count)
-        var sqls: [String] = []
-        sqls.reserveCapacity(count)
+        // What was sent, in order: each statement, after its prepared statement's
+        // making where it is made here (`making`); each yields one result, then a NULL.
+        var sentItems: [(statement: Statement, making: Bool)] = []
+        sentItems.reserveCapacity(count)
         var firstError: (any Error)?
         // Statements to send: fewer than `count` once making one failed.
         var toSend = count
@@ -65,7 +99,7 @@ extension PostgresConnection {
         while true {
             var outputPending = false
             while sent < toSend {
-                let made: (sql: String, bindings: PostgresBindings)
+                let made: Statement
                 do {
                     made = try statement(sent)
                 } catch {
@@ -74,12 +108,22 @@ extension PostgresConnection {
                     break
                 }
                 let ok = made.bindings.withCParameters { count, types, values in
-                    PQsendQueryParams(raw, made.sql, count, types, values, nil, nil, 0)
+                    guard let prepared = made.prepared else {
+                        return PQsendQueryParams(raw, made.sql, count, types, values, nil, nil, 0)
+                    }
+                    if !prepared.isMade {
+                        guard PQsendPrepare(raw, prepared.name, made.sql, count, types) == 1 else { return 0 }
+                        sentItems.append((made, making: true))
+                    }
+                    return PQsendQueryPrepared(raw, prepared.name, count, values, nil, nil, 0)
                 }
                 guard ok == 1 else { throw connectionError(sql: made.sql) }
-                sqls.append(made.sql)
+                sentItems.append((made, making: false))
                 sent += 1
-                if PQflush(raw) == 1 { outputPending = true; break }
+                // The last statement goes out with the sync (PQpipelineSync flushes):
+                // a single statement, its making included, is one write, as the
+                // unnamed statement's Parse, Bind, Execute and Sync are.
+                if sent < toSend, PQflush(raw) == 1 { outputPending = true; break }
             }
             if sent == toSend, !synced {
                 guard PQpipelineSync(raw) == 1 else { throw connectionError(sql: nil) }
@@ -92,7 +136,7 @@ extension PostgresConnection {
             guard PQconsumeInput(raw) == 1 else { throw connectionError(sql: nil) }
             var finished = false
             // Each statement yields one result then a NULL; the sync yields PIPELINE_SYNC.
-            while (awaitingEnd || received < sent || synced), PQisBusy(raw) == 0 {
+            while (awaitingEnd || received < sentItems.count || synced), PQisBusy(raw) == 0 {
                 let result = PQgetResult(raw)
                 if awaitingEnd {
                     if let result { PQclear(result) }
@@ -100,6 +144,19 @@ extension PostgresConnection {
                     continue
                 }
                 guard let result else { break }
+                let item = PQresultStatus(result) == PGRES_PIPELINE_SYNC ? nil : sentItems[received]
+                if let item, item.making {
+                    // The making's own answer: recorded when made; a failure is the statement's error.
+                    if PQresultStatus(result) == PGRES_COMMAND_OK, let prepared = item.statement.prepared {
+                        recordPrepared(prepared)
+                    } else if PQresultStatus(result) == PGRES_FATAL_ERROR, firstError == nil {
+                        firstError = serverError(result, sql: item.statement.sql)
+                    }
+                    PQclear(result)
+                    received += 1
+                    awaitingEnd = true
+                    continue
+                }
                 switch PQresultStatus(result) {
                 case PGRES_PIPELINE_SYNC:
                     PQclear(result)
@@ -110,7 +167,9 @@ extension PostgresConnection {
                     received += 1
                     awaitingEnd = true
                 case PGRES_FATAL_ERROR:
-                    if firstError == nil { firstError = serverError(result, sql: sqls[received]) }
+                    if firstError == nil { firstError = serverError(result, sql: sentItems[received].statement.sql) }
+                    // Made again next time (see ``query(_:)``); this pipeline has failed.
+                    if Self.isStalePlan(result), let prepared = sentItems[received].statement.prepared { forgetPrepared(prepared.name) }
                     PQclear(result)
                     results.append(PostgresRows(result: nil, affectedRows: 0))
                     received += 1

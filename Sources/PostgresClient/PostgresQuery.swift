@@ -17,6 +17,9 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     public private(set) var sql: String
     /// The values bound to the placeholders, in order.
     public private(set) var bindings: PostgresBindings
+    /// Whether each connection parses and plans this text once, as a named
+    /// prepared statement, and runs it with new values after (see ``prepared()``).
+    public private(set) var isPrepared = false
 
     public init(stringLiteral value: StaticString) {
         sql = value.description
@@ -33,6 +36,22 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     public init(unsafeSQL sql: String, bindings: PostgresBindings = PostgresBindings()) {
         self.sql = sql
         self.bindings = bindings
+    }
+
+    /// The same statement, made once per connection as a named prepared statement
+    /// (keyed by its text and its parameters' types) and then only bound and run:
+    /// the server skips parsing and, once it settles on a generic plan, planning.
+    /// For the short statements a process runs over and over with new values (a
+    /// worker's claim, completion and fenced commit), where parsing and planning
+    /// cost as much as running. Not for statements whose best plan depends on
+    /// their values: a generic plan is made for none of them in particular.
+    ///
+    /// A connection made for a transaction pooler (``PostgresConfiguration/transactionPooling``)
+    /// prepares nothing: the next transaction may run on another server session.
+    public func prepared() -> PostgresQuery {
+        var query = self
+        query.isPrepared = true
+        return query
     }
 
     /// The SQL text; bind values print as `****`, so a query can be logged.

@@ -68,6 +68,24 @@ struct TransactionPoolingTests {
         }
     }
 
+    @Test("prepared queries run behind PgBouncer unprepared: two clients sharing one server session both run theirs")
+    func preparedQueriesAreNotPrepared() async throws {
+        try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
+            let routed = bouncer.route(login)
+            let first = try await PostgresConnection.connect(to: routed)
+            let second = try await PostgresConnection.connect(to: routed)
+            // Prepared, both would name theirs benefit_1 on the one server session:
+            // the second would fail with 42P05 (already exists).
+            for value in 1...3 {
+                for connection in [first, second] {
+                    let query = ("SELECT \(value)::integer * 2" as PostgresQuery).prepared()
+                    #expect(try await connection.query(query).single(Int.self) == value * 2)
+                }
+            }
+            #expect(try await first.query("SELECT count(*) FROM pg_prepared_statements").single(Int.self) == 0)
+        }
+    }
+
     @Test("a connection that sends its session settings at connect is refused by PgBouncer, and the error says why")
     func directSettingsAreRefused() async throws {
         try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
