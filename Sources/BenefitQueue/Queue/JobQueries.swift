@@ -92,8 +92,12 @@ enum JobQueries {
     /// concurrency group stays within its limit across all workers. The jobs'
     /// timeouts are read after the claim, by `benefit.job_timeouts` (0016 says why
     /// a join here would miss some).
+    ///
+    /// Prepared (``PostgresQuery/prepared()``), as are the worker's statements
+    /// below: parsing and planning the claim took 0.3 ms of its 0.8 ms in the
+    /// server on an idle queue, on every pickup's way.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
-        """
+        let claim: PostgresQuery = """
         WITH claimed AS MATERIALIZED (
             SELECT * FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
         )
@@ -102,6 +106,7 @@ enum JobQueries {
         FROM claimed c LEFT JOIN benefit.job_timeouts(ARRAY(SELECT id FROM claimed)) t ON t.id = c.id
         ORDER BY c.priority, c.run_at, c.id
         """
+        return claim.prepared()
     }
 
     // MARK: Heartbeat, completion, failure and release (run by workers, each fenced on the attempts' leases)
@@ -109,23 +114,24 @@ enum JobQueries {
     /// Extends the leases this worker still holds; a job missing from the result
     /// has lost its lease and its handler must stop.
     static func extendLeases(_ leases: [LeaseKey]) -> PostgresQuery {
-        "SELECT id, lease_token FROM benefit.extend_leases(\(leases.map(\.jobID)), \(tokens(leases)), \(secrets(leases)))"
+        ("SELECT id, lease_token FROM benefit.extend_leases(\(leases.map(\.jobID)), \(tokens(leases)), \(secrets(leases)))" as PostgresQuery).prepared()
     }
 
     /// Completes attempts whose handlers wrote no effects, many per statement;
     /// returns each one's outcome (`succeeded`, or `fenced`).
     static func completeMany(_ leases: [LeaseKey]) -> PostgresQuery {
-        "SELECT lease_token, outcome FROM benefit.complete_jobs(\(leases.map(\.jobID)), \(tokens(leases)), \(secrets(leases)))"
+        ("SELECT lease_token, outcome FROM benefit.complete_jobs(\(leases.map(\.jobID)), \(tokens(leases)), \(secrets(leases)))" as PostgresQuery)
+            .prepared()
     }
 
     /// First statement of a fenced commit: locks the job row and checks the lease; false when it was lost.
     static func openFencedCommit(_ lease: LeaseKey) -> PostgresQuery {
-        "SELECT benefit.open_fenced_commit(\(lease.jobID), \(lease.token.rawValue), \(lease.secret))"
+        ("SELECT benefit.open_fenced_commit(\(lease.jobID), \(lease.token.rawValue), \(lease.secret))" as PostgresQuery).prepared()
     }
 
     /// Last statement of a fenced commit, after the effects: the job and the attempt succeeded.
     static func closeFencedCommit(_ lease: LeaseKey) -> PostgresQuery {
-        "SELECT benefit.close_fenced_commit(\(lease.jobID), \(lease.token.rawValue), \(lease.secret))"
+        ("SELECT benefit.close_fenced_commit(\(lease.jobID), \(lease.token.rawValue), \(lease.secret))" as PostgresQuery).prepared()
     }
 
     /// How a failed attempt's job goes on (`fail_job`'s disposition).
@@ -144,10 +150,11 @@ enum JobQueries {
     /// `delayMilliseconds`, dies, or is cancelled, as `disposition` says. Returns the
     /// attempt's outcome.
     static func fail(_ lease: LeaseKey, error: String, disposition: Disposition, delayMilliseconds: Int) -> PostgresQuery {
-        """
-        SELECT benefit.fail_job(\(lease.jobID), \(lease.token.rawValue), \(lease.secret), \(error), \(disposition.rawValue),
-                                \(delayMilliseconds))
-        """
+        let fail: PostgresQuery = """
+            SELECT benefit.fail_job(\(lease.jobID), \(lease.token.rawValue), \(lease.secret), \(error), \(disposition.rawValue),
+                                    \(delayMilliseconds))
+            """
+        return fail.prepared()
     }
 
     /// Graceful shutdown: gives jobs back without counting the attempt; returns the tokens given back.
