@@ -32,20 +32,25 @@ struct PreparedStatementTests {
         }
     }
 
-    @Test("a prepared statement whose result changed shape is made again and run, outside a transaction")
-    func staleStatementIsMadeAgain() async throws {
+    /// A connection that prepared and ran `read` on table `effects` (rows 1 and 2),
+    /// after which another session added a column to the table, as a migration would.
+    static func withStaleRead(_ body: (PostgresConnection, PostgresQuery) async throws -> Void) async throws {
         try await TestDatabase.withFresh { configuration in
             let connection = try await PostgresConnection.connect(to: configuration)
             try await connection.query("CREATE TABLE effects (id integer PRIMARY KEY)")
             try await connection.query("INSERT INTO effects VALUES (1), (2)")
             let read = ("SELECT * FROM effects WHERE id = \(2)" as PostgresQuery).prepared()
             #expect(try await connection.query(read).single(Int.self) == 2)
-            // What a migration does to a table a worker's statement reads.
             let migrator = try await PostgresConnection.connect(to: configuration)
             try await migrator.query("ALTER TABLE effects ADD COLUMN note text NOT NULL DEFAULT 'added'")
-            let (id, note) = try await connection.query(read).single((Int, String).self)
-            #expect(id == 2)
-            #expect(note == "added")
+            try await body(connection, read)
+        }
+    }
+
+    @Test("a prepared statement whose result changed shape is made again and run, outside a transaction")
+    func staleStatementIsMadeAgain() async throws {
+        try await Self.withStaleRead { (connection: PostgresConnection, read: PostgresQuery) async throws in
+            #expect(try await connection.query(read).single((Int, String).self) == (2, "added"))
             // The old statement stays on the server, unused, beside the new one.
             #expect(try await Self.preparedCount(connection) == 2)
         }
@@ -53,23 +58,16 @@ struct PreparedStatementTests {
 
     @Test("inside a transaction a stale prepared statement fails it; the next use, after the rollback, runs")
     func staleStatementFailsItsTransaction() async throws {
-        try await TestDatabase.withFresh { configuration in
-            let connection = try await PostgresConnection.connect(to: configuration)
-            try await connection.query("CREATE TABLE effects (id integer PRIMARY KEY)")
-            try await connection.query("INSERT INTO effects VALUES (1)")
-            let read = ("SELECT * FROM effects WHERE id = \(1)" as PostgresQuery).prepared()
-            #expect(try await connection.query(read).single(Int.self) == 1)
-            let migrator = try await PostgresConnection.connect(to: configuration)
-            try await migrator.query("ALTER TABLE effects ADD COLUMN note text NOT NULL DEFAULT 'added'")
+        try await Self.withStaleRead { (connection: PostgresConnection, read: PostgresQuery) async throws in
             let error = await #expect(throws: PostgresError.self) {
                 try await connection.transaction { transaction in
-                    try await transaction.query("INSERT INTO effects VALUES (2)")
+                    try await transaction.query("INSERT INTO effects VALUES (3)")
                     _ = try await transaction.query(read)
                 }
             }
             #expect(error?.sqlState == "0A000", "\(String(describing: error))")
-            #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 1)
-            #expect(try await connection.query(read).single((Int, String).self) == (1, "added"))
+            #expect(try await connection.query("SELECT count(*) FROM effects").single(Int.self) == 2)
+            #expect(try await connection.query(read).single((Int, String).self) == (2, "added"))
         }
     }
 
