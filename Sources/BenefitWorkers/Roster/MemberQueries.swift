@@ -45,6 +45,21 @@ enum MemberQueries {
     /// plain INSERT or COPY: no other session inserts members meanwhile.
     static let lockRoster: PostgresQuery = "LOCK TABLE benefit.member IN SHARE UPDATE EXCLUSIVE MODE"
 
+    /// ``lockRoster`` if no one holds a lock that conflicts with it; SQLSTATE
+    /// 55P03 otherwise (run under a savepoint, to say who is waited for).
+    static let lockRosterAtOnce: PostgresQuery = "LOCK TABLE benefit.member IN SHARE UPDATE EXCLUSIVE MODE NOWAIT"
+
+    /// The other sessions holding a lock that ``lockRoster`` waits for: pid, login
+    /// and the start of their transaction (all of them readable by any login).
+    static let rosterLockHolders: PostgresQuery = """
+        SELECT l.pid, coalesce(a.usename::text, ''), a.xact_start
+        FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.relation = 'benefit.member'::regclass AND l.granted
+          AND l.mode IN ('ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+          AND l.pid <> pg_backend_pid()
+        ORDER BY a.xact_start NULLS LAST, l.pid
+        """
+
     /// Run under ``lockRoster``: whether the roster has no member at all, so the
     /// file can be copied straight into it.
     static let rosterIsEmpty: PostgresQuery = "SELECT NOT EXISTS (SELECT 1 FROM benefit.member)"

@@ -64,7 +64,7 @@ public enum RosterImport {
             return try await pool.transaction { connection in
                 let clock = ContinuousClock()
                 let start = clock.now
-                try await connection.query(MemberQueries.lockRoster)
+                try await takeRosterLock(on: connection)
                 // Into an empty roster every member is new: the file goes straight in.
                 let first = try await connection.query(MemberQueries.rosterIsEmpty).single(Bool.self)
                 if !first { try await connection.query(MemberQueries.createStaging) }
@@ -98,6 +98,27 @@ public enum RosterImport {
                 code: .refusedByDatabase, file: path,
                 reason: "the database refused a member although the file passed its checks: \(error.message)")
         }
+    }
+
+    /// Takes the roster's import lock (``MemberQueries/lockRoster``). When another
+    /// session holds it, says who, once, at notice level, and then waits until
+    /// that session's transaction ends (an operator stops the wait with Ctrl-C).
+    private static func takeRosterLock(on connection: PostgresConnection) async throws {
+        try await connection.query("SAVEPOINT roster_lock")
+        do {
+            try await connection.query(MemberQueries.lockRosterAtOnce)
+            try await connection.query("RELEASE SAVEPOINT roster_lock")
+            return
+        } catch let error as PostgresError where error.sqlState == "55P03" {
+            try await connection.query("ROLLBACK TO SAVEPOINT roster_lock")
+        }
+        let holders = try await connection.query(MemberQueries.rosterLockHolders).decode((Int, String, Date?).self)
+        let named = holders.map { pid, login, since in
+            "pid \(pid)" + (login.isEmpty ? "" : " (\(login))") + (since.map { ", its transaction open since \($0.formatted(.iso8601))" } ?? "")
+        }
+        connection.logger.notice(
+            "waiting for another session that holds the roster's import lock to finish: \(named.isEmpty ? "it just ended" : named.joined(separator: "; ")) (another import, or VACUUM, ANALYZE or an index build on benefit.member)")
+        try await connection.query(MemberQueries.lockRoster)
     }
 
     /// Merges the staged file into a roster that has members, and with a

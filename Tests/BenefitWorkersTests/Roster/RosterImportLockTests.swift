@@ -9,11 +9,14 @@ import Testing
 /// them add new members with a plain INSERT, or COPY into an empty roster.
 @Suite("Roster import lock")
 struct RosterImportLockTests {
-    @Test("an import by a benefit_operator login waits for another holder of the roster's import lock, then merges into the members that one added")
+    @Test("an import by a benefit_operator login says who holds the roster's import lock, waits for it, then merges into the members that one added")
     func importWaitsForTheLock() async throws {
-        try await TestDatabase.withFreshLogin(memberOf: .operator) { configuration, login in
+        try await TestDatabase.withFreshLogin(memberOf: .operator) { configuration, operatorLogin in
             let owner = PostgresPool(configuration: configuration, maxConnections: 2)
             defer { owner.close() }
+            let log = RecordedLog()
+            let login = PostgresPool(configuration: operatorLogin.configuration, maxConnections: 1, logger: log.logger)
+            defer { login.close() }
             let members = ["A", "B", "C"].map {
                 Member(memberID: "M-\($0)", name: "王伟", orgUnit: "市公交集团", gender: .male, birthDate: CalendarDate(year: 1980, month: 5, day: 1)!,
                        hireDate: nil, employment: .staff, hardshipTier: nil, frontline: false, modelWorker: false,
@@ -26,6 +29,7 @@ struct RosterImportLockTests {
             // as the file has it and M-B with another name.
             let summary = try await owner.transaction { holder in
                 try await holder.query("LOCK TABLE benefit.member IN SHARE UPDATE EXCLUSIVE MODE")
+                let holderPID = try await holder.query("SELECT pg_backend_pid()").single(Int.self)
                 try await holder.query("""
                     INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment)
                     VALUES ('M-A', '王伟', '市公交集团', 'M', '1980-05-01', 'staff'), ('M-B', '李雷', '市公交集团', 'M', '1980-05-01', 'staff')
@@ -38,6 +42,11 @@ struct RosterImportLockTests {
                         """).single(Int.self) == 1
                 }
                 #expect(waits, "the import did not wait for the lock")
+                // One notice, naming the holder, said before the wait.
+                let notices = log.messages(at: .notice)
+                #expect(notices.count == 1 && notices.allSatisfy {
+                    $0.hasPrefix("waiting for another session that holds the roster's import lock to finish: pid \(holderPID) (")
+                }, "\(notices)")
                 return importing
             }.value
             #expect(summary.added == 1 && summary.updated == 1 && summary.unchanged == 1, "\(summary)")
