@@ -28,19 +28,38 @@ enum JobQueries {
     ///
     /// The payloads travel as a `text[]` and become `jsonb` one element at a time:
     /// the array cast `text[]::jsonb[]` (or a `jsonb[]` literal) parses 50,000
-    /// small payloads in about 120 ms, the element casts in about 20 ms.
+    /// small payloads in about 120 ms, the element casts in about 20 ms. A field
+    /// every job has the same (the queue and kind of a bulk enqueue, most often)
+    /// travels once and is repeated by the server (``perJob(_:)``).
     static func insert(_ jobs: [NewJob]) -> PostgresQuery {
-        """
-        SELECT id FROM benefit.enqueue_jobs(
-            \(jobs.map(\.queue)), \(jobs.map(\.kind)),
-            ARRAY(SELECT p::jsonb FROM unnest(\(jobs.map(\.payload))::text[]) WITH ORDINALITY AS u(p, o) ORDER BY o),
-            \(jobs.map(\.priority)),
-            \(jobs.map(\.runAt)), \(jobs.map(\.maxAttempts)), \(jobs.map(\.lease.wholeMilliseconds)),
-            \(jobs.map(\.backoffInitial.wholeMilliseconds)), \(jobs.map(\.backoffMax.wholeMilliseconds)),
-            \(jobs.map(\.uniqueKey)), \(jobs.map(\.group)), \(jobs.map(\.concurrency?.key)), \(jobs.map(\.concurrency?.limit)),
-            \(jobs.map(\.timeout?.wholeMilliseconds)))
-        ORDER BY ordinal
-        """
+        let payloads: PostgresQuery = uniform(jobs.map(\.payload)).map { "array_fill(\($0)::jsonb, ARRAY[\(jobs.count)::integer])" }
+            ?? "ARRAY(SELECT p::jsonb FROM unnest(\(jobs.map(\.payload))::text[]) WITH ORDINALITY AS u(p, o) ORDER BY o)"
+        return """
+            SELECT id FROM benefit.enqueue_jobs(
+                \(subquery: perJob(jobs.map(\.queue))), \(subquery: perJob(jobs.map(\.kind))), \(subquery: payloads),
+                \(subquery: perJob(jobs.map(\.priority))), \(subquery: perJob(jobs.map(\.runAt))),
+                \(subquery: perJob(jobs.map(\.maxAttempts))), \(subquery: perJob(jobs.map(\.lease.wholeMilliseconds))),
+                \(subquery: perJob(jobs.map(\.backoffInitial.wholeMilliseconds))), \(subquery: perJob(jobs.map(\.backoffMax.wholeMilliseconds))),
+                \(subquery: perJob(jobs.map(\.uniqueKey))), \(subquery: perJob(jobs.map(\.group))),
+                \(subquery: perJob(jobs.map(\.concurrency?.key))), \(subquery: perJob(jobs.map(\.concurrency?.limit))),
+                \(subquery: perJob(jobs.map(\.timeout?.wholeMilliseconds))))
+            ORDER BY ordinal
+            """
+    }
+
+    /// One value per job, as `enqueue_jobs` takes them: an array parameter, or,
+    /// when every job has the same value, that value once and `array_fill`, so
+    /// that neither this process writes the array nor the server parses it (for
+    /// 5,000 jobs, 14 arrays cost the server about 5 ms of a 33 ms statement).
+    private static func perJob<Value: PostgresArrayElement & Equatable>(_ values: [Value]) -> PostgresQuery {
+        guard let value = uniform(values) else { return "\(values)" }
+        return "array_fill(\(value), ARRAY[\(values.count)::integer])"
+    }
+
+    /// The value every element has, if they all have the same one.
+    private static func uniform<Value: Equatable>(_ values: [Value]) -> Value? {
+        guard let first = values.first, values.allSatisfy({ $0 == first }) else { return nil }
+        return first
     }
 
     /// The live job holding a unique key (run when an enqueue with that key inserted nothing).

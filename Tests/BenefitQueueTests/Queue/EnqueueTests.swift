@@ -133,6 +133,36 @@ struct EnqueueTests {
         }
     }
 
+    @Test("a bulk enqueue stores every field on every job, whether all jobs share it (sent once) or not (sent per job)")
+    func sharedFieldsLandOnEveryJob() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            defer { pool.close() }
+            let runAt = try Date("2031-02-03T04:05:06Z", strategy: .iso8601)
+            func job(priority: Int) -> NewJob {
+                NewJob(kind: "sleep", payload: #"{"ms": 7}"#, queue: "shared", priority: priority, runAt: runAt, maxAttempts: 9,
+                       lease: .seconds(70), backoffInitial: .seconds(3), backoffMax: .seconds(30), group: "g-1",
+                       concurrency: ConcurrencyGroup(key: "c-1", limit: 4), timeout: .seconds(20))
+            }
+            // The first chunk (5,000) shares every field; in the second, the priority varies.
+            let jobs = (0..<5_000).map { _ in job(priority: 2) } + (0..<1_000).map { job(priority: $0 % 2) }
+            let ids = try await pool.transaction { try await JobQueue.enqueueMany(jobs, on: $0) }
+            #expect(ids.count == jobs.count)
+            let alike = try await pool.query("""
+                SELECT count(*) FROM benefit.job
+                WHERE queue = 'shared' AND kind = 'sleep' AND payload = '{"ms": 7}' AND run_at = \(runAt) AND max_attempts = 9
+                  AND lease_ms = 70000 AND backoff_initial_ms = 3000 AND backoff_max_ms = 30000 AND unique_key IS NULL
+                  AND group_key = 'g-1' AND concurrency_key = 'c-1' AND concurrency_limit = 4 AND timeout_ms = 20000
+                """).single(Int.self)
+            #expect(alike == jobs.count)
+            let priorities = try await pool.query("""
+                SELECT u.ordinal > 5000, j.priority, count(*) FROM unnest(\(ids)::bigint[]) WITH ORDINALITY AS u(id, ordinal)
+                JOIN benefit.job j ON j.id = u.id GROUP BY 1, 2 ORDER BY 1, 2
+                """).decode((Bool, Int, Int).self)
+            #expect(priorities.map { "\($0.0) \($0.1) \($0.2)" } == ["false 2 5000", "true 0 500", "true 1 500"])
+        }
+    }
+
     @Test("each payload lands with its own job, across the enqueue's chunks, quotes and non-ASCII intact")
     func bulkPayloadsKeepTheirOrder() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
