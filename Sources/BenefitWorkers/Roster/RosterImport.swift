@@ -116,8 +116,11 @@ public enum RosterImport {
         let named = holders.map { pid, login, since in
             "pid \(pid)" + (login.isEmpty ? "" : " (\(login))") + (since.map { ", its transaction open since \($0.formatted(.iso8601))" } ?? "")
         }
-        connection.logger.notice(
-            "waiting for another session that holds the roster's import lock to finish: \(named.isEmpty ? "it just ended" : named.joined(separator: "; ")) (another import, or VACUUM, ANALYZE or an index build on benefit.member)")
+        // None left: the holder ended meanwhile, and the lock comes at once.
+        if !named.isEmpty {
+            connection.logger.notice(
+                "waiting for another session that holds the roster's import lock to finish: \(named.joined(separator: "; ")) (another import, or VACUUM, ANALYZE or an index build on benefit.member)")
+        }
         try await connection.query(MemberQueries.lockRoster)
     }
 
