@@ -53,8 +53,9 @@ struct ProcessRegistryTests {
                 #expect(try await eventually(timeout: .seconds(30)) { try await Self.rows(pool)["reg-killed"]?.state == "gone" })
 
                 // A job that runs for a while: SIGTERM finds it in flight, the worker drains (8 s: long
-                // enough for the test's own polls to see it draining under the whole suite's load).
-                let job = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 8000}"#, queue: "reg", lease: .seconds(3)))
+                // enough for the test's own polls to see it draining under the whole suite's load; its
+                // lease, 6 s, outlasts a heartbeat or two made late by that load).
+                let job = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 8000}"#, queue: "reg", lease: .seconds(6)))
                 #expect(try await eventually(timeout: .seconds(30)) {
                     try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(job.id) AND outcome = 'running'")
                         .single(Int.self) == 1
@@ -63,7 +64,11 @@ struct ProcessRegistryTests {
                 #expect(try await eventually(timeout: .seconds(30)) { try await Self.rows(pool)["reg-drained"]?.state == "draining" })
                 #expect(await drained.waitForExit() == 0)
                 #expect(try await Self.rows(pool)["reg-drained"]?.state == "stopped")
-                #expect(try await pool.query("SELECT state FROM benefit.job WHERE id = \(job.id)").single(String.self) == "succeeded")
+                let attempts = try await pool.query(
+                    "SELECT outcome || coalesce(': ' || error, '') FROM benefit.job_attempt WHERE job_id = \(job.id) ORDER BY attempt"
+                ).decode(String.self)
+                #expect(try await pool.query("SELECT state FROM benefit.job WHERE id = \(job.id)").single(String.self) == "succeeded",
+                        "the drained job's attempts: \(attempts)")
             }
         }
     }
