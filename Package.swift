@@ -252,6 +252,8 @@ let package = Package(
             dependencies: [
                 "BenefitCore", "PostgresClient", "BenefitAudit", "BenefitMigrations", "BenefitQueue", "BenefitScheduler", "BenefitTools",
                 "BenefitWorkers", "BenefitTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -2,6 +2,8 @@ import BenefitCore
 import BenefitTestSupport
 import BenefitWorkers
 import Foundation
+import InMemoryLogging
+import Logging
 import PostgresClient
 import Testing
 
@@ -14,8 +16,8 @@ struct RosterImportLockTests {
         try await TestDatabase.withFreshLogin(memberOf: .operator) { configuration, operatorLogin in
             let owner = PostgresPool(configuration: configuration, maxConnections: 2)
             defer { owner.close() }
-            let log = RecordedLog()
-            let login = PostgresPool(configuration: operatorLogin.configuration, maxConnections: 1, logger: log.logger)
+            let log = InMemoryLogHandler()
+            let login = PostgresPool(configuration: operatorLogin.configuration, maxConnections: 1, logger: Logger(label: "test") { _ in log })
             defer { login.close() }
             let members = ["A", "B", "C"].map {
                 Member(memberID: "M-\($0)", name: "王伟", orgUnit: "市公交集团", gender: .male, birthDate: CalendarDate(year: 1980, month: 5, day: 1)!,
@@ -43,7 +45,7 @@ struct RosterImportLockTests {
                 }
                 #expect(waits, "the import did not wait for the lock")
                 // One notice, naming the holder, said before the wait.
-                let notices = log.messages(at: .notice)
+                let notices = log.entries.filter { $0.level == .notice }.map { "\($0.message)" }
                 #expect(notices.count == 1 && notices.allSatisfy {
                     $0.hasPrefix("waiting for another session that holds the roster's import lock to finish: pid \(holderPID) (")
                 }, "\(notices)")
