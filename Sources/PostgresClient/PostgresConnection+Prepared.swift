@@ -5,13 +5,15 @@ import CPostgres
 ///
 /// A statement is keyed by its text and its parameters' types, and named
 /// `benefit_1`, `benefit_2`, ... in the order this connection named them: the
-/// names are the program's own, never a value from outside. A statement is
-/// recorded once the server made it, and lives as long as the connection
-/// (prepared statements are not undone by a rollback).
+/// names are the program's own, never a value from outside. A statement lives
+/// as long as the connection (prepared statements are not undone by a rollback).
 ///
 /// The first use of a statement sends it to be made and run in one round trip
 /// (a pipeline: Parse, then Bind and Execute, then one Sync), so the server runs
 /// it just as it would have run the unnamed statement, text and values together.
+/// It is recorded when named: any later use, in the same pipeline or after,
+/// finds it made, since its making went out first. If the pipeline that makes
+/// it fails, it is forgotten again.
 struct PreparedStatements {
     struct Key: Hashable {
         let sql: String
@@ -21,16 +23,16 @@ struct PreparedStatements {
     private var names: [Key: String] = [:]
     private var named = 0
 
-    /// The statement's recorded name, or a fresh one for a statement to make.
-    mutating func name(for key: Key) -> (name: String, isMade: Bool) {
-        if let name = names[key] { return (name, true) }
+    /// The statement's name, and whether it is new (to be made before it runs).
+    mutating func name(for key: Key) -> (name: String, isNew: Bool) {
+        if let name = names[key] { return (name, false) }
         named += 1
-        return ("benefit_\(named)", false)
+        let name = "benefit_\(named)"
+        names[key] = name
+        return (name, true)
     }
 
-    mutating func record(_ name: String, for key: Key) { names[key] = name }
-
-    /// Forgets the statement named `name`: the next use makes a new one. The old
+    /// Forgets the statement named `name`: the next use makes a new one. A stale
     /// one stays on the server, unused, until the connection closes.
     mutating func forget(_ name: String) {
         names = names.filter { $0.value != name }
@@ -42,20 +44,18 @@ struct PreparedStatement {
     let name: String
     let sql: String
     let bindings: PostgresBindings
-    /// Whether the server has it already; if not, it is sent to be made just before it runs.
-    let isMade: Bool
-
-    var key: PreparedStatements.Key { PreparedStatements.Key(sql: sql, types: bindings.types) }
+    /// Whether it is sent to be made just before it runs (its first use on this connection).
+    let needsMaking: Bool
 }
 
 extension PostgresConnection {
-    /// `query` as this connection's prepared statement; nil when it is not to be
-    /// prepared here (not marked, or behind a transaction pooler).
-    func preparedStatement(_ query: PostgresQuery) throws -> PreparedStatement? {
+    /// `query`, with its bindings already validated, as this connection's prepared
+    /// statement; nil when it is not to be prepared here (not marked, or behind a
+    /// transaction pooler).
+    func preparedStatement(_ query: PostgresQuery, _ bindings: PostgresBindings) -> PreparedStatement? {
         guard query.isPrepared, preparesStatements else { return nil }
-        let bindings = try query.bindings.validated()
-        let (name, isMade) = preparedStatements.name(for: PreparedStatements.Key(sql: query.sql, types: bindings.types))
-        return PreparedStatement(name: name, sql: query.sql, bindings: bindings, isMade: isMade)
+        let (name, isNew) = preparedStatements.name(for: PreparedStatements.Key(sql: query.sql, types: bindings.types))
+        return PreparedStatement(name: name, sql: query.sql, bindings: bindings, needsMaking: isNew)
     }
 
     /// Runs a statement the server has made, and waits for its result, unchecked.
@@ -63,10 +63,6 @@ extension PostgresConnection {
         statement.bindings.withCParameters { count, _, values in
             PQexecPrepared(raw, statement.name, count, values, nil, nil, 0)
         }
-    }
-
-    func recordPrepared(_ statement: PreparedStatement) {
-        preparedStatements.record(statement.name, for: statement.key)
     }
 
     func forgetPrepared(_ name: String) {

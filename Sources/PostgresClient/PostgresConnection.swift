@@ -81,17 +81,18 @@ public actor PostgresConnection {
     /// (see PostgresConnection+Prepared.swift).
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresRows {
-        guard let statement = try preparedStatement(query) else {
-            return try check(try execParams(query), sql: query.sql)
+        let bindings = try query.bindings.validated()
+        guard let statement = preparedStatement(query, bindings) else {
+            return try check(execUnnamed(query.sql, bindings), sql: query.sql)
         }
-        guard statement.isMade else { return try runMaking(statement) }
+        if statement.needsMaking { return try runMaking(statement) }
         let result = execPrepared(statement)
         // A migration changed the shape of what the statement returns: the server
         // refuses the old statement once. It is made again, and run again unless a
         // transaction was open (that transaction has failed: its caller decides).
         guard Self.isStalePlan(result) else { return try check(result, sql: query.sql) }
         forgetPrepared(statement.name)
-        guard !inTransaction, let remade = try preparedStatement(query) else { return try check(result, sql: query.sql) }
+        guard !inTransaction, let remade = preparedStatement(query, bindings) else { return try check(result, sql: query.sql) }
         PQclear(result)
         return try runMaking(remade)
     }
@@ -99,9 +100,12 @@ public actor PostgresConnection {
     /// Sends `query` with its bound values (text format) as the unnamed statement
     /// and waits for its result, unchecked.
     func execParams(_ query: PostgresQuery) throws -> OpaquePointer? {
-        let bindings = try query.bindings.validated()
-        return bindings.withCParameters { count, types, values in
-            PQexecParams(raw, query.sql, count, types, values, nil, nil, 0)
+        execUnnamed(query.sql, try query.bindings.validated())
+    }
+
+    private func execUnnamed(_ sql: String, _ bindings: PostgresBindings) -> OpaquePointer? {
+        bindings.withCParameters { count, types, values in
+            PQexecParams(raw, sql, count, types, values, nil, nil, 0)
         }
     }
 

@@ -17,27 +17,28 @@ extension PostgresConnection {
     /// this connection has not made yet is made in the same pipeline, just before
     /// it first runs.
     public func pipeline(_ queries: [PostgresQuery]) throws -> [PostgresRows] {
-        // A statement twice in one pipeline is made once, before its first use.
-        var making: [PreparedStatements.Key: String] = [:]
-        let statements = try queries.map { query in
-            guard var prepared = try preparedStatement(query) else {
-                return Statement(sql: query.sql, bindings: try query.bindings.validated(), prepared: nil)
-            }
-            if !prepared.isMade {
-                if let name = making[prepared.key] {
-                    prepared = PreparedStatement(name: name, sql: prepared.sql, bindings: prepared.bindings, isMade: true)
-                } else {
-                    making[prepared.key] = prepared.name
-                }
-            }
-            return Statement(sql: query.sql, bindings: prepared.bindings, prepared: prepared)
-        }
-        return try send(count: queries.count) { statements[$0] }
+        // All checked before any is named: a statement named is one this pipeline makes.
+        let bindings = try queries.map { try $0.bindings.validated() }
+        return try send(zip(queries, bindings).map { query, bindings in
+            Statement(sql: query.sql, bindings: bindings, prepared: preparedStatement(query, bindings))
+        })
     }
 
     /// Makes `statement` and runs it, in one round trip.
     func runMaking(_ statement: PreparedStatement) throws -> PostgresRows {
-        try send(count: 1) { _ in Statement(sql: statement.sql, bindings: statement.bindings, prepared: statement) }[0]
+        try send([Statement(sql: statement.sql, bindings: statement.bindings, prepared: statement)])[0]
+    }
+
+    /// Sends `statements` in one pipeline. If it fails, the prepared statements it
+    /// was to make are forgotten, made by the server or not: each is made again
+    /// on its next use (one made here stays on the server, unused).
+    private func send(_ statements: [Statement]) throws -> [PostgresRows] {
+        do {
+            return try send(count: statements.count) { statements[$0] }
+        } catch {
+            for case let prepared? in statements.map(\.prepared) where prepared.needsMaking { forgetPrepared(prepared.name) }
+            throw error
+        }
     }
 
     /// As ``pipeline(_:)``, with statement `index` made by `query(index)` just
@@ -111,7 +112,7 @@ extension PostgresConnection {
                     guard let prepared = made.prepared else {
                         return PQsendQueryParams(raw, made.sql, count, types, values, nil, nil, 0)
                     }
-                    if !prepared.isMade {
+                    if prepared.needsMaking {
                         guard PQsendPrepare(raw, prepared.name, made.sql, count, types) == 1 else { return 0 }
                         sentItems.append((made, making: true))
                     }
@@ -146,10 +147,8 @@ extension PostgresConnection {
                 guard let result else { break }
                 let item = PQresultStatus(result) == PGRES_PIPELINE_SYNC ? nil : sentItems[received]
                 if let item, item.making {
-                    // The making's own answer: recorded when made; a failure is the statement's error.
-                    if PQresultStatus(result) == PGRES_COMMAND_OK, let prepared = item.statement.prepared {
-                        recordPrepared(prepared)
-                    } else if PQresultStatus(result) == PGRES_FATAL_ERROR, firstError == nil {
+                    // The making's own answer: a refusal is the statement's error.
+                    if PQresultStatus(result) == PGRES_FATAL_ERROR, firstError == nil {
                         firstError = serverError(result, sql: item.statement.sql)
                     }
                     PQclear(result)

@@ -71,6 +71,23 @@ struct PreparedStatementTests {
         }
     }
 
+    @Test("a prepared statement the server refuses to make is made again on its next use, alone or in a pipeline")
+    func refusedMakingIsForgotten() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let connection = try await PostgresConnection.connect(to: configuration)
+            let read = ("SELECT count(*) FROM later WHERE id > \(0)" as PostgresQuery).prepared()
+            let alone = await #expect(throws: PostgresError.self) { try await connection.query(read) }
+            #expect(alone?.sqlState == "42P01", "\(String(describing: alone))")
+            let piped = await #expect(throws: PostgresError.self) { try await connection.pipeline([Self.doubled(1), read]) }
+            #expect(piped?.sqlState == "42P01", "\(String(describing: piped))")
+            try await connection.query("CREATE TABLE later (id integer)")
+            try await connection.query("INSERT INTO later VALUES (1), (2)")
+            #expect(try await connection.query(read).single(Int.self) == 2)
+            let again = try await connection.pipeline([Self.doubled(2), read])
+            #expect(try again[0].single(Int.self) == 4 && again[1].single(Int.self) == 2)
+        }
+    }
+
     @Test("a pipeline runs prepared statements as such, and makes a stale one again after it failed")
     func pipelineUsesPreparedStatements() async throws {
         try await TestDatabase.withFresh { configuration in
