@@ -104,10 +104,9 @@ public enum RosterImport {
     /// session holds it, says who, once, at notice level, and then waits until
     /// that session's transaction ends (an operator stops the wait with Ctrl-C).
     private static func takeRosterLock(on connection: PostgresConnection) async throws {
-        try await connection.query("SAVEPOINT roster_lock")
         do {
-            try await connection.query(MemberQueries.lockRosterAtOnce)
-            try await connection.query("RELEASE SAVEPOINT roster_lock")
+            // One round trip when no one holds it.
+            _ = try await connection.pipeline(["SAVEPOINT roster_lock", MemberQueries.lockRosterAtOnce, "RELEASE SAVEPOINT roster_lock"])
             return
         } catch let error as PostgresError where error.sqlState == "55P03" {
             try await connection.query("ROLLBACK TO SAVEPOINT roster_lock")
