@@ -1,0 +1,139 @@
+-- 0034 a claim skips the steps that would find nothing, and its commit does not wait for its flush.
+-- compatible-from: 0033 (claim_jobs keeps its signature, its rights and what it returns)
+--
+-- A worker's pickup of a job on an idle queue is mostly its claim, and after
+-- the tens of milliseconds of quiet between two jobs most of that claim was
+-- waiting: on the server process and the worker's thread to be woken, and on
+-- the commit's WAL flush. Timed in pgbench, cycles of an enqueue, the claim as
+-- the worker sends it and a completion with 100 ms of quiet between cycles
+-- (BENCHMARKS.md, 2026-12-06): the claim took 0.80-1.00 ms before this
+-- migration, 0.07-0.13 ms after.
+--
+-- 1. The claim's commit is asynchronous when the claim is its transaction's
+--    first write (synchronous_commit = off for that transaction, set with
+--    is_local). Nothing that counts can outlive a claim it depends on: the
+--    attempt's end (complete_jobs, fail_job, the fenced commit with the
+--    effects, release_jobs) and every heartbeat are durable commits, and a
+--    durable commit flushes the WAL up to its own record, so the claim's
+--    record before it. What a server crash can lose is a claim nothing durable
+--    has followed yet (the WAL writer flushes within three wal_writer_delay
+--    periods, 600 ms by default): the job is then available again with its
+--    attempt uncounted, and the worker that holds it finds its lease gone at
+--    its next write, which is fenced as before (the lease's secret is new with
+--    every claim, so a token handed out again after the crash cannot match).
+--    A claim that follows a write in its transaction (a busy worker's
+--    completions, sent with its next claim) leaves the commit durable.
+--
+-- 2. With no paused queue among those asked, no held group and no job of a
+--    concurrency group due in those queues, one test (three index probes)
+--    stands for the steps that would find nothing: the paused queues' lookups,
+--    the held groups' read and the concurrency groups' pass. Then, as in 0015,
+--    the per-queue range scans of job_claim_idx and one statement for the
+--    update and the attempts. A group held or a queue paused between the test
+--    and the claim is obeyed from the next claim on, as one committed after
+--    0015's claim read them always was.
+--
+-- CREATE OR REPLACE replaces the function's settings, so all are repeated
+-- (search_path from 0010, plan_cache_mode and enable_seqscan from 0015, jit
+-- from 0029); its grants stay.
+CREATE OR REPLACE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
+RETURNS TABLE (id bigint, queue text, kind text, payload jsonb, attempt integer, max_attempts integer,
+               lease_token bigint, lease_secret uuid, lease_ms integer, backoff_initial_ms integer,
+               backoff_max_ms integer, group_key text, priority smallint, run_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $$
+DECLARE
+    v_queues    text[];
+    v_held      text[];
+    v_group     text;
+    v_free      integer;
+    v_remaining integer := p_limit;
+    v_chosen    bigint[];
+    v_ids       bigint[] := '{}';
+BEGIN
+    -- Not a SET clause: those end with the function, and this must last to the commit.
+    IF pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+
+    IF NOT EXISTS (SELECT 1 FROM benefit.queue_pause p WHERE p.queue = ANY (p_queues))
+       AND NOT EXISTS (SELECT 1 FROM benefit.job_group_hold h)
+       AND NOT EXISTS (SELECT 1 FROM benefit.job j
+                       WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL AND j.queue = ANY (p_queues)
+                         AND j.run_at <= now()) THEN
+        -- Nothing paused, nothing held, and the concurrency groups' pass would find nothing.
+        v_queues := p_queues;
+        v_held := '{}';
+    ELSE
+        v_queues := ARRAY(
+            SELECT q.name FROM unnest(p_queues) AS q(name)
+            WHERE NOT EXISTS (SELECT 1 FROM benefit.queue_pause p WHERE p.queue = q.name));
+        IF cardinality(v_queues) = 0 THEN
+            RETURN;
+        END IF;
+        v_held := ARRAY(SELECT h.group_key FROM benefit.job_group_hold h);
+
+        FOR v_group IN
+            SELECT DISTINCT j.concurrency_key FROM benefit.job j
+            WHERE j.state = 'available' AND j.concurrency_key IS NOT NULL AND j.queue = ANY (v_queues) AND j.run_at <= now()
+              AND (j.group_key IS NULL OR j.group_key <> ALL (v_held))
+        LOOP
+            EXIT WHEN v_remaining <= 0;
+            PERFORM 1 FROM benefit.job_concurrency_group g WHERE g.key = v_group FOR UPDATE;
+            IF NOT FOUND THEN
+                -- A group enqueued before its row existed (jobs written by the owner by hand).
+                INSERT INTO benefit.job_concurrency_group (key) VALUES (v_group) ON CONFLICT (key) DO NOTHING;
+                PERFORM 1 FROM benefit.job_concurrency_group g WHERE g.key = v_group FOR UPDATE;
+            END IF;
+            SELECT min(j.concurrency_limit) - (SELECT count(*) FROM benefit.job r WHERE r.concurrency_key = v_group AND r.state = 'running')
+            INTO v_free
+            FROM benefit.job j WHERE j.concurrency_key = v_group AND j.state = 'available';
+            CONTINUE WHEN coalesce(v_free, 0) <= 0;
+            v_chosen := ARRAY(
+                SELECT j.id FROM benefit.job j
+                WHERE j.concurrency_key = v_group AND j.state = 'available' AND j.queue = ANY (v_queues) AND j.run_at <= now()
+                  AND (j.group_key IS NULL OR j.group_key <> ALL (v_held))
+                ORDER BY j.priority, j.run_at, j.id
+                LIMIT least(v_free, v_remaining)
+                FOR UPDATE SKIP LOCKED);
+            v_ids := v_ids || v_chosen;
+            v_remaining := v_remaining - cardinality(v_chosen);
+        END LOOP;
+    END IF;
+
+    IF v_remaining > 0 THEN
+        -- Each queue is one range scan of job_claim_idx in claim order.
+        v_ids := v_ids || ARRAY(
+            SELECT c.id FROM unnest(v_queues) AS q(name)
+            CROSS JOIN LATERAL (
+                SELECT j.id, j.priority, j.run_at FROM benefit.job j
+                WHERE j.state = 'available' AND j.concurrency_key IS NULL AND j.queue = q.name AND j.run_at <= now()
+                  AND (j.group_key IS NULL OR j.group_key <> ALL (v_held))
+                ORDER BY j.priority, j.run_at, j.id
+                LIMIT v_remaining
+                FOR UPDATE SKIP LOCKED
+            ) c
+            ORDER BY c.priority, c.run_at, c.id
+            LIMIT v_remaining);
+    END IF;
+
+    RETURN QUERY
+    WITH claimed AS (
+        UPDATE benefit.job j
+        SET state = 'running', attempt = j.attempt + 1, lease_token = nextval('benefit.lease_token_seq'),
+            lease_expires_at = now() + j.lease_ms * interval '1 millisecond'
+        WHERE j.id = ANY (v_ids)
+        RETURNING j.*
+    ), attempts AS (
+        INSERT INTO benefit.job_attempt (lease_token, job_id, attempt, worker, host, pid, started_at, lease_secret)
+        SELECT c.lease_token, c.id, c.attempt, p_worker, p_host, p_pid, clock_timestamp(), gen_random_uuid() FROM claimed c
+        RETURNING benefit.job_attempt.lease_token, benefit.job_attempt.lease_secret
+    )
+    SELECT c.id, c.queue, c.kind, c.payload, c.attempt, c.max_attempts, c.lease_token, a.lease_secret, c.lease_ms,
+           c.backoff_initial_ms, c.backoff_max_ms, c.group_key, c.priority, c.run_at
+    FROM claimed c JOIN attempts a ON a.lease_token = c.lease_token;
+END
+$$;
