@@ -39,11 +39,9 @@ struct PreparedStatements {
     }
 }
 
-/// A query about to run as a prepared statement.
+/// The prepared statement a query runs as, on one connection.
 struct PreparedStatement {
     let name: String
-    let sql: String
-    let bindings: PostgresBindings
     /// Whether it is sent to be made just before it runs (its first use on this connection).
     let needsMaking: Bool
 }
@@ -55,12 +53,12 @@ extension PostgresConnection {
     func preparedStatement(_ query: PostgresQuery, _ bindings: PostgresBindings) -> PreparedStatement? {
         guard query.isPrepared, preparesStatements else { return nil }
         let (name, isNew) = preparedStatements.name(for: PreparedStatements.Key(sql: query.sql, types: bindings.types))
-        return PreparedStatement(name: name, sql: query.sql, bindings: bindings, needsMaking: isNew)
+        return PreparedStatement(name: name, needsMaking: isNew)
     }
 
-    /// Runs a statement the server has made, and waits for its result, unchecked.
-    func execPrepared(_ statement: PreparedStatement) -> OpaquePointer? {
-        statement.bindings.withCParameters { count, _, values in
+    /// Runs a statement the server has made with `bindings`, and waits for its result, unchecked.
+    func execPrepared(_ statement: PreparedStatement, _ bindings: PostgresBindings) -> OpaquePointer? {
+        bindings.withCParameters { count, _, values in
             PQexecPrepared(raw, statement.name, count, values, nil, nil, 0)
         }
     }

@@ -85,8 +85,8 @@ public actor PostgresConnection {
         guard let statement = preparedStatement(query, bindings) else {
             return try check(execUnnamed(query.sql, bindings), sql: query.sql)
         }
-        if statement.needsMaking { return try runMaking(statement) }
-        let result = execPrepared(statement)
+        if statement.needsMaking { return try runMaking(query.sql, bindings, as: statement) }
+        let result = execPrepared(statement, bindings)
         // A migration changed the shape of what the statement returns: the server
         // refuses the old statement once. It is made again, and run again unless a
         // transaction was open (that transaction has failed: its caller decides).
@@ -94,7 +94,7 @@ public actor PostgresConnection {
         forgetPrepared(statement.name)
         guard !inTransaction, let remade = preparedStatement(query, bindings) else { return try check(result, sql: query.sql) }
         PQclear(result)
-        return try runMaking(remade)
+        return try runMaking(query.sql, bindings, as: remade)
     }
 
     /// Sends `query` with its bound values (text format) as the unnamed statement

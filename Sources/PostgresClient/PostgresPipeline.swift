@@ -24,9 +24,9 @@ extension PostgresConnection {
         })
     }
 
-    /// Makes `statement` and runs it, in one round trip.
-    func runMaking(_ statement: PreparedStatement) throws -> PostgresRows {
-        try send([Statement(sql: statement.sql, bindings: statement.bindings, prepared: statement)])[0]
+    /// Makes `statement` from `sql` and runs it with `bindings`, in one round trip.
+    func runMaking(_ sql: String, _ bindings: PostgresBindings, as statement: PreparedStatement) throws -> PostgresRows {
+        try send([Statement(sql: sql, bindings: bindings, prepared: statement)])[0]
     }
 
     /// Sends `statements` in one pipeline. If it fails, the prepared statements it
