@@ -127,7 +127,7 @@ struct NetworkPartitionTests {
             })
             try await withFreezableProxy(to: configuration) { (proxy: FreezableProxy) async throws in
                 // The claim as sent, with its binds (the migrations' text names the function too).
-                try await proxy.freeze(afterClientSends: "FROM benefit.claim_jobs($1")
+                try await proxy.freeze(afterClientSends: "FROM benefit.claim_jobs_with_timeouts($1")
                 try await withProcessGroup { (processes: ProcessGroup) async throws in
                     let worker = await processes.start(
                         "partition-claim", Self.workerArguments(logLevel: "debug"),

@@ -108,9 +108,10 @@ enum JobQueries {
 
     /// Claims up to `limit` available jobs from the given queues in one round trip:
     /// each gets a new lease token, a lease secret and an attempt row; each
-    /// concurrency group stays within its limit across all workers. The jobs'
-    /// timeouts are read after the claim, by `benefit.job_timeouts` (0016 says why
-    /// a join here would miss some).
+    /// concurrency group stays within its limit across all workers. Each job comes
+    /// with its timeout (`benefit.claim_jobs_with_timeouts`, 0035; workers of the
+    /// release before call `claim_jobs` and `job_timeouts`, which stay until a
+    /// later release drops them).
     ///
     /// Prepared (``PostgresQuery/prepared()``), as are the worker's statements
     /// below: parsing and planning the claim took 0.3 ms of its 0.8 ms in the
@@ -122,13 +123,10 @@ enum JobQueries {
     /// `JobQueue.completeAndClaim` does.
     static func claim(queues: [String], limit: Int, worker: WorkerIdentity) -> PostgresQuery {
         let claim: PostgresQuery = """
-        WITH claimed AS MATERIALIZED (
-            SELECT * FROM benefit.claim_jobs(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
-        )
-        SELECT c.id, c.queue, c.kind, c.payload::text, c.attempt, c.max_attempts, c.lease_token, c.lease_secret, c.lease_ms,
-               c.backoff_initial_ms, c.backoff_max_ms, c.group_key, t.timeout_ms
-        FROM claimed c LEFT JOIN benefit.job_timeouts(ARRAY(SELECT id FROM claimed)) t ON t.id = c.id
-        ORDER BY c.priority, c.run_at, c.id
+        SELECT id, queue, kind, payload::text, attempt, max_attempts, lease_token, lease_secret, lease_ms,
+               backoff_initial_ms, backoff_max_ms, group_key, timeout_ms
+        FROM benefit.claim_jobs_with_timeouts(\(queues), \(limit)::integer, \(worker.name), \(worker.host), \(worker.pid)::integer)
+        ORDER BY priority, run_at, id
         """
         return claim.prepared()
     }

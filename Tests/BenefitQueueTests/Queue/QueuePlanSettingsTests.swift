@@ -6,7 +6,7 @@ import Testing
 @Suite("Queue: plan settings")
 struct QueuePlanSettingsTests {
     static let hotFunctions = [
-        "claim_jobs", "enqueue_jobs", "complete_jobs", "extend_leases", "fail_job", "release_jobs", "rescue_expired_jobs",
+        "claim_jobs", "claim_jobs_with_timeouts", "enqueue_jobs", "complete_jobs", "extend_leases", "fail_job", "release_jobs", "rescue_expired_jobs",
         "held_attempts", "open_fenced_commit", "fenced_commit_job", "close_fenced_commit", "job_timeouts",
     ]
 

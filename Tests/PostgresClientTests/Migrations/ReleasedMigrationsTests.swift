@@ -46,6 +46,7 @@ struct ReleasedMigrationsTests {
         32: "5c8dbe771a5f38d3add28ef26784b4e1b224a8e8941ecdd03da098c113771017",
         33: "59feb5b62ed97f5a02284b480dedb039331927054ddf962883152f8699a7f01b",
         34: "f52b52fefbe992ba951df07516f572ca7c7480b524eaae85870b7636d5fd4de0",
+        35: "b4bdf7113e8dccabd2c942a6c0f12cc3951bf6987437124558b0864a698e8dfc",
     ]
 
     @Test("a database migrated by this build records, for every released migration, the checksum it was released with")
