@@ -193,7 +193,8 @@ enum RosterValue {
         }
     }
 
-    /// Mirrors `^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$`, the table's rule for `member_id`.
+    /// The table's rule for `member_id` (migrations/0036_member_number_check.sql): a letter or
+    /// digit, then letters, digits, `_`, `.` or `-`, 1 to 32 characters in all.
     static func isMemberID(_ text: String) -> Bool {
         guard (1...32).contains(text.utf8.count) else { return false }
         for (index, byte) in text.utf8.enumerated() {

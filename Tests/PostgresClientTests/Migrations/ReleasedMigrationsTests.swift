@@ -47,6 +47,7 @@ struct ReleasedMigrationsTests {
         33: "59feb5b62ed97f5a02284b480dedb039331927054ddf962883152f8699a7f01b",
         34: "f52b52fefbe992ba951df07516f572ca7c7480b524eaae85870b7636d5fd4de0",
         35: "b4bdf7113e8dccabd2c942a6c0f12cc3951bf6987437124558b0864a698e8dfc",
+        36: "ca019c77c0b18043e6f4417100cad723261bb04b405f20c0e68283470d7f759f",
     ]
 
     @Test("a database migrated by this build records, for every released migration, the checksum it was released with")
