@@ -18,11 +18,14 @@ enum AppointmentQueries {
     ///   everyone); women also get `womenExtra`. Both are read from the roster now.
     /// - Members gone from the roster leave their seat empty; members this
     ///   campaign already booked in this cycle (another run got there first)
-    ///   keep their appointment (`ON CONFLICT DO NOTHING` on the member's key).
+    ///   keep their appointment: with `skippingTaken`, `ON CONFLICT DO NOTHING` on
+    ///   the member's key; without, such a member fails the statement
+    ///   (``MemberKeyInsert`` runs it both ways).
     ///   A seat already taken is an error, never skipped: the plan gives each
     ///   seat once, so a conflict would be a fault to see, not to hide.
     static func book(
-        _ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate, firstDay: Int, days: [CalendarDate]
+        _ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate, firstDay: Int, days: [CalendarDate],
+        skippingTaken: Bool
     ) -> PostgresQuery {
         let run = batch.run
         return """
@@ -40,7 +43,7 @@ enum AppointmentQueries {
             FROM seated s
             JOIN benefit.member m ON m.member_id = s.member_id
             CROSS JOIN LATERAL (\(subquery: package(parameters, start: start))) package
-            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             """
     }
 
@@ -50,8 +53,8 @@ enum AppointmentQueries {
     ///
     /// Rank `r` in a van-day's range gets that day's seat `r − first_rank + 1`,
     /// at the van-day's site. Packages, members gone from the roster and members
-    /// already booked go as in ``book(_:_:start:firstDay:days:)``.
-    static func bookOnVans(_ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate) -> PostgresQuery {
+    /// already booked go as in ``book(_:_:start:firstDay:days:skippingTaken:)``.
+    static func bookOnVans(_ batch: RunBatch, _ parameters: CheckupParameters, start: CalendarDate, skippingTaken: Bool) -> PostgresQuery {
         let run = batch.run
         return """
             WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), seated AS (
@@ -67,7 +70,7 @@ enum AppointmentQueries {
             FROM seated s
             JOIN benefit.member m ON m.member_id = s.member_id
             CROSS JOIN LATERAL (\(subquery: package(parameters, start: start))) package
-            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             """
     }
 

@@ -107,7 +107,7 @@ public struct HealthCheckupProgram: BenefitProgram {
             throw PermanentFailure("health-checkup: campaign \(run.campaign) has no checkup calendar for cycle \(run.cycle); its run was not planned by this program")
         }
         if parameters.mode == .vans {
-            try await transaction.query(AppointmentQueries.bookOnVans(batch, parameters, start: start))
+            try await MemberKeyInsert.insert(on: transaction) { AppointmentQueries.bookOnVans(batch, parameters, start: start, skippingTaken: $0) }
             return BatchOutcome(members: batch.memberIDs.count)
         }
         let reservations = try await transaction.query(CheckupPlanQueries.reservations(runID: run.runID))
@@ -120,7 +120,9 @@ public struct HealthCheckupProgram: BenefitProgram {
             throw PermanentFailure("health-checkup: ranks \(ranks.lowerBound)–\(ranks.upperBound) of run \(run.runID) are outside its plan")
         }
         let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
-        try await transaction.query(AppointmentQueries.book(batch, parameters, start: start, firstDay: days.lowerBound, days: dates))
+        try await MemberKeyInsert.insert(on: transaction) {
+            AppointmentQueries.book(batch, parameters, start: start, firstDay: days.lowerBound, days: dates, skippingTaken: $0)
+        }
         return BatchOutcome(members: batch.memberIDs.count)
     }
 

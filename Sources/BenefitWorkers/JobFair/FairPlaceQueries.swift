@@ -7,7 +7,7 @@ import PostgresClient
 enum FairPlaceQueries {
     /// Run by a batch job in its fenced transaction: places the batch's members
     /// as the run's plan says and waitlists the ranks no share covers, in one
-    /// statement; recuperation's ``AllocationQueries/placeBatch(_:)`` with fairs
+    /// statement; recuperation's ``AllocationQueries/placeBatch(_:skippingTaken:)`` with fairs
     /// for sessions.
     ///
     /// - Rank `r` falls in at most one share of the plan, and then sits in seat

@@ -15,8 +15,10 @@ enum AllocationQueries {
     ///   of the plan, so no lock is needed and batches run side by side.
     /// - Ranks no share covers are waitlisted with that rank.
     /// - Members this campaign already placed or waitlisted in this cycle (an
-    ///   overlapping run got there first) are skipped; `ON CONFLICT DO NOTHING`
-    ///   on the member key covers the same race at insert time. The roster is
+    ///   overlapping run got there first) are skipped: placed ones by the served
+    ///   probe, and at insert time, with `skippingTaken`, any by `ON CONFLICT DO
+    ///   NOTHING` on the member key (``MemberKeyInsert`` runs the statement
+    ///   without it first). The roster is
     ///   not read: members are never deleted (migration 0031), and the effect
     ///   tables' own check refuses a member that does not exist.
     /// - A placed member's `last_recuperation_year` becomes their session's
@@ -30,7 +32,7 @@ enum AllocationQueries {
     /// names, are counted once per statement (`totals`, materialized): joined
     /// as a subquery, the plan counted them again for every member (a
     /// waitlisting batch of 1,000 read the session rows 1,000 times).
-    static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
+    static func placeBatch(_ batch: RunBatch, skippingTaken: Bool) -> PostgresQuery {
         let run = batch.run
         return """
             WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), totals AS MATERIALIZED (
@@ -49,14 +51,14 @@ enum AllocationQueries {
                 FROM candidate c
                 JOIN benefit.recuperation_session s
                   ON s.campaign_id = \(run.campaignID) AND s.cycle = \(run.cycle) AND s.position = c.position
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             )
             INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
             SELECT \(run.campaignID), \(run.cycle), c.member_id, \(RecuperationProgram.name), \(run.runID), \(batch.jobID),
                    c.rank, format('all places are taken (%s places in %s sessions)', t.places, t.sessions)
             FROM candidate c, totals t
             WHERE c.position IS NULL
-            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             """
     }
 }

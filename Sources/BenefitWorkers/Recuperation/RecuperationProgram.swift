@@ -81,7 +81,7 @@ public struct RecuperationProgram: BenefitProgram {
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
-        try await transaction.query(AllocationQueries.placeBatch(batch))
+        try await MemberKeyInsert.insert(on: transaction) { AllocationQueries.placeBatch(batch, skippingTaken: $0) }
         return BatchOutcome(members: batch.memberIDs.count)
     }
 
