@@ -18,13 +18,17 @@ import PostgresClient
 enum MemberKeyInsert {
     /// Runs `statement(false)`, a plain INSERT, and if it meets a taken key,
     /// `statement(true)`, the same INSERT with `ON CONFLICT ... DO NOTHING` on the
-    /// member's key; inside the caller's transaction.
-    static func insert(on transaction: PostgresConnection, _ statement: (_ skippingTaken: Bool) -> PostgresQuery) async throws {
+    /// member's key; inside the caller's transaction. Returns the rows of the one
+    /// that took effect.
+    @discardableResult
+    static func insert(
+        on transaction: PostgresConnection, _ statement: (_ skippingTaken: Bool) -> PostgresQuery
+    ) async throws -> PostgresRows {
         do {
-            _ = try await transaction.pipeline(["SAVEPOINT effects_plain", statement(false), "RELEASE SAVEPOINT effects_plain"])
+            return try await transaction.pipeline(["SAVEPOINT effects_plain", statement(false), "RELEASE SAVEPOINT effects_plain"])[1]
         } catch let error as PostgresError where error.isUniqueViolation {
             try await transaction.query("ROLLBACK TO SAVEPOINT effects_plain")
-            try await transaction.query(statement(true))
+            return try await transaction.query(statement(true))
         }
     }
 

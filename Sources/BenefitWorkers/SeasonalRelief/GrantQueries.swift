@@ -68,8 +68,11 @@ enum GrantQueries {
     ///   walk, which costs the square of the batch (it indexes arrays of
     ///   variable-length values); only another run of the same cycle spending
     ///   meanwhile makes some not.
-    /// - Everyone else is waitlisted with the reason; `ON CONFLICT DO NOTHING`
-    ///   on both tables keeps one effect per member, campaign and cycle.
+    /// - Everyone else is waitlisted with the reason. Both tables' primary keys
+    ///   keep one effect per member, campaign and cycle; with `skippingTaken`,
+    ///   `ON CONFLICT DO NOTHING` on them skips a member another run of the cycle
+    ///   got first, and without it such a member fails the statement
+    ///   (``MemberKeyInsert`` runs it both ways).
     /// - With `mayGrant` false (the batch only shares the ledger row) planned
     ///   members are left alone: there are none, unless a tier changed since
     ///   ``plannedMembers(_:)``, and a later run of the cycle will reach them.
@@ -77,7 +80,9 @@ enum GrantQueries {
     /// The grants' insert fires the trigger that adds them to the ledger's
     /// `spent`; were the walk ever wrong, the ledger's CHECK would refuse the
     /// statement and the batch would fail rather than overspend.
-    static func grantBatch(_ batch: RunBatch, season: ReliefSeason, remaining: Decimal, mayGrant: Bool) -> PostgresQuery {
+    static func grantBatch(
+        _ batch: RunBatch, season: ReliefSeason, remaining: Decimal, mayGrant: Bool, skippingTaken: Bool
+    ) -> PostgresQuery {
         let run = batch.run
         return """
             WITH RECURSIVE batch AS (\(subquery: ProgramQueries.ranked(batch))), candidate AS (
@@ -117,7 +122,7 @@ enum GrantQueries {
                 FROM candidate c
                 JOIN decision d ON d.member_id = c.member_id
                 WHERE d.fits
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
                 RETURNING amount
             ), waitlisted AS (
                 INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
@@ -129,7 +134,7 @@ enum GrantQueries {
                 FROM candidate c
                 LEFT JOIN decision d ON d.member_id = c.member_id
                 WHERE d.fits IS NOT TRUE
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             )
             SELECT count(*), coalesce(sum(amount), 0) FROM granted
             """

@@ -96,9 +96,9 @@ public struct SeasonalReliefProgram: BenefitProgram {
         guard let remaining: Decimal = try await transaction.query(lock).single(Decimal?.self) else {
             throw PermanentFailure("seasonal-relief: campaign \(run.campaign) has no budget ledger for cycle \(run.cycle); its run was not planned by this program")
         }
-        let (_, amount) = try await transaction.query(
-            GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: planned > 0)
-        ).single((Int, Decimal).self)
+        let (_, amount) = try await MemberKeyInsert.insert(on: transaction) {
+            GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: planned > 0, skippingTaken: $0)
+        }.single((Int, Decimal).self)
         return BatchOutcome(members: batch.memberIDs.count, amount: amount)
     }
 
@@ -127,9 +127,9 @@ public struct SeasonalReliefProgram: BenefitProgram {
         let run = batch.run
         try await transaction.query("SAVEPOINT grant_before_locking")
         do {
-            let (_, amount) = try await transaction.query(
-                GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: true)
-            ).single((Int, Decimal).self)
+            let (_, amount) = try await MemberKeyInsert.insert(on: transaction) {
+                GrantQueries.grantBatch(batch, season: season, remaining: remaining, mayGrant: true, skippingTaken: $0)
+            }.single((Int, Decimal).self)
             // The trigger took the lock if the batch granted anyone; if not, this takes it.
             try await transaction.query(BudgetLedgerQueries.lock(campaignID: run.campaignID, cycle: run.cycle, toGrant: true))
             if try await transaction.query(GrantQueries.overtaken(batch)).single(Bool.self) {
