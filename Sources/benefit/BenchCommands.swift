@@ -140,8 +140,9 @@ struct Bench: AsyncParsableCommand {
                 benefit_bench_campaign_<random>, created, migrated and dropped at the end
                 (also on failure or Ctrl-C).
 
-                1. Import: generates a roster of --members members and imports it as a
-                   file is imported (checked, COPY, merge).
+                1. Import: generates a roster of --members members, writes it as a CSV
+                   file, and imports that file as `members import` does (checked, COPY,
+                   merge); the two are timed apart.
                 2. Run: applies a campaign of --program, triggers it at once (with
                    --analyze-first, after ANALYZE benefit.member, to compare: the import
                    already analyses), and lets --workers `benefit worker` processes run
@@ -198,6 +199,7 @@ struct Bench: AsyncParsableCommand {
             if json { return print(try TextTable.json(report)) }
             print("PostgreSQL       ", report.serverVersion)
             print("parameters       ", "\(report.program.rawValue), \(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)\(report.analyzedFirst ? ", ANALYZE before the trigger" : "")")
+            print("roster file      ", String(format: "%.1f s (generated and written as CSV, before the import)", report.rosterFileSeconds))
             print("roster import    ", String(format: "%.1f s (%.0f members/s)", report.importSeconds, Double(report.members) / report.importSeconds))
             print("run              ", "\(TextTable.grouped(report.eligible)) eligible, \(TextTable.grouped(report.served)) served, \(TextTable.grouped(report.waitlisted)) waitlisted, \(report.amount) yuan, \(report.batches) batches")
             print("run time         ", String(

@@ -76,6 +76,8 @@ struct BenchCommandTests {
         try #require(outcome.exitCode == 0, "\(outcome.standardError)")
         let report = try JSONDecoder().decode(CampaignBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
         #expect(report.members == 3_000 && report.eligible > 0 && report.served == report.eligible)
+        // The roster's file and its import are timed apart.
+        #expect(report.rosterFileSeconds > 0 && report.importSeconds > 0, "\(report.rosterFileSeconds) \(report.importSeconds)")
         // Every grant is a row of WAL, and the batches commit: neither can be nothing.
         #expect(report.walBytesPerMember > 50 && report.commitsPerThousandMembers > 0, "\(report.walBytesPerMember) \(report.commitsPerThousandMembers)")
         // Peaks in bytes: a Swift process holds some megabytes, and under a gigabyte here.
