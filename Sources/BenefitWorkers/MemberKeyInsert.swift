@@ -15,6 +15,11 @@ import PostgresClient
 /// back and inserts again skipping the taken keys. The effect table's keys hold
 /// either way: a plain insert that meets a taken key fails, it never doubles it.
 /// A seat or place held twice fails again the second time, as it must.
+///
+/// A later run of a cycle that looks at its waitlist again (relief's and
+/// recuperation's waitlisted members are ranked anew) meets taken keys in the
+/// batches that waitlist them again, and there pays for the plain statement up
+/// to its first taken key as well.
 enum MemberKeyInsert {
     /// Runs `statement(false)`, a plain INSERT, and if it meets a taken key,
     /// `statement(true)`, the same INSERT with `ON CONFLICT ... DO NOTHING` on the
