@@ -6,15 +6,19 @@
 -- call, with its own snapshot and an index probe, on every pickup's way. The
 -- claim's update already holds each job's row, so it can return the timeout
 -- itself. claim_jobs cannot: a release of 0034 reads its result by position,
--- and a function's result cannot change under CREATE OR REPLACE. So this adds
--- the claim under a new name, 0034's body with one column more (timeout_ms);
--- workers of this release call it. claim_jobs and job_timeouts stay for workers
--- of the release before, and go in a later release (expand, then contract:
--- docs/operations.md, Upgrading hosts one at a time).
+-- and a function's result cannot change under CREATE OR REPLACE. So:
 --
--- Everything else is 0034's, and so is the reasoning in its header: the
--- asynchronous commit of a claim that is its transaction's first write, and
--- the test that stands for the steps that would find nothing.
+-- 1. The claim under a new name, 0034's body with one column more (timeout_ms);
+--    workers of this release call it. Everything else is 0034's, and so is the
+--    reasoning in its header: the asynchronous commit of a claim that is its
+--    transaction's first write, and the test that stands for the steps that
+--    would find nothing.
+-- 2. claim_jobs, for workers of the release before, now calls it and leaves the
+--    timeout out, so the claim is written once. It and job_timeouts go in a
+--    later release (expand, then contract: docs/operations.md, Upgrading hosts
+--    one at a time). The commit setting the new function makes outlasts both
+--    functions' SET clauses, as it outlasted 0034's.
+-- 1. The claim, returning each job's timeout.
 CREATE FUNCTION benefit.claim_jobs_with_timeouts(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
 RETURNS TABLE (id bigint, queue text, kind text, payload jsonb, attempt integer, max_attempts integer,
                lease_token bigint, lease_secret uuid, lease_ms integer, backoff_initial_ms integer,
@@ -114,6 +118,25 @@ BEGIN
     SELECT c.id, c.queue, c.kind, c.payload, c.attempt, c.max_attempts, c.lease_token, a.lease_secret, c.lease_ms,
            c.backoff_initial_ms, c.backoff_max_ms, c.group_key, c.timeout_ms, c.priority, c.run_at
     FROM claimed c JOIN attempts a ON a.lease_token = c.lease_token;
+END
+$$;
+
+-- 2. The release before's claim, through it. CREATE OR REPLACE replaces the
+-- settings, so all are repeated; its grants stay.
+CREATE OR REPLACE FUNCTION benefit.claim_jobs(p_queues text[], p_limit integer, p_worker text, p_host text, p_pid integer)
+RETURNS TABLE (id bigint, queue text, kind text, payload jsonb, attempt integer, max_attempts integer,
+               lease_token bigint, lease_secret uuid, lease_ms integer, backoff_initial_ms integer,
+               backoff_max_ms integer, group_key text, priority smallint, run_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET jit = off
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT c.id, c.queue, c.kind, c.payload, c.attempt, c.max_attempts, c.lease_token, c.lease_secret, c.lease_ms,
+           c.backoff_initial_ms, c.backoff_max_ms, c.group_key, c.priority, c.run_at
+    FROM benefit.claim_jobs_with_timeouts(p_queues, p_limit, p_worker, p_host, p_pid) c;
 END
 $$;
 
