@@ -18,7 +18,9 @@ enum FairPlaceQueries {
     ///   district's fairs is taken.
     /// - Members gone from the roster since planning are skipped (their seat stays
     ///   empty), as are members this campaign already placed or waitlisted in this
-    ///   cycle; `ON CONFLICT DO NOTHING` covers the same race at insert time.
+    ///   cycle; at insert time, with `skippingTaken`, `ON CONFLICT DO NOTHING`
+    ///   covers the same race (``MemberKeyInsert`` runs the statement without it
+    ///   first).
     ///
     /// Seats are bounded by the fair's capacity and held once by the place table's
     /// constraints: were a plan ever wrong, the statement would fail rather than
@@ -26,7 +28,7 @@ enum FairPlaceQueries {
     ///
     /// Each district's places and fairs, which the reasons name, are counted once
     /// per statement (`totals`, materialized), as in recuperation's.
-    static func placeBatch(_ batch: RunBatch) -> PostgresQuery {
+    static func placeBatch(_ batch: RunBatch, skippingTaken: Bool) -> PostgresQuery {
         let run = batch.run
         return """
             WITH batch AS (\(subquery: ProgramQueries.ranked(batch))), totals AS MATERIALIZED (
@@ -48,7 +50,7 @@ enum FairPlaceQueries {
                 FROM candidate c
                 JOIN benefit.job_fair f
                   ON f.campaign_id = \(run.campaignID) AND f.cycle = \(run.cycle) AND f.position = c.position
-                ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+                \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             )
             INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason)
             SELECT \(run.campaignID), \(run.cycle), c.member_id, \(JobFairProgram.name), \(run.runID), \(batch.jobID), c.rank,
@@ -60,7 +62,7 @@ enum FairPlaceQueries {
             FROM candidate c
             LEFT JOIN totals t ON t.district = c.district
             WHERE c.position IS NULL
-            ON CONFLICT (campaign_id, cycle, member_id) DO NOTHING
+            \(subquery: MemberKeyInsert.onTakenKey(skippingTaken))
             """
     }
 }

@@ -74,7 +74,7 @@ public struct JobFairProgram: BenefitProgram {
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
-        try await transaction.query(FairPlaceQueries.placeBatch(batch))
+        try await MemberKeyInsert.insert(on: transaction) { FairPlaceQueries.placeBatch(batch, skippingTaken: $0) }
         return BatchOutcome(members: batch.memberIDs.count)
     }
 

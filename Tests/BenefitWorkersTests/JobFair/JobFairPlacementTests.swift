@@ -1,5 +1,5 @@
 import BenefitCore
-import BenefitScheduler
+@testable import BenefitScheduler
 import BenefitTestSupport
 import BenefitWorkers
 import Foundation
@@ -64,6 +64,22 @@ struct JobFairPlacementTests {
             ])
             #expect(results.figures.map(\.value) == [50, Decimal(fill[1].members), 40, 30])
             #expect(results.waitlisted == expected.waitlist.count)
+
+            // Every batch run again, as a retry after a lost commit would: the served probe
+            // finds every member placed or waitlisted, and nothing changes.
+            try await pool.transaction { transaction in
+                let context = try await RunContext.load(runID: run.runID, on: transaction)
+                let batches = try await transaction.query("""
+                    SELECT first_rank, member_ids, job_id FROM benefit.run_batch WHERE run_id = \(run.runID) ORDER BY batch
+                    """).decode((Int, [String], Int).self)
+                #expect(!batches.isEmpty)
+                for (firstRank, members, jobID) in batches {
+                    _ = try await JobFairProgram().execute(
+                        RunBatch(run: context, jobID: jobID, firstRank: firstRank, memberIDs: members), on: transaction)
+                }
+            }
+            #expect(try await JobFairFixtures.placements("spring-fairs", on: pool) == expected.placed)
+            #expect(try await JobFairFixtures.waitlist("spring-fairs", on: pool) == expected.waitlist)
         }
     }
 
