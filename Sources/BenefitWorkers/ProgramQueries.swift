@@ -57,11 +57,11 @@ enum ProgramQueries {
         "(m.left_on IS NULL OR m.left_on > \(referenceDate)::date)"
     }
 
-    /// A batch's members with their ranks in the run, `member_id, rank`.
+    /// A batch's members with their ranks in the run, `member_id, rank`, in member order.
     static func ranked(_ batch: RunBatch) -> PostgresQuery {
         """
-        SELECT b.member_id, \(batch.firstRank)::bigint + b.position - 1 AS rank
-        FROM unnest(\(batch.memberIDs)::text[]) WITH ORDINALITY AS b(member_id, position)
+        SELECT b.member_id, b.rank
+        FROM unnest(\(batch.memberIDs)::text[], \(batch.ranks)::bigint[]) AS b(member_id, rank)
         """
     }
 

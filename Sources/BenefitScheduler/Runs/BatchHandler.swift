@@ -21,11 +21,11 @@ public struct BatchHandler: JobHandler {
         try await context.commit { transaction in
             let run = try await RunContext.load(runID: payload.run, on: transaction)
             let program = try run.program(in: programs)
-            guard let (firstRank, memberIDs) = try await transaction.query(
-                RunBatchQueries.members(runID: payload.run, batch: payload.batch)).first((Int, [String]).self)
+            guard let (memberIDs, ranks) = try await transaction.query(
+                RunBatchQueries.members(runID: payload.run, batch: payload.batch)).first(([String], [Int]).self)
             else { throw PermanentFailure("run \(payload.run) has no batch \(payload.batch)") }
             let outcome = try await program.execute(
-                RunBatch(run: run, jobID: jobID, firstRank: firstRank, memberIDs: memberIDs), on: transaction)
+                RunBatch(run: run, jobID: jobID, memberIDs: memberIDs, ranks: ranks), on: transaction)
             try await transaction.query(RunBatchQueries.recordDone(
                 runID: payload.run, batch: payload.batch, members: outcome.members, amount: outcome.amount))
         }

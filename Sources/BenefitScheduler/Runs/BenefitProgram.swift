@@ -54,13 +54,23 @@ public struct RunContext: Sendable {
     public let definition: CampaignDefinition
 }
 
-/// One batch of a run: members by rank.
+/// One batch of a run: members in member order, each with their rank in the run.
+/// A batch holds any ranks, not a range of them (migration 0038): what a member
+/// gets must follow from their rank and the run's plan alone.
 public struct RunBatch: Sendable {
     public let run: RunContext
     public let jobID: Int
-    /// The rank of the first member.
-    public let firstRank: Int
     public let memberIDs: [String]
+    /// `ranks[i]` is the rank of `memberIDs[i]`.
+    public let ranks: [Int]
+
+    public init(run: RunContext, jobID: Int, memberIDs: [String], ranks: [Int]) {
+        precondition(memberIDs.count == ranks.count, "a batch has one rank per member")
+        self.run = run
+        self.jobID = jobID
+        self.memberIDs = memberIDs
+        self.ranks = ranks
+    }
 }
 
 /// What one batch did, for the run's counters.

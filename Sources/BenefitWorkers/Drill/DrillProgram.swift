@@ -27,8 +27,7 @@ public struct DrillProgram: BenefitProgram {
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
         let parameters = try parameters(of: batch.run)
         if parameters.sleepMs > 0 { try await Task.sleep(for: .milliseconds(parameters.sleepMs)) }
-        let ranks = batch.firstRank..<(batch.firstRank + batch.memberIDs.count)
-        let failing = parameters.failRanks.filter(ranks.contains)
+        let failing = parameters.failRanks.filter(batch.ranks.contains)
         if let rank = failing.first {
             throw DrillFailure(rank: rank)
         }

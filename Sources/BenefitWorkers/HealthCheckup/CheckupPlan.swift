@@ -52,14 +52,14 @@ struct CheckupPlan: Sendable {
     }
 
     /// The workdays (from 0) the seats of `ranks` fall on, first to last; nil if the plan has none of them.
-    func days(ofRanks ranks: ClosedRange<Int>) -> ClosedRange<Int>? {
-        let days = reservations.compactMap { reservation -> ClosedRange<Int>? in
-            let first = max(ranks.lowerBound, reservation.firstRank)
-            let last = min(ranks.upperBound, reservation.lastRank)
-            guard first <= last else { return nil }
-            return reservation.day(ofRank: first)...reservation.day(ofRank: last)
+    /// A batch's ranks are any ranks of the run (its members in member order), so each is looked up.
+    func days(ofRanks ranks: [Int]) -> ClosedRange<Int>? {
+        var days: ClosedRange<Int>?
+        for rank in ranks {
+            guard let reservation = reservations.first(where: { $0.firstRank <= rank && rank <= $0.lastRank }) else { continue }
+            let day = reservation.day(ofRank: rank)
+            days = days.map { min($0.lowerBound, day)...max($0.upperBound, day) } ?? day...day
         }
-        guard let first = days.map(\.lowerBound).min(), let last = days.map(\.upperBound).max() else { return nil }
-        return first...last
+        return days
     }
 }

@@ -113,11 +113,11 @@ public struct HealthCheckupProgram: BenefitProgram {
         let reservations = try await transaction.query(CheckupPlanQueries.reservations(runID: run.runID))
             .decode((String, Int, Int, Int, Int, Int).self)
             .map { CheckupPlan.Reservation(hospital: $0.0, position: $0.1, dailyCapacity: $0.2, firstRank: $0.3, lastRank: $0.4, firstSeat: $0.5) }
-        let ranks = batch.firstRank...(batch.firstRank + batch.memberIDs.count - 1)
         // The plan covers every rank: `prepare` counted and the population ranked
         // in one snapshot. A batch outside it is a fault to see, not to skip.
-        guard let days = CheckupPlan(reservations: reservations).days(ofRanks: ranks) else {
-            throw PermanentFailure("health-checkup: ranks \(ranks.lowerBound)–\(ranks.upperBound) of run \(run.runID) are outside its plan")
+        guard let days = CheckupPlan(reservations: reservations).days(ofRanks: batch.ranks) else {
+            throw PermanentFailure(
+                "health-checkup: ranks \(batch.ranks.min() ?? 0)–\(batch.ranks.max() ?? 0) of run \(run.runID) are outside its plan")
         }
         let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
         try await MemberKeyInsert.insert(on: transaction) {

@@ -37,8 +37,7 @@ struct SyntheticProgram: BenefitProgram {
     /// operator can "fix" it by deleting the row and retry the dead batches; each
     /// member counts for 12.50.
     static let fixable = SyntheticProgram(program: "fixable", amountPerMember: Decimal(string: "12.50")) { batch, transaction in
-        let last = batch.firstRank + batch.memberIDs.count - 1
-        if try await transaction.query("SELECT count(*) FROM test_broken WHERE rank BETWEEN \(batch.firstRank) AND \(last)").single(Int.self) > 0 {
+        if try await transaction.query("SELECT count(*) FROM test_broken WHERE rank = ANY (\(batch.ranks))").single(Int.self) > 0 {
             throw PermanentFailure("test_broken holds a rank of this batch")
         }
     }

@@ -145,7 +145,7 @@ struct CheckupCalendarTests {
         #expect(UnitAssignment.assign(units, to: hospitals) == ["u2": 0, "u3": 1, "u4": 0, "u1": 0, "u5": 1])
         let plan = CheckupPlan(units: units, hospitals: hospitals)
         #expect(plan.reservations.map { [$0.firstRank, $0.lastRank, $0.firstSeat] } == [[1, 65, 1], [66, 86, 1]])
-        #expect(plan.days(ofRanks: 60...70) == 0...2)
+        #expect(plan.days(ofRanks: Array(60...70)) == 0...2)
     }
 
     @Test("seats a cycle already holds count as load, and a second run's seats follow them")
@@ -156,6 +156,6 @@ struct CheckupCalendarTests {
         ]
         let plan = CheckupPlan(units: [UnitAssignment.Unit(name: "new", members: 12)], hospitals: hospitals)
         #expect(plan.reservations == [.init(hospital: "B", position: 2, dailyCapacity: 10, firstRank: 1, lastRank: 12, firstSeat: 21)])
-        #expect(plan.days(ofRanks: 1...12) == 2...3)
+        #expect(plan.days(ofRanks: [12, 1, 5]) == 2...3)
     }
 }

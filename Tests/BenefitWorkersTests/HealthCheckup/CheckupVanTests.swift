@@ -67,11 +67,11 @@ struct CheckupVanTests {
             try await pool.transaction { transaction in
                 let context = try await RunContext.load(runID: run.runID, on: transaction)
                 for batch in [1, 3] {
-                    let (firstRank, members, jobID) = try await transaction.query("""
-                        SELECT first_rank, member_ids, job_id FROM benefit.run_batch WHERE run_id = \(run.runID) AND batch = \(batch)
-                        """).single((Int, [String], Int).self)
+                    let (members, ranks, jobID) = try await transaction.query("""
+                        SELECT member_ids, ranks, job_id FROM benefit.run_batch WHERE run_id = \(run.runID) AND batch = \(batch)
+                        """).single(([String], [Int], Int).self)
                     _ = try await HealthCheckupProgram().execute(
-                        RunBatch(run: context, jobID: jobID, firstRank: firstRank, memberIDs: members), on: transaction)
+                        RunBatch(run: context, jobID: jobID, memberIDs: members, ranks: ranks), on: transaction)
                 }
             }
             #expect(try await CheckupVanFixtures.snapshot(on: pool) == before)

@@ -70,12 +70,12 @@ struct JobFairPlacementTests {
             try await pool.transaction { transaction in
                 let context = try await RunContext.load(runID: run.runID, on: transaction)
                 let batches = try await transaction.query("""
-                    SELECT first_rank, member_ids, job_id FROM benefit.run_batch WHERE run_id = \(run.runID) ORDER BY batch
-                    """).decode((Int, [String], Int).self)
+                    SELECT member_ids, ranks, job_id FROM benefit.run_batch WHERE run_id = \(run.runID) ORDER BY batch
+                    """).decode(([String], [Int], Int).self)
                 #expect(!batches.isEmpty)
-                for (firstRank, members, jobID) in batches {
+                for (members, ranks, jobID) in batches {
                     _ = try await JobFairProgram().execute(
-                        RunBatch(run: context, jobID: jobID, firstRank: firstRank, memberIDs: members), on: transaction)
+                        RunBatch(run: context, jobID: jobID, memberIDs: members, ranks: ranks), on: transaction)
                 }
             }
             #expect(try await JobFairFixtures.placements("spring-fairs", on: pool) == expected.placed)
