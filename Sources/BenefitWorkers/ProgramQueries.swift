@@ -57,7 +57,7 @@ enum ProgramQueries {
         "(m.left_on IS NULL OR m.left_on > \(referenceDate)::date)"
     }
 
-    /// A batch's members with their ranks in the run, `member_id, rank`, in member order.
+    /// A batch's members with their ranks in the run, `member_id, rank`.
     static func ranked(_ batch: RunBatch) -> PostgresQuery {
         """
         SELECT b.member_id, b.rank
