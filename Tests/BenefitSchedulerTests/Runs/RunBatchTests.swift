@@ -62,10 +62,12 @@ struct RunBatchTests {
             let new = try await pool.query(RunBatchQueries.members(runID: runID, batch: 2)).single(([String], [Int]).self)
             #expect(new.0 == ["d", "e"] && new.1 == [9, 2])
             // The release before's read (BatchHandler before 0038) fails on it, before its batch writes anything.
-            await #expect(throws: (any Error).self) {
+            // It reads a NULL first rank, and its decoding refuses it.
+            let oldRead = await #expect(throws: PostgresError.self) {
                 try await pool.query("SELECT first_rank, member_ids FROM benefit.run_batch WHERE run_id = \(runID) AND batch = 2")
                     .first((Int, [String]).self)
             }
+            #expect(oldRead?.code == .decoding && oldRead?.message.contains("first_rank") == true, "\(String(describing: oldRead))")
             // Exactly one of the two, and one rank per member.
             let refusedRows: [(Int?, PostgresQuery)] = [
                 (nil, "NULL"), (1, "'{1,2}'"), (nil, "'{1}'"), (nil, "'{1,NULL}'"),
