@@ -125,7 +125,7 @@ struct CheckupVanTests {
                 }, "23505"),
                 ("the van-day moved to another site under its appointments", {
                     try await pool.query("UPDATE benefit.van_day SET site = \(otherSite) WHERE van = \(van) AND day = \(day)")
-                }, "23503"),
+                }, "23001"),
                 ("a van-day over the van's capacity", {
                     try await pool.query("UPDATE benefit.van_day SET last_rank = first_rank + \(capacity) WHERE van = \(van) AND day = \(day)")
                 }, "23514"),

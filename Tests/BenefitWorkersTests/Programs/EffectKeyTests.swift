@@ -2,9 +2,10 @@ import BenefitTestSupport
 import PostgresClient
 import Testing
 
-/// Effect rows name their member, run and campaign through one check per
-/// statement, and those parents are never deleted (migration 0031): what the
-/// declared keys refused is still refused, whoever writes.
+/// Effect rows name their member, run and campaign, and a waitlist entry its
+/// serving run, through one check per statement, and those parents are never
+/// deleted (migrations 0031 and 0039): what the declared keys refused is still
+/// refused, whoever writes.
 @Suite("Effect rows' keys to member, run and campaign")
 struct EffectKeyTests {
     /// A recuperation run over six members: five placed or waitlisted by a real run.
@@ -86,6 +87,32 @@ struct EffectKeyTests {
             // Other columns still change as the programs change them.
             try await pool.query("UPDATE benefit.waitlist_entry SET reason = 'checked' WHERE run_id = \(runID)")
             #expect(try await pool.query("SELECT count(*) FROM benefit.waitlist_entry WHERE reason = 'checked'").single(Int.self) == 1)
+        }
+    }
+
+    @Test("a waitlist entry naming a serving run that does not exist is refused, on insert and on update")
+    func servingRunsMustExist() async throws {
+        try await Self.withPlacedRun { pool, runID in
+            let missing = runID + 1000
+            let refusals: [(PostgresQuery, String)] = [
+                ("""
+                 INSERT INTO benefit.waitlist_entry (campaign_id, cycle, member_id, program, run_id, job_id, rank, reason, served_at, served_run_id)
+                 SELECT w.campaign_id, 'another', w.member_id, w.program, w.run_id, w.job_id, w.rank, w.reason, now(), \(missing)
+                 FROM benefit.waitlist_entry w
+                 """, #"insert into table "waitlist_entry" violates its key: (served_run_id)=(\#(missing)) is not present in table "run""#),
+                ("UPDATE benefit.waitlist_entry SET served_at = now(), served_run_id = \(missing)",
+                 #"update of table "waitlist_entry" violates its key: (served_run_id)=(\#(missing)) is not present in table "run""#),
+            ]
+            for (statement, message) in refusals {
+                let error = await #expect(throws: PostgresError.self, "\(statement.sql)") { try await pool.query(statement) }
+                #expect(error?.sqlState == "23503", "\(error?.description ?? "")")
+                #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+            }
+            let served: PostgresQuery = "SELECT count(*) FROM benefit.waitlist_entry WHERE served_run_id IS NOT NULL"
+            #expect(try await pool.query(served).single(Int.self) == 0)
+            // Served by a run that exists: the entry is marked.
+            try await pool.query("UPDATE benefit.waitlist_entry SET served_at = now(), served_run_id = \(runID)")
+            #expect(try await pool.query(served).single(Int.self) == 1)
         }
     }
 
