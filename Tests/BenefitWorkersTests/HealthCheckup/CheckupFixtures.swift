@@ -38,6 +38,14 @@ enum CheckupFixtures {
             """)
     }
 
+    /// Two members who joined after a run booked its cycle, with no appointment: LATE1 and LATE2, of unit U001.
+    static func insertLateMembers(on pool: PostgresPool) async throws {
+        try await pool.query("""
+            INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment)
+            VALUES ('LATE1', 'Late', 'U001', 'F', date '1980-01-01', 'staff'), ('LATE2', 'Later', 'U001', 'M', date '1980-01-01', 'staff')
+            """)
+    }
+
     /// A health-checkup campaign file; `parameters` is a YAML flow mapping.
     static func campaignYAML(name: String = "checkup", batchSize: Int = 50, parameters: String = parameters) -> String {
         ProgramFixtures.campaignYAML(name: name, program: HealthCheckupProgram.name, queue: queue, batchSize: batchSize, parameters: parameters)

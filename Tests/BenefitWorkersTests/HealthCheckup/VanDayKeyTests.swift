@@ -14,10 +14,7 @@ struct VanDayKeyTests {
             let pool = PostgresPool(configuration: configuration, maxConnections: 16)
             defer { pool.close() }
             #expect(try await CheckupVanFixtures.book(300, workers: 2, on: pool).state == .succeeded)
-            try await pool.query("""
-                INSERT INTO benefit.member (member_id, name, org_unit, gender, birth_date, employment)
-                VALUES ('LATE1', 'Late', 'U001', 'F', date '1980-01-01', 'staff'), ('LATE2', 'Later', 'U001', 'M', date '1980-01-01', 'staff')
-                """)
+            try await CheckupFixtures.insertLateMembers(on: pool)
             try await body(pool)
         }
     }
