@@ -51,12 +51,13 @@ struct CheckupPlan: Sendable {
         self.units = []
     }
 
-    /// The workdays (from 0) the seats of `ranks` fall on, first to last; nil if the plan has none of them.
-    /// A batch's ranks are any ranks of the run (its members in member order), so each is looked up.
+    /// The workdays (from 0) the seats of `ranks` fall on, first to last; nil if
+    /// any of them is outside the plan, or there are none. A batch's ranks are any
+    /// ranks of the run (its members in member order), so each is looked up.
     func days(ofRanks ranks: [Int]) -> ClosedRange<Int>? {
         var days: ClosedRange<Int>?
         for rank in ranks {
-            guard let reservation = reservations.first(where: { $0.firstRank <= rank && rank <= $0.lastRank }) else { continue }
+            guard let reservation = reservations.first(where: { $0.firstRank <= rank && rank <= $0.lastRank }) else { return nil }
             let day = reservation.day(ofRank: rank)
             days = days.map { min($0.lowerBound, day)...max($0.upperBound, day) } ?? day...day
         }

@@ -114,10 +114,10 @@ public struct HealthCheckupProgram: BenefitProgram {
             .decode((String, Int, Int, Int, Int, Int).self)
             .map { CheckupPlan.Reservation(hospital: $0.0, position: $0.1, dailyCapacity: $0.2, firstRank: $0.3, lastRank: $0.4, firstSeat: $0.5) }
         // The plan covers every rank: `prepare` counted and the population ranked
-        // in one snapshot. A batch outside it is a fault to see, not to skip.
+        // in one snapshot. A batch with any rank outside it is a fault to see, not to skip.
         guard let days = CheckupPlan(reservations: reservations).days(ofRanks: batch.ranks) else {
             throw PermanentFailure(
-                "health-checkup: ranks \(batch.ranks.min() ?? 0)–\(batch.ranks.max() ?? 0) of run \(run.runID) are outside its plan")
+                "health-checkup: job \(batch.jobID) holds a rank outside the plan of run \(run.runID) (its ranks: \(batch.ranks.min() ?? 0)–\(batch.ranks.max() ?? 0))")
         }
         let dates = WorkdayCalendar(start: start, holidays: holidays).workdays(days)
         try await MemberKeyInsert.insert(on: transaction) {

@@ -157,5 +157,8 @@ struct CheckupCalendarTests {
         let plan = CheckupPlan(units: [UnitAssignment.Unit(name: "new", members: 12)], hospitals: hospitals)
         #expect(plan.reservations == [.init(hospital: "B", position: 2, dailyCapacity: 10, firstRank: 1, lastRank: 12, firstSeat: 21)])
         #expect(plan.days(ofRanks: [12, 1, 5]) == 2...3)
+        // A rank past the plan is a fault, even beside ranks it covers.
+        #expect(plan.days(ofRanks: [12, 13]) == nil)
+        #expect(plan.days(ofRanks: []) == nil)
     }
 }
