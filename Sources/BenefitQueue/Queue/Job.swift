@@ -60,7 +60,7 @@ public enum AttemptOutcome: String, Sendable, Codable, CaseIterable {
 }
 
 /// A job to put on the queue.
-public struct NewJob: Sendable {
+public struct NewJob: Sendable, Equatable {
     /// Which handler runs it (`noop`, `probe`, ...).
     public var kind: String
     /// Arguments for the handler, as JSON text.
@@ -107,6 +107,15 @@ public struct NewJob: Sendable {
         self.group = group
         self.concurrency = concurrency
         self.timeout = timeout
+    }
+}
+
+extension NewJob {
+    /// Whether `other` is this job but for its payload.
+    func isAlike(_ other: NewJob) -> Bool {
+        var other = other
+        other.payload = payload
+        return other == self
     }
 }
 

@@ -30,10 +30,15 @@ enum JobQueries {
     /// the array cast `text[]::jsonb[]` (or a `jsonb[]` literal) parses 50,000
     /// small payloads in about 120 ms, the element casts in about 20 ms. A field
     /// every job has the same (the queue and kind of a bulk enqueue, most often)
-    /// travels once and is repeated by the server (``perJob(_:)``).
+    /// travels once and is repeated by the server (``perJob(_:)``); when every
+    /// field but the payload is shared, the jobs go in as alike
+    /// (``insertAlike(_:payloads:)``).
     static func insert(_ jobs: [NewJob]) -> PostgresQuery {
         let payloads: PostgresQuery = uniform(jobs.map(\.payload)).map { "array_fill(\($0)::jsonb, ARRAY[\(jobs.count)::integer])" }
             ?? "ARRAY(SELECT p::jsonb FROM unnest(\(jobs.map(\.payload))::text[]) WITH ORDINALITY AS u(p, o) ORDER BY o)"
+        if let template = alike(jobs) {
+            return "SELECT id FROM \(subquery: insertAlike(template, payloads: payloads)) ORDER BY ordinal"
+        }
         return """
             SELECT id FROM benefit.enqueue_jobs(
                 \(subquery: perJob(jobs.map(\.queue))), \(subquery: perJob(jobs.map(\.kind))), \(subquery: payloads),
@@ -45,6 +50,29 @@ enum JobQueries {
                 \(subquery: perJob(jobs.map(\.timeout?.wholeMilliseconds))))
             ORDER BY ordinal
             """
+    }
+
+    /// Jobs that differ only in their payloads, none with a unique key, go in
+    /// through `enqueue_jobs_alike` (migrations/0040_enqueue_jobs_alike.sql),
+    /// which takes the shared fields once: the server unnests one array instead
+    /// of thirteen (about 28 ms against 35 ms of server time for 5,000 jobs).
+    /// `template`'s payload and unique key are not used; `payloads` is a
+    /// `jsonb[]` expression. Yields `id, ordinal`.
+    private static func insertAlike(_ template: NewJob, payloads: PostgresQuery) -> PostgresQuery {
+        """
+        benefit.enqueue_jobs_alike(
+            \(template.queue)::text, \(template.kind)::text, \(template.priority)::bigint, \(template.runAt)::timestamptz,
+            \(template.maxAttempts)::bigint, \(template.lease.wholeMilliseconds)::bigint,
+            \(template.backoffInitial.wholeMilliseconds)::bigint, \(template.backoffMax.wholeMilliseconds)::bigint,
+            \(template.group)::text, \(template.concurrency?.key)::text, \(template.concurrency?.limit)::bigint,
+            \(template.timeout?.wholeMilliseconds)::bigint, \(subquery: payloads))
+        """
+    }
+
+    /// The first job, when every job is like it but for the payload and none has a unique key.
+    private static func alike(_ jobs: [NewJob]) -> NewJob? {
+        guard let first = jobs.first, first.uniqueKey == nil else { return nil }
+        return jobs.allSatisfy { $0.isAlike(first) } ? first : nil
     }
 
     /// One value per job, as `enqueue_jobs` takes them: an array parameter, or,
@@ -71,27 +99,17 @@ enum JobQueries {
     /// each otherwise like `template` (but for its payload); returns each new id with
     /// its row's reference. The producer's way to fan out many jobs from its own
     /// tables in one statement: the rows are read with the producer's rights, and
-    /// handed to the queue's enqueue as one array.
+    /// handed to `enqueue_jobs_alike` as one array.
     static func insertSelected(_ template: NewJob, rows: PostgresQuery) -> PostgresQuery {
         """
         WITH input AS MATERIALIZED (
             SELECT r.payload, r.reference, row_number() OVER () AS ordinal
             FROM (\(subquery: rows)) AS r(payload, reference)
         ), batch AS (
-            SELECT coalesce(array_agg(payload ORDER BY ordinal), '{}') AS payloads, count(*)::integer AS n FROM input
+            SELECT coalesce(array_agg(payload ORDER BY ordinal), '{}') AS payloads FROM input
         )
         SELECT e.id, i.reference
-        FROM batch, benefit.enqueue_jobs(
-            array_fill(\(template.queue)::text, ARRAY[batch.n]), array_fill(\(template.kind)::text, ARRAY[batch.n]),
-            batch.payloads, array_fill(\(template.priority)::bigint, ARRAY[batch.n]),
-            array_fill(\(template.runAt)::timestamptz, ARRAY[batch.n]), array_fill(\(template.maxAttempts)::bigint, ARRAY[batch.n]),
-            array_fill(\(template.lease.wholeMilliseconds)::bigint, ARRAY[batch.n]),
-            array_fill(\(template.backoffInitial.wholeMilliseconds)::bigint, ARRAY[batch.n]),
-            array_fill(\(template.backoffMax.wholeMilliseconds)::bigint, ARRAY[batch.n]),
-            array_fill(NULL::text, ARRAY[batch.n]), array_fill(\(template.group)::text, ARRAY[batch.n]),
-            array_fill(\(template.concurrency?.key)::text, ARRAY[batch.n]),
-            array_fill(\(template.concurrency?.limit)::bigint, ARRAY[batch.n]),
-            array_fill(\(template.timeout?.wholeMilliseconds)::bigint, ARRAY[batch.n])) e
+        FROM batch, \(subquery: insertAlike(template, payloads: "batch.payloads")) e
         JOIN input i ON i.ordinal = e.ordinal
         ORDER BY e.id
         """

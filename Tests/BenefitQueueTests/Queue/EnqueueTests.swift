@@ -163,6 +163,52 @@ struct EnqueueTests {
         }
     }
 
+    @Test("jobs alike but for their payloads go in through enqueue_jobs_alike (each payload with its job, ids in input order, the group made, the queue woken); any other difference through enqueue_jobs")
+    func alikeJobsGoInFromOneTemplate() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            defer { pool.close() }
+            /// Enqueues `jobs` in one transaction; returns the ids and the queue's functions it called, with their calls.
+            func enqueue(_ jobs: [NewJob]) async throws -> (ids: [Int], functions: [String]) {
+                try await pool.transaction { tx in
+                    // The counts are the session's until it reports them: the enqueue's are
+                    // what it adds, within its transaction.
+                    let calls: PostgresQuery = """
+                        SELECT funcname, calls FROM pg_stat_xact_user_functions
+                        WHERE schemaname = 'benefit' AND funcname LIKE 'enqueue%'
+                        """
+                    try await tx.query("SET LOCAL track_functions = 'pl'")
+                    let before = Dictionary(uniqueKeysWithValues: try await tx.query(calls).decode((String, Int).self))
+                    let ids = try await JobQueue.enqueueMany(jobs, on: tx)
+                    let functions = try await tx.query(calls).decode((String, Int).self)
+                        .compactMap { $0.1 > before[$0.0, default: 0] ? "\($0.0) \($0.1 - before[$0.0, default: 0])" : nil }
+                    return (ids, functions.sorted())
+                }
+            }
+            let alike = (0..<3).map {
+                NewJob(kind: "noop", payload: #"{"n": \#($0)}"#, queue: "alike", concurrency: ConcurrencyGroup(key: "alike-c", limit: 2))
+            }
+            var enqueued: (ids: [Int], functions: [String]) = ([], [])
+            let woken = try await firstJobsNotification(after: { enqueued = try await enqueue(alike) }, configuration: configuration)
+            #expect(woken == "alike")
+            #expect(enqueued.functions == ["enqueue_jobs_alike 1"])
+            #expect(enqueued.ids.count == 3 && enqueued.ids == enqueued.ids.sorted())
+            let payloads = try await pool.query("""
+                SELECT j.payload->>'n' FROM unnest(\(enqueued.ids)::bigint[]) WITH ORDINALITY AS u(id, ordinal)
+                JOIN benefit.job j ON j.id = u.id ORDER BY u.ordinal
+                """).decode(String.self)
+            #expect(payloads == ["0", "1", "2"])
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job_concurrency_group WHERE key = 'alike-c'").single(Int.self) == 1)
+
+            // Another kind, or a unique key, and the jobs are not alike.
+            #expect(try await enqueue(alike + [NewJob(kind: "sleep", queue: "alike")]).functions == ["enqueue_jobs 1"])
+            #expect(try await enqueue([NewJob(kind: "noop", queue: "alike", uniqueKey: "k-1")]).functions == ["enqueue_jobs 1"])
+            // None: nothing inserted, and the count says so.
+            #expect(try await enqueue([]).ids.isEmpty)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job WHERE queue = 'alike'").single(Int.self) == 8)
+        }
+    }
+
     @Test("each payload lands with its own job, across the enqueue's chunks, quotes and non-ASCII intact")
     func bulkPayloadsKeepTheirOrder() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in

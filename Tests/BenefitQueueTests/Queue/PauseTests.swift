@@ -8,20 +8,6 @@ import Testing
 /// Paused queues and held groups, as the claim itself obeys them.
 @Suite("Pauses: queues and groups the claim leaves alone")
 struct PauseTests {
-    /// The payload of the first notification on the jobs channel after `action`, and
-    /// then of a marker sent after it: a NOTIFY that `action` committed arrives
-    /// before the marker, one it did not is never seen.
-    private static func notification(
-        after action: () async throws -> Void, configuration: PostgresConfiguration
-    ) async throws -> String? {
-        let listener = try await PostgresConnection.connect(to: configuration)
-        try await listener.listen("benefit_jobs")
-        try await action()
-        try await PostgresConnection.connect(to: configuration).query("SELECT pg_notify('benefit_jobs', 'marker')")
-        var iterator = listener.notifications().makeAsyncIterator()
-        return try await iterator.next()?.payload
-    }
-
     private static func states(_ ids: [Int], on pool: PostgresPool) async throws -> [String] {
         try await pool.query("SELECT state FROM benefit.job WHERE id = ANY (\(ids)) ORDER BY id").decode(String.self)
     }
@@ -58,7 +44,7 @@ struct PauseTests {
             #expect(pause.databaseUser == configuration.parameter("user"))
             #expect(try await queue.pauses().map(\.queue) == ["relief"])
 
-            let woken = try await Self.notification(after: { () async throws in
+            let woken = try await firstJobsNotification(after: { () async throws in
                 #expect(try await queue.resume(queue: "relief", by: "alice@ops-1"))
             }, configuration: configuration)
             #expect(woken == "relief")
@@ -113,7 +99,7 @@ struct PauseTests {
             let status = try await pool.withConnection { try await JobQueue.status(of: ["run:1"], on: $0) }
             #expect(status["run:1"] == GroupStatus(hasLive: true, hasDead: false))
 
-            let woken = try await Self.notification(after: { () async throws in
+            let woken = try await firstJobsNotification(after: { () async throws in
                 #expect(try await pool.transaction { try await JobQueue.release(groups: ["run:1", "run:9"], on: $0) } == ["run:1"])
             }, configuration: configuration)
             #expect(woken == "runs")

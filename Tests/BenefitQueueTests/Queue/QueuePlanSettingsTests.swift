@@ -6,8 +6,8 @@ import Testing
 @Suite("Queue: plan settings")
 struct QueuePlanSettingsTests {
     static let hotFunctions = [
-        "claim_jobs", "claim_jobs_with_timeouts", "enqueue_jobs", "complete_jobs", "extend_leases", "fail_job", "release_jobs", "rescue_expired_jobs",
-        "held_attempts", "open_fenced_commit", "fenced_commit_job", "close_fenced_commit", "job_timeouts",
+        "claim_jobs", "claim_jobs_with_timeouts", "enqueue_jobs", "enqueue_jobs_alike", "complete_jobs", "extend_leases", "fail_job", "release_jobs",
+        "rescue_expired_jobs", "held_attempts", "open_fenced_commit", "fenced_commit_job", "close_fenced_commit", "job_timeouts",
     ]
 
     @Test("no function of the queue compiles its plans with JIT, whatever the server's setting")
