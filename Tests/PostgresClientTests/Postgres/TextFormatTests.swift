@@ -31,6 +31,9 @@ struct TextFormatTests {
         #expect(try PostgresArrayText.parse("{1,NULL,3}") == ["1", nil, "3"])
         #expect(try PostgresArrayText.parse(#"{"a,b","NULL","q\"x","s\\t"}"#) == ["a,b", "NULL", "q\"x", "s\\t"])
         #expect(try PostgresArrayText.parse("[0:1]={7,8}") == ["7", "8"])
+        // Unquoted: white space around an element is not part of it, NULL in any case is NULL.
+        #expect(try PostgresArrayText.parse("{ 1 ,\tnull, NuLl ,x y,NULLS,\"\"}") == ["1", nil, nil, "x y", "NULLS", ""])
+        #expect(try PostgresArrayText.parse("{ 职工 }") == ["职工"])
         #expect(throws: PostgresDecodingFailure.self) { try PostgresArrayText.parse("{{1,2},{3,4}}") }
         let original: [String?] = ["plain", nil, "q\"uote", "back\\", "", "NULL", "困难\"职工\\帮扶", "{\"a\": [1, \"é\"]}"]
         #expect(try PostgresArrayText.parse(PostgresArrayText.format(original)) == original)
