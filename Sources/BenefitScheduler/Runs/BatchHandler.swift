@@ -6,6 +6,8 @@ import PostgresClient
 public struct BatchHandler: JobHandler {
     public let kind = RunLauncher.batchKind
     let programs: ProgramCatalog
+    /// The campaigns' revisions this worker's batches read, decoded once each.
+    let definitions = DecodedDefinitions()
 
     public init(programs: ProgramCatalog) { self.programs = programs }
 
@@ -16,10 +18,10 @@ public struct BatchHandler: JobHandler {
 
     public func run(_ context: JobContext) async throws {
         let payload = try context.job.decodePayload(Payload.self)
-        let programs = programs
+        let programs = programs, definitions = definitions
         let jobID = context.job.id
         try await context.commit { transaction in
-            let run = try await RunContext.load(runID: payload.run, on: transaction)
+            let run = try await RunContext.load(runID: payload.run, on: transaction, definitions: definitions)
             let program = try run.program(in: programs)
             guard let (memberIDs, ranks) = try await transaction.query(
                 RunBatchQueries.members(runID: payload.run, batch: payload.batch)).first(([String], [Int]).self)

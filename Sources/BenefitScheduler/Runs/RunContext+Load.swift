@@ -6,14 +6,16 @@ extension RunContext {
     /// Loads a run's context inside a planning or batch job's fenced commit. A run
     /// an operator cancelled ends the job `cancelled` (``JobCancelled``), whether it
     /// plans or runs a batch; a run that cannot be read ends it dead.
-    static func load(runID: Int, on connection: PostgresConnection) async throws -> RunContext {
+    static func load(
+        runID: Int, on connection: PostgresConnection, definitions: DecodedDefinitions = DecodedDefinitions()
+    ) async throws -> RunContext {
         guard let row = try await connection.query(RunQueries.context(runID: runID)).first(
             (Int, Int, String, Date, String, Bool, String).self)
         else { throw PermanentFailure("run \(runID) does not exist") }
         if row.5 { throw JobCancelled("run \(runID) was cancelled") }
         let definition: CampaignDefinition
         do {
-            definition = try JSONDecoder().decode(CampaignDefinition.self, from: Data(row.6.utf8))
+            definition = try definitions.definition(from: row.6)
         } catch {
             throw PermanentFailure("run \(runID): its campaign revision cannot be read: \(error)")
         }
