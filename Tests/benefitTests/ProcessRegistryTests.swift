@@ -56,9 +56,15 @@ struct ProcessRegistryTests {
                 // enough for the test's own polls to see it draining under the whole suite's load; its
                 // lease, 6 s, outlasts a heartbeat or two made late by that load).
                 let job = try await queue.enqueue(NewJob(kind: "sleep", payload: #"{"ms": 8000}"#, queue: "reg", lease: .seconds(6)))
+                // In flight means its handler runs: a heartbeat has extended the lease the
+                // claim gave. The attempt's row alone is not enough: it commits before the
+                // claim's answer reaches the worker, and a SIGTERM between the two gives the
+                // job back unrun, as a claim that crosses the start of a shutdown should.
                 #expect(try await eventually(timeout: .seconds(30)) {
-                    try await pool.query("SELECT count(*) FROM benefit.job_attempt WHERE job_id = \(job.id) AND outcome = 'running'")
-                        .single(Int.self) == 1
+                    try await pool.query("""
+                        SELECT count(*) FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.outcome = 'running'
+                        WHERE j.id = \(job.id) AND j.lease_expires_at > a.started_at + interval '6 seconds'
+                        """).single(Int.self) == 1
                 })
                 drained.signal(SIGTERM)
                 #expect(try await eventually(timeout: .seconds(30)) { try await Self.rows(pool)["reg-drained"]?.state == "draining" })
