@@ -61,10 +61,7 @@ struct ProcessRegistryTests {
                 // claim's answer reaches the worker, and a SIGTERM between the two gives the
                 // job back unrun, as a claim that crosses the start of a shutdown should.
                 #expect(try await eventually(timeout: .seconds(30)) {
-                    try await pool.query("""
-                        SELECT count(*) FROM benefit.job j JOIN benefit.job_attempt a ON a.job_id = j.id AND a.outcome = 'running'
-                        WHERE j.id = \(job.id) AND j.lease_expires_at > a.started_at + interval '6 seconds'
-                        """).single(Int.self) == 1
+                    try await pool.query(LeaseQueries.extendedByAHeartbeat(pid: Int(drained.processID ?? 0))).single(Int.self) == 1
                 })
                 drained.signal(SIGTERM)
                 #expect(try await eventually(timeout: .seconds(30)) { try await Self.rows(pool)["reg-drained"]?.state == "draining" })
