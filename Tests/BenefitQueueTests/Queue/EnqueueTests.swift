@@ -203,8 +203,12 @@ struct EnqueueTests {
             // Another kind, or a unique key, and the jobs are not alike.
             #expect(try await enqueue(alike + [NewJob(kind: "sleep", queue: "alike")]).functions == ["enqueue_jobs 1"])
             #expect(try await enqueue([NewJob(kind: "noop", queue: "alike", uniqueKey: "k-1")]).functions == ["enqueue_jobs 1"])
-            // None: nothing inserted, and the count says so.
-            #expect(try await enqueue([]).ids.isEmpty)
+            // No payloads: nothing inserted, no concurrency group made.
+            #expect(try await pool.query("""
+                SELECT count(*) FROM benefit.enqueue_jobs_alike(\("alike"), \("noop"), 0, NULL, 5, 60000, 10000, 600000, NULL,
+                                                                \("empty-c"), 1, NULL, '{}')
+                """).single(Int.self) == 0)
+            #expect(try await pool.query("SELECT count(*) FROM benefit.job_concurrency_group WHERE key = 'empty-c'").single(Int.self) == 0)
             #expect(try await pool.query("SELECT count(*) FROM benefit.job WHERE queue = 'alike'").single(Int.self) == 8)
         }
     }
