@@ -100,6 +100,48 @@ struct RecuperationPlacementTests {
         }
     }
 
+    @Test("service years are full years to 1 January of the cycle's year: minServiceYears admits exactly those with enough")
+    func serviceYearsAtTheirBoundaries() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            // The 2026 cycle counts years to 2026-01-01: five full years from a hire on or before 2021-01-01.
+            let hires: [(String, String?, Bool)] = [
+                ("Y1", "2021-01-01", true), ("Y2", "2020-12-31", true), ("Y3", "2020-02-29", true), ("Y4", "1995-01-01", true),
+                ("N1", "2021-01-02", false), ("N2", "2021-12-31", false), ("N3", "2026-01-01", false), ("N4", "2026-06-01", false),
+                ("N5", nil, false),
+            ]
+            for (id, hired, _) in hires { try await RecuperationFixtures.insertMember(id, hired: hired, on: pool) }
+            let sites = "sites: [{ name: 尚湖, sessions: [{ start: 2027-05-11, days: 5, capacity: 20 }] }]"
+            try await ProgramFixtures.apply(RecuperationFixtures.campaignYAML(
+                name: "service", parameters: "{ minServiceYears: 5, rankBy: [serviceYears], seed: 7, \(sites) }"), on: pool)
+            let run = try await Self.run("service", pool: pool)
+            #expect(run.state == .succeeded)
+            let placed = try await RecuperationFixtures.placements("service", on: pool)
+            #expect(Set(placed.keys) == Set(hires.filter(\.2).map(\.0)))
+            // The longest service ranks first; the three with exactly five years follow in the draw's order.
+            #expect(placed["Y4"]?.rank == 1)
+        }
+    }
+
+    @Test("by serviceYears, members without a hire date rank after members hired last year, whatever the draw")
+    func noHireDateRanksLast() async throws {
+        try await TestDatabase.withFresh(migrated: true) { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 12)
+            // Hired in 2025: no full year on 2026-01-01, so 0 service years, which is still more than none known.
+            let hired = (1...10).map { "H\($0)" }, unknown = (1...10).map { "U\($0)" }
+            for id in hired { try await RecuperationFixtures.insertMember(id, hired: "2025-06-01", on: pool) }
+            for id in unknown { try await RecuperationFixtures.insertMember(id, hired: nil, on: pool) }
+            let sites = "sites: [{ name: 尚湖, sessions: [{ start: 2027-05-11, days: 5, capacity: 10 }] }]"
+            try await ProgramFixtures.apply(RecuperationFixtures.campaignYAML(
+                name: "service", parameters: "{ rankBy: [serviceYears], seed: 7, \(sites) }"), on: pool)
+            #expect(try await Self.run("service", pool: pool).state == .succeeded)
+            #expect(Set(try await RecuperationFixtures.placements("service", on: pool).keys) == Set(hired))
+            let waitlist = try await RecuperationFixtures.waitlist("service", on: pool)
+            #expect(Set(waitlist.keys) == Set(unknown))
+            #expect(waitlist.values.sorted() == Array(11...20))
+        }
+    }
+
     @Test("the allocation table refuses a seat beyond the session's capacity and a seat held twice, whoever writes")
     func constraintsHoldForAnyWriter() async throws {
         try await TestDatabase.withFresh(migrated: true) { configuration in
