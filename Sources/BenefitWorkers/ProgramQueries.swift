@@ -30,21 +30,46 @@ enum ProgramQueries {
     /// before either branch (a one-time filter): the candidates as they are when
     /// it has not, the EXCEPT when it has. Both read the same snapshot, so the
     /// rows are the same as EXCEPT alone gives.
+    ///
+    /// PostgreSQL gives such a statement no parallel plan. A program whose
+    /// ranking is worth reading on every core asks ``cycleServed(campaignID:cycle:)``
+    /// first, in the planning transaction's snapshot, and takes the one branch
+    /// from ``unserved(_:_:campaignID:cycle:served:)``.
     static func unserved(_ columns: PostgresQuery, _ candidates: PostgresQuery, campaignID: Int, cycle: String) -> PostgresQuery {
-        let servedAny: PostgresQuery = "SELECT 1 FROM benefit.served_member s WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)"
+        let servedAny = servedAnyone(campaignID: campaignID, cycle: cycle)
         return """
-            SELECT * FROM (SELECT \(subquery: columns) \(subquery: candidates)) AS everyone
+            SELECT * FROM (\(subquery: unserved(columns, candidates, campaignID: campaignID, cycle: cycle, served: false))) AS everyone
             WHERE NOT EXISTS (\(subquery: servedAny))
             UNION ALL
-            SELECT * FROM (
-                SELECT \(subquery: columns) \(subquery: candidates)
-                EXCEPT
-                SELECT \(subquery: columns)
-                FROM benefit.served_member s JOIN benefit.member m ON m.member_id = s.member_id
-                WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)
-            ) AS unserved
+            SELECT * FROM (\(subquery: unserved(columns, candidates, campaignID: campaignID, cycle: cycle, served: true))) AS unserved
             WHERE EXISTS (\(subquery: servedAny))
             """
+    }
+
+    /// The branch of ``unserved(_:_:campaignID:cycle:)`` for a cycle that has
+    /// (`served`) or has not served anyone, as ``cycleServed(campaignID:cycle:)``
+    /// answered in the same snapshot.
+    static func unserved(
+        _ columns: PostgresQuery, _ candidates: PostgresQuery, campaignID: Int, cycle: String, served: Bool
+    ) -> PostgresQuery {
+        guard served else { return "SELECT \(subquery: columns) \(subquery: candidates)" }
+        return """
+            SELECT \(subquery: columns) \(subquery: candidates)
+            EXCEPT
+            SELECT \(subquery: columns)
+            FROM benefit.served_member s JOIN benefit.member m ON m.member_id = s.member_id
+            WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)
+            """
+    }
+
+    /// Whether the campaign has served or waitlisted anyone in the cycle
+    /// (`benefit.served_member`).
+    static func cycleServed(campaignID: Int, cycle: String) -> PostgresQuery {
+        "SELECT EXISTS (\(subquery: servedAnyone(campaignID: campaignID, cycle: cycle)))"
+    }
+
+    private static func servedAnyone(campaignID: Int, cycle: String) -> PostgresQuery {
+        "SELECT 1 FROM benefit.served_member s WHERE s.campaign_id = \(campaignID) AND s.cycle = \(cycle)"
     }
 
     /// A condition on the roster row `m`: the member is still a member on

@@ -5,9 +5,10 @@ import PostgresClient
 /// The statements over `benefit.member` that choose and rank a recuperation
 /// run's members.
 ///
-/// They run in the planning job's fenced transaction, through the engine's
-/// fan-out, which says how many members the population ranked: the plan is
-/// made from that count. The roster never comes into memory.
+/// They run in the planning job's fenced transaction: ``rank(_:)`` in the
+/// program's `prepare`, then the engine's fan-out cuts ``ranked`` into batches
+/// and says how many members it ranked: the plan is made from that count. The
+/// roster never comes into memory.
 enum RankingQueries {
     /// What the eligibility and ranking of one run depend on.
     struct Scope: Sendable {
@@ -18,6 +19,9 @@ enum RankingQueries {
         /// The run's fire date: members who left on or before it are not eligible.
         let referenceDate: CalendarDate
         let parameters: RecuperationParameters
+        /// Whether the campaign has served anyone in the cycle, asked in the
+        /// planning transaction (``ProgramQueries/cycleServed(campaignID:cycle:)``).
+        let cycleServed: Bool
     }
 
     /// A member's full years of service on 1 January of the cycle's year `Y` (0
@@ -44,7 +48,7 @@ enum RankingQueries {
     /// minimum, so no hire date is needed), no trip within `notWithinYears` of
     /// the cycle's year (0: no limit), and not yet placed or waitlisted by this
     /// campaign in this cycle (so a second run in the cycle ranks only members
-    /// the first did not reach: ``ProgramQueries/unserved(_:_:campaignID:cycle:)``).
+    /// the first did not reach: ``ProgramQueries/unserved(_:_:campaignID:cycle:served:)``).
     static func eligible(_ scope: Scope) -> PostgresQuery {
         let parameters = scope.parameters
         let candidates: PostgresQuery = """
@@ -59,11 +63,33 @@ enum RankingQueries {
             m.member_id, m.frontline, m.model_worker, \(scope.year) - m.last_recuperation_year AS years_since_last,
             \(subquery: serviceYears(scope)) AS service_years
             """
-        return ProgramQueries.unserved(columns, candidates, campaignID: scope.campaignID, cycle: scope.cycle)
+        return ProgramQueries.unserved(columns, candidates, campaignID: scope.campaignID, cycle: scope.cycle, served: scope.cycleServed)
     }
 
-    /// Run by the planning job (through the engine's fan-out): the population,
-    /// ranked by `rankBy`, then by the seeded draw
+    /// Run by the planning job in `prepare`: ranks the population into
+    /// `pg_temp.recuperation_ranking` (`member_id, rank`), a table of the planning
+    /// transaction's own, dropped at its end, commit or rollback.
+    ///
+    /// A statement of its own so that it reads and sorts on every core: the
+    /// engine's fan-out writes (the batches), and PostgreSQL plans a statement
+    /// that writes without parallel workers, while ranking is most of the
+    /// planning's time here (the criteria and the seeded draw for every eligible
+    /// member, and the sort). At 4,300,000 members the planning took 14.3 and
+    /// 15.0 s this way against 19.8 and 19.2 s in the fan-out (BENCHMARKS.md,
+    /// 2026-12-07). The cycle's served members are taken away in one branch of
+    /// ``ProgramQueries/unserved(_:_:campaignID:cycle:served:)``: the statement
+    /// with both branches behind one-time tests gets no parallel plan.
+    ///
+    /// The workers' login needs the database's TEMPORARY privilege, which
+    /// PostgreSQL grants to PUBLIC (docs/operations.md).
+    static func rank(_ scope: Scope) -> PostgresQuery {
+        "CREATE TEMPORARY TABLE recuperation_ranking ON COMMIT DROP AS \(subquery: population(scope))"
+    }
+
+    /// Run by the planning job through the engine's fan-out, after ``rank(_:)``: the ranked population.
+    static let ranked: PostgresQuery = "SELECT member_id, rank FROM pg_temp.recuperation_ranking"
+
+    /// The population, ranked by `rankBy`, then by the seeded draw
     /// `md5(seed::text || ':' || member_id)`, then by `member_id`, both in "C"
     /// (byte) order so the ranking does not depend on the database's collation.
     ///
@@ -73,14 +99,14 @@ enum RankingQueries {
     /// - `frontline`, `modelWorker`: 1 for true, 0 for false;
     /// - `yearsSinceLast`: `Y - last_recuperation_year`, never gone above anyone;
     /// - `serviceYears`: full years to 1 January, no hire date below anyone.
-    static func population(_ scope: Scope) -> PostgresQuery {
+    private static func population(_ scope: Scope) -> PostgresQuery {
         let rankBy = scope.parameters.rankBy.map(\.rawValue)
         let slots = (0..<RankCriterion.allCases.count).map { $0 < rankBy.count ? rankBy[$0] : nil }
         return """
             SELECT e.member_id, row_number() OVER (ORDER BY
                        \(subquery: key(slots[0])) DESC, \(subquery: key(slots[1])) DESC,
                        \(subquery: key(slots[2])) DESC, \(subquery: key(slots[3])) DESC,
-                       md5(\(scope.parameters.seed)::text || ':' || e.member_id) COLLATE "C", e.member_id COLLATE "C")
+                       md5(\(scope.parameters.seed)::text || ':' || e.member_id) COLLATE "C", e.member_id COLLATE "C") AS rank
             FROM (\(subquery: eligible(scope))) AS e
             """
     }

@@ -26,8 +26,8 @@ import PostgresClient
 /// its members (``PlacementPlan``): walking the sessions in
 /// file order, each takes the next ranks, as many as it has free places. The
 /// plan goes to `benefit.recuperation_plan` and its places to the sessions'
-/// `places_taken`, in the planning job's fenced transaction. The population
-/// ranks members in SQL (``RankingQueries``). Each batch (``execute(_:on:)``)
+/// `places_taken`, in the planning job's fenced transaction. `prepare` ranks
+/// the population in SQL (``RankingQueries``), on every core. Each batch (``execute(_:on:)``)
 /// then places its members in the seats the plan fixes for their ranks and
 /// waitlists the ranks past the last place. So:
 /// - the placement is that of placing members one by one in rank order, each
@@ -58,10 +58,13 @@ public struct RecuperationProgram: BenefitProgram {
 
     /// Opens the cycle's sessions and locks them before the population is read,
     /// so a second planner of the cycle waits here (and then starts over on the
-    /// first one's places) before ranking anyone.
+    /// first one's places) before ranking anyone. Then ranks the population
+    /// (``RankingQueries/rank(_:)``), which ``population(_:)`` hands to the fan-out.
     public func prepare(_ run: RunContext, on transaction: PostgresConnection) async throws {
         try await transaction.query(SessionQueries.open(runID: run.runID))
         try await transaction.query(SessionQueries.lockToPlan(campaignID: run.campaignID, cycle: run.cycle))
+        let served = try await transaction.query(ProgramQueries.cycleServed(campaignID: run.campaignID, cycle: run.cycle)).single(Bool.self)
+        try await transaction.query(RankingQueries.rank(try Self.scope(of: run, cycleServed: served)))
     }
 
     /// Plans the ranked members into the sessions' free places, from the count
@@ -76,8 +79,9 @@ public struct RecuperationProgram: BenefitProgram {
         }
     }
 
+    /// The members ``prepare(_:on:)`` ranked.
     public func population(_ run: RunContext) throws -> PostgresQuery {
-        RankingQueries.population(try Self.scope(of: run))
+        RankingQueries.ranked
     }
 
     public func execute(_ batch: RunBatch, on transaction: PostgresConnection) async throws -> BatchOutcome {
@@ -90,8 +94,9 @@ public struct RecuperationProgram: BenefitProgram {
         try CampaignValueReader.readStored(run.parameters, campaign: run.campaign, program: name) { $0.recuperationParameters($1) }
     }
 
-    static func scope(of run: RunContext) throws -> RankingQueries.Scope {
+    static func scope(of run: RunContext, cycleServed: Bool) throws -> RankingQueries.Scope {
         RankingQueries.Scope(
-            campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, referenceDate: run.fireDate, parameters: try parameters(of: run))
+            campaignID: run.campaignID, cycle: run.cycle, year: run.fireYear, referenceDate: run.fireDate, parameters: try parameters(of: run),
+            cycleServed: cycleServed)
     }
 }
