@@ -27,9 +27,9 @@ import PostgresClient
 /// file order, each takes the next ranks, as many as it has free places. The
 /// plan goes to `benefit.recuperation_plan` and its places to the sessions'
 /// `places_taken`, in the planning job's fenced transaction. `prepare` ranks
-/// the population in SQL (``RankingQueries``), on every core. Each batch (``execute(_:on:)``)
-/// then places its members in the seats the plan fixes for their ranks and
-/// waitlists the ranks past the last place. So:
+/// the population in SQL (``RankingQueries``), on every core. Each batch
+/// (``execute(_:on:)``) then places its members in the seats the plan fixes for
+/// their ranks and waitlists the ranks past the last place. So:
 /// - the placement is that of placing members one by one in rank order, each
 ///   into the first session with a free place, whatever the number of workers
 ///   and whatever crashed: ranks are fixed when the run plans, each rank's seat
