@@ -21,7 +21,8 @@ enum RunBatchQueries {
     /// the rank of `member_ids[i]`. They are in member order because the rows
     /// reach the aggregates sorted (an ORDER BY in each aggregate sorted every
     /// batch again, a second of the fan-out at 4,300,000 members); that order
-    /// is for locality only, nothing reads it.
+    /// is for locality only, nothing reads it. The server compresses them with
+    /// lz4 where it has it (migrations/0041_run_batch_lz4.sql).
     static func plan(runID: Int, population: PostgresQuery, batchSize: Int) -> PostgresQuery {
         """
         WITH planned AS (

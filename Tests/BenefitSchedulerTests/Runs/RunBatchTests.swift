@@ -42,6 +42,15 @@ struct RunBatchTests {
             let given = try await pool.query("SELECT count(*), count(*) FILTER (WHERE 'S-' || rank = member_id) FROM test_rank")
                 .single((Int, Int).self)
             #expect(given == (1000, 1000))
+
+            // The full batches' member arrays are stored compressed, with lz4 where the server has it (0041).
+            let lz4 = try await pool.query("""
+                SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'
+                """).single(Bool.self)
+            let compressions = try await pool.query("""
+                SELECT pg_column_compression(member_ids) FROM benefit.run_batch WHERE run_id = \(runID) AND members = 300 ORDER BY batch
+                """).decode(String.self)
+            #expect(compressions == Array(repeating: lz4 ? "lz4" : "pglz", count: 3))
         }
     }
 
