@@ -86,6 +86,30 @@ struct TransactionPoolingTests {
         }
     }
 
+    @Test("a temporary table dropped at commit serves its own transaction behind PgBouncer, and two clients sharing one server session both make theirs")
+    func temporaryTablesWithinATransaction() async throws {
+        try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
+            let routed = bouncer.route(login)
+            let first = try await PostgresConnection.connect(to: routed)
+            let second = try await PostgresConnection.connect(to: routed)
+            // As a recuperation run's planning ranks its members: made, read and dropped in one transaction.
+            for value in 1...3 {
+                for (index, connection) in [first, second].enumerated() {
+                    let rows = value * 10 + index
+                    let counted = try await connection.transaction { transaction in
+                        try await transaction.query("""
+                            CREATE TEMPORARY TABLE ranking ON COMMIT DROP AS SELECT g AS rank FROM generate_series(1, \(rows)) AS g
+                            """)
+                        return try await transaction.query("SELECT count(*) FROM pg_temp.ranking").single(Int.self)
+                    }
+                    #expect(counted == rows)
+                }
+            }
+            #expect(try await first.query("SELECT to_regclass('pg_temp.ranking') IS NULL").single(Bool.self))
+            #expect(try await bouncer.show(.servers).filter { $0["user"] == login.parameter("user") }.count == 1)
+        }
+    }
+
     @Test("a connection that sends its session settings at connect is refused by PgBouncer, and the error says why")
     func directSettingsAreRefused() async throws {
         try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
