@@ -34,14 +34,22 @@ struct TransactionPoolingTests {
         }
     }
 
+    /// Two clients of the hostile login through a PgBouncer that lends it one
+    /// server session: whatever one leaves on that session, the other meets.
+    static func withTwoClientsOnOneSession(
+        _ body: (_ first: PostgresConnection, _ second: PostgresConnection, _ login: PostgresConfiguration, _ bouncer: PgBouncer) async throws -> Void
+    ) async throws {
+        try await withHostileLogin(poolSize: 1) { login, bouncer in
+            let routed = bouncer.route(login)
+            try await body(try await PostgresConnection.connect(to: routed), try await PostgresConnection.connect(to: routed), login, bouncer)
+        }
+    }
+
     @Test("each pooled connection reads UTC and ISO dates on whatever server session it lands, while another client sets the session otherwise")
     func settingsFollowEveryClient() async throws {
-        try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
-            let routed = bouncer.route(login)
-            let first = try await PostgresConnection.connect(to: routed)
-            let second = try await PostgresConnection.connect(to: routed)
+        try await Self.withTwoClientsOnOneSession { first, second, login, bouncer in
             // A client of the same pool that wants its dates otherwise, set at session level.
-            let other = try await PostgresConnection.connect(to: routed)
+            let other = try await PostgresConnection.connect(to: bouncer.route(login))
             try await other.query("SET DateStyle = 'SQL, DMY'")
 
             let noonLastDay = try Date("2029-12-31T12:00:00Z", strategy: .iso8601)
@@ -70,10 +78,7 @@ struct TransactionPoolingTests {
 
     @Test("prepared queries run behind PgBouncer unprepared: two clients sharing one server session both run theirs")
     func preparedQueriesAreNotPrepared() async throws {
-        try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
-            let routed = bouncer.route(login)
-            let first = try await PostgresConnection.connect(to: routed)
-            let second = try await PostgresConnection.connect(to: routed)
+        try await Self.withTwoClientsOnOneSession { first, second, _, _ async throws in
             // Prepared, both would name theirs benefit_1 on the one server session:
             // the second would fail with 42P05 (already exists).
             for value in 1...3 {
@@ -88,10 +93,7 @@ struct TransactionPoolingTests {
 
     @Test("a temporary table dropped at commit serves its own transaction behind PgBouncer, and two clients sharing one server session both make theirs")
     func temporaryTablesWithinATransaction() async throws {
-        try await Self.withHostileLogin(poolSize: 1) { login, bouncer in
-            let routed = bouncer.route(login)
-            let first = try await PostgresConnection.connect(to: routed)
-            let second = try await PostgresConnection.connect(to: routed)
+        try await Self.withTwoClientsOnOneSession { first, second, login, bouncer in
             // As a recuperation run's planning ranks its members: made, read and dropped in one transaction.
             for value in 1...3 {
                 for (index, connection) in [first, second].enumerated() {
