@@ -40,7 +40,7 @@ public final class PostgresPool: Sendable {
     }
 
     private enum Step {
-        case check(PostgresConnection)
+        case idle(PostgresConnection)
         case open
         case wait
         case closed
@@ -54,32 +54,39 @@ public final class PostgresPool: Sendable {
     }
 
     /// Lends a connection to `body` and takes it back afterwards.
+    ///
+    /// `body` runs on the connection's own thread, with the checks before and
+    /// after it (``PostgresConnection/lend(checkingFirst:_:)``): its statements
+    /// on the connection cost no thread hop each.
     @discardableResult
     public func withConnection<Result: Sendable>(
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: nonisolated(nonsending) @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let connection = try await lease()
-        // A task cancelled while it holds the connection (a worker shutting down, an
-        // operator's Ctrl-C) cancels the statement it waits for: a statement blocked
-        // on a lock or running long does not hold the task. The cancel request may
-        // arrive after the statement ended, so such a connection is not lent again.
-        // A server that does not answer the cancel (hung, or cut off by a network
-        // that holds the connection open) would hold the task until TCP gives up, or
-        // for good: the connection is cut if the body has not returned by then.
-        let watch = CancelWatch()
-        do {
-            let result = try await withTaskCancellationHandler {
-                try await body(connection)
+        while true {
+            let (connection, fresh) = try await lease()
+            // A task cancelled while it holds the connection (a worker shutting down, an
+            // operator's Ctrl-C) cancels the statement it waits for: a statement blocked
+            // on a lock or running long does not hold the task. The cancel request may
+            // arrive after the statement ended, so such a connection is not lent again.
+            // A server that does not answer the cancel (hung, or cut off by a network
+            // that holds the connection open) would hold the task until TCP gives up, or
+            // for good: the connection is cut if the body has not returned by then.
+            let watch = CancelWatch()
+            let loan = await withTaskCancellationHandler {
+                // One that waited idle may have broken meanwhile (a server restart).
+                await connection.lend(checkingFirst: !fresh, body)
             } onCancel: {
                 watch.cancel(connection, cutAfter: Self.cancelAnswerLimit)
             }
             watch.bodyReturned()
-            await giveBack(connection, discard: watch.wasCancelled)
-            return result
-        } catch {
-            watch.bodyReturned()
-            await giveBack(connection, discard: watch.wasCancelled)
-            throw error
+            switch loan {
+            case .refused:
+                logger.debug("discarding a broken pooled connection")
+                discardSlot(broken: true)
+            case .returned(let result, let reusable):
+                giveBack(connection, reusable: reusable, discard: watch.wasCancelled)
+                return try result.get()
+            }
         }
     }
 
@@ -93,7 +100,7 @@ public final class PostgresPool: Sendable {
     public func transaction<Result: Sendable>(
         isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 1,
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: nonisolated(nonsending) @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withConnection { connection in
             try await connection.transaction(isolation: isolation, maxAttempts: maxAttempts, body)
@@ -140,32 +147,31 @@ public final class PostgresPool: Sendable {
 
     // MARK: Leasing
 
-    private func lease() async throws -> PostgresConnection {
-        while true {
-            try Task.checkCancellation()
-            let step: Step = state.withLock { state in
-                if state.closed { return .closed }
-                if let connection = state.idle.popLast() { return .check(connection) }
-                if state.open < maxConnections {
-                    state.open += 1
-                    return .open
-                }
-                return .wait
+    /// A connection to lend, and whether it is `fresh`: just opened, or handed
+    /// over by a give-back that checked it. One taken from the idle list is not,
+    /// and is checked as it is lent.
+    private func lease() async throws -> (connection: PostgresConnection, fresh: Bool) {
+        try Task.checkCancellation()
+        let step: Step = state.withLock { state in
+            if state.closed { return .closed }
+            if let connection = state.idle.popLast() { return .idle(connection) }
+            if state.open < maxConnections {
+                state.open += 1
+                return .open
             }
-            switch step {
-            case .closed:
-                throw PostgresError(code: .connectionClosed, message: "the connection pool is closed")
-            case .check(let connection):
-                if await connection.isReusable() { return connection }
-                logger.debug("discarding a broken pooled connection")
-                discardSlot(broken: true)
-            case .open:
-                return try await openConnection()
-            case .wait:
-                switch try await waitForGrant() {
-                case .connection(let connection): return connection
-                case .openSlot: return try await openConnection()
-                }
+            return .wait
+        }
+        switch step {
+        case .closed:
+            throw PostgresError(code: .connectionClosed, message: "the connection pool is closed")
+        case .idle(let connection):
+            return (connection, false)
+        case .open:
+            return (try await openConnection(), true)
+        case .wait:
+            switch try await waitForGrant() {
+            case .connection(let connection): return (connection, true)
+            case .openSlot: return (try await openConnection(), true)
             }
         }
     }
@@ -213,13 +219,15 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func giveBack(_ connection: PostgresConnection, discard: Bool = false) async {
+    /// Takes back a lent connection: `reusable` is what its loan found after the
+    /// body; `discard` closes it whole (its task was cancelled).
+    private func giveBack(_ connection: PostgresConnection, reusable: Bool, discard: Bool) {
         if discard {
             // Its task was cancelled: closed whole, not broken.
             discardSlot()
             return
         }
-        guard await connection.isReusable() else {
+        guard reusable else {
             logger.debug("closing a connection returned broken or inside a transaction")
             discardSlot(broken: true)
             return

@@ -14,11 +14,15 @@ extension PostgresConnection {
     /// 40001, 40P01), including one raised by COMMIT, rolls back and runs `body`
     /// again after a short jittered pause. Only opt in when `body` has no effect
     /// outside the database, since it may run more than once.
+    ///
+    /// It and `body` run where the caller runs: lent by a pool, on the
+    /// connection's own thread (``PostgresPool/withConnection(_:)``), so BEGIN,
+    /// the body's statements and COMMIT cost no thread hop each.
     @discardableResult
-    public nonisolated func transaction<Result: Sendable>(
+    public nonisolated(nonsending) func transaction<Result: Sendable>(
         isolation: IsolationLevel = .readCommitted,
         maxAttempts: Int = 1,
-        _ body: @Sendable (PostgresConnection) async throws -> Result
+        _ body: nonisolated(nonsending) @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         var attempt = 1
         while true {

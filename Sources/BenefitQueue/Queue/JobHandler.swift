@@ -49,7 +49,9 @@ public struct JobContext: Sendable {
 
     /// Runs `effects` in the transaction that completes the job, which commits
     /// only if this attempt still holds the job's lease; otherwise throws
-    /// ``LeaseLost`` and nothing is written. Once per attempt.
+    /// ``LeaseLost`` and nothing is written. Once per attempt. `effects` runs on
+    /// the commit's connection's own thread, as any body a pool lends a
+    /// connection to (``PostgresPool/withConnection(_:)``).
     ///
     /// - Parameter isolation: `.repeatableRead` when `effects` must read the
     ///   database as of one moment (a plan made from counts it then reads); the commit
@@ -57,7 +59,7 @@ public struct JobContext: Sendable {
     ///   serialise.
     @discardableResult
     public func commit<Result: Sendable>(
-        isolation: IsolationLevel = .readCommitted, _ effects: @Sendable (PostgresConnection) async throws -> Result
+        isolation: IsolationLevel = .readCommitted, _ effects: nonisolated(nonsending) @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         // This worker already gave the lease up (its deadline passed, or a heartbeat
         // did not find it): write nothing, whatever the database would say.

@@ -66,7 +66,7 @@ extension JobQueue {
     /// Throws ``LeaseLost`` (and records the attempt as fenced) otherwise.
     public func commit<Result: Sendable>(
         _ lease: LeaseKey, isolation: IsolationLevel = .readCommitted,
-        _ effects: @Sendable (PostgresConnection) async throws -> Result
+        _ effects: nonisolated(nonsending) @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         // Under a snapshot isolation the commit may fail to serialise (a writer
         // changed a row it locks after its snapshot): tried again from the start.

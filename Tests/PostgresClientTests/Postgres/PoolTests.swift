@@ -1,7 +1,7 @@
 import BenefitCore
 import BenefitTestSupport
 import Foundation
-import PostgresClient
+@testable import PostgresClient
 import Testing
 
 @Suite("Connection pool")
@@ -76,6 +76,56 @@ struct PoolTests {
             #expect(answered && result == 42, "no successful query within 30 s (\(failures) connection failures)")
             let after = try await pool.withConnection { $0.backendPID }
             #expect(after != before)
+        }
+    }
+
+    @Test("a pooled connection that broke while idle is not lent: the body runs on a new one, without an error")
+    func brokenIdleConnectionIsNotLent() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            let idle = try await pool.withConnection { $0 }
+            // Its socket is shut, as a network cut or a server gone would leave it.
+            idle.cutConnection()
+            let (pid, answer) = try await pool.withConnection { connection in
+                (connection.backendPID, try await connection.query("SELECT 41 + 1").single(Int.self))
+            }
+            #expect(answer == 42)
+            #expect(pid != idle.backendPID)
+            #expect(pool.openConnections == 1)
+        }
+    }
+
+    @Test("a connection given back inside a transaction is closed, not lent again")
+    func connectionLeftInTransactionIsClosed() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            let leftOpen = try await pool.withConnection { connection in
+                try await connection.query("BEGIN")
+                return connection.backendPID
+            }
+            let (pid, inTransaction) = try await pool.withConnection { connection in
+                (connection.backendPID, await connection.inTransaction)
+            }
+            #expect(pid != leftOpen)
+            #expect(!inTransaction)
+            // Its server session, and the transaction it held open, are gone.
+            #expect(try await eventually {
+                try await pool.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(Int(leftOpen))").single(Int.self) == 0
+            })
+        }
+    }
+
+    @Test("a body the pool lends a connection to, and a transaction's body, run isolated to that connection")
+    func bodiesRunOnTheConnection() async throws {
+        try await TestDatabase.withFresh { configuration in
+            let pool = PostgresPool(configuration: configuration, maxConnections: 1)
+            let lent = try await pool.withConnection { connection in (#isolation).map { $0 === connection } ?? false }
+            let inTransaction = try await pool.transaction { connection in
+                try await connection.query("SELECT 1")
+                return (#isolation).map { $0 === connection } ?? false
+            }
+            #expect(lent)
+            #expect(inTransaction)
         }
     }
 }
