@@ -10,6 +10,12 @@ import Synchronization
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
+        discussion: """
+            The queue, claim, campaign and prune reports begin with the server's \
+            version and the machine (processors, their model, memory): two machines \
+            of the same size can differ by half in every figure, so compare figures \
+            only from one machine, taken in one sitting.
+            """,
         subcommands: [Client.self, Queue.self, Claim.self, CampaignRun.self, ConsolePages.self, Prune.self]
     )
 
@@ -116,6 +122,7 @@ struct Bench: AsyncParsableCommand {
             let throughput = report.throughput
             let pickup = report.pickup
             print("PostgreSQL       ", report.serverVersion)
+            print("machine          ", report.machine.description)
             print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples, metrics \(parameters.metrics ? "on" : "off")")
             print("enqueue (bulk)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
             print("throughput       ", String(
@@ -198,6 +205,7 @@ struct Bench: AsyncParsableCommand {
             }
             if json { return print(try TextTable.json(report)) }
             print("PostgreSQL       ", report.serverVersion)
+            print("machine          ", report.machine.description)
             print("parameters       ", "\(report.program.rawValue), \(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)\(report.analyzedFirst ? ", ANALYZE before the trigger" : "")")
             print("roster file      ", String(format: "%.1f s (generated and written as CSV, before the import)", report.rosterFileSeconds))
             print("roster import    ", String(format: "%.1f s (%.0f members/s)", report.importSeconds, Double(report.members) / report.importSeconds))
@@ -307,6 +315,7 @@ struct Bench: AsyncParsableCommand {
             let report = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
             if json { return print(try TextTable.json(report)) }
             print("PostgreSQL       ", report.serverVersion)
+            print("machine          ", report.machine.description)
             print(TextTable.render(
                 header: ["QUEUED", "CLAIM P50 MS", "CLAIM P99 MS", "COMPLETE P50 MS", "COMPLETE P99 MS"],
                 rows: report.backlogs.map { backlog in
@@ -370,6 +379,7 @@ struct Bench: AsyncParsableCommand {
                        claims.claimP50Milliseconds, claims.claimP99Milliseconds, claims.completeP50Milliseconds, claims.completeP99Milliseconds)
             }
             print("PostgreSQL        ", report.serverVersion)
+            print("machine           ", report.machine.description)
             print("history           ", "\(report.jobs) finished jobs, one attempt each")
             print("sizes before      ", size(report.before))
             print("claims before     ", claims(report.claimsBefore))

@@ -50,6 +50,7 @@ struct BenchCommandTests {
         let handler = report.pickup.commitToHandler
         #expect(handler.p50 > 0 && handler.p50 <= handler.p90 && handler.p90 <= handler.p99 && handler.p99 <= handler.max)
         #expect(report.pickup.p50Milliseconds > 0)
+        #expect(report.machine == BenchMachine.current())
     }
 
     @Test("bench claim times claims at each backlog, smallest first; a backlog too small for the rounds is a usage error")
@@ -62,6 +63,14 @@ struct BenchCommandTests {
         let report = try JSONDecoder().decode(ClaimBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
         #expect(report.backlogs.map(\.queued) == [200, 500])
         #expect(report.backlogs.allSatisfy { $0.times.claimP50Milliseconds > 0 && $0.times.claimP50Milliseconds <= $0.times.claimP99Milliseconds })
+        #expect(report.machine == BenchMachine.current())
+        // As lines: the server and the machine first, then the table.
+        let lines = try await BenefitProcess.run(
+            ["bench", "claim", "--backlog", "100", "--rounds", "10", "--limit", "5", "--log-level", "warning"], environment: environment)
+        try #require(lines.exitCode == 0, "\(lines.standardError)")
+        let header = lines.standardOutput.split(separator: "\n").prefix(2).map(String.init)
+        #expect(header.first?.hasPrefix("PostgreSQL ") == true, "\(lines.standardOutput)")
+        #expect(header.last == "machine           \(BenchMachine.current().description)", "\(lines.standardOutput)")
         let small = try await BenefitProcess.run(["bench", "claim", "--backlog", "100", "--rounds", "100", "--limit", "10"], environment: environment)
         #expect(small.exitCode == 64)
         #expect(small.standardError.contains("--backlog: each backlog must hold the 1000 jobs"), "\(small.standardError)")
@@ -83,5 +92,6 @@ struct BenchCommandTests {
         // Peaks in bytes: a Swift process holds some megabytes, and under a gigabyte here.
         #expect((4_000_000..<1_000_000_000).contains(report.importPeakBytes), "\(report.importPeakBytes)")
         #expect((4_000_000..<1_000_000_000).contains(report.workerPeakBytes), "\(report.workerPeakBytes)")
+        #expect(report.machine == BenchMachine.current())
     }
 }

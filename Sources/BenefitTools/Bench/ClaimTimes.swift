@@ -71,6 +71,7 @@ public struct ClaimBenchmark: Sendable {
 
     public struct Report: Sendable, Codable {
         public var serverVersion: String
+        public var machine: BenchMachine
         public var rounds: Int
         public var limit: Int
         public var backlogs: [Backlog]
@@ -86,7 +87,7 @@ public struct ClaimBenchmark: Sendable {
                 logger.info("timing claims with \(queued) jobs queued")
                 measured.append(Backlog(queued: queued, times: try await ClaimTimes.measure(queued: queued, rounds: rounds, limit: limit, on: pool)))
             }
-            return Report(serverVersion: version, rounds: rounds, limit: limit, backlogs: measured)
+            return Report(serverVersion: version, machine: .current(), rounds: rounds, limit: limit, backlogs: measured)
         }
     }
 }

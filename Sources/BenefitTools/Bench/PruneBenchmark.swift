@@ -42,6 +42,7 @@ public struct PruneBenchmark: Sendable {
 
     public struct Report: Sendable, Codable {
         public var serverVersion: String
+        public var machine: BenchMachine
         public var jobs: Int
         public var before: Sizes
         public var claimsBefore: ClaimTimes
@@ -85,7 +86,7 @@ public struct PruneBenchmark: Sendable {
             try await pool.query("VACUUM benefit.job")
             try await pool.query("VACUUM benefit.job_attempt")
             return Report(
-                serverVersion: version, jobs: jobs, before: before, claimsBefore: claimsBefore,
+                serverVersion: version, machine: .current(), jobs: jobs, before: before, claimsBefore: claimsBefore,
                 partitionsDropped: dropped.map(\.name), attemptsDropped: dropped.reduce(0) { $0 + $1.attempts },
                 dropSeconds: dropTime.seconds, jobsDeleted: deleted.jobs, attemptsDeleted: deleted.attempts,
                 deleteSeconds: deleteTime.seconds, after: after, claimsAfter: claimsAfter, afterVacuum: try await sizes(pool))

@@ -118,6 +118,7 @@ public struct QueueBenchmark: Sendable {
         }
         /// `SHOW server_version`.
         public var serverVersion: String
+        public var machine: BenchMachine
         public var parameters: Parameters
         public var enqueue: Enqueue
         public var throughput: Throughput
@@ -160,7 +161,7 @@ public struct QueueBenchmark: Sendable {
             return (throughput, pickup)
         }
         return Report(
-            serverVersion: serverVersion,
+            serverVersion: serverVersion, machine: .current(),
             parameters: .init(jobs: jobs, workers: workers, concurrency: concurrency, latencySamples: latencySamples, metrics: metrics),
             enqueue: .init(jobs: jobs, seconds: enqueueSeconds, jobsPerSecond: Double(jobs) / enqueueSeconds),
             throughput: throughput, pickup: pickup)

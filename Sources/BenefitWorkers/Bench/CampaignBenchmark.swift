@@ -56,6 +56,7 @@ public struct CampaignBenchmark: Sendable {
     /// The figures; times in seconds.
     public struct Report: Sendable, Codable {
         public var serverVersion: String
+        public var machine: BenchMachine
         public var program: Program
         public var analyzedFirst: Bool
         public var members: Int
@@ -231,7 +232,7 @@ public struct CampaignBenchmark: Sendable {
             """).single((Int, Int, Int, Int, Decimal, Double, Double?, Double?).self)
         try await afterRun?(pool, runID)
         return Report(
-            serverVersion: serverVersion, program: program, analyzedFirst: analyzeFirst, members: members, workers: workers,
+            serverVersion: serverVersion, machine: .current(), program: program, analyzedFirst: analyzeFirst, members: members, workers: workers,
             concurrency: concurrency, batchSize: batchSize, rosterFileSeconds: rosterFileSeconds, importSeconds: importSeconds, eligible: figures.0, batches: figures.1,
             served: figures.2, waitlisted: figures.3, amount: figures.4, runSeconds: figures.5, planningSeconds: figures.6 ?? 0,
             batchSeconds: figures.7 ?? 0, membersPerSecond: figures.5 > 0 ? Double(figures.0) / figures.5 : 0,
