@@ -4,7 +4,7 @@ import Foundation
 /// same size can differ by half in every figure (BENCHMARKS.md, 2026-12-07), so
 /// figures are compared only when their machine lines match.
 public struct BenchMachine: Sendable, Codable, Equatable {
-    /// Processors this process may run on.
+    /// Processors active for this process (`ProcessInfo.activeProcessorCount`).
     public var processors: Int
     /// The processor's model as the system names it (`model name` in
     /// `/proc/cpuinfo`), or nil where it does not say.
