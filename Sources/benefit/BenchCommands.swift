@@ -11,10 +11,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure throughput against a real PostgreSQL and print the figures.",
         discussion: """
-            The queue, claim, campaign and prune reports begin with the server's \
-            version and the machine (processors, their model, memory): two machines \
-            of the same size can differ by half in every figure, so compare figures \
-            only from one machine, taken in one sitting.
+            Every report begins with the server's version and the machine (processors, \
+            their model, memory): two machines of the same size can differ by half in \
+            every figure, so compare figures only from one machine, taken in one sitting.
             """,
         subcommands: [Client.self, Queue.self, Claim.self, CampaignRun.self, ConsolePages.self, Prune.self]
     )
@@ -44,6 +43,8 @@ struct Bench: AsyncParsableCommand {
             benchmark.copyRows = copyRows
             let report = try await benchmark.run(on: db)
             if json { return print(try TextTable.json(report)) }
+            print("PostgreSQL       ", report.serverVersion)
+            print("machine          ", report.machine.description)
             print(TextTable.render(
                 header: ["WHAT", "ROWS", "SECONDS", "ROWS/S"],
                 rows: report.figures.map { figure in
@@ -243,6 +244,13 @@ struct Bench: AsyncParsableCommand {
         @Option(parsing: .unconditional, help: "Fetches of each page. (default: 20)", transform: OptionValues.wholeNumber(1...10_000))
         var requests = 20
 
+        /// What `--json` prints: each page's times, with the server and machine they came from.
+        struct Report: Codable {
+            var serverVersion: String
+            var machine: BenchMachine
+            var pages: [PageTimer.Timing]
+        }
+
         @Flag(help: "Print one JSON object instead of a table.")
         var json = false
 
@@ -256,12 +264,14 @@ struct Bench: AsyncParsableCommand {
                 let measured = try await PageTimer.time(paths: ["/", "/runs/\(runID)"], requests: requests, pool: pool, logger: logger)
                 timings.withLock { $0 = measured }
             }
-            _ = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
-            let measured = timings.withLock { $0 }
-            if json { return print(try TextTable.json(measured)) }
+            let campaign = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
+            let report = Report(serverVersion: campaign.serverVersion, machine: campaign.machine, pages: timings.withLock { $0 })
+            if json { return print(try TextTable.json(report)) }
+            print("PostgreSQL       ", report.serverVersion)
+            print("machine          ", report.machine.description)
             print(TextTable.render(
                 header: ["PAGE", "BYTES", "P50 MS", "P95 MS", "MAX MS"],
-                rows: measured.map { timing in
+                rows: report.pages.map { timing in
                     [timing.path, TextTable.grouped(timing.bytes), String(format: "%.1f", timing.percentile(0.5)),
                      String(format: "%.1f", timing.percentile(0.95)), String(format: "%.1f", timing.milliseconds.last ?? 0)]
                 }))

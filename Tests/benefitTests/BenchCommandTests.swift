@@ -94,4 +94,37 @@ struct BenchCommandTests {
         #expect((4_000_000..<1_000_000_000).contains(report.workerPeakBytes), "\(report.workerPeakBytes)")
         #expect(report.machine == BenchMachine.current())
     }
+    @Test("bench client times its four modes, each over the rows asked for, and names its server and machine first")
+    func benchClientTimesItsModes() async throws {
+        let environment = ["DATABASE_URL": try TestDatabase.server().secretConnectionString]
+        let outcome = try await BenefitProcess.run(
+            ["bench", "client", "--inserts", "30", "--copy-rows", "200", "--json", "--log-level", "warning"], environment: environment)
+        try #require(outcome.exitCode == 0, "\(outcome.standardError)")
+        let report = try JSONDecoder().decode(ClientBenchmark.Report.self, from: Data(outcome.standardOutput.utf8))
+        #expect(report.figures.map(\.name) == ["COPY", "insert, autocommit", "insert, one transaction", "insert, pipelined"])
+        #expect(report.figures.map(\.rows) == [200, 30, 30, 30])
+        #expect(report.figures.allSatisfy { $0.seconds > 0 })
+        #expect(report.machine == BenchMachine.current())
+        let lines = try await BenefitProcess.run(["bench", "client", "--inserts", "10", "--copy-rows", "10"], environment: environment)
+        try #require(lines.exitCode == 0, "\(lines.standardError)")
+        let header = lines.standardOutput.split(separator: "\n").prefix(2).map(String.init)
+        #expect(header.first?.hasPrefix("PostgreSQL ") == true, "\(lines.standardOutput)")
+        #expect(header.last == "machine           \(BenchMachine.current().description)", "\(lines.standardOutput)")
+    }
+
+    @Test("bench console serves the console over a run of real workers and times its two pages, under its server and machine")
+    func benchConsoleTimesItsPages() async throws {
+        let environment = ["DATABASE_URL": try TestDatabase.server().secretConnectionString]
+        let outcome = try await BenefitProcess.run(
+            ["bench", "console", "--members", "2000", "--requests", "3", "--log-level", "warning"], environment: environment)
+        try #require(outcome.exitCode == 0, "\(outcome.standardError)")
+        let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
+        try #require(lines.count == 5, "\(outcome.standardOutput)")
+        #expect(lines[0].hasPrefix("PostgreSQL "), "\(outcome.standardOutput)")
+        #expect(lines[1] == "machine           \(BenchMachine.current().description)", "\(outcome.standardOutput)")
+        // The table: its header, then the overview and the run's page, each answered with a page of its own.
+        #expect(lines[2].hasPrefix("PAGE"), "\(outcome.standardOutput)")
+        #expect(lines[3].hasPrefix("/ "), "\(outcome.standardOutput)")
+        #expect(lines[4].range(of: #"^/runs/\d+ +[1-9]"#, options: .regularExpression) != nil, "\(outcome.standardOutput)")
+    }
 }

@@ -14,7 +14,7 @@ public struct ClientBenchmark: Sendable {
 
     public init() {}
 
-    /// The figures, in seconds and rows per second.
+    /// The figures, in seconds and rows per second, with the server and machine they came from.
     public struct Report: Sendable, Codable {
         public struct Figure: Sendable, Codable {
             public let name: String
@@ -22,6 +22,8 @@ public struct ClientBenchmark: Sendable {
             public let seconds: Double
             public var rowsPerSecond: Double { Double(rows) / seconds }
         }
+        public var serverVersion: String
+        public var machine: BenchMachine
         public var figures: [Figure] = []
     }
 
@@ -29,7 +31,7 @@ public struct ClientBenchmark: Sendable {
         try await connection.query("""
             CREATE TEMP TABLE bench_effects (id bigint PRIMARY KEY, member_id text NOT NULL, amount numeric(12,2) NOT NULL)
             """)
-        var report = Report()
+        var report = Report(serverVersion: try await connection.query("SHOW server_version").single(String.self), machine: .current())
         let inserts = self.inserts
 
         report.figures.append(try await measure("COPY", rows: copyRows, on: connection) { connection in
