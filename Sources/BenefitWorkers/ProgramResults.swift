@@ -157,7 +157,7 @@ public struct ProgramResults: Sendable {
 
     /// Appointments per hospital and day in the run's cycle (every run of a cycle
     /// books the same hospitals' days), with each hospital's daily capacity: one
-    /// range of the appointments' (campaign, cycle, hospital, day, seat) key. A
+    /// range of the appointments' primary key (campaign, cycle, member). A
     /// cancelled appointment (0024) no longer takes its seat.
     static func hospitalDays(runID: Int, on pool: PostgresPool) async throws -> [HospitalDay] {
         try await pool.query("""

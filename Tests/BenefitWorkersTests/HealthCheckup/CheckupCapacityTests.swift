@@ -117,7 +117,13 @@ struct CheckupCapacityTests {
             for (seat, given, day, state) in attempts {
                 let error = await #expect(throws: PostgresError.self) { try await book(seat: seat, capacity: given, on: day) }
                 #expect(error?.sqlState == state, "seat \(seat) of \(given) on \(day): \(error?.description ?? "")")
+                if state == "23505" { #expect(error?.message.contains("appointment_seat_taken_once") == true, "\(error?.message ?? "")") }
             }
+            // The seat's key compares the day and the seat before the campaign and cycle, which every
+            // entry of a run shares (0042); its columns, and so the seats it holds once, are 0024's.
+            #expect(try await pool.query("SELECT pg_get_indexdef('benefit.appointment_seat_taken_once'::regclass)").single(String.self)
+                == "CREATE UNIQUE INDEX appointment_seat_taken_once ON benefit.appointment USING btree "
+                + "(appointment_date, seat_in_day, hospital, campaign_id, cycle) WHERE (cancelled_at IS NULL)")
             // Nor can the hospital's capacity be changed under its appointments: a cycle's capacities never change.
             let shrink = await #expect(throws: PostgresError.self) {
                 try await pool.query("UPDATE benefit.checkup_hospital SET daily_capacity = daily_capacity - 1")
