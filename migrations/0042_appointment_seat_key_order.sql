@@ -9,8 +9,8 @@
 -- same in every entry a run writes, before the day and the seat that tell
 -- entries apart. Writing 1,000,000 appointments in batches of 1,000
 -- neighbouring members into copies of the table (BENCHMARKS.md, 2026-12-07)
--- took 15.2-16.4 s with the key as it was, 12.1-13.2 s with the same columns,
--- the day and the seat first, and 6.3-6.8 s without the key.
+-- took 14.8-16.4 s with the key as it was, 12.1-13.6 s with the same
+-- columns, the day and the seat first, and 6.3-8.8 s without the key.
 --
 -- The same columns in that order hold the same seats once, for a run's
 -- writes, a move and a hand-written row alike. What read the index by its

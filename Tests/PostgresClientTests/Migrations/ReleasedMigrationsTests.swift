@@ -53,7 +53,7 @@ struct ReleasedMigrationsTests {
         39: "f2ecbf4430ea08a049809a65fc2975aea2f87887b6161553212e817a368b9fb5",
         40: "3992b7390efd9c6793553ca1bbb854ee2466f8a634229c13f17c03d1c792f126",
         41: "782651b781c5fce5ff007d7087be6c440d1fb77f5d70b0b2ec6b94a97a3f5feb",
-        42: "ca027feee42b004853a540ba8f9aff9c66a79bde69ece49feb736cd44296927f",
+        42: "bfef6fa481adee7a0827bcadf8a6da263cbb5825770a39dd2a48146d7698f1c2",
     ]
 
     @Test("a database migrated by this build records, for every released migration, the checksum it was released with")
