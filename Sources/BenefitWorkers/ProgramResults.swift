@@ -156,9 +156,10 @@ public struct ProgramResults: Sendable {
     }
 
     /// Appointments per hospital and day in the run's cycle (every run of a cycle
-    /// books the same hospitals' days), with each hospital's daily capacity: one
-    /// range of the appointments' primary key (campaign, cycle, member). A
-    /// cancelled appointment (0024) no longer takes its seat.
+    /// books the same hospitals' days), with each hospital's daily capacity: the
+    /// cycle's range of the appointments' primary key (campaign, cycle, member),
+    /// or a scan of the table where the cycle is most of it. A cancelled
+    /// appointment (0024) no longer takes its seat.
     static func hospitalDays(runID: Int, on pool: PostgresPool) async throws -> [HospitalDay] {
         try await pool.query("""
             SELECT a.hospital, a.appointment_date::text, count(*), max(a.daily_capacity)

@@ -94,6 +94,7 @@ struct BenchCommandTests {
         #expect((4_000_000..<1_000_000_000).contains(report.workerPeakBytes), "\(report.workerPeakBytes)")
         #expect(report.machine == BenchMachine.current())
     }
+
     @Test("bench client times its four modes, each over the rows asked for, and names its server and machine first")
     func benchClientTimesItsModes() async throws {
         let environment = ["DATABASE_URL": try TestDatabase.server().secretConnectionString]
