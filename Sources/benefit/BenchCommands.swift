@@ -18,6 +18,13 @@ struct Bench: AsyncParsableCommand {
         subcommands: [Client.self, Queue.self, Claim.self, CampaignRun.self, ConsolePages.self, Prune.self]
     )
 
+    /// The two lines every report begins with: the server's version and the
+    /// machine, their labels padded to the width of the report's other labels.
+    static func printServerAndMachine(_ serverVersion: String, _ machine: BenchMachine, labelWidth: Int = 17) {
+        print("PostgreSQL".padding(toLength: labelWidth, withPad: " ", startingAt: 0), serverVersion)
+        print("machine".padding(toLength: labelWidth, withPad: " ", startingAt: 0), machine.description)
+    }
+
     struct Client: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "client",
@@ -43,8 +50,7 @@ struct Bench: AsyncParsableCommand {
             benchmark.copyRows = copyRows
             let report = try await benchmark.run(on: db)
             if json { return print(try TextTable.json(report)) }
-            print("PostgreSQL       ", report.serverVersion)
-            print("machine          ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine)
             print(TextTable.render(
                 header: ["WHAT", "ROWS", "SECONDS", "ROWS/S"],
                 rows: report.figures.map { figure in
@@ -122,8 +128,7 @@ struct Bench: AsyncParsableCommand {
             let enqueue = report.enqueue
             let throughput = report.throughput
             let pickup = report.pickup
-            print("PostgreSQL       ", report.serverVersion)
-            print("machine          ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine)
             print("parameters       ", "\(parameters.jobs) jobs, \(parameters.workers) worker\(parameters.workers == 1 ? "" : "s"), concurrency \(parameters.concurrency), \(parameters.latencySamples) latency samples, metrics \(parameters.metrics ? "on" : "off")")
             print("enqueue (bulk)   ", String(format: "%ld jobs in %.3f s: %.0f jobs/s", enqueue.jobs, enqueue.seconds, enqueue.jobsPerSecond))
             print("throughput       ", String(
@@ -205,8 +210,7 @@ struct Bench: AsyncParsableCommand {
                 try await benchmark.run(server: configuration, logger: logger)
             }
             if json { return print(try TextTable.json(report)) }
-            print("PostgreSQL       ", report.serverVersion)
-            print("machine          ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine)
             print("parameters       ", "\(report.program.rawValue), \(TextTable.grouped(report.members)) members, \(report.workers) worker\(report.workers == 1 ? "" : "s"), concurrency \(report.concurrency), batches of \(report.batchSize)\(report.analyzedFirst ? ", ANALYZE before the trigger" : "")")
             print("roster file      ", String(format: "%.1f s (generated and written as CSV, before the import)", report.rosterFileSeconds))
             print("roster import    ", String(format: "%.1f s (%.0f members/s)", report.importSeconds, Double(report.members) / report.importSeconds))
@@ -267,8 +271,7 @@ struct Bench: AsyncParsableCommand {
             let campaign = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
             let report = Report(serverVersion: campaign.serverVersion, machine: campaign.machine, pages: timings.withLock { $0 })
             if json { return print(try TextTable.json(report)) }
-            print("PostgreSQL       ", report.serverVersion)
-            print("machine          ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine)
             print(TextTable.render(
                 header: ["PAGE", "BYTES", "P50 MS", "P95 MS", "MAX MS"],
                 rows: report.pages.map { timing in
@@ -324,8 +327,7 @@ struct Bench: AsyncParsableCommand {
             benchmark.limit = limit
             let report = try await Interruptible.run { [benchmark] in try await benchmark.run(server: configuration, logger: logger) }
             if json { return print(try TextTable.json(report)) }
-            print("PostgreSQL       ", report.serverVersion)
-            print("machine          ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine)
             print(TextTable.render(
                 header: ["QUEUED", "CLAIM P50 MS", "CLAIM P99 MS", "COMPLETE P50 MS", "COMPLETE P99 MS"],
                 rows: report.backlogs.map { backlog in
@@ -388,8 +390,7 @@ struct Bench: AsyncParsableCommand {
                 String(format: "claim of 10 p50 %.3f ms, p99 %.3f ms; completion of 10 p50 %.3f ms, p99 %.3f ms",
                        claims.claimP50Milliseconds, claims.claimP99Milliseconds, claims.completeP50Milliseconds, claims.completeP99Milliseconds)
             }
-            print("PostgreSQL        ", report.serverVersion)
-            print("machine           ", report.machine.description)
+            Bench.printServerAndMachine(report.serverVersion, report.machine, labelWidth: 18)
             print("history           ", "\(report.jobs) finished jobs, one attempt each")
             print("sizes before      ", size(report.before))
             print("claims before     ", claims(report.claimsBefore))
