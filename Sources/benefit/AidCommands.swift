@@ -26,7 +26,7 @@ struct Aid: AsyncParsableCommand {
 
     /// Options naming the campaign applications belong to.
     struct CampaignOption: ParsableArguments {
-        @Option(help: "The hardship-aid campaign whose categories and caps apply. (default: hardship-aid)")
+        @Option(help: "The hardship-aid campaign whose categories and caps apply.")
         var campaign: String = AidApplications.defaultCampaign
     }
 

@@ -177,7 +177,7 @@ struct Bench: AsyncParsableCommand {
 
         @OptionGroup var connection: ConnectionOptions
 
-        @Option(help: "The program: relief, checkup or recuperation. (default: relief)")
+        @Option(help: "The program: relief, checkup or recuperation.")
         var program = CampaignBenchmark.Program.relief
 
         @Flag(help: "Run ANALYZE benefit.member between the import and the trigger.")

@@ -59,7 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
     var database = "benefit_demo"
 
     @Option(help: ArgumentHelp(
-        "The folder for the campaigns' evaluation reports (made with mode 0700 if absent; CAMPAIGN.html files are replaced). (default: benefit-demo-reports)",
+        "The folder for the campaigns' evaluation reports (made with mode 0700 if absent; CAMPAIGN.html files are replaced).",
         valueName: "folder"))
     var reports = "benefit-demo-reports"
 

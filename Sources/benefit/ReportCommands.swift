@@ -37,7 +37,7 @@ struct Report: AsyncParsableCommand {
         @Option(help: "The cycle to evaluate (default: the campaign's latest cycle that has a run).")
         var cycle: String?
 
-        @Option(help: "text (aligned tables), csv (one file for spreadsheets) or html (one self-contained page). (default: text)")
+        @Option(help: "text (aligned tables), csv (one file for spreadsheets) or html (one self-contained page).")
         var format: CampaignEvaluation.Format = .text
 
         @Option(help: ArgumentHelp("Write to this new file (mode 0600) instead of standard output; an existing file is refused.", valueName: "file"))
