@@ -245,7 +245,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BenefitToolsTests",
-            dependencies: ["BenefitCore", "BenefitTools", "BenefitTestSupport"]
+            dependencies: ["BenefitCore", "PostgresClient", "BenefitTools", "BenefitTestSupport"]
         ),
         .testTarget(
             name: "BenefitWorkersTests",

@@ -151,7 +151,7 @@ public struct QueueBenchmark: Sendable {
         logger.info("enqueued \(jobs) jobs; starting \(workers) worker\(workers == 1 ? "" : "s")")
 
         // Phases 2 and 3, with the workers running.
-        let (throughput, pickup) = try await withWorkers(on: database, logger: logger) {
+        let (throughput, pickup) = try await withWorkers(on: database, pool: pool, logger: logger) {
             let throughput = try await self.drain(queue)
             logger.info("\(throughput.succeeded) jobs done; vacuuming them, then measuring pickup latency")
             // The drain left every job and attempt row dead twice over; autovacuum would
@@ -251,17 +251,16 @@ public struct QueueBenchmark: Sendable {
 
     /// Runs `measure` while the worker processes run, then stops them (see ``ChildProcessGroup``).
     private func withWorkers<Value: Sendable>(
-        on database: PostgresConfiguration, logger: Logger,
+        on database: PostgresConfiguration, pool: PostgresPool, logger: Logger,
         _ measure: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let group = try ChildProcessGroup(executablePath: executablePath, database: database, stopGracePeriod: stopGracePeriod)
-        var children = ChildProcessGroup.Child.workers(workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency)
+        var children = ChildProcessGroup.Child.workers(
+            workers, queues: [Self.throughputQueue, Self.latencyQueue], concurrency: concurrency) { "bench-worker-\($0)" }
         if metrics {
-            children = try children.map { child in
-                ChildProcessGroup.Child(label: child.label, arguments: child.arguments + ["--metrics-address", "127.0.0.1:\(try PortProbe.freePort())"])
-            }
+            children = try children.map { $0.adding(["--metrics-address", "127.0.0.1:\(try PortProbe.freePort())"]) }
         }
-        return try await group.run(children) {
+        return try await group.run(children, registeringOn: pool) {
             let value = try await measure()
             logger.info("stopping the workers")
             return value

@@ -11,28 +11,40 @@ import SystemPackage
 /// `demo` use it. Each child's stderr goes to ours, every line prefixed with the
 /// child's label; its stdout is discarded.
 ///
+/// The body starts once every child shows in `benefit.processes` as running
+/// under its name. A daemon registers there from inside its service group, so
+/// from then on a SIGTERM finds it ready to drain and exit 0. Before, a SIGTERM
+/// kills it outright: a body that ended while a slow-starting child was still
+/// loading (a small run, on a busy machine) failed the whole with "killed by
+/// signal 15".
+///
 /// Children get the database through ``environment`` (`DATABASE_URL`), never on
 /// a command line, where `ps` would show a password.
 public struct ChildProcessGroup: Sendable {
-    /// One child: a label for its log lines and errors, and its arguments.
+    /// One child: a label for its log lines and errors, the name it registers
+    /// under in `benefit.processes`, and its arguments (which end with `--name`).
     public struct Child: Sendable {
         public let label: String
+        public let name: String
         public let arguments: [String]
 
-        public init(label: String, arguments: [String]) {
+        /// A child running `benefit ARGUMENTS --name NAME`.
+        public init(label: String, name: String, arguments: [String]) {
             self.label = label
-            self.arguments = arguments
+            self.name = name
+            self.arguments = arguments + ["--name", name]
+        }
+
+        /// The same child with `extra` arguments.
+        public func adding(_ extra: [String]) -> Child {
+            Child(label: label, name: name, arguments: Array(arguments.dropLast(2)) + extra)
         }
 
         /// `count` quiet `benefit worker` processes (warnings only) on `queues`, each
         /// running `concurrency` jobs at once; `name` gives worker `n` its name.
-        public static func workers(
-            _ count: Int, queues: [String], concurrency: Int, name: ((Int) -> String)? = nil
-        ) -> [Child] {
+        public static func workers(_ count: Int, queues: [String], concurrency: Int, name: (Int) -> String) -> [Child] {
             let arguments = ["worker", "--queues", queues.joined(separator: ","), "--concurrency", String(concurrency), "--log-level", "warning"]
-            return (0..<count).map { index in
-                Child(label: "worker \(index + 1)", arguments: arguments + (name.map { ["--name", $0(index + 1)] } ?? []))
-            }
+            return (0..<count).map { index in Child(label: "worker \(index + 1)", name: name(index + 1), arguments: arguments) }
         }
     }
 
@@ -65,16 +77,23 @@ public struct ChildProcessGroup: Sendable {
         case exited(label: String, TerminationStatus)
     }
 
-    /// Starts `children`, runs `body` while they run, then stops them and waits
-    /// for them. A child that exits while `body` runs fails the whole (and
-    /// cancels `body`); so does one that does not exit 0 when stopped.
-    public func run<Value: Sendable>(_ children: [Child], while body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    /// Starts `children`, runs `body` once they are all running (their rows in
+    /// `benefit.processes` on `pool` say so, within `startDeadline`), then stops
+    /// them and waits for them. A child that exits before the body ends fails
+    /// the whole (and cancels `body`); so does one that does not exit 0 when stopped.
+    public func run<Value: Sendable>(
+        _ children: [Child], registeringOn pool: PostgresPool, startDeadline: Duration = .seconds(120),
+        while body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
         let stop = Latch()
         return try await withThrowingTaskGroup(of: Event<Value>.self) { group in
             for child in children {
                 group.addTask { .exited(label: child.label, try await self.run(child, stop: stop)) }
             }
-            group.addTask { .finished(try await body()) }
+            group.addTask {
+                try await Self.waitUntilRunning(children, on: pool, within: startDeadline)
+                return .finished(try await body())
+            }
             var value: Value?
             var failures: [String] = []
             // Throwing out of here cancels the rest: the body stops, and
@@ -93,6 +112,20 @@ public struct ChildProcessGroup: Sendable {
             }
             guard failures.isEmpty, let value else { throw ChildProcessError(failures.joined(separator: "; ")) }
             return value
+        }
+    }
+
+    /// Returns once every child's row in `benefit.processes` says running.
+    private static func waitUntilRunning(_ children: [Child], on pool: PostgresPool, within deadline: Duration) async throws {
+        let names = children.map(\.name)
+        let giveUp = ContinuousClock.now + deadline
+        while try await pool.query(
+            "SELECT count(DISTINCT name) FROM benefit.processes WHERE name = ANY (\(names)::text[]) AND state = 'running'"
+        ).single(Int.self) < names.count {
+            guard ContinuousClock.now < giveUp else {
+                throw ChildProcessError("\(children.map(\.label).joined(separator: ", ")) did not all start within \(DurationText.format(deadline))")
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 

@@ -189,11 +189,14 @@ public struct CampaignBenchmark: Sendable {
         let source = try CampaignStore.Source(parsing: campaignYAML, fileName: "\(campaign).yaml", validators: BenefitPrograms.catalog.validators)
         _ = try await CampaignStore.apply([source], dryRun: false, by: OperatorIdentity.current, on: pool)
 
-        let before = try await Self.serverCounters(pool)
         let processes = try ChildProcessGroup(executablePath: executablePath, database: database)
         let deadline = deadline
-        // (run, the benchmark's own transactions in the span: its reads of the run's state and the first counters' read)
-        let (runID, ownCommits, workerPeakBytes) = try await processes.run(ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency)) {
+        let children = ChildProcessGroup.Child.workers(workers, queues: [Self.queue], concurrency: concurrency) { "bench-worker-\($0)" }
+        // (the counters at the trigger, run, the benchmark's own transactions in the span:
+        // its reads of the run's state and the first counters' read)
+        let (before, runID, ownCommits, workerPeakBytes) = try await processes.run(children, registeringOn: pool) {
+            // Read with the workers up: the span is the run's, trigger to workers stopped.
+            let before = try await Self.serverCounters(pool)
             guard let runID = try await CampaignStore.trigger(campaign, at: Date(), by: OperatorIdentity.current, on: pool) else {
                 throw BenchmarkError("the benchmark campaign could not be triggered")
             }
@@ -207,7 +210,7 @@ public struct CampaignBenchmark: Sendable {
                     guard run.state == .succeeded else { throw BenchmarkError("the benchmark run ended \(run.state.rawValue)") }
                     let pids = try await pool.query(
                         "SELECT pid FROM benefit.processes WHERE role = 'worker' AND state = 'running'").decode(Int32.self)
-                    return (runID, reads + 2, pids.compactMap(PeakMemory.ofProcess).max() ?? 0)
+                    return (before, runID, reads + 2, pids.compactMap(PeakMemory.ofProcess).max() ?? 0)
                 }
                 guard ContinuousClock.now < giveUp else { throw BenchmarkError("the run did not end within \(DurationText.format(deadline))") }
                 try await Task.sleep(for: .milliseconds(100))

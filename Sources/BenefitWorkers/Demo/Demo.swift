@@ -112,16 +112,14 @@ public struct Demo: Sendable {
 
         let queues = Array(Set(campaigns.map(\.definition.execution.queue))).sorted()
         let children = ChildProcessGroup.Child.workers(workers, queues: queues, concurrency: concurrency) { "demo-worker-\($0)" }
-            + [ChildProcessGroup.Child(label: "scheduler", arguments: ["scheduler", "--log-level", "warning", "--name", "demo-scheduler"])]
+            + [ChildProcessGroup.Child(label: "scheduler", name: "demo-scheduler", arguments: ["scheduler", "--log-level", "warning"])]
         let processes = try ChildProcessGroup(executablePath: executablePath, database: configuration)
         let names = triggered.map(\.definition.name)
-        let daemons = (0..<workers).map { "demo-worker-\($0 + 1)" } + ["demo-scheduler"]
         let deadline = deadline
         let runs = try await step({ (runs: [RunSummary]) in "ran \(runs.count) campaigns with \(workers) workers and a scheduler" }) {
-            try await processes.run(children) {
-                // The runs start once every daemon is up: it leads or claims, and a
-                // SIGTERM at the end finds it ready to drain, however slow its start.
-                try await Self.waitForDaemons(daemons, on: pool, deadline: deadline)
+            // The runs start once every daemon is up: it leads or claims, and a
+            // SIGTERM at the end finds it ready to drain, however slow its start.
+            try await processes.run(children, registeringOn: pool, startDeadline: deadline) {
                 var runIDs: [Int] = []
                 for name in names {
                     guard let runID = try await CampaignStore.trigger(name, at: Date(), by: OperatorIdentity.current, on: pool) else {
@@ -142,19 +140,6 @@ public struct Demo: Sendable {
         return try await DemoReport.load(
             runs: runs, parameters: parameters, members: imported.added, database: database, reports: reports,
             seconds: (clock.now - started).seconds, on: pool)
-    }
-
-    /// Polls the process registry until every one of `names` is running.
-    private static func waitForDaemons(_ names: [String], on pool: PostgresPool, deadline: Duration) async throws {
-        let giveUp = ContinuousClock.now + deadline
-        while try await pool.query(
-            "SELECT count(DISTINCT name) FROM benefit.processes WHERE name = ANY (\(names)::text[]) AND state = 'running'"
-        ).single(Int.self) < names.count {
-            guard ContinuousClock.now < giveUp else {
-                throw DemoError("the demo's workers and scheduler did not start within \(DurationText.format(deadline))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
     }
 
     /// Polls the runs until every one has ended; returns their final summaries.
