@@ -26,18 +26,21 @@ public struct ChildProcessGroup: Sendable {
     public struct Child: Sendable {
         public let label: String
         public let name: String
-        public let arguments: [String]
+        /// The arguments before `--name`.
+        private let command: [String]
 
-        /// A child running `benefit ARGUMENTS --name NAME`.
-        public init(label: String, name: String, arguments: [String]) {
+        /// A child running `benefit COMMAND --name NAME`.
+        public init(label: String, name: String, arguments command: [String]) {
             self.label = label
             self.name = name
-            self.arguments = arguments + ["--name", name]
+            self.command = command
         }
+
+        public var arguments: [String] { command + ["--name", name] }
 
         /// The same child with `extra` arguments.
         public func adding(_ extra: [String]) -> Child {
-            Child(label: label, name: name, arguments: Array(arguments.dropLast(2)) + extra)
+            Child(label: label, name: name, arguments: command + extra)
         }
 
         /// `count` quiet `benefit worker` processes (warnings only) on `queues`, each
